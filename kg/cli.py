@@ -1,0 +1,264 @@
+"""The `kg` command: thin wrappers over the kg package, one-line errors.
+
+Every command but `serve` lives here; `serve` and any other extra command
+come from the `kg.commands` entry-point group, so `kg` never imports
+`webapp` (data flows ingest -> kg -> webapp only).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from importlib.metadata import entry_points
+
+import click
+
+from ingest.model import EntityType
+
+from . import read
+from .config import SETTINGS, load_settings
+from .errors import KGError
+from .graph import KnowledgeGraph
+
+__all__ = ["main"]
+
+
+class _Group(click.Group):
+    """Adds the entry-point commands and turns KGError into one line."""
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | {ep.name for ep in _plugins()})
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None:
+            for ep in _plugins():
+                if ep.name == name:
+                    return ep.load()
+        return command
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KGError as err:
+            raise click.ClickException(str(err)) from None
+
+
+def _plugins():
+    return entry_points(group="kg.commands")
+
+
+def _settings_options(func):
+    for row in reversed(SETTINGS):
+        flag = "--" + row.name.replace("_", "-")
+        func = click.option(flag, row.name, default=None, metavar="VALUE",
+                            help=f"{row.help} [env {row.env}; default {row.default}]")(func)
+    return func
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@_settings_options
+@click.version_option(package_name="health-kg")
+@click.pass_context
+def main(ctx, **overrides):
+    """Knowledge graph of the claims health articles make.
+
+    Ingest articles (.txt, .md, .html, .json), list their claims with the
+    sentence, article and modality of each, search and query the graph, and
+    serve it on the web.  Settings come from KG_* environment variables or
+    the options below (`kg settings` lists them).
+    """
+    try:
+        ctx.obj = load_settings(**overrides)
+    except KGError as err:
+        raise click.ClickException(str(err)) from None
+
+
+def _open(ctx, write: bool = False) -> KnowledgeGraph:
+    graph = KnowledgeGraph.open(ctx.obj, write=write)
+    ctx.call_on_close(graph.close)
+    return graph
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def ingest(ctx, paths, quiet):
+    """Ingest article files or folders (.txt .md .html .json).
+
+    Each article goes in whole or not at all; an unchanged file is skipped.
+    A file that cannot be ingested is reported on one line and the others
+    still go in; the exit status is then 1.
+    """
+    import time
+
+    from .load import find_articles, ingest_file
+
+    files, failures = find_articles(paths)
+    for failure in failures:
+        click.echo(f"kg: error: {failure.error}", err=True)
+    graph = _open(ctx, write=True)
+    counts = {"added": 0, "replaced": 0, "unchanged": 0, "failed": len(failures)}
+    claims = 0
+    claimed: dict[str, str] = {}
+    began = time.perf_counter()
+    with click.progressbar(files, label="Ingesting", file=sys.stderr, show_pos=True,
+                           hidden=quiet or not files,
+                           item_show_func=lambda p: p.name if p else "") as bar:
+        for path in bar:
+            result = ingest_file(graph, path, claimed)
+            counts[result.status] += 1
+            claims += result.claims
+            if not result.ok:
+                click.echo(f"\nkg: error: {result.error}", err=True)
+    took = time.perf_counter() - began
+    click.echo(f"{counts['added']} added, {counts['replaced']} replaced, "
+               f"{counts['unchanged']} unchanged, {counts['failed']} failed; "
+               f"{claims} claims written in {took:.2f} s")
+    if counts["failed"]:
+        ctx.exit(1)
+
+
+@main.command()
+@click.option("--article", help="Only this article's claims (its id).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "ttl"]), default="jsonl",
+              show_default=True)
+@click.option("--explain", is_flag=True, help="Add the rule, cue words and extractor version.")
+@click.pass_context
+def claims(ctx, article, fmt, explain):
+    """List claims: subject, predicate, object, modality and evidence."""
+    graph = _open(ctx)
+    if fmt == "ttl":
+        click.echo(read.claims_graph(graph, article).serialize(format="turtle"), nl=False)
+        return
+    records = read.claims(graph, article)
+    if fmt == "jsonl":
+        for record in records:
+            click.echo(json.dumps(record.as_json(explain), ensure_ascii=False))
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    header = ["article", "claim", "subject", "subject_type", "predicate", "object",
+              "object_type", "modality", "evidence", "start", "end"]
+    writer.writerow(header + (["rule", "cues", "extractor_version"] if explain else []))
+    for r in records:
+        row = [r.article, r.iri, r.subject.label, r.subject.type, r.predicate, r.object.label,
+               r.object.type, r.modality, r.evidence, r.start, r.end]
+        writer.writerow(row + ([r.rule, " | ".join(r.cues), r.extractor_version]
+                               if explain else []))
+    click.echo(buffer.getvalue(), nl=False)
+
+
+@main.command()
+@click.argument("sparql")
+@click.option("--format", "fmt", default=None,
+              help="json, xml, csv, tsv (SELECT/ASK); ttl, nt, rdfxml, jsonld (CONSTRUCT).")
+@click.pass_context
+def query(ctx, sparql, fmt):
+    """Run a SPARQL query over all graphs ('-' reads it from stdin, @FILE from a file)."""
+    from .results import serialize
+
+    if sparql == "-":
+        sparql = sys.stdin.read()
+    elif sparql.startswith("@"):
+        with open(sparql[1:], encoding="utf-8") as handle:
+            sparql = handle.read()
+    graph = _open(ctx)
+    text, _ = serialize(graph.store.query(sparql), fmt)
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.pass_context
+def stats(ctx, fmt):
+    """Counts of articles, claims, entities and triples."""
+    import dataclasses
+
+    numbers = read.stats(_open(ctx))
+    if fmt == "json":
+        click.echo(json.dumps(dataclasses.asdict(numbers), indent=2))
+        return
+    click.echo(f"articles   {numbers.articles}\nclaims     {numbers.claims}  "
+               + ", ".join(f"{k} {v}" for k, v in numbers.claims_by_modality.items())
+               + f"\nentities   {sum(numbers.entities_by_type.values())} named in articles  "
+               + ", ".join(f"{k} {v}" for k, v in numbers.entities_by_type.items() if v)
+               + f"\nunmapped   {numbers.unmapped}\nvocabulary {numbers.vocabulary}"
+               + f"\ntriples    {numbers.triples}")
+
+
+@main.command()
+@click.pass_context
+def validate(ctx):
+    """Check the graph against the SHACL shapes (exit 1 if it does not conform)."""
+    from .validate import validate as run
+
+    report = run(_open(ctx))
+    if report.conforms:
+        click.echo(f"conforms: {report.triples} triples checked against ontology/shapes.ttl")
+        return
+    click.echo(report.text, err=True)
+    raise click.ClickException(f"{report.violations} SHACL violations")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.pass_context
+def articles(ctx, fmt):
+    """List ingested articles, newest first."""
+    import dataclasses
+
+    found = read.articles(_open(ctx))
+    if fmt == "json":
+        click.echo(json.dumps([dataclasses.asdict(a) for a in found], indent=2,
+                              ensure_ascii=False))
+        return
+    for a in found:
+        click.echo(f"{a.id}\t{a.claims} claims\t{a.modified}\t{a.title}")
+
+
+@main.command()
+@click.argument("article")
+@click.pass_context
+def delete(ctx, article):
+    """Retract one article: its graph, claims and edges."""
+    from .errors import NotFound
+    from .load import delete_article
+
+    if not delete_article(_open(ctx, write=True), article):
+        raise NotFound(f"no article {article!r}")
+    click.echo(f"deleted {article}")
+
+
+@main.command()
+@click.option("--unmapped", is_flag=True,
+              help="Only entities minted from articles that the vocabulary lacks.")
+@click.option("--type", "type_", type=click.Choice([t.value for t in EntityType]))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.pass_context
+def entities(ctx, unmapped, type_, fmt):
+    """List the entities articles name."""
+    found = read.entities(_open(ctx), unmapped=unmapped, type_=type_)
+    if fmt == "json":
+        click.echo(json.dumps([{**e.as_json(), "mapped": e.mapped} for e in found],
+                              indent=2, ensure_ascii=False))
+        return
+    for e in found:
+        state = "mapped" if e.mapped else "unmapped"
+        click.echo(f"{e.type}\t{e.label}\t{' '.join(e.ids) or '-'}\t{state}\t{e.iri}")
+
+
+@main.command("settings")
+def settings_command():
+    """Print every setting: variable, default and meaning."""
+    for row in SETTINGS:
+        click.echo(f"{row.env:<18} {str(row.default):<24} {row.help}")
+
+
+if __name__ == "__main__":  # `python -m kg.cli`, used by the crash tests
+    main()

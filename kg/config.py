@@ -1,0 +1,120 @@
+"""Settings: one declarative table, read from `KG_*` variables, then frozen.
+
+Every setting has an environment variable and a CLI flag (see `kg --help`);
+`kg settings` prints this table, and a test keeps README in step with it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from .errors import ConfigError
+
+__all__ = ["SETTINGS", "Setting", "Settings", "load_settings"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table."""
+
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+    @property
+    def env(self) -> str:
+        return "KG_" + self.name.upper()
+
+
+def _store_kind(value: str) -> str:
+    value = value.strip().lower()
+    if value not in ("embedded", "memory", "sparql"):
+        raise ValueError("must be one of embedded, memory, sparql")
+    return value
+
+
+def _base_iri(value: str) -> str:
+    value = value.strip()
+    if not value.startswith(("http://", "https://")) or " " in value:
+        raise ValueError("must be an absolute http(s) IRI")
+    return value if value.endswith(("/", "#")) else value + "/"
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ValueError("must be positive")
+    return number
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "./data", "Data folder: the embedded store, search index, lock file.",
+            lambda v: str(Path(v).expanduser())),
+    Setting("store", "embedded", "Store backend: embedded (on disk), memory, or sparql.",
+            _store_kind),
+    Setting("sparql_query", "", "Query endpoint URL when KG_STORE=sparql."),
+    Setting("sparql_update", "", "Update endpoint URL when KG_STORE=sparql."),
+    Setting("base_iri", "http://localhost:8000/",
+            "Base of every minted IRI (articles, claims, entities).", _base_iri),
+    Setting("query_timeout", 15.0, "Seconds a public SPARQL query may run.", _positive_float),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The frozen configuration one process runs with."""
+
+    data_dir: str = "./data"
+    store: str = "embedded"
+    sparql_query: str = ""
+    sparql_update: str = ""
+    base_iri: str = "http://localhost:8000/"
+    query_timeout: float = 15.0
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with some values changed (None values are ignored), checked
+        like values from the environment."""
+        checked = {}
+        for row in SETTINGS:
+            value = changes.get(row.name)
+            if value is not None:
+                checked[row.name] = _checked(row, str(value), f"--{row.name.replace('_', '-')}")
+        settings = dataclasses.replace(self, **checked)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.store == "sparql" and not self.sparql_query:
+            raise ConfigError("KG_STORE=sparql needs KG_SPARQL_QUERY (the query endpoint URL)")
+
+
+def _checked(row: Setting, raw: str, where: str) -> Any:
+    try:
+        return row.parse(raw)
+    except ValueError as err:
+        raise ConfigError(f"{where}={raw!r}: {err}") from None
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Settings from `KG_*` variables, then explicit overrides (CLI flags).
+
+    >>> load_settings({"KG_STORE": "memory"}).store
+    'memory'
+
+    Raises:
+        ConfigError: a value that does not parse, naming the variable.
+    """
+    environ = os.environ if environ is None else environ
+    values = {}
+    for row in SETTINGS:
+        if row.env in environ and environ[row.env] != "":
+            values[row.name] = _checked(row, environ[row.env], row.env)
+    return Settings(**values).replace(**overrides)

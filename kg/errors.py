@@ -1,0 +1,42 @@
+"""Errors carrying messages fit to show a user: one line, no traceback."""
+from __future__ import annotations
+
+__all__ = ["ConfigError", "KGError", "NotFound", "QueryError", "StoreBusy",
+           "StoreUnavailable"]
+
+
+class KGError(Exception):
+    """Base of every error `kg` reports to a user as one line."""
+
+    #: HTTP status the web app answers with.
+    status = 500
+
+
+class ConfigError(KGError):
+    """A setting has a value that cannot be used."""
+
+    status = 500
+
+
+class NotFound(KGError):
+    """No such article, entity or claim."""
+
+    status = 404
+
+
+class QueryError(KGError):
+    """A SPARQL query that is malformed or refused by policy."""
+
+    status = 400
+
+
+class StoreBusy(KGError):
+    """The on-disk store is held by another writer."""
+
+    status = 503
+
+
+class StoreUnavailable(KGError):
+    """The store cannot be reached or opened."""
+
+    status = 503

@@ -1,0 +1,138 @@
+"""The single writer: article files -> extraction -> one named graph each.
+
+Each article's graph is replaced in one store transaction, so a failure at
+any point leaves the article as it was before (all-or-nothing); a re-ingest
+of an unchanged file writes nothing (idempotent).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from rdflib import Graph, Literal
+
+import ontology
+from ingest import EXTRACTOR_VERSION, ArticleError, extract, read_article
+from ingest.readers import READERS
+
+from .rdf import article_triples, content_hash
+from .terms import HKG
+
+if TYPE_CHECKING:
+    from .graph import KnowledgeGraph
+
+__all__ = ["IngestResult", "delete_article", "ensure_ontology", "find_articles", "ingest_file"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What happened to one file: added, replaced, unchanged or failed."""
+
+    path: str
+    article: str = ""
+    status: str = "failed"
+    claims: int = 0
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+def find_articles(paths: Iterable[str | Path]) -> tuple[list[Path], list[IngestResult]]:
+    """Expand files and folders into article files, sorted within each folder.
+
+    Returns the files to ingest and a failed result for each path that does
+    not exist or is not an article file given by name.
+    """
+    files: list[Path] = []
+    missing: list[IngestResult] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*")
+                                if p.is_file() and p.suffix.lower() in READERS
+                                and not any(part.startswith(".") for part in
+                                            p.relative_to(path).parts)))
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(IngestResult(str(path), error=f"{path}: no such file or folder"))
+    return files, missing
+
+
+def _stored_hash(graph: "KnowledgeGraph", article_iri) -> str | None:
+    rows = graph.store.select(
+        f"SELECT ?h WHERE {{ GRAPH <{article_iri}> {{ <{article_iri}> <{HKG.contentHash}> ?h }} }}")
+    return str(rows[0]["h"]) if rows else None
+
+
+def ingest_file(graph: "KnowledgeGraph", path: str | Path,
+                claimed_ids: dict[str, str] | None = None) -> IngestResult:
+    """Read, extract and store one article file.
+
+    Args:
+        graph: an open, writable knowledge graph.
+        path: the article file.
+        claimed_ids: article id -> file, for this run; a second file with the
+            same id is refused instead of silently replacing the first.
+
+    Returns:
+        The result; `status` is "failed" with a one-line `error` naming the
+        file when it cannot be ingested.  Nothing is written then.
+    """
+    path = Path(path)
+    try:
+        document = read_article(path)
+        if claimed_ids is not None:
+            other = claimed_ids.setdefault(document.id, str(path))
+            if other != str(path):
+                raise ArticleError(path, f"article id {document.id!r} is already used by {other}")
+        iri = graph.minter.article(document.id)
+        previous = _stored_hash(graph, iri)
+        if previous == content_hash(document.text, EXTRACTOR_VERSION):
+            return IngestResult(str(path), document.id, "unchanged")
+        try:
+            extraction = extract(document, graph.vocabulary)
+        except Exception as err:  # a defect in a rule must not stop the batch
+            raise ArticleError(path, f"extraction failed ({type(err).__name__}: {err})") from err
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        graph.store.replace_graph(iri, article_triples(graph.minter, extraction,
+                                                       EXTRACTOR_VERSION, modified=now))
+    except ArticleError as err:
+        return IngestResult(str(path), error=str(err))
+    return IngestResult(str(path), document.id, "replaced" if previous else "added",
+                        len(extraction.claims))
+
+
+def delete_article(graph: "KnowledgeGraph", article_id: str) -> bool:
+    """Drop an article's graph (its metadata, claims and edges); True if it
+    existed."""
+    return graph.store.drop_graph(graph.minter.article(article_id))
+
+
+def _ontology_hash(base: str) -> str:
+    digest = hashlib.sha256(base.encode())
+    for path in (ontology.ONTOLOGY, ontology.VOCABULARY):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_ontology(graph: "KnowledgeGraph") -> bool:
+    """Load the packaged ontology and vocabulary into the ontology graph if
+    they changed since the last load; True when it was (re)written."""
+    name = graph.minter.ontology_graph
+    wanted = _ontology_hash(graph.settings.base_iri)
+    rows = graph.store.select(
+        f"SELECT ?h WHERE {{ GRAPH <{name}> {{ <{name}> <{HKG.contentHash}> ?h }} }}")
+    if rows and str(rows[0]["h"]) == wanted:
+        return False
+    data = Graph()
+    data.parse(ontology.ONTOLOGY, format="turtle")
+    data.parse(ontology.VOCABULARY, format="turtle", publicID=graph.settings.base_iri)
+    data.add((name, HKG.contentHash, Literal(wanted)))
+    graph.store.replace_graph(name, data)
+    return True

@@ -1,0 +1,255 @@
+"""Reading the graph: claims, entities, articles and counts as plain values.
+
+Every function runs SPARQL over the union graph through the store contract,
+so it works on every backend.  Entities minted by several articles appear in
+several graphs; queries use DISTINCT so the union's duplicates never show.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+from ingest.model import EntityType, Modality
+
+from .errors import NotFound
+from .terms import HKG, iri_to_curie, sparql_prefixes
+
+if TYPE_CHECKING:
+    from .graph import KnowledgeGraph
+
+__all__ = ["ArticleSummary", "ClaimRecord", "EntityInfo", "Stats", "articles", "claims",
+           "entities", "entity_info", "stats"]
+
+_TYPES = {str(HKG[t.value]): t.value for t in EntityType}
+_PREFIXES = sparql_prefixes()
+
+
+@dataclass(frozen=True)
+class EntityInfo:
+    """An entity as readers see it."""
+
+    iri: str
+    label: str
+    type: str
+    synonyms: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+    mapped: bool = True
+
+    def as_json(self) -> dict:
+        return {"iri": self.iri, "label": self.label, "type": self.type,
+                "synonyms": list(self.synonyms), "ids": list(self.ids)}
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    """One stored claim with its entities and provenance."""
+
+    iri: str
+    article: str
+    subject: EntityInfo
+    predicate: str
+    object: EntityInfo
+    modality: str
+    evidence: str
+    start: int
+    end: int
+    rule: str = ""
+    cues: tuple[str, ...] = ()
+    extractor_version: str = ""
+
+    def as_json(self, explain: bool = False) -> dict:
+        """The claims JSONL contract of DESIGN.md (plus rule and cues when
+        `explain`)."""
+        data = {"article": self.article, "claim": self.iri,
+                "subject": self.subject.as_json(), "predicate": self.predicate,
+                "object": self.object.as_json(), "modality": self.modality,
+                "evidence": self.evidence, "start": self.start, "end": self.end}
+        if explain:
+            data.update(rule=self.rule, cues=list(self.cues),
+                        extractor_version=self.extractor_version)
+        return data
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    id: str
+    iri: str
+    title: str
+    source: str
+    date: str
+    modified: str
+    claims: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    articles: int
+    claims: int
+    triples: int
+    claims_by_modality: dict[str, int] = field(default_factory=dict)
+    claims_by_predicate: dict[str, int] = field(default_factory=dict)
+    entities_by_type: dict[str, int] = field(default_factory=dict)
+    unmapped: int = 0
+    vocabulary: int = 0
+
+
+def _local(iri: object) -> str:
+    text = str(iri)
+    return text.rsplit("#", 1)[-1] if "#" in text else text.rsplit("/", 1)[-1]
+
+
+def _values(iris: Iterable[str]) -> str:
+    return " ".join(f"<{iri}>" for iri in iris)
+
+
+def entity_info(graph: "KnowledgeGraph", iris: Iterable[str]) -> dict[str, EntityInfo]:
+    """Label, type, synonyms, standard IDs and mapping state of entities."""
+    iris = sorted(set(map(str, iris)))
+    found: dict[str, dict] = {}
+    for chunk in range(0, len(iris), 500):
+        values = _values(iris[chunk:chunk + 500])
+        rows = graph.store.select(_PREFIXES + f"""
+            SELECT DISTINCT ?e ?p ?v WHERE {{
+              VALUES ?e {{ {values} }}
+              VALUES ?p {{ rdf:type rdfs:label skos:altLabel hkg:abbreviation
+                          skos:exactMatch hkg:mapped }}
+              ?e ?p ?v }}""")
+        for row in rows:
+            info = found.setdefault(str(row["e"]), defaultdict(set))
+            info[_local(row["p"])].add(str(row["v"]))
+    result = {}
+    for iri in iris:
+        info = found.get(iri, {})
+        labels = sorted(info.get("label", ())) or [_local(iri).replace("-", " ")]
+        types = sorted(_TYPES[t] for t in info.get("type", ()) if t in _TYPES)
+        synonyms = sorted((info.get("altLabel", set()) | info.get("abbreviation", set()))
+                          - {labels[0]}, key=str.lower)
+        ids = sorted(filter(None, (iri_to_curie(v) for v in info.get("exactMatch", ()))))
+        mapped = "false" not in info.get("mapped", {"true"})
+        result[iri] = EntityInfo(iri, labels[0], types[0] if types else "Entity",
+                                 tuple(synonyms), tuple(ids), mapped)
+    return result
+
+
+def _article_scope(graph: "KnowledgeGraph", article: str | None) -> str:
+    """A VALUES clause binding ?a to one article's graph, or nothing."""
+    if article is None:
+        return ""
+    iri = graph.minter.article(article)
+    if not graph.store.has_graph(iri):
+        raise NotFound(f"no article {article!r}")
+    return f"VALUES ?a {{ <{iri}> }}"
+
+
+def claims(graph: "KnowledgeGraph", article: str | None = None) -> list[ClaimRecord]:
+    """Every claim (or one article's), ordered by article then offset.
+
+    Raises:
+        NotFound: `article` is given and not in the graph.
+    """
+    scope = _article_scope(graph, article)
+    rows = graph.store.select(_PREFIXES + f"""
+        SELECT ?c ?a ?id ?s ?p ?o ?m ?ev ?start ?end ?rule ?ver
+               (GROUP_CONCAT(?cue; separator="\\u001f") AS ?cues)
+        WHERE {{ {scope}
+          GRAPH ?a {{
+            ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ;
+               hkg:modality ?m ; hkg:evidence ?ev ; hkg:start ?start ; hkg:end ?end ;
+               prov:wasDerivedFrom ?a .
+            ?a dcterms:identifier ?id .
+            OPTIONAL {{ ?c hkg:rule ?rule }} OPTIONAL {{ ?c hkg:extractorVersion ?ver }}
+            OPTIONAL {{ ?c hkg:cue ?cue }}
+          }} }}
+        GROUP BY ?c ?a ?id ?s ?p ?o ?m ?ev ?start ?end ?rule ?ver""")
+    info = entity_info(graph, [r["s"] for r in rows] + [r["o"] for r in rows])
+    records = [ClaimRecord(
+        iri=str(r["c"]), article=str(r["id"]), subject=info[str(r["s"])],
+        predicate=_local(r["p"]), object=info[str(r["o"])], modality=_local(r["m"]),
+        evidence=str(r["ev"]), start=int(r["start"]), end=int(r["end"]),
+        rule=str(r.get("rule", "")),
+        cues=tuple(sorted(c for c in str(r.get("cues", "")).split("\x1f") if c)),
+        extractor_version=str(r.get("ver", ""))) for r in rows]
+    return sorted(records, key=lambda c: (c.article, c.start, c.end, c.predicate,
+                                          c.subject.label, c.object.label))
+
+
+def claims_graph(graph: "KnowledgeGraph", article: str | None = None):
+    """Claim nodes, their direct edges and their entities' labels and types,
+    as an rdflib Graph (for `kg claims --format ttl`)."""
+    from .terms import PREFIXES
+
+    scope = _article_scope(graph, article)
+    result = graph.store.construct(_PREFIXES + f"""
+        CONSTRUCT {{ ?c ?cp ?cv . ?es ?ep ?eo . ?e rdfs:label ?l ; a ?t . }}
+        WHERE {{ {scope}
+          GRAPH ?a {{ ?c a hkg:Claim ; prov:wasDerivedFrom ?a ; ?cp ?cv ;
+                        hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ; hkg:modality ?m . }}
+          OPTIONAL {{ GRAPH ?a {{ ?s ?p ?o }} FILTER(?m != hkg:negated)
+                     BIND(?s AS ?es) BIND(?p AS ?ep) BIND(?o AS ?eo) }}
+          {{ BIND(?s AS ?e) }} UNION {{ BIND(?o AS ?e) }}
+          ?e rdfs:label ?l ; a ?t . }}""")
+    for prefix, ns in PREFIXES.items():
+        result.bind(prefix, ns)
+    return result
+
+
+def articles(graph: "KnowledgeGraph") -> list[ArticleSummary]:
+    """Every article, most recently ingested first."""
+    rows = graph.store.select(_PREFIXES + """
+        SELECT ?a ?id ?title ?source ?date ?modified (COUNT(DISTINCT ?c) AS ?n) WHERE {
+          GRAPH ?a { ?a a hkg:Article ; dcterms:identifier ?id ; dcterms:title ?title .
+                     OPTIONAL { ?a dcterms:source ?source } OPTIONAL { ?a dcterms:date ?date }
+                     OPTIONAL { ?a dcterms:modified ?modified }
+                     OPTIONAL { ?c prov:wasDerivedFrom ?a } } }
+        GROUP BY ?a ?id ?title ?source ?date ?modified""")
+    result = [ArticleSummary(str(r["id"]), str(r["a"]), str(r["title"]), str(r.get("source", "")),
+                             str(r.get("date", "")), str(r.get("modified", "")), int(r["n"]))
+              for r in rows]
+    return sorted(result, key=lambda a: (a.modified, a.id), reverse=True)
+
+
+def entities(graph: "KnowledgeGraph", unmapped: bool = False,
+             type_: str | None = None) -> list[EntityInfo]:
+    """Entities named by at least one article (or only the unmapped ones),
+    sorted by type then label."""
+    filters = "?e hkg:mapped false ." if unmapped else ""
+    rows = graph.store.select(_PREFIXES + f"""
+        SELECT DISTINCT ?e WHERE {{ GRAPH ?a {{ ?a hkg:mentions ?e }} {filters} }}""")
+    info = entity_info(graph, [r["e"] for r in rows])
+    found = [e for e in info.values() if type_ is None or e.type == type_]
+    return sorted(found, key=lambda e: (e.type, e.label.lower()))
+
+
+def article_exists(graph: "KnowledgeGraph", article_id: str) -> bool:
+    return graph.store.has_graph(graph.minter.article(article_id))
+
+
+def stats(graph: "KnowledgeGraph") -> Stats:
+    """Counts for the home page and `kg stats`."""
+    store = graph.store
+    by_modality = {str(m.value): 0 for m in Modality}
+    for row in store.select(_PREFIXES + """
+            SELECT ?m (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a hkg:Claim ; hkg:modality ?m }
+            GROUP BY ?m"""):
+        by_modality[_local(row["m"])] = int(row["n"])
+    by_predicate = {_local(r["p"]): int(r["n"]) for r in store.select(_PREFIXES + """
+            SELECT ?p (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a hkg:Claim ; hkg:predicate ?p }
+            GROUP BY ?p""")}
+    by_type = {t.value: 0 for t in EntityType}
+    for row in store.select(_PREFIXES + """
+            SELECT ?t (COUNT(DISTINCT ?e) AS ?n) WHERE {
+              { SELECT DISTINCT ?e WHERE { GRAPH ?a { ?a hkg:mentions ?e } } } ?e a ?t }
+            GROUP BY ?t"""):
+        if str(row["t"]) in _TYPES:
+            by_type[_TYPES[str(row["t"])]] = int(row["n"])
+    single = store.select(_PREFIXES + f"""
+        SELECT (COUNT(DISTINCT ?a) AS ?articles) (COUNT(DISTINCT ?u) AS ?unmapped)
+               (COUNT(DISTINCT ?v) AS ?vocab) WHERE {{
+          {{ GRAPH ?a {{ ?a a hkg:Article }} }} UNION {{ ?u hkg:mapped false }}
+          UNION {{ GRAPH <{graph.minter.ontology_graph}> {{ ?v hkg:mapped true }} }} }}""")[0]
+    return Stats(articles=int(single["articles"]), claims=sum(by_modality.values()),
+                 triples=len(store), claims_by_modality=by_modality,
+                 claims_by_predicate=dict(sorted(by_predicate.items())),
+                 entities_by_type=by_type, unmapped=int(single["unmapped"]),
+                 vocabulary=int(single["vocab"]))

@@ -1,0 +1,137 @@
+"""The store contract every backend fulfils, plus capability flags.
+
+A store holds named graphs: one per article (named by the article's IRI) and
+the ontology graph.  Queries see the union of all graphs as their default
+graph.  Writes replace or drop whole graphs, each in one transaction, so a
+reader sees an article's old graph or its new one, never a mix or a gap.
+"""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Union
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+from ..errors import QueryError
+
+__all__ = ["Capabilities", "Quad", "QueryResult", "Row", "Store", "Term", "Triple", "nt_term",
+           "replace_update"]
+
+Term = Union[URIRef, Literal, BNode]
+Triple = tuple[Term, Term, Term]
+Quad = tuple[Term, Term, Term, URIRef]
+Row = dict[str, Term]
+
+
+def nt_term(term: Term) -> str:
+    """A term in N-Triples syntax (used to build SPARQL updates)."""
+    return term.n3()
+
+
+def replace_update(graph: URIRef, triples: Iterable[Triple]) -> str:
+    """One SPARQL Update request that replaces a graph's content.
+
+    Executed as one request it is atomic on every SPARQL 1.1 store we
+    support (Oxigraph runs an update in one transaction).
+    """
+    body = "\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ." for s, p, o in triples)
+    return f"DROP SILENT GRAPH {nt_term(graph)} ;\nINSERT DATA {{ GRAPH {nt_term(graph)} {{\n{body}\n}} }}"
+
+
+@dataclass
+class QueryResult:
+    """A query's answer in rdflib terms, whatever the backend.
+
+    `kind` is "select" (with `variables` and `rows`), "ask" (`boolean`) or
+    "graph" for CONSTRUCT/DESCRIBE (`graph`).
+    """
+
+    kind: str
+    variables: list[str] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    boolean: bool = False
+    graph: Graph | None = None
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do beyond the contract."""
+
+    persistent: bool = False
+    transactions: bool = True
+    native_results: bool = False
+
+
+class Store(abc.ABC):
+    """Named graphs with SPARQL over their union.
+
+    Implementations: `embedded` (pyoxigraph on disk), `memory` (rdflib) and
+    `sparql` (any SPARQL 1.1 server).  The same test suite runs on each.
+    """
+
+    name: str = "?"
+    capabilities = Capabilities()
+
+    @abc.abstractmethod
+    def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> None:
+        """Replace everything in `graph` with `triples`, atomically."""
+
+    @abc.abstractmethod
+    def drop_graph(self, graph: URIRef) -> bool:
+        """Remove `graph`; True if it existed."""
+
+    @abc.abstractmethod
+    def query(self, query: str) -> QueryResult:
+        """Run any SPARQL query over the union graph.
+
+        Raises:
+            QueryError: the query does not parse.
+        """
+
+    def _expect(self, query: str, kind: str) -> QueryResult:
+        result = self.query(query)
+        if result.kind != kind:
+            raise QueryError(f"expected a {kind} query, got a {result.kind} query")
+        return result
+
+    def select(self, query: str) -> list[Row]:
+        """Rows of a SELECT; each maps variable -> term (unbound ones absent)."""
+        return self._expect(query, "select").rows
+
+    def ask(self, query: str) -> bool:
+        return self._expect(query, "ask").boolean
+
+    def construct(self, query: str) -> Graph:
+        """The graph of a CONSTRUCT or DESCRIBE."""
+        return self._expect(query, "graph").graph
+
+    @abc.abstractmethod
+    def graphs(self) -> list[URIRef]:
+        """The names of all named graphs, sorted."""
+
+    @abc.abstractmethod
+    def quads(self, graph: URIRef | None = None) -> Iterator[Quad]:
+        """Every quad, or those of one graph."""
+
+    def __len__(self) -> int:
+        rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return int(rows[0]["n"]) if rows else 0
+
+    def has_graph(self, graph: URIRef) -> bool:
+        return graph in set(self.graphs())
+
+    def dump_nquads(self) -> str:
+        """All quads as sorted N-Quads: equal stores give equal dumps."""
+        lines = {f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {nt_term(g)} ."
+                 for s, p, o, g in self.quads()}
+        return "\n".join(sorted(lines)) + ("\n" if lines else "")
+
+    def close(self) -> None:
+        """Release files, locks and connections; idempotent."""
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,144 @@
+"""The default backend: Oxigraph (pyoxigraph) on disk under the data folder.
+
+Called directly rather than through rdflib's store plugin: at 1M triples a
+neighbourhood query takes 9 ms this way, 40 ms through oxrdflib and 127 ms
+on rdflib's default store (measured for DESIGN.md).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from ..errors import QueryError, StoreBusy, StoreUnavailable
+from ._convert import from_ox, to_ox
+from .base import Capabilities, Quad, QueryResult, Store, Triple, replace_update
+from .lock import WriterLock
+
+__all__ = ["EmbeddedStore"]
+
+
+class EmbeddedStore(Store):
+    """pyoxigraph's RocksDB store in `<data>/store`.
+
+    Args:
+        folder: the data folder.
+        write: take the writer lock; if False and another process writes,
+            open a read-only snapshot instead (it sees the data as it was
+            when opened).
+
+    Raises:
+        StoreBusy: `write` asked while another process holds the folder.
+    """
+
+    name = "embedded"
+    capabilities = Capabilities(persistent=True, native_results=True)
+
+    def __init__(self, folder: str | Path, write: bool = True):
+        self.folder = Path(folder)
+        self.lock = WriterLock(self.folder)
+        self.read_only = False
+        path = self.folder / "store"
+        try:
+            if self.lock.try_acquire():
+                self._store = ox.Store(str(path))
+            elif write:
+                self.lock.acquire()  # raises StoreBusy with the holder's name
+            elif path.exists():
+                self._store = ox.Store.read_only(str(path))
+                self.read_only = True
+            else:
+                raise StoreBusy(f"the data folder {self.folder} is being created by "
+                                f"{self.lock.holder()}; try again in a moment")
+        except OSError as err:
+            self.lock.release()
+            raise StoreUnavailable(f"cannot open the store in {path}: {err}") from None
+
+    def _writable(self) -> ox.Store:
+        if self.read_only:
+            raise StoreBusy(f"the data folder {self.folder} is in use by {self.lock.holder()}; "
+                            "this command opened it read-only")
+        return self._store
+
+    def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> None:
+        self._update(replace_update(graph, triples))
+
+    def drop_graph(self, graph: URIRef) -> bool:
+        existed = self._store.contains_named_graph(ox.NamedNode(str(graph)))
+        if existed:
+            self._update(f"DROP SILENT GRAPH <{graph}>")
+        return existed
+
+    def _update(self, update: str) -> None:
+        store = self._writable()
+        try:
+            store.update(update)
+        except SyntaxError as err:  # a bug in our update builder, never user input
+            raise QueryError(f"invalid update: {err}") from None
+        except OSError as err:
+            raise StoreUnavailable(f"cannot write to the store in {self.folder}: {err}") from None
+
+    def _query(self, query: str):
+        try:
+            return self._store.query(query, use_default_graph_as_union=True)
+        except SyntaxError as err:
+            raise QueryError(f"SPARQL syntax error: {err}") from None
+        except OSError as err:
+            raise StoreUnavailable(f"cannot read the store in {self.folder}: {err}") from None
+
+    def native_query(self, query: str, **options):
+        """The raw pyoxigraph result (for streaming serialisation)."""
+        try:
+            return self._store.query(query, **options)
+        except SyntaxError as err:
+            raise QueryError(f"SPARQL syntax error: {err}") from None
+
+    def query(self, query: str) -> QueryResult:
+        result = self._query(query)
+        if isinstance(result, ox.QuerySolutions):
+            names = [v.value for v in result.variables]
+            rows = []
+            for solution in result:
+                row = {}
+                for name in names:
+                    value = solution[name]
+                    if value is not None:
+                        row[name] = from_ox(value)
+                rows.append(row)
+            return QueryResult("select", variables=names, rows=rows)
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult("ask", boolean=bool(result))
+        graph = Graph()
+        for triple in result:
+            graph.add((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)))
+        return QueryResult("graph", graph=graph)
+
+    def graphs(self) -> list[URIRef]:
+        return sorted(URIRef(g.value) for g in self._store.named_graphs()
+                      if isinstance(g, ox.NamedNode))
+
+    def has_graph(self, graph: URIRef) -> bool:
+        return self._store.contains_named_graph(to_ox(graph))
+
+    def quads(self, graph: URIRef | None = None) -> Iterator[Quad]:
+        pattern_graph = to_ox(graph) if graph is not None else None
+        for quad in self._store.quads_for_pattern(None, None, None, pattern_graph):
+            yield (from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object),
+                   from_ox(quad.graph_name))
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def close(self) -> None:
+        store = getattr(self, "_store", None)
+        if store is not None:
+            if not self.read_only:
+                try:
+                    store.flush()
+                except OSError:
+                    pass
+            del self._store
+            self._store = None
+        self.lock.release()

@@ -1,0 +1,43 @@
+"""SHACL validation of the whole dataset with pySHACL."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rdflib import Graph
+
+import ontology
+
+if TYPE_CHECKING:
+    from .graph import KnowledgeGraph
+
+__all__ = ["ValidationReport", "validate"]
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    conforms: bool
+    violations: int
+    text: str
+    triples: int
+
+
+def validate(graph: "KnowledgeGraph") -> ValidationReport:
+    """Check every graph (union) against `ontology/shapes.ttl`.
+
+    The ontology is given to pySHACL so `sh:class hkg:Entity` accepts
+    instances of its subclasses.
+    """
+    import pyshacl
+
+    data = Graph()
+    for s, p, o, _ in graph.store.quads():
+        data.add((s, p, o))
+    shapes = Graph().parse(ontology.SHAPES, format="turtle")
+    onto = Graph().parse(ontology.ONTOLOGY, format="turtle")
+    conforms, report, text = pyshacl.validate(data, shacl_graph=shapes, ont_graph=onto,
+                                              inference="rdfs", abort_on_first=False,
+                                              allow_warnings=True)
+    from rdflib.namespace import SH
+    violations = len(set(report.subjects(predicate=SH.resultSeverity)))
+    return ValidationReport(bool(conforms), violations, text, len(data))

@@ -1,0 +1,102 @@
+"""Shared fixtures: hermetic settings, stores over every backend, a seeded graph.
+
+Every test gets a clean environment (no KG_* variables leak in) and works in
+its own temporary data folder, never the working directory.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from kg import KnowledgeGraph, Settings
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+SAMPLES = ROOT / "samples"
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seed" / "ketamine-for-anxiety.txt"
+#: Backends the store-backed tests run on.
+BACKENDS = ["memory", "embedded", "sparql"]
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_env(monkeypatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith("KG_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "default-data"))
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """A real Oxigraph SPARQL server (PyPI `oxigraph`) on a free loopback
+    port, with the union of named graphs as its default graph."""
+    binary = Path(sys.executable).parent / "oxigraph"
+    port = _free_port()
+    log = tmp_path_factory.mktemp("oxigraph") / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(binary), "serve", "--bind", f"127.0.0.1:{port}",
+                                 "--union-default-graph"], stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"oxigraph server did not start: {log.read_text()}")
+            time.sleep(0.1)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(params=BACKENDS)
+def settings(request, data_dir) -> Settings:
+    """Settings for each backend in turn, on a fresh data folder (and, for
+    the remote backend, an emptied server)."""
+    if request.param != "sparql":
+        return Settings(data_dir=str(data_dir), store=request.param)
+    base = request.getfixturevalue("oxigraph_server")
+    update = urllib.request.Request(f"{base}/update", data=b"DROP ALL", method="POST",
+                                    headers={"Content-Type": "application/sparql-update"})
+    urllib.request.urlopen(update, timeout=10).read()
+    return Settings(data_dir=str(data_dir), store="sparql", sparql_query=f"{base}/query",
+                    sparql_update=f"{base}/update")
+
+
+@pytest.fixture
+def graph(settings):
+    with KnowledgeGraph.open(settings) as opened:
+        yield opened
+
+
+@pytest.fixture
+def seed_copy(tmp_path) -> Path:
+    """The seed article copied into a folder of its own."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    return Path(shutil.copy(SEED, folder / SEED.name))

@@ -1,0 +1,221 @@
+"""Writing articles: idempotent, replace and retract per graph, all-or-nothing."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from kg import KnowledgeGraph, Settings, read
+from kg.load import delete_article, ensure_ontology, find_articles, ingest_file
+from kg.terms import DCTERMS
+
+from ..conftest import SEED
+
+
+def _article_quads(graph: KnowledgeGraph, article_id: str) -> set:
+    iri = graph.minter.article(article_id)
+    return {q[:3] for q in graph.store.quads(iri) if q[1] != DCTERMS.modified}
+
+
+def test_ingest_twice_changes_nothing(graph, seed_copy):
+    """A second ingest of the same file leaves the sorted N-Quads dump identical."""
+    first = ingest_file(graph, seed_copy)
+    assert first.status == "added" and first.claims >= 20
+    dump = graph.store.dump_nquads()
+    second = ingest_file(graph, seed_copy)
+    assert second.status == "unchanged"
+    assert graph.store.dump_nquads() == dump
+
+
+def test_replace_changes_only_that_article(graph, seed_copy, tmp_path):
+    """Editing one article rewrites its graph; the other article's quads stay."""
+    other = tmp_path / "articles" / "other.txt"
+    other.write_text("Sertraline is used to treat depression.\n\nSertraline can cause nausea.\n",
+                     encoding="utf-8")
+    ingest_file(graph, seed_copy)
+    ingest_file(graph, other)
+    before_other = _article_quads(graph, "other")
+    before_seed = _article_quads(graph, "ketamine-for-anxiety")
+    seed_copy.write_text(seed_copy.read_text(encoding="utf-8") +
+                         "\nKetamine may cause bladder pain.\n", encoding="utf-8")
+    result = ingest_file(graph, seed_copy)
+    assert result.status == "replaced"
+    assert _article_quads(graph, "other") == before_other
+    after_seed = _article_quads(graph, "ketamine-for-anxiety")
+    assert after_seed != before_seed
+    evidence = {c.evidence for c in read.claims(graph, "ketamine-for-anxiety")}
+    assert "Ketamine may cause bladder pain." in evidence
+
+
+def test_delete_retracts_the_whole_article(graph, seed_copy):
+    ingest_file(graph, seed_copy)
+    assert delete_article(graph, "ketamine-for-anxiety") is True
+    assert not any(True for _ in graph.store.quads(graph.minter.article("ketamine-for-anxiety")))
+    assert read.claims(graph) == []
+    assert graph.store.select("SELECT ?s WHERE { ?s <https://w3id.org/health-kg/ontology#treats> ?o }") == []
+    assert delete_article(graph, "ketamine-for-anxiety") is False
+
+
+def test_claims_contract(graph, seed_copy):
+    """Every claim has the DESIGN.md JSONL shape and its offsets slice the text."""
+    ingest_file(graph, seed_copy)
+    text = seed_copy.read_text(encoding="utf-8")
+    records = read.claims(graph)
+    assert len(records) >= 20
+    for record in records:
+        data = json.loads(json.dumps(record.as_json()))
+        assert set(data) == {"article", "claim", "subject", "predicate", "object", "modality",
+                             "evidence", "start", "end"}
+        for side in ("subject", "object"):
+            assert set(data[side]) == {"iri", "label", "type", "synonyms", "ids"}
+            assert data[side]["type"] in {"Drug", "Chemical", "Receptor", "Mechanism",
+                                          "Condition", "AdverseEffect", "Procedure", "Route"}
+        assert data["modality"] in {"asserted", "hedged", "investigational", "negated"}
+        assert text[data["start"]:data["end"]] == data["evidence"]
+        assert data["article"] == "ketamine-for-anxiety"
+
+
+def test_negated_claims_have_no_direct_edge(graph, tmp_path):
+    path = tmp_path / "neg.txt"
+    path.write_text("Esketamine does not cause nausea.\n\nEsketamine can cause dizziness.\n",
+                    encoding="utf-8")
+    ingest_file(graph, path)
+    records = {(c.object.label, c.modality) for c in read.claims(graph)}
+    assert ("nausea", "negated") in records
+    edges = graph.store.select(
+        "SELECT ?o WHERE { ?s <https://w3id.org/health-kg/ontology#hasAdverseEffect> ?o }")
+    labels = {read.entity_info(graph, [r["o"]])[str(r["o"])].label for r in edges}
+    assert "nausea" not in labels and "dizziness" in labels
+
+
+BAD_FILES = {
+    "empty.txt": b"",
+    "blank.txt": b"   \n\n  ",
+    "binary.txt": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n",
+    "nul.txt": b"\x00\x01\x02" * 400,
+    "latin1.txt": "Caf\xe9 ketamine".encode("latin-1"),
+    "broken.json": b'{"id": "x", "text": ',
+    "notext.json": b'{"id": "x", "title": "no text field"}',
+    "picture.png": b"\x89PNG\r\n\x1a\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_input_is_refused_and_named(graph, tmp_path, name):
+    """Each bad file gets a one-line error naming it; nothing is written."""
+    path = tmp_path / name
+    path.write_bytes(BAD_FILES[name])
+    before = graph.store.dump_nquads()
+    result = ingest_file(graph, path)
+    assert result.status == "failed"
+    assert name in result.error and "\n" not in result.error
+    assert graph.store.dump_nquads() == before
+
+
+def test_oversize_file_is_refused_before_reading(graph, tmp_path):
+    path = tmp_path / "huge.txt"
+    with open(path, "wb") as handle:
+        handle.truncate(6 * 1024 * 1024)
+    result = ingest_file(graph, path)
+    assert result.status == "failed" and "limit" in result.error and "huge.txt" in result.error
+
+
+def test_duplicate_article_ids_in_one_run_are_refused(graph, tmp_path):
+    (tmp_path / "a").mkdir()
+    first = tmp_path / "a" / "same.txt"
+    second = tmp_path / "same.md"
+    first.write_text("Ketamine can cause nausea.\n", encoding="utf-8")
+    second.write_text("# Same\n\nKetamine can cause dizziness.\n", encoding="utf-8")
+    claimed: dict[str, str] = {}
+    assert ingest_file(graph, first, claimed).ok
+    result = ingest_file(graph, second, claimed)
+    assert not result.ok and "already used" in result.error
+
+
+def test_find_articles_skips_hidden_and_unknown_files(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.txt").write_text("hidden")
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "b.pdf").write_text("x")
+    files, missing = find_articles([tmp_path, tmp_path / "nope.txt"])
+    assert [f.name for f in files] == ["a.txt"]
+    assert len(missing) == 1 and "nope.txt" in missing[0].error
+
+
+def test_ontology_is_loaded_once_and_aligned_to_biolink(graph):
+    """The ontology graph is current (a second load writes nothing) and at
+    least 15 terms map to Biolink."""
+    assert ensure_ontology(graph) is False
+    rows = graph.store.select("""
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE {
+          ?t rdfs:subClassOf|rdfs:subPropertyOf|skos:exactMatch|skos:closeMatch ?b .
+          FILTER(STRSTARTS(STR(?t), "https://w3id.org/health-kg/ontology#"))
+          FILTER(STRSTARTS(STR(?b), "https://w3id.org/biolink/vocab/")) }""")
+    assert int(rows[0]["n"]) >= 15
+
+
+def test_shacl_conformance_after_ingest(graph, seed_copy):
+    from kg.validate import validate
+
+    ingest_file(graph, seed_copy)
+    report = validate(graph)
+    assert report.conforms, report.text
+
+
+def test_shacl_catches_a_broken_claim(graph, seed_copy):
+    """Validation is not vacuous: a claim without evidence is reported."""
+    from kg.validate import validate
+
+    ingest_file(graph, seed_copy)
+    iri = graph.minter.article("ketamine-for-anxiety")
+    quads = [q[:3] for q in graph.store.quads(iri)
+             if str(q[1]) != "https://w3id.org/health-kg/ontology#evidence"]
+    graph.store.replace_graph(iri, quads)
+    report = validate(graph)
+    assert not report.conforms and report.violations >= 20
+
+
+def _graph_state(data_dir: Path) -> dict[str, set]:
+    with KnowledgeGraph.open(Settings(data_dir=str(data_dir))) as graph:
+        return {str(a.id): _article_quads(graph, a.id) for a in read.articles(graph)}
+
+
+def test_kill_9_during_ingest_leaves_each_article_whole(tmp_path):
+    """A real `kill -9` at random moments of a 40-article ingest: the store
+    opens, each article present is exactly its complete graph, and a rerun
+    converges to the same content as an uninterrupted ingest."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    text = SEED.read_text(encoding="utf-8")
+    for i in range(40):
+        (folder / f"copy-{i:02d}.txt").write_text(text + f"\nVariant {i}.\n", encoding="utf-8")
+    reference = tmp_path / "reference"
+    subprocess.run([sys.executable, "-m", "kg.cli", "--data-dir", str(reference), "ingest",
+                    "-q", str(folder)], check=True, capture_output=True)
+    expected = _graph_state(reference)
+    assert len(expected) == 40
+    rng = random.Random(20261127)
+    for trial in range(3):
+        data = tmp_path / f"trial-{trial}"
+        proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "--data-dir", str(data),
+                                 "ingest", "-q", str(folder)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.0, 4.0))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        state = _graph_state(data)
+        for article, quads in state.items():
+            assert quads == expected[article], f"trial {trial}: {article} is partial"
+        subprocess.run([sys.executable, "-m", "kg.cli", "--data-dir", str(data), "ingest",
+                        "-q", str(folder)], check=True, capture_output=True)
+        assert _graph_state(data) == expected

@@ -1,0 +1,73 @@
+"""The store contract, run on every backend."""
+from __future__ import annotations
+
+import pytest
+from rdflib import Literal, URIRef
+
+from kg.errors import QueryError
+from kg.store import open_store
+
+G1, G2 = URIRef("http://example.org/g1"), URIRef("http://example.org/g2")
+A, P, B = URIRef("http://example.org/a"), URIRef("http://example.org/p"), URIRef("http://example.org/b")
+
+
+@pytest.fixture
+def store(settings):
+    opened = open_store(settings)
+    yield opened
+    opened.close()
+
+
+def test_replace_graph_replaces_only_that_graph(store):
+    """Replacing g1 leaves g2 untouched and removes g1's old triples."""
+    store.replace_graph(G1, [(A, P, Literal("old"))])
+    store.replace_graph(G2, [(A, P, Literal("other"))])
+    store.replace_graph(G1, [(A, P, Literal("new")), (A, P, B)])
+    assert {(str(q[2]), str(q[3])) for q in store.quads()} == {
+        ("new", str(G1)), (str(B), str(G1)), ("other", str(G2))}
+
+
+def test_default_graph_is_the_union(store):
+    store.replace_graph(G1, [(A, P, Literal("x"))])
+    store.replace_graph(G2, [(A, P, Literal("y"))])
+    rows = store.select("SELECT ?o WHERE { <http://example.org/a> <http://example.org/p> ?o }")
+    assert sorted(str(r["o"]) for r in rows) == ["x", "y"]
+
+
+def test_literals_round_trip_exactly(store):
+    """Quotes, newlines, language tags, datatypes and non-BMP text survive."""
+    values = [Literal('say "hi"\n\ttab \\ back'), Literal("été", lang="fr"), Literal(42),
+              Literal("😀 emoji"), Literal(True)]
+    store.replace_graph(G1, [(A, P, v) for v in values])
+    got = {q[2] for q in store.quads(G1)}
+    assert got == set(values)
+
+
+def test_drop_graph_reports_existence(store):
+    store.replace_graph(G1, [(A, P, B)])
+    assert store.drop_graph(G1) is True
+    assert store.drop_graph(G1) is False
+    assert store.graphs() == []
+    assert len(store) == 0
+
+
+def test_query_kinds(store):
+    store.replace_graph(G1, [(A, P, B)])
+    assert store.ask("ASK { ?s ?p ?o }") is True
+    graph = store.construct("CONSTRUCT WHERE { ?s ?p ?o }")
+    assert set(graph) == {(A, P, B)}
+    with pytest.raises(QueryError):
+        store.select("ASK { ?s ?p ?o }")
+
+
+def test_syntax_error_is_a_query_error(store):
+    with pytest.raises(QueryError):
+        store.query("SELECT WHERE {")
+
+
+def test_dump_is_sorted_and_stable(store):
+    store.replace_graph(G2, [(B, P, A)])
+    store.replace_graph(G1, [(A, P, B)])
+    dump = store.dump_nquads()
+    assert dump.splitlines() == sorted(dump.splitlines())
+    assert len(dump.splitlines()) == 2

@@ -1,0 +1,92 @@
+"""The home page: counts from the graph, escaped article text, over real HTTP."""
+from __future__ import annotations
+
+import threading
+import urllib.request
+from html.parser import HTMLParser
+
+import pytest
+
+from kg import KnowledgeGraph, read
+from kg.load import ingest_file
+from webapp import create_app
+
+from ..conftest import SEED
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def _text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+@pytest.fixture
+def app(graph):
+    ingest_file(graph, SEED)
+    return create_app(graph.settings, graph=graph)
+
+
+def test_home_shows_the_graph_counts(app, graph):
+    numbers = read.stats(graph)
+    response = app.test_client().get("/")
+    assert response.status_code == 200
+    text = _text(response.get_data(as_text=True))
+    assert f"Claims {numbers.claims}" in text
+    assert f"Articles {numbers.articles}" in text
+    assert "Not medical advice" in text
+    assert "Ketamines For Anxiety" in text
+
+
+def test_article_titles_are_escaped(graph, tmp_path):
+    evil = tmp_path / "evil.md"
+    evil.write_text("# <script>alert(1)</script> title\n\nKetamine can cause nausea.\n",
+                    encoding="utf-8")
+    assert ingest_file(graph, evil).ok
+    html = create_app(graph.settings, graph=graph).test_client().get("/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_unknown_path_is_a_404_page_without_traceback(app):
+    response = app.test_client().get("/no/such/page")
+    assert response.status_code == 404
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert app.test_client().get("/no", headers={"Accept": "application/json"}).json["status"] \
+        == 404
+
+
+def test_security_headers(app):
+    response = app.test_client().get("/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+
+
+def test_served_over_real_http_by_waitress(app):
+    """The app answers a real HTTP client through the production server."""
+    from waitress import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.effective_port}/"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            body = response.read().decode()
+            assert response.status == 200
+            assert response.headers["Content-Type"].startswith("text/html")
+        assert "Recently ingested articles" in body
+        css = urllib.request.urlopen(url + "static/style.css", timeout=10).read()
+        assert b"--asserted" in css
+    finally:
+        server.close()
+        thread.join(timeout=5)

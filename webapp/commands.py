@@ -1,0 +1,31 @@
+"""`kg serve`: contributed to the `kg` command through the `kg.commands`
+entry point, so the kg package never imports webapp."""
+from __future__ import annotations
+
+import click
+
+__all__ = ["serve"]
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to bind; 0.0.0.0 exposes the service to the network.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.pass_context
+def serve(ctx, host, port, threads):
+    """Serve the web app and API with waitress (a production WSGI server)."""
+    from waitress import create_server
+
+    from . import create_app
+
+    app = create_app(ctx.obj)
+    server = create_server(app, host=host, port=port, threads=threads, ident="health-kg")
+    click.echo(f"Serving on http://{server.effective_host}:{server.effective_port}/ "
+               f"(store: {ctx.obj.store}, data: {ctx.obj.data_dir}); Ctrl-C stops", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.extensions["kg"].close()
