@@ -69,6 +69,12 @@ def main(ctx, **overrides):
     serve it on the web.  Settings come from KG_* environment variables or
     the options below (`kg settings` lists them).
     """
+    import logging
+
+    if not logging.getLogger("kg").handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("kg: %(levelname)s: %(message)s"))
+        logging.getLogger("kg").addHandler(handler)
     try:
         ctx.obj = load_settings(**overrides)
     except KGError as err:
@@ -251,6 +257,57 @@ def entities(ctx, unmapped, type_, fmt):
     for e in found:
         state = "mapped" if e.mapped else "unmapped"
         click.echo(f"{e.type}\t{e.label}\t{' '.join(e.ids) or '-'}\t{state}\t{e.iri}")
+
+
+@main.command()
+@click.argument("text")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--kind", type=click.Choice(["article", "entity", "claim"]))
+@click.option("--type", "type_", type=click.Choice([t.value for t in EntityType]),
+              help="Only entities of this type.")
+@click.option("--predicate", help="Only claims with this predicate.")
+@click.option("--modality", type=click.Choice(["asserted", "hedged", "investigational",
+                                               "negated"]))
+@click.option("--article", help="Only this article and its claims.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.pass_context
+def search(ctx, text, limit, page, kind, type_, predicate, modality, article, fmt):
+    """Full-text search over articles, entities and claims.
+
+    Words, "exact phrases", -excluded words and prefix* are understood;
+    synonyms from the vocabulary are searched too, and misspelt words get a
+    suggestion.
+    """
+    import html
+    import re
+
+    graph = _open(ctx)
+    response = graph.search.search(text, limit=limit, page=page, filters={
+        "kind": kind, "type": type_, "predicate": predicate, "modality": modality,
+        "article": article})
+    if fmt == "json":
+        click.echo(json.dumps(response.as_json(), ensure_ascii=False, indent=2))
+        return
+    if response.suggestion:
+        click.echo(f"did you mean: {response.suggestion}")
+    click.echo(f"{response.total} hits")
+    for hit in response.hits:
+        plain = html.unescape(re.sub(r"</?mark>", "*", hit["highlight"]))
+        click.echo(f"[{hit['kind']}] {hit['label']}  ({hit['score']})\n    {plain}")
+
+
+@main.command()
+@click.pass_context
+def reindex(ctx):
+    """Rebuild the search index from the graph."""
+    graph = _open(ctx, write=True)
+    total = len(graph.search.graph_hashes())
+    with click.progressbar(length=total, label="Reindexing", file=sys.stderr,
+                           show_pos=True) as bar:
+        count = graph.search.reindex(progress=lambda _: bar.update(1))
+    click.echo(f"reindexed {count} articles")
 
 
 @main.command("settings")

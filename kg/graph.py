@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import functools
+import logging
 
 from .config import Settings, load_settings
 from .store import Store, open_store
 from .terms import Minter
 
 __all__ = ["KnowledgeGraph"]
+
+log = logging.getLogger("kg")
 
 
 class KnowledgeGraph:
@@ -37,13 +40,35 @@ class KnowledgeGraph:
         settings = settings or load_settings()
         graph = cls(settings, open_store(settings, write=write))
         try:
-            if write or not graph.store.has_graph(graph.minter.ontology_graph):
-                if not getattr(graph.store, "read_only", False):
-                    ensure_ontology(graph)
+            writable = not getattr(graph.store, "read_only", False)
+            if writable and (write or not graph.store.has_graph(graph.minter.ontology_graph)):
+                ensure_ontology(graph)
+            graph._check_search(repair=write and writable)
         except BaseException:
             graph.close()
             raise
         return graph
+
+    def _check_search(self, repair: bool) -> None:
+        """Say so when the search index and the graph disagree (a crash
+        between the two writes); a writer repairs it on the spot."""
+        if repair:
+            fixed = self.search.reconcile()
+            if fixed:
+                log.warning("the search index was out of step with the graph for %d "
+                            "article(s) (%s); repaired", len(fixed), ", ".join(fixed[:5]))
+        elif self.settings.store != "memory":
+            wrong = self.search.check()
+            if wrong:
+                log.warning("the search index is out of step with the graph for %d "
+                            "article(s); run `kg reindex`", len(wrong))
+
+    @functools.cached_property
+    def search(self):
+        """The full-text index kept in step with this graph."""
+        from .search import SearchIndex
+
+        return SearchIndex(self)
 
     @functools.cached_property
     def vocabulary(self):
@@ -53,6 +78,9 @@ class KnowledgeGraph:
         return load_vocabulary()
 
     def close(self) -> None:
+        search = self.__dict__.pop("search", None)
+        if search is not None:
+            search.close()
         self.store.close()
 
     def __enter__(self) -> "KnowledgeGraph":

@@ -19,6 +19,7 @@ from ingest import EXTRACTOR_VERSION, ArticleError, extract, read_article
 from ingest.readers import READERS
 
 from .rdf import article_triples, content_hash
+from .search.documents import mentioned_entities
 from .terms import HKG
 
 if TYPE_CHECKING:
@@ -100,8 +101,12 @@ def ingest_file(graph: "KnowledgeGraph", path: str | Path,
         except Exception as err:  # a defect in a rule must not stop the batch
             raise ArticleError(path, f"extraction failed ({type(err).__name__}: {err})") from err
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        mentioned_before = mentioned_entities(graph, document.id) if previous else set()
         graph.store.replace_graph(iri, article_triples(graph.minter, extraction,
                                                        EXTRACTOR_VERSION, modified=now))
+        # A crash between these two writes leaves the index behind the graph;
+        # SearchIndex.check() finds it and `kg reindex` or reconcile() mends it.
+        graph.search.update_article(document.id, mentioned_before)
     except ArticleError as err:
         return IngestResult(str(path), error=str(err))
     return IngestResult(str(path), document.id, "replaced" if previous else "added",
@@ -109,9 +114,13 @@ def ingest_file(graph: "KnowledgeGraph", path: str | Path,
 
 
 def delete_article(graph: "KnowledgeGraph", article_id: str) -> bool:
-    """Drop an article's graph (its metadata, claims and edges); True if it
-    existed."""
-    return graph.store.drop_graph(graph.minter.article(article_id))
+    """Drop an article's graph (its metadata, claims and edges) and its
+    search documents; True if it existed."""
+    mentioned_before = mentioned_entities(graph, article_id)
+    existed = graph.store.drop_graph(graph.minter.article(article_id))
+    if existed:
+        graph.search.remove_article(article_id, mentioned_before)
+    return existed
 
 
 def _ontology_hash(base: str) -> str:

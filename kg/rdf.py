@@ -58,7 +58,7 @@ def article_triples(minter: Minter, extraction: Extraction, extractor_version: s
         (article, DCTERMS.identifier, Literal(doc.id)),
         (article, DCTERMS.title, Literal(doc.title or doc.id)),
         (article, HKG.text, Literal(doc.text)),
-        (article, HKG.format, Literal(doc.format)),
+        (article, HKG["format"], Literal(doc.format)),
         (article, HKG.contentHash, Literal(content_hash(doc.text, extractor_version))),
     ]
     if doc.source or doc.url:

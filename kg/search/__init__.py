@@ -1,0 +1,203 @@
+"""Full-text search over articles, entities and claims.
+
+The engine (whoosh by default) sits behind `Engine`; this module plans
+queries (our own small syntax, synonym expansion from the vocabulary),
+suggests spellings, highlights with escaped text, and keeps the index equal
+to the graph: `kg.load` calls `update_article`/`remove_article` right after
+each graph write, and `check()` finds what a crash between the two left
+behind (`kg reindex` or `reconcile()` repairs it).
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from .base import FACETS, Engine
+from .documents import article_documents, entity_documents, lexicon_forms, mentioned_entities
+from .query import MAX_QUERY_CHARS, Lexicon, SearchQueryError, highlight, parse
+
+if TYPE_CHECKING:
+    from ..graph import KnowledgeGraph
+
+__all__ = ["FACETS", "KINDS", "MAX_QUERY_CHARS", "SearchIndex", "SearchQueryError",
+           "SearchResponse"]
+
+KINDS = ("article", "entity", "claim")
+MAX_LIMIT = 100
+
+
+@dataclass
+class SearchResponse:
+    """A page of hits in the shape of DESIGN.md, plus facets and paging."""
+
+    query: str
+    total: int
+    suggestion: str | None
+    hits: list[dict]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    page: int = 1
+    limit: int = 10
+
+    def as_json(self) -> dict:
+        return {"query": self.query, "total": self.total, "suggestion": self.suggestion,
+                "hits": self.hits, "facets": self.facets, "page": self.page,
+                "limit": self.limit}
+
+
+def _engine(graph: "KnowledgeGraph") -> Engine:
+    from ._whoosh import WhooshEngine
+
+    if graph.settings.store == "memory":
+        return WhooshEngine(None)
+    return WhooshEngine(graph.settings.data_path / "search")
+
+
+class SearchIndex:
+    """The search index of one knowledge graph."""
+
+    def __init__(self, graph: "KnowledgeGraph", engine: Engine | None = None):
+        self.graph = graph
+        self.engine = engine or _engine(graph)
+        self._lock = threading.Lock()
+
+    @functools.cached_property
+    def lexicon(self) -> Lexicon:
+        forms, title_words = lexicon_forms(self.graph)
+        return Lexicon(forms, title_words)
+
+    def _forget_lexicon(self) -> None:
+        self.__dict__.pop("lexicon", None)
+
+    # ---------------------------------------------------------------- writing
+
+    def update_article(self, article_id: str, mentioned_before: Iterable[str] = ()) -> None:
+        """Make the index hold the article as the graph now has it."""
+        docs = article_documents(self.graph, article_id)
+        entities = set(mentioned_before) | mentioned_entities(self.graph, article_id)
+        entity_docs, gone = entity_documents(self.graph, entities)
+        with self._lock:
+            self.engine.write(docs + entity_docs, delete_owners=[article_id], delete_ids=gone)
+        self._forget_lexicon()
+
+    def remove_article(self, article_id: str, mentioned_before: Iterable[str]) -> None:
+        """Drop an article (already dropped from the graph) from the index."""
+        entity_docs, gone = entity_documents(self.graph, mentioned_before)
+        with self._lock:
+            self.engine.write(entity_docs, delete_owners=[article_id], delete_ids=gone)
+        self._forget_lexicon()
+
+    def graph_hashes(self) -> dict[str, str]:
+        from ..terms import sparql_prefixes
+
+        rows = self.graph.store.select(sparql_prefixes() + """
+            SELECT ?id ?h WHERE { GRAPH ?a { ?a a hkg:Article ; dcterms:identifier ?id ;
+                                              hkg:contentHash ?h } }""")
+        return {str(r["id"]): str(r["h"]) for r in rows}
+
+    def check(self) -> list[str]:
+        """Article ids on which the index and the graph disagree (missing,
+        stale or left over)."""
+        graph, index = self.graph_hashes(), self.engine.article_hashes()
+        return sorted(k for k in set(graph) | set(index) if graph.get(k) != index.get(k))
+
+    def reconcile(self) -> list[str]:
+        """Repair the articles `check()` reports; returns their ids."""
+        wrong = self.check()
+        graph = self.graph_hashes()
+        for article_id in wrong:
+            if article_id in graph:
+                self.update_article(article_id)
+            else:
+                with self._lock:
+                    self.engine.write([], delete_owners=[article_id])
+        if wrong:
+            self._rebuild_entities()
+        return wrong
+
+    def _rebuild_entities(self) -> None:
+        from ..terms import sparql_prefixes
+
+        rows = self.graph.store.select(sparql_prefixes() + """
+            SELECT DISTINCT ?e WHERE { GRAPH ?a { ?a hkg:mentions ?e } }""")
+        docs, _ = entity_documents(self.graph, [str(r["e"]) for r in rows])
+        with self._lock:
+            self.engine.write(docs)
+
+    def reindex(self, progress: Callable[[str], None] | None = None) -> int:
+        """Rebuild the whole index from the graph; returns the article count."""
+        with self._lock:
+            self.engine.clear()
+        ids = sorted(self.graph_hashes())
+        for article_id in ids:
+            docs = article_documents(self.graph, article_id)
+            with self._lock:
+                self.engine.write(docs)
+            if progress:
+                progress(article_id)
+        self._rebuild_entities()
+        self._forget_lexicon()
+        return len(ids)
+
+    # ---------------------------------------------------------------- reading
+
+    def search(self, text: str, limit: int = 10, page: int = 1,
+               filters: dict[str, str] | None = None) -> SearchResponse:
+        """Ranked, highlighted, faceted hits for `text`.
+
+        Args:
+            text: words, "phrases", -exclusions, prefix*; at most 256 characters.
+            limit: hits per page (1-100).
+            page: 1-based page number.
+            filters: facet name -> value (kind, type, predicate, modality, article).
+
+        Raises:
+            SearchQueryError: the text is too long, or a filter or paging
+                value is not allowed.
+        """
+        filters = {k: v for k, v in (filters or {}).items() if v}
+        unknown = set(filters) - set(FACETS)
+        if unknown:
+            raise SearchQueryError(f"unknown filter {sorted(unknown)[0]!r}; "
+                                   f"use {', '.join(FACETS)}")
+        if not 1 <= limit <= MAX_LIMIT or not 1 <= page <= 1000:
+            raise SearchQueryError(f"limit must be 1-{MAX_LIMIT} and page 1-1000")
+        lexicon = self.lexicon
+        plan = parse(text, lexicon)
+        result = self.engine.search(plan, filters, (page - 1) * limit, limit)
+        suggestion = lexicon.suggest(text)
+        if suggestion and result.total == 0:
+            plan = parse(suggestion, lexicon)
+            result = self.engine.search(plan, filters, (page - 1) * limit, limit)
+        hits = []
+        for hit in result.hits:
+            doc = hit.fields
+            data = {"kind": doc["kind"], "iri": doc["iri"], "label": doc["label"],
+                    "score": round(hit.score, 3), "highlight": highlight(doc["text"], plan)}
+            if doc["kind"] == "entity":
+                data["type"] = doc["type"]
+            elif doc["kind"] == "claim":
+                data.update(predicate=doc["predicate"], modality=doc["modality"],
+                            article=doc["owner"])
+            elif doc["kind"] == "article":
+                data["article"] = doc["owner"]
+            hits.append(data)
+        return SearchResponse(text, result.total, suggestion, hits, result.facets, page, limit)
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[dict]:
+        """Entity names starting with `prefix`, for autocomplete."""
+        if len(prefix) > MAX_QUERY_CHARS:
+            raise SearchQueryError(f"the prefix is over {MAX_QUERY_CHARS} characters")
+        lexicon = self.lexicon
+        info = {}
+        found = lexicon.complete(prefix, min(max(limit, 1), 50))
+        if found:
+            from ..read import entity_info
+
+            info = entity_info(self.graph, [iri for _, iri in found])
+        return [{"label": form, "iri": iri, "entity": info[iri].label, "type": info[iri].type}
+                for form, iri in found]
+
+    def close(self) -> None:
+        self.engine.close()

@@ -1,0 +1,61 @@
+"""The contract a full-text engine fulfils behind our search interface."""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .query import QueryPlan
+
+__all__ = ["FACETS", "Engine", "EngineHit", "EngineResult"]
+
+#: Facet fields, counted over every hit of a query.
+FACETS = ("kind", "type", "predicate", "modality", "article")
+
+
+@dataclass
+class EngineHit:
+    fields: dict
+    score: float
+
+
+@dataclass
+class EngineResult:
+    total: int
+    hits: list[EngineHit] = field(default_factory=list)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class Engine(abc.ABC):
+    """A full-text index of search documents.
+
+    A document is a dict: `id` (unique), `kind` (article, entity, claim),
+    `owner` (the article id owning article and claim documents; empty for
+    entities), `iri`, `label`, `names`, `text`, `type`, `predicate`,
+    `modality`, `article` (list of article ids), `hash`, `date`.
+    """
+
+    name = "?"
+
+    @abc.abstractmethod
+    def write(self, docs: list[dict], delete_owners: Iterable[str] = (),
+              delete_ids: Iterable[str] = ()) -> None:
+        """Delete the documents of some owners and ids, then add `docs`
+        (replacing same-id documents), and commit."""
+
+    @abc.abstractmethod
+    def search(self, plan: QueryPlan, filters: dict[str, str], offset: int,
+               limit: int) -> EngineResult:
+        """BM25F-ranked hits for `plan` restricted by facet `filters`, and
+        facet counts over all hits."""
+
+    @abc.abstractmethod
+    def article_hashes(self) -> dict[str, str]:
+        """Article id -> content hash, for every article document."""
+
+    @abc.abstractmethod
+    def clear(self) -> None:
+        """Remove every document."""
+
+    def close(self) -> None:
+        """Release files and locks."""

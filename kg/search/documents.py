@@ -1,0 +1,103 @@
+"""Graph -> search documents: an article, its claims, and the entities it names."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from .. import read
+from ..terms import sparql_prefixes
+
+if TYPE_CHECKING:
+    from ..graph import KnowledgeGraph
+
+__all__ = ["article_documents", "entity_documents", "lexicon_forms", "mentioned_entities"]
+
+_PREFIXES = sparql_prefixes()
+_PREDICATE_WORDS = {"treats": "treats", "hasAdverseEffect": "has adverse effect",
+                    "antagonistOf": "antagonist of", "activates": "activates",
+                    "increases": "increases", "decreases": "decreases",
+                    "hasMechanism": "has mechanism", "affects": "affects",
+                    "usedIn": "used in", "administeredVia": "administered via"}
+
+
+def predicate_words(predicate: str) -> str:
+    return _PREDICATE_WORDS.get(predicate, predicate)
+
+
+def article_documents(graph: "KnowledgeGraph", article_id: str) -> list[dict]:
+    """The article document and one document per claim of the article."""
+    iri = graph.minter.article(article_id)
+    rows = graph.store.select(_PREFIXES + f"""
+        SELECT ?title ?text ?hash ?date ?source WHERE {{ GRAPH <{iri}> {{
+          <{iri}> dcterms:title ?title ; hkg:text ?text ; hkg:contentHash ?hash .
+          OPTIONAL {{ <{iri}> dcterms:date ?date }} OPTIONAL {{ <{iri}> dcterms:source ?source }}
+        }} }}""")
+    if not rows:
+        return []
+    row = rows[0]
+    docs = [{"id": f"article:{article_id}", "kind": "article", "owner": article_id,
+             "iri": str(iri), "label": str(row["title"]), "names": str(row.get("source", "")),
+             "text": str(row["text"]), "type": "", "predicate": "", "modality": "",
+             "article": [article_id], "hash": str(row["hash"]), "date": str(row.get("date", ""))}]
+    for claim in read.claims(graph, article_id):
+        label = f"{claim.subject.label} {predicate_words(claim.predicate)} {claim.object.label}"
+        docs.append({"id": f"claim:{claim.iri}", "kind": "claim", "owner": article_id,
+                     "iri": claim.iri, "label": label,
+                     "names": " | ".join([*claim.subject.synonyms, *claim.object.synonyms]),
+                     "text": claim.evidence, "type": "", "predicate": claim.predicate,
+                     "modality": claim.modality, "article": [article_id], "hash": "",
+                     "date": ""})
+    return docs
+
+
+def mentioned_entities(graph: "KnowledgeGraph", article_id: str) -> set[str]:
+    iri = graph.minter.article(article_id)
+    rows = graph.store.select(_PREFIXES + f"""
+        SELECT DISTINCT ?e WHERE {{ GRAPH <{iri}> {{ <{iri}> hkg:mentions ?e }} }}""")
+    return {str(r["e"]) for r in rows}
+
+
+def entity_documents(graph: "KnowledgeGraph", iris: Iterable[str]) -> tuple[list[dict], list[str]]:
+    """Documents for entities that articles still mention, and the ids of
+    those no article mentions any more (to delete)."""
+    iris = sorted(set(iris))
+    if not iris:
+        return [], []
+    values = " ".join(f"<{i}>" for i in iris)
+    rows = graph.store.select(_PREFIXES + f"""
+        SELECT ?e ?id WHERE {{ VALUES ?e {{ {values} }}
+          GRAPH ?a {{ ?a hkg:mentions ?e ; dcterms:identifier ?id }} }}""")
+    articles: dict[str, set[str]] = {}
+    for row in rows:
+        articles.setdefault(str(row["e"]), set()).add(str(row["id"]))
+    info = read.entity_info(graph, articles)
+    docs = [{"id": f"entity:{iri}", "kind": "entity", "owner": "", "iri": iri,
+             "label": e.label, "names": " | ".join([*e.synonyms, *e.ids]),
+             "text": f"{e.label} ({e.type})", "type": e.type, "predicate": "",
+             "modality": "", "article": sorted(articles[iri]), "hash": "", "date": ""}
+            for iri, e in info.items()]
+    return docs, [f"entity:{iri}" for iri in iris if iri not in articles]
+
+
+def lexicon_forms(graph: "KnowledgeGraph") -> tuple[dict[str, tuple[str, ...]], set[str]]:
+    """Entity IRI -> surface forms (label first), and title words."""
+    rows = graph.store.select(_PREFIXES + """
+        SELECT DISTINCT ?e ?p ?v WHERE {
+          VALUES ?p { rdfs:label skos:altLabel hkg:abbreviation }
+          ?e ?p ?v ; hkg:mapped ?m . }""")
+    labels: dict[str, list[str]] = {}
+    others: dict[str, set[str]] = {}
+    for row in rows:
+        key = str(row["e"])
+        if str(row["p"]).endswith("label") and str(row["p"]).startswith("http://www.w3.org/2000"):
+            labels.setdefault(key, []).append(str(row["v"]))
+        else:
+            others.setdefault(key, set()).add(str(row["v"]))
+    forms = {}
+    for key in set(labels) | set(others):
+        first = sorted(labels.get(key, []))
+        forms[key] = tuple(dict.fromkeys(first + sorted(others.get(key, ()))))
+    title_words = set()
+    for row in graph.store.select(_PREFIXES + """
+            SELECT DISTINCT ?t WHERE { GRAPH ?a { ?a a hkg:Article ; dcterms:title ?t } }"""):
+        title_words.update(w.lower() for w in str(row["t"]).split() if w.isalpha())
+    return forms, title_words

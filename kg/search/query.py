@@ -1,0 +1,250 @@
+"""Our search syntax, parsed without any engine: words, "phrases", -excluded
+words and prefix* — nothing else, so no engine parser ever sees hostile
+input (2,000 parentheses, `*a*`, operator soup are plain words here).
+
+Also: vocabulary-aware synonym expansion, spelling suggestions, and an
+engine-independent highlighter that escapes text and marks matched words.
+"""
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from dataclasses import dataclass, field
+
+from ..errors import KGError
+
+__all__ = ["MAX_QUERY_CHARS", "Clause", "Lexicon", "QueryPlan", "SearchQueryError",
+           "highlight", "parse", "stem", "words"]
+
+MAX_QUERY_CHARS = 256
+_MAX_CLAUSES = 16
+_MAX_WORD = 64
+_TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)([\w][\w\'’.-]*\*?)', re.UNICODE)
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STOP = frozenset("a an and are as at be by for from has have in is it its of on or the "
+                  "to was were will with not".split())
+_SUFFIXES = ("ational", "ization", "iveness", "fulness", "ousness", "ations", "ation",
+             "ingly", "ments", "ment", "ness", "ings", "ing", "ies", "ied", "ers", "er",
+             "edly", "ed", "es", "ly", "s", "e")
+
+
+class SearchQueryError(KGError):
+    """A search query that cannot be run (too long, nothing to search for)."""
+
+    status = 400
+
+
+def stem(word: str) -> str:
+    """A light English stemmer used to match query words to text words for
+    highlighting (the engines stem for ranking on their own).
+
+    >>> stem("Hallucinations") == stem("hallucination")
+    True
+    """
+    word = word.lower().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One required part of the query; any alternative may satisfy it.
+
+    Each alternative is a tuple of words: one word, or several for a phrase.
+    `prefix` marks a single-word clause ending in `*`.
+    """
+
+    alternatives: tuple[tuple[str, ...], ...]
+    prefix: bool = False
+    entity: str = ""  # the vocabulary entity IRI this clause was expanded from
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    text: str
+    clauses: tuple[Clause, ...]
+    excluded: tuple[str, ...] = ()
+    mark_words: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def empty(self) -> bool:
+        return not self.clauses
+
+
+class Lexicon:
+    """Surface forms of entities (for synonym expansion and autocomplete)
+    and the words of the collection (for spelling suggestions)."""
+
+    def __init__(self, entities: dict[str, tuple[str, ...]] | None = None,
+                 extra_words: set[str] | None = None):
+        """Args:
+            entities: entity IRI -> all its surface forms (label first).
+            extra_words: other known words (article titles...).
+        """
+        self.entities = entities or {}
+        self.by_form: dict[tuple[str, ...], str] = {}
+        for iri, forms in sorted(self.entities.items()):
+            for form in forms:
+                key = tuple(words(form))
+                if key:
+                    self.by_form.setdefault(key, iri)
+        self.longest = max((len(k) for k in self.by_form), default=1)
+        vocabulary = {w for k in self.by_form for w in k if len(w) > 2}
+        vocabulary |= {w for w in (extra_words or ()) if len(w) > 2 and w.isalpha()}
+        self.known = frozenset(vocabulary)
+        self._sorted_known = sorted(vocabulary)
+
+    def suggest(self, text: str) -> str | None:
+        """The query with unknown words replaced by close known ones, or None
+        when every word is known or nothing is close.
+
+        >>> Lexicon({"e:1": ("ketamine",)}).suggest("ketamin")
+        'ketamine'
+        """
+        changed, out = False, []
+        for word in text.split():
+            bare = word.strip('"-*').lower()
+            if len(bare) > 3 and bare.isalpha() and bare not in self.known and \
+                    bare not in _STOP:
+                close = difflib.get_close_matches(bare, self._sorted_known, n=1, cutoff=0.8)
+                if close:
+                    out.append(close[0])
+                    changed = True
+                    continue
+            out.append(word)
+        return " ".join(out) if changed else None
+
+    def complete(self, prefix: str, limit: int = 10) -> list[tuple[str, str]]:
+        """(surface form, entity IRI) pairs whose form starts with `prefix`,
+        labels before synonyms, shortest first."""
+        key = " ".join(words(prefix))
+        if not key:
+            return []
+        found: dict[str, tuple[int, int, str]] = {}
+        for iri, forms in self.entities.items():
+            for rank, form in enumerate(forms):
+                norm = " ".join(words(form))
+                if norm.startswith(key) or f" {key}" in f" {norm}":
+                    best = found.get(iri)
+                    candidate = (0 if norm.startswith(key) else 1, min(rank, 1), form)
+                    if best is None or candidate < best:
+                        found[iri] = candidate
+        ranked = sorted(found.items(), key=lambda item: (item[1][0], item[1][1],
+                                                         len(item[1][2]), item[1][2].lower()))
+        return [(value[2], iri) for iri, value in ranked[:limit]]
+
+
+def parse(text: str, lexicon: Lexicon | None = None) -> QueryPlan:
+    """Turn user text into a QueryPlan.
+
+    Raises:
+        SearchQueryError: over MAX_QUERY_CHARS characters.
+
+    >>> [c.alternatives for c in parse('nmda "dissociative anaesthetic" -horse').clauses]
+    [(('nmda',),), (('dissociative', 'anaesthetic'),)]
+    """
+    if len(text) > MAX_QUERY_CHARS:
+        raise SearchQueryError(f"the query is {len(text)} characters long; "
+                               f"the limit is {MAX_QUERY_CHARS}")
+    lexicon = lexicon or Lexicon()
+    clauses: list[Clause] = []
+    excluded: list[str] = []
+    pending: list[str] = []  # plain words, grouped later for synonym matching
+
+    def flush() -> None:
+        clauses.extend(_expand(pending, lexicon))
+        pending.clear()
+
+    for match in _TOKEN.finditer(text):
+        negative_phrase, phrase, negative, token = match.groups()
+        if phrase is not None:
+            flush()
+            tokens = tuple(words(phrase))[:_MAX_CLAUSES]
+            if negative_phrase:
+                excluded.extend(tokens)
+            elif tokens:
+                clauses.append(Clause((tokens,)))
+            continue
+        token = token.strip(".'’-")
+        if not token:
+            continue
+        if negative:
+            flush()
+            excluded.extend(words(token))
+        elif token.endswith("*") and len(token.rstrip("*")) >= 2:
+            flush()
+            stem_words = words(token.rstrip("*"))
+            if len(stem_words) == 1 and len(stem_words[0]) <= _MAX_WORD:
+                clauses.append(Clause(((stem_words[0],),), prefix=True))
+        else:
+            pending.extend(w for w in words(token) if len(w) <= _MAX_WORD)
+    flush()
+    clauses = clauses[:_MAX_CLAUSES]
+    marks = frozenset(stem(w) for c in clauses for alt in c.alternatives for w in alt
+                      if w not in _STOP)
+    return QueryPlan(text, tuple(clauses), tuple(excluded[:_MAX_CLAUSES]), marks)
+
+
+def _expand(tokens: list[str], lexicon: Lexicon) -> list[Clause]:
+    """Group words into clauses; a run of words naming a vocabulary entity
+    becomes one clause whose alternatives are all that entity's forms."""
+    clauses, i = [], 0
+    while i < len(tokens):
+        for size in range(min(lexicon.longest, len(tokens) - i), 0, -1):
+            iri = lexicon.by_form.get(tuple(tokens[i:i + size]))
+            if iri is not None:
+                forms = {tuple(words(f)) for f in lexicon.entities[iri]}
+                forms.discard(())
+                ordered = [tuple(tokens[i:i + size])] + sorted(forms - {tuple(tokens[i:i + size])})
+                clauses.append(Clause(tuple(ordered[:12]), entity=iri))
+                i += size
+                break
+        else:
+            if tokens[i] not in _STOP:
+                clauses.append(Clause(((tokens[i],),)))
+            i += 1
+    return clauses
+
+
+def highlight(text: str, plan: QueryPlan, width: int = 220) -> str:
+    """An HTML snippet of `text` around the best-matching words: everything
+    escaped, matched words wrapped in <mark>.
+
+    >>> highlight("Ketamine <b>blocks</b> NMDA receptors.", parse("nmda receptor"))
+    'Ketamine &lt;b&gt;blocks&lt;/b&gt; <mark>NMDA</mark> <mark>receptors</mark>.'
+    """
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)
+             if stem(m.group()) in plan.mark_words
+             or any(stem(m.group()).startswith(p) for c in plan.clauses if c.prefix
+                    for p in (c.alternatives[0][0],))]
+    if len(text) <= width:
+        start, end = 0, len(text)
+    elif spans:
+        best, start = 0, 0
+        for i, (s, _) in enumerate(spans):  # window holding the most marks
+            count = sum(1 for t, _ in spans[i:] if t < s + width)
+            if count > best:
+                best, start = count, max(0, s - width // 4)
+        end = min(len(text), start + width)
+    else:
+        start, end = 0, width
+    out, pos = [], start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out.append(html.escape(text[pos:s], quote=False))
+        out.append("<mark>" + html.escape(text[s:e], quote=False) + "</mark>")
+        pos = e
+    out.append(html.escape(text[pos:end], quote=False))
+    snippet = "".join(out).replace("\n", " ")
+    return ("…" if start > 0 else "") + snippet + ("…" if end < len(text) else "")

@@ -1,0 +1,140 @@
+"""Full-text search: synonyms, typos, highlights, facets, index = graph."""
+from __future__ import annotations
+
+import re
+import shutil
+import time
+
+import pytest
+
+from kg import KnowledgeGraph
+from kg.load import delete_article, ingest_file
+from kg.search import SearchQueryError
+
+from ..conftest import SEED
+
+
+@pytest.fixture
+def seeded(graph):
+    assert ingest_file(graph, SEED).ok
+    return graph
+
+
+def _kinds(response, kind):
+    return [h for h in response.hits if h["kind"] == kind]
+
+
+def test_synonym_finds_entity_and_article(seeded):
+    """'social phobia' (a synonym) finds the social anxiety disorder entity
+    and the article, which never says 'social phobia'."""
+    response = seeded.search.search("social phobia", limit=50)
+    assert "social anxiety disorder" in [h["label"] for h in _kinds(response, "entity")]
+    assert [h["article"] for h in _kinds(response, "article")] == ["ketamine-for-anxiety"]
+
+
+def test_typo_is_suggested_and_searched(seeded):
+    response = seeded.search.search("ketamin")
+    assert response.total > 0
+    assert any(h["label"] == "ketamine" for h in _kinds(response, "entity"))
+    misspelt = seeded.search.search("halucinations")
+    assert misspelt.suggestion == "hallucinations"
+    assert misspelt.total > 0
+
+
+def test_phrase_claims_are_highlighted(seeded):
+    response = seeded.search.search('"NMDA receptor"', limit=50)
+    claims = _kinds(response, "claim")
+    assert claims
+    assert all("<mark>" in h["highlight"] for h in claims)
+    assert any(re.search(r"<mark>NMDA</mark> <mark>receptors?</mark>", h["highlight"])
+               for h in claims)
+
+
+def test_highlights_escape_article_text(graph, tmp_path):
+    path = tmp_path / "xss.txt"
+    path.write_text("Ketamine <script>alert('x')</script> can cause nausea.\n",
+                    encoding="utf-8")
+    assert ingest_file(graph, path).ok
+    for hit in graph.search.search("ketamine nausea", limit=50).hits:
+        assert "<script>" not in hit["highlight"]
+        if hit["kind"] == "article":
+            assert "&lt;script&gt;" in hit["highlight"]
+
+
+def test_facet_counts_match_the_hits_and_sparql(seeded):
+    """Facet counts count every hit, not just the page, and equal the
+    number of claims SPARQL finds per modality for the same words."""
+    response = seeded.search.search("nausea", limit=100, filters={"kind": "claim"})
+    by_modality: dict[str, int] = {}
+    for hit in response.hits:
+        by_modality[hit["modality"]] = by_modality.get(hit["modality"], 0) + 1
+    assert response.facets["modality"] == by_modality
+    rows = seeded.store.select("""
+        PREFIX hkg: <https://w3id.org/health-kg/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?m (COUNT(DISTINCT ?c) AS ?n) WHERE {
+          ?c a hkg:Claim ; hkg:modality ?m ; hkg:evidence ?ev ; hkg:subject ?s ; hkg:object ?o .
+          ?s rdfs:label ?sl . ?o rdfs:label ?ol .
+          FILTER(REGEX(CONCAT(?ev, " ", ?sl, " ", ?ol), "nausea", "i")) } GROUP BY ?m""")
+    expected = {str(r["m"]).rsplit("#", 1)[1]: int(r["n"]) for r in rows}
+    assert response.facets["modality"] == expected
+    small = seeded.search.search("nausea", limit=1, filters={"kind": "claim"})
+    assert small.facets["modality"] == expected and len(small.hits) == 1
+
+
+def test_paging_does_not_repeat_hits(seeded):
+    first = seeded.search.search("ketamine", limit=5, page=1)
+    second = seeded.search.search("ketamine", limit=5, page=2)
+    assert first.total == second.total > 10
+    assert not {h["iri"] for h in first.hits} & {h["iri"] for h in second.hits}
+
+
+def test_replace_and_retract_keep_index_equal_to_graph(seeded, seed_copy):
+    text = seed_copy.read_text(encoding="utf-8")
+    seed_copy.write_text(text + "\nKetamine can cause bladder pain in long-term users.\n",
+                         encoding="utf-8")
+    assert ingest_file(seeded, seed_copy).status == "replaced"
+    assert seeded.search.check() == []
+    assert any("bladder" in h["highlight"] for h in seeded.search.search("bladder").hits)
+    assert delete_article(seeded, "ketamine-for-anxiety")
+    assert seeded.search.check() == []
+    assert seeded.search.search("ketamine").total == 0
+
+
+def test_reindex_after_losing_the_index_restores_results(tmp_path, data_dir):
+    from kg import Settings
+
+    settings = Settings(data_dir=str(data_dir))
+    with KnowledgeGraph.open(settings) as graph:
+        ingest_file(graph, SEED)
+        before = graph.search.search("NMDA receptor", limit=50).as_json()
+    shutil.rmtree(data_dir / "search")
+    with KnowledgeGraph.open(settings, write=False) as reader:
+        assert reader.search.check() == ["ketamine-for-anxiety"]
+    with KnowledgeGraph.open(settings) as graph:  # a writer repairs on start
+        assert graph.search.check() == []
+        assert graph.search.search("NMDA receptor", limit=50).as_json() == before
+        assert graph.search.reindex() == 1
+        assert graph.search.search("NMDA receptor", limit=50).as_json() == before
+
+
+def test_autocomplete_by_prefix(seeded):
+    labels = [s["entity"] for s in seeded.search.suggest("keta")]
+    assert "ketamine" in labels
+    assert labels.index("ketamine") < 3
+    assert seeded.search.suggest("") == []
+
+
+HOSTILE = ["*a*", "x" * 100_000, "(" * 2000, "AND OR NOT AND OR NOT", "", '"""', "-", "*",
+           "\x00\x01", "NOT (((( ketamine", "ketamine" * 40]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_queries_answer_or_refuse_quickly(seeded, text):
+    began = time.perf_counter()
+    try:
+        response = seeded.search.search(text)
+        assert response.total >= 0
+    except SearchQueryError as err:
+        assert "256" in str(err)
+    assert time.perf_counter() - began < 1.0
