@@ -18,6 +18,7 @@ import ontology
 from ingest import EXTRACTOR_VERSION, ArticleError, extract, read_article
 from ingest.readers import READERS
 
+from . import read
 from .rdf import article_triples, content_hash
 from .search.documents import mentioned_entities
 from .terms import HKG
@@ -101,9 +102,12 @@ def ingest_file(graph: "KnowledgeGraph", path: str | Path,
         except Exception as err:  # a defect in a rule must not stop the batch
             raise ArticleError(path, f"extraction failed ({type(err).__name__}: {err})") from err
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        mentioned_before = mentioned_entities(graph, document.id) if previous else set()
-        graph.store.replace_graph(iri, article_triples(graph.minter, extraction,
-                                                       EXTRACTOR_VERSION, modified=now))
+        triples = article_triples(graph.minter, extraction, EXTRACTOR_VERSION, modified=now)
+        mentioned_before: set[str] = set()
+        if previous:
+            mentioned_before = mentioned_entities(graph, document.id)
+            triples += _change_notes(graph, document.id, extraction)
+        graph.store.replace_graph(iri, triples)
         # A crash between these two writes leaves the index behind the graph;
         # SearchIndex.check() finds it and `kg reindex` or reconcile() mends it.
         graph.search.update_article(document.id, mentioned_before)
@@ -111,6 +115,23 @@ def ingest_file(graph: "KnowledgeGraph", path: str | Path,
         return IngestResult(str(path), error=str(err))
     return IngestResult(str(path), document.id, "replaced" if previous else "added",
                         len(extraction.claims))
+
+
+def _change_notes(graph: "KnowledgeGraph", article_id: str, extraction) -> list:
+    """What a replacement adds and removes, as plain-language lines kept on
+    the new version of the article (shown on its page)."""
+    from .views import describe
+
+    def line(subject: str, predicate: str, obj: str, modality: str) -> str:
+        return describe(subject, predicate, obj, modality)
+
+    old = {line(c.subject.label, c.predicate, c.object.label, c.modality)
+           for c in read.claims(graph, article_id)}
+    new = {line(c.subject.label, c.predicate, c.object.label, c.modality.value)
+           for c in extraction.claims}
+    iri = graph.minter.article(article_id)
+    return ([(iri, HKG.claimAdded, Literal(text)) for text in sorted(new - old)]
+            + [(iri, HKG.claimRemoved, Literal(text)) for text in sorted(old - new)])
 
 
 def delete_article(graph: "KnowledgeGraph", article_id: str) -> bool:

@@ -90,3 +90,14 @@ def test_served_over_real_http_by_waitress(app):
     finally:
         server.close()
         thread.join(timeout=5)
+
+
+def test_home_in_a_real_browser(app, live_server, page):
+    """Debian's Chromium renders the home page: the notice and counts show,
+    no console errors, no request leaves the machine."""
+    server = live_server(app)
+    page.goto(server.url + "/")
+    assert page.locator("h1").inner_text() == "What health articles say about medicines"
+    assert "Not medical advice" in page.locator(".notice").inner_text()
+    assert page.locator("dl.counts dd").count() >= 3
+    page.probe.screenshot("home")

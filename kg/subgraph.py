@@ -1,0 +1,265 @@
+"""Subgraph selection over the claim graph, into networkx.
+
+Nodes are entities (label, type, mapped); an edge `s -> o` keyed by the
+predicate gathers every claim stating that relation: the evidence quotes,
+their articles and modalities.  Selection is by neighbourhood (entity plus
+depth, with filters), by paths between two entities, by one article, or by
+any SPARQL CONSTRUCT.  Each selection fetches only what it needs, frontier by
+frontier, so it stays fast on a large store.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+import networkx as nx
+
+from .errors import NotFound, QueryError
+from .read import entity_info
+from .terms import HKG, sparql_prefixes
+
+if TYPE_CHECKING:
+    from .graph import KnowledgeGraph
+
+__all__ = ["Selection", "article_subgraph", "construct_subgraph", "neighbourhood", "paths",
+           "resolve_entity"]
+
+_PREFIXES = sparql_prefixes()
+MODALITIES = ("asserted", "hedged", "investigational", "negated")
+MAX_DEPTH = 3
+#: Claims fetched per frontier step; a hub beyond this is cut (signalled).
+MAX_CLAIMS = 20_000
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which part of the graph to take, shared by the CLI, web page and API."""
+
+    predicates: frozenset[str] = frozenset()
+    modalities: frozenset[str] = frozenset()
+    types: frozenset[str] = frozenset()
+    min_articles: int = 1
+
+    def __post_init__(self):
+        unknown = set(self.modalities) - set(MODALITIES)
+        if unknown:
+            raise QueryError(f"unknown modality {sorted(unknown)[0]!r}; "
+                             f"use {', '.join(MODALITIES)}")
+        if self.min_articles < 1:
+            raise QueryError("min_articles must be at least 1")
+
+
+def resolve_entity(graph: "KnowledgeGraph", name: str) -> str:
+    """An entity IRI from an IRI, a key (`nmda-receptor`) or a label/synonym
+    (case-insensitive).
+
+    Raises:
+        NotFound: nothing matches.
+    """
+    name = name.strip()
+    if name.startswith(("http://", "https://")):
+        return name
+    key_iri = graph.minter.entity(name)
+    literal = name.replace("\\", "\\\\").replace('"', '\\"')
+    rows = graph.store.select(_PREFIXES + f"""
+        SELECT ?e (MIN(?rank) AS ?r) WHERE {{
+          {{ BIND(<{key_iri}> AS ?e) ?e rdfs:label ?any . BIND(0 AS ?rank) }}
+          UNION {{ ?e rdfs:label ?l . FILTER(LCASE(STR(?l)) = LCASE("{literal}")) BIND(1 AS ?rank) }}
+          UNION {{ ?e skos:altLabel|hkg:abbreviation ?l .
+                   FILTER(LCASE(STR(?l)) = LCASE("{literal}")) BIND(2 AS ?rank) }}
+          ?e hkg:mapped ?m .
+        }} GROUP BY ?e ORDER BY ?r ?e LIMIT 1""")
+    if not rows or "e" not in rows[0]:
+        raise NotFound(f"no entity named {name!r}")
+    return str(rows[0]["e"])
+
+
+def _claims_touching(graph: "KnowledgeGraph", iris: Iterable[str], selection: Selection,
+                     limit: int = MAX_CLAIMS) -> list[dict]:
+    values = " ".join(f"<{i}>" for i in sorted(set(iris)))
+    filters = []
+    if selection.predicates:
+        filters.append("VALUES ?p { " + " ".join(f"hkg:{p}" for p in sorted(selection.predicates))
+                       + " }")
+    if selection.modalities:
+        filters.append("VALUES ?m { " + " ".join(f"hkg:{m}" for m in sorted(selection.modalities))
+                       + " }")
+    pattern = """GRAPH ?a { ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ;
+                        hkg:modality ?m ; hkg:evidence ?ev ; hkg:start ?start ; hkg:end ?end .
+                    ?a dcterms:identifier ?id ; dcterms:title ?title } """
+    rows = graph.store.select(_PREFIXES + f"""
+        SELECT ?c ?s ?p ?o ?m ?ev ?start ?end ?id ?title WHERE {{
+          VALUES ?x {{ {values} }} {' '.join(filters)}
+          {{ {pattern} FILTER(?s = ?x) }} UNION {{ {pattern} FILTER(?o = ?x) }}
+        }} LIMIT {limit + 1}""")
+    return [{k: str(v) for k, v in row.items()} for row in rows]
+
+
+def _add_claims(result: nx.MultiDiGraph, rows: list[dict]) -> None:
+    for row in rows:
+        predicate = row["p"].rsplit("#", 1)[-1]
+        key = predicate
+        if result.has_edge(row["s"], row["o"], key):
+            data = result.edges[row["s"], row["o"], key]
+        else:
+            result.add_edge(row["s"], row["o"], key, predicate=predicate, claims=[])
+            data = result.edges[row["s"], row["o"], key]
+        if any(c["claim"] == row["c"] for c in data["claims"]):
+            continue
+        data["claims"].append({"claim": row["c"], "article": row["id"],
+                               "title": row["title"], "modality": row["m"].rsplit("#", 1)[-1],
+                               "evidence": row["ev"], "start": int(row["start"]),
+                               "end": int(row["end"])})
+
+
+def _finish(graph: "KnowledgeGraph", result: nx.MultiDiGraph, selection: Selection,
+            keep: Iterable[str] = ()) -> nx.MultiDiGraph:
+    """Summarise edges, drop those under `min_articles`, label nodes, drop
+    nodes of unwanted types (except `keep`), sort claims."""
+    for s, o, key, data in list(result.edges(keys=True, data=True)):
+        claims = sorted(data["claims"], key=lambda c: (c["article"], c["start"]))
+        data["claims"] = claims
+        supporting = {c["article"] for c in claims if c["modality"] != "negated"}
+        data["articles"] = len({c["article"] for c in claims})
+        data["support"] = len(supporting)
+        counts = {m: sum(1 for c in claims if c["modality"] == m) for m in MODALITIES}
+        data["modalities"] = {m: n for m, n in counts.items() if n}
+        data["modality"] = max(counts, key=lambda m: (counts[m], -MODALITIES.index(m)))
+        data["negated"] = counts["negated"] > 0 and not supporting
+        if data["articles"] < selection.min_articles:
+            result.remove_edge(s, o, key)
+    info = entity_info(graph, result.nodes)
+    keep = set(keep)
+    for node in list(result.nodes):
+        entity = info[node]
+        if selection.types and entity.type not in selection.types and node not in keep:
+            result.remove_node(node)
+            continue
+        result.nodes[node].update(label=entity.label, type=entity.type, mapped=entity.mapped,
+                                  ids=list(entity.ids), synonyms=list(entity.synonyms))
+    result.remove_nodes_from([n for n in list(result.nodes)
+                              if result.degree(n) == 0 and n not in keep])
+    return result
+
+
+def neighbourhood(graph: "KnowledgeGraph", entity: str, depth: int = 1,
+                  selection: Selection | None = None) -> nx.MultiDiGraph:
+    """Everything within `depth` claims of `entity` (both directions).
+
+    Args:
+        entity: IRI, key or name of the centre entity.
+        depth: 1 to 3.
+        selection: predicate, modality, type and support filters.
+
+    Raises:
+        NotFound: no such entity.
+        QueryError: depth out of range.
+
+    The centre is `result.graph["centre"]`; `result.graph["truncated"]` is
+    True when a hub had more claims than one step fetches.
+    """
+    if not 1 <= depth <= MAX_DEPTH:
+        raise QueryError(f"depth must be 1 to {MAX_DEPTH}")
+    selection = selection or Selection()
+    centre = resolve_entity(graph, entity)
+    result = nx.MultiDiGraph(centre=centre, truncated=False)
+    result.add_node(centre)
+    seen, frontier = {centre}, {centre}
+    for _ in range(depth):
+        rows = _claims_touching(graph, frontier, selection)
+        if len(rows) > MAX_CLAIMS:
+            rows, result.graph["truncated"] = rows[:MAX_CLAIMS], True
+        _add_claims(result, rows)
+        reached = {r["s"] for r in rows} | {r["o"] for r in rows}
+        frontier = reached - seen
+        seen |= reached
+        if not frontier:
+            break
+    return _finish(graph, result, selection, keep=[centre])
+
+
+def paths(graph: "KnowledgeGraph", source: str, target: str, k: int = 5, max_hops: int = 4,
+          selection: Selection | None = None) -> tuple[nx.MultiDiGraph, list[list[str]]]:
+    """Up to `k` shortest simple paths between two entities, following claims
+    in either direction.
+
+    Returns:
+        The subgraph of all paths found, and each path as a node list.
+
+    Raises:
+        NotFound: an entity is unknown.
+    """
+    selection = selection or Selection()
+    start, end = resolve_entity(graph, source), resolve_entity(graph, target)
+    result = nx.MultiDiGraph(source=start, target=end)
+    result.add_nodes_from([start, end])
+    # Grow from both ends until the frontiers meet or max_hops is spent.
+    sides = [({start}, {start}), ({end}, {end})]
+    for step in range(max_hops):
+        seen, frontier = sides[step % 2]
+        if not frontier:
+            break
+        rows = _claims_touching(graph, frontier, selection)[:MAX_CLAIMS]
+        _add_claims(result, rows)
+        reached = {r["s"] for r in rows} | {r["o"] for r in rows}
+        sides[step % 2] = (seen | reached, reached - seen)
+        if sides[0][0] & sides[1][0] and step >= 1:
+            break
+    undirected = nx.Graph(result)
+    found: list[list[str]] = []
+    if start != end and nx.has_path(undirected, start, end):
+        for path in itertools.islice(nx.shortest_simple_paths(undirected, start, end), k):
+            if len(path) - 1 > max_hops:
+                break
+            found.append(path)
+    keep = {n for p in found for n in p}
+    trimmed = nx.MultiDiGraph(source=start, target=end)
+    trimmed.add_nodes_from(keep or [start, end])
+    for path in found:
+        for a, b in zip(path, path[1:]):
+            for s, o in ((a, b), (b, a)):
+                for key, data in result.get_edge_data(s, o, default={}).items():
+                    trimmed.add_edge(s, o, key, **data)
+    return _finish(graph, trimmed, selection, keep=keep | {start, end}), found
+
+
+def article_subgraph(graph: "KnowledgeGraph", article_id: str,
+                     selection: Selection | None = None) -> nx.MultiDiGraph:
+    """The relations one article states."""
+    selection = selection or Selection()
+    iri = graph.minter.article(article_id)
+    if not graph.store.has_graph(iri):
+        raise NotFound(f"no article {article_id!r}")
+    rows = graph.store.select(_PREFIXES + f"""
+        SELECT ?c ?s ?p ?o ?m ?ev ?start ?end ?id ?title WHERE {{ GRAPH <{iri}> {{
+          ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ; hkg:modality ?m ;
+             hkg:evidence ?ev ; hkg:start ?start ; hkg:end ?end .
+          <{iri}> dcterms:identifier ?id ; dcterms:title ?title }} }}""")
+    rows = [{k: str(v) for k, v in row.items()} for row in rows]
+    rows = [r for r in rows
+            if (not selection.predicates or r["p"].rsplit("#", 1)[-1] in selection.predicates)
+            and (not selection.modalities or r["m"].rsplit("#", 1)[-1] in selection.modalities)]
+    result = nx.MultiDiGraph(article=article_id)
+    _add_claims(result, rows)
+    return _finish(graph, result, selection)
+
+
+def construct_subgraph(graph: "KnowledgeGraph", construct: str,
+                       selection: Selection | None = None) -> nx.MultiDiGraph:
+    """The claims behind the direct edges a SPARQL CONSTRUCT returns.
+
+    The CONSTRUCT names relations (`?s hkg:treats ?o`); the subgraph holds
+    the claims that state them, so provenance is kept.
+    """
+    selection = selection or Selection()
+    edges = [(str(s), str(p).rsplit("#", 1)[-1], str(o)) for s, p, o in
+             graph.store.construct(construct) if str(p).startswith(str(HKG))]
+    result = nx.MultiDiGraph()
+    subjects = {s for s, _, _ in edges}
+    if subjects:
+        wanted = set(edges)
+        rows = [r for r in _claims_touching(graph, subjects, selection)
+                if (r["s"], r["p"].rsplit("#", 1)[-1], r["o"]) in wanted]
+        _add_claims(result, rows)
+    return _finish(graph, result, selection)

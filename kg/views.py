@@ -1,0 +1,218 @@
+"""Page-shaped reads: an entity with its relations and evidence, one
+relation across articles, an article with its claims and mentions.
+
+The web pages, the JSON API and the CLI all render these values; none of
+them builds SPARQL of its own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from . import read
+from .errors import NotFound
+from .read import ClaimRecord, EntityInfo
+from .subgraph import MODALITIES, Selection, neighbourhood, resolve_entity
+from .terms import sparql_prefixes
+
+if TYPE_CHECKING:
+    from .graph import KnowledgeGraph
+
+__all__ = ["ArticleView", "EntityView", "Evidence", "RelationRow", "RelationView",
+           "article_view", "describe", "entity_view", "relation_view"]
+
+#: predicate -> (third person, base form) for plain-language lines.
+_VERBS = {"treats": ("treats", "treat"), "hasAdverseEffect": ("can cause", "cause"),
+          "antagonistOf": ("blocks", "block"), "activates": ("activates", "activate"),
+          "increases": ("increases", "increase"), "decreases": ("decreases", "decrease"),
+          "hasMechanism": ("acts through", "act through"), "affects": ("affects", "affect"),
+          "usedIn": ("is used in", "be used in"),
+          "administeredVia": ("is given by the route", "be given by the route")}
+_PREFIXES = sparql_prefixes()
+
+
+def describe(subject: str, predicate: str, obj: str, modality: str) -> str:
+    """A relation as a plain sentence that keeps the article's modality.
+
+    >>> describe("Ketamine", "increases", "glutamate", "hedged")
+    'Ketamine may increase glutamate'
+    >>> describe("Ketamine", "decreases", "blood pressure", "negated")
+    'Ketamine does not decrease blood pressure'
+    """
+    third, base = _VERBS.get(predicate, (predicate, predicate))
+    if modality == "hedged":
+        return f"{subject} may {base} {obj}"
+    if modality == "investigational":
+        return f"Studies are looking at whether {subject} {third} {obj}"
+    if modality == "negated":
+        if base.startswith("be "):
+            return f"{subject} is not {base[3:]} {obj}"
+        return f"{subject} does not {base} {obj}"
+    return f"{subject} {third} {obj}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    claim: str
+    article: str
+    title: str
+    modality: str
+    evidence: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RelationRow:
+    """One related entity under one predicate, with all its evidence."""
+
+    subject: EntityInfo
+    predicate: str
+    object: EntityInfo
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def articles(self) -> int:
+        return len({e.article for e in self.evidence})
+
+    @property
+    def by_modality(self) -> dict[str, list[Evidence]]:
+        return {m: [e for e in self.evidence if e.modality == m] for m in MODALITIES}
+
+    @property
+    def modality(self) -> str:
+        """The modality most articles use (ties: the firmer statement)."""
+        counts = {m: len({e.article for e in v}) for m, v in self.by_modality.items()}
+        return max(MODALITIES, key=lambda m: (counts[m], -MODALITIES.index(m)))
+
+    @property
+    def contradicted(self) -> bool:
+        """Some article denies what another states."""
+        kinds = {e.modality == "negated" for e in self.evidence}
+        return kinds == {True, False}
+
+    def summary(self) -> str:
+        """'Ketamine may increase glutamate — 1 article, hedged'."""
+        counts = {m: len({e.article for e in v}) for m, v in self.by_modality.items() if v}
+        n = self.articles
+        parts = ", ".join(f"{k} {m}" if len(counts) > 1 else m for m, k in counts.items())
+        line = describe(self.subject.label, self.predicate, self.object.label, self.modality)
+        return f"{line[:1].upper()}{line[1:]} — {n} article{'s' if n != 1 else ''}, {parts}"
+
+
+@dataclass(frozen=True)
+class EntityView:
+    entity: EntityInfo
+    outgoing: dict[str, list[RelationRow]]
+    incoming: dict[str, list[RelationRow]]
+    articles: list[tuple[str, str]] = field(default_factory=list)
+    truncated: bool = False
+
+
+def _evidence(claims: list[dict]) -> tuple[Evidence, ...]:
+    return tuple(Evidence(c["claim"], c["article"], c["title"], c["modality"], c["evidence"],
+                          c["start"], c["end"]) for c in claims)
+
+
+def entity_view(graph: "KnowledgeGraph", name: str, selection: Selection | None = None,
+                limit: int = 50) -> EntityView:
+    """An entity, its relations in both directions grouped by predicate
+    (at most `limit` related entities per group, most supported first),
+    and the articles that mention it.
+
+    Raises:
+        NotFound: no such entity.
+    """
+    iri = resolve_entity(graph, name)
+    info = read.entity_info(graph, [iri])[iri]
+    if info.type == "Entity":
+        raise NotFound(f"no entity {name!r}")
+    sub = neighbourhood(graph, iri, 1, selection)
+    nodes = {n: EntityInfo(n, d["label"], d["type"], tuple(d["synonyms"]), tuple(d["ids"]),
+                           d["mapped"]) for n, d in sub.nodes(data=True)}
+    outgoing: dict[str, list[RelationRow]] = {}
+    incoming: dict[str, list[RelationRow]] = {}
+    for s, o, data in sub.edges(data=True):
+        row = RelationRow(nodes[s], data["predicate"], nodes[o], _evidence(data["claims"]))
+        if s == iri:
+            outgoing.setdefault(data["predicate"], []).append(row)
+        if o == iri and s != iri:
+            incoming.setdefault(data["predicate"], []).append(row)
+    for groups in (outgoing, incoming):
+        for key, rows in groups.items():
+            rows.sort(key=lambda r: (-r.articles, r.object.label.lower(), r.subject.label.lower()))
+            groups[key] = rows[:limit]
+    mentions = graph.store.select(_PREFIXES + f"""
+        SELECT DISTINCT ?id ?title WHERE {{ GRAPH ?a {{ ?a hkg:mentions <{iri}> ;
+          dcterms:identifier ?id ; dcterms:title ?title }} }} ORDER BY ?title""")
+    return EntityView(info, dict(sorted(outgoing.items())), dict(sorted(incoming.items())),
+                      [(str(r["id"]), str(r["title"])) for r in mentions],
+                      bool(sub.graph.get("truncated")))
+
+
+@dataclass(frozen=True)
+class RelationView:
+    row: RelationRow
+
+    @property
+    def agreement(self) -> str:
+        if self.row.contradicted:
+            return "contradicted"
+        return "agreed" if self.row.articles > 1 else "single source"
+
+
+def relation_view(graph: "KnowledgeGraph", subject: str, predicate: str,
+                  obj: str) -> RelationView:
+    """One subject-predicate-object across all articles.
+
+    Raises:
+        NotFound: no claim states it.
+    """
+    s, o = resolve_entity(graph, subject), resolve_entity(graph, obj)
+    sub = neighbourhood(graph, s, 1, Selection(predicates=frozenset({predicate})))
+    data = sub.get_edge_data(s, o, key=predicate)
+    if not data:
+        raise NotFound(f"no claim that {subject} {predicate} {obj}")
+    info = read.entity_info(graph, [s, o])
+    return RelationView(RelationRow(info[s], predicate, info[o], _evidence(data["claims"])))
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    summary: read.ArticleSummary
+    text: str
+    format: str
+    claims: list[ClaimRecord]
+    mentions: list[tuple[int, int, str, str]]  # start, end, entity IRI, type
+    changes: dict[str, list[str]]
+
+
+def article_view(graph: "KnowledgeGraph", article_id: str) -> ArticleView:
+    """An article's text, its claims, where it names entities, and what
+    changed in its claims at the last replacement.
+
+    Raises:
+        NotFound: no such article.
+    """
+    from ingest import extract
+    from ingest.model import Document
+
+    iri = graph.minter.article(article_id)
+    rows = graph.store.select(_PREFIXES + f"""
+        SELECT ?p ?v WHERE {{ GRAPH <{iri}> {{ <{iri}> ?p ?v }} }}""")
+    if not rows:
+        raise NotFound(f"no article {article_id!r}")
+    values: dict[str, list[str]] = {}
+    for row in rows:
+        values.setdefault(str(row["p"]).rsplit("#", 1)[-1].rsplit("/", 1)[-1], []).append(
+            str(row["v"]))
+    summary = next(a for a in read.articles(graph) if a.id == article_id)
+    text = values["text"][0]
+    claims = read.claims(graph, article_id)
+    document = Document(article_id, summary.title, text, values.get("format", ["txt"])[0])
+    extraction = extract(document, graph.vocabulary)
+    mentions = sorted({(m.start, m.end, str(graph.minter.entity(m.entity.key)),
+                        m.entity.type.value) for m in extraction.mentions})
+    changes = {"added": sorted(values.get("claimAdded", [])),
+               "removed": sorted(values.get("claimRemoved", []))}
+    return ArticleView(summary, text, document.format, claims, mentions, changes)
