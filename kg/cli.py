@@ -110,9 +110,9 @@ def ingest(ctx, paths, quiet):
     claims = 0
     claimed: dict[str, str] = {}
     began = time.perf_counter()
-    with click.progressbar(files, label="Ingesting", file=sys.stderr, show_pos=True,
-                           hidden=quiet or not files,
-                           item_show_func=lambda p: p.name if p else "") as bar:
+    with graph.search.batch(), click.progressbar(
+            files, label="Ingesting", file=sys.stderr, show_pos=True, hidden=quiet or not files,
+            item_show_func=lambda p: p.name if p else "") as bar:
         for path in bar:
             result = ingest_file(graph, path, claimed)
             counts[result.status] += 1

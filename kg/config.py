@@ -44,6 +44,13 @@ def _base_iri(value: str) -> str:
     return value if value.endswith(("/", "#")) else value + "/"
 
 
+def _search_engine(value: str) -> str:
+    value = value.strip().lower()
+    if value not in ("whoosh", "tantivy"):
+        raise ValueError("must be whoosh or tantivy")
+    return value
+
+
 def _positive_float(value: str) -> float:
     number = float(value)
     if number <= 0:
@@ -61,6 +68,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("base_iri", "http://localhost:8000/",
             "Base of every minted IRI (articles, claims, entities).", _base_iri),
     Setting("query_timeout", 15.0, "Seconds a public SPARQL query may run.", _positive_float),
+    Setting("search_engine", "whoosh",
+            "Full-text engine: whoosh (pure Python, small collections) or tantivy (large ones).",
+            _search_engine),
 )
 
 
@@ -74,6 +84,7 @@ class Settings:
     sparql_update: str = ""
     base_iri: str = "http://localhost:8000/"
     query_timeout: float = 15.0
+    search_engine: str = "whoosh"
 
     @property
     def data_path(self) -> Path:

@@ -47,11 +47,16 @@ class SearchResponse:
 
 
 def _engine(graph: "KnowledgeGraph") -> Engine:
-    from ._whoosh import WhooshEngine
-
+    """The configured engine (KG_SEARCH_ENGINE), in memory for the memory
+    store, else in `<data>/search-<engine>`."""
+    name = graph.settings.search_engine
+    if name == "tantivy":
+        from ._tantivy import TantivyEngine as engine_class
+    else:
+        from ._whoosh import WhooshEngine as engine_class
     if graph.settings.store == "memory":
-        return WhooshEngine(None)
-    return WhooshEngine(graph.settings.data_path / "search")
+        return engine_class(None)
+    return engine_class(graph.settings.data_path / f"search-{name}")
 
 
 class SearchIndex:
@@ -71,6 +76,11 @@ class SearchIndex:
         self.__dict__.pop("lexicon", None)
 
     # ---------------------------------------------------------------- writing
+
+    def batch(self):
+        """Commit the index once for many articles (bulk ingest); a crash
+        inside leaves the index behind the graph, which `reconcile()` mends."""
+        return self.engine.batch()
 
     def update_article(self, article_id: str, mentioned_before: Iterable[str] = ()) -> None:
         """Make the index hold the article as the graph now has it."""

@@ -2,6 +2,7 @@
 imports whoosh."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Iterable
 
@@ -51,12 +52,13 @@ class WhooshEngine(Engine):
             else:
                 self._index = index.create_in(str(folder), _schema())
         self._analyzer = self._index.schema["text"].analyzer
+        self._batch = None
 
     def _terms(self, words: Iterable[str]) -> list[str]:
         return [t.text for w in words for t in self._analyzer(w)]
 
     def write(self, docs, delete_owners=(), delete_ids=()):
-        writer = self._index.writer()
+        writer = self._batch or self._index.writer()
         try:
             for owner in delete_owners:
                 writer.delete_by_term("owner", owner)
@@ -65,9 +67,29 @@ class WhooshEngine(Engine):
             for doc in docs:
                 writer.update_document(**{**doc, "article": ",".join(doc.get("article", ()))})
         except BaseException:
-            writer.cancel()
+            if self._batch is None:
+                writer.cancel()
             raise
-        writer.commit()
+        if self._batch is None:
+            writer.commit()
+
+    @contextlib.contextmanager
+    def batch(self):
+        """One writer and one commit for many writes (a bulk ingest): whoosh
+        writes a segment per commit, so per-article commits are slow."""
+        if self._batch is not None:
+            yield
+            return
+        self._batch = self._index.writer(limitmb=128)
+        try:
+            yield
+        except BaseException:
+            self._batch.cancel()
+            raise
+        else:
+            self._batch.commit()
+        finally:
+            self._batch = None
 
     def _alternative(self, words: tuple[str, ...], prefix: bool) -> query.Query | None:
         if prefix:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import abc
+import contextlib
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -56,6 +57,11 @@ class Engine(abc.ABC):
     @abc.abstractmethod
     def clear(self) -> None:
         """Remove every document."""
+
+    @contextlib.contextmanager
+    def batch(self):
+        """Group writes into one commit where the engine benefits."""
+        yield
 
     def close(self) -> None:
         """Release files and locks."""

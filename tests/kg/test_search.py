@@ -1,6 +1,7 @@
 """Full-text search: synonyms, typos, highlights, facets, index = graph."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import time
@@ -12,6 +13,13 @@ from kg.load import delete_article, ingest_file
 from kg.search import SearchQueryError
 
 from ..conftest import SEED
+
+
+@pytest.fixture(params=["whoosh", "tantivy"])
+def graph(request, settings):
+    """Each store backend with each search engine."""
+    with KnowledgeGraph.open(dataclasses.replace(settings, search_engine=request.param)) as g:
+        yield g
 
 
 @pytest.fixture
@@ -101,14 +109,15 @@ def test_replace_and_retract_keep_index_equal_to_graph(seeded, seed_copy):
     assert seeded.search.search("ketamine").total == 0
 
 
-def test_reindex_after_losing_the_index_restores_results(tmp_path, data_dir):
+@pytest.mark.parametrize("engine", ["whoosh", "tantivy"])
+def test_reindex_after_losing_the_index_restores_results(tmp_path, data_dir, engine):
     from kg import Settings
 
-    settings = Settings(data_dir=str(data_dir))
+    settings = Settings(data_dir=str(data_dir), search_engine=engine)
     with KnowledgeGraph.open(settings) as graph:
         ingest_file(graph, SEED)
         before = graph.search.search("NMDA receptor", limit=50).as_json()
-    shutil.rmtree(data_dir / "search")
+    shutil.rmtree(data_dir / f"search-{engine}")
     with KnowledgeGraph.open(settings, write=False) as reader:
         assert reader.search.check() == ["ketamine-for-anxiety"]
     with KnowledgeGraph.open(settings) as graph:  # a writer repairs on start

@@ -1,0 +1,168 @@
+"""The tantivy engine (official bindings of a native engine): for large
+collections, where whoosh indexes too slowly.  The only module importing
+tantivy."""
+from __future__ import annotations
+
+import contextlib
+import re
+from pathlib import Path
+
+import tantivy
+
+from .base import FACETS, Engine, EngineHit, EngineResult
+from .query import QueryPlan
+
+__all__ = ["TantivyEngine"]
+
+_BOOSTS = {"label": 3.0, "names": 2.0, "text": 1.0}
+_RAW = ("id", "kind", "owner", "iri", "type", "predicate", "modality", "article", "hash", "date")
+
+
+def _schema():
+    builder = tantivy.SchemaBuilder()
+    for name in _RAW:
+        builder.add_text_field(name, stored=True, fast=name in FACETS or name == "owner",
+                               tokenizer_name="raw")
+    for name in _BOOSTS:
+        builder.add_text_field(name, stored=True, tokenizer_name="en_stem")
+    return builder.build()
+
+
+class TantivyEngine(Engine):
+    """A tantivy index in a folder, or in memory when `folder` is None."""
+
+    name = "tantivy"
+
+    def __init__(self, folder: Path | None, writable: bool = True):
+        self._schema = _schema()
+        if folder is None:
+            self._index = tantivy.Index(self._schema)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._index = tantivy.Index(self._schema, path=str(folder))
+        self._analyzer = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+                          .filter(tantivy.Filter.remove_long(40))
+                          .filter(tantivy.Filter.lowercase())
+                          .filter(tantivy.Filter.stemmer("english")).build())
+        self._writable = writable
+        self._writer = None
+        self._batching = False
+
+    def _get_writer(self):
+        if self._writer is None:
+            self._writer = self._index.writer(heap_size=64_000_000, num_threads=1)
+        return self._writer
+
+    def _terms(self, words) -> list[str]:
+        return [t for w in words for t in self._analyzer.analyze(w)]
+
+    def write(self, docs, delete_owners=(), delete_ids=()):
+        writer = self._get_writer()
+        for owner in delete_owners:
+            writer.delete_documents("owner", owner)
+        for doc_id in delete_ids:
+            writer.delete_documents("id", doc_id)
+        for doc in docs:
+            writer.delete_documents("id", doc["id"])
+            fields = {k: (v if isinstance(v, list) else [v]) for k, v in doc.items()
+                      if v not in ("", [], None)}
+            writer.add_document(tantivy.Document(**fields))
+        if not self._batching:
+            writer.commit()
+            self._index.reload()
+
+    @contextlib.contextmanager
+    def batch(self):
+        if self._batching:
+            yield
+            return
+        self._batching = True
+        try:
+            yield
+        except BaseException:
+            if self._writer is not None:
+                self._writer.rollback()
+            raise
+        else:
+            if self._writer is not None:
+                self._writer.commit()
+                self._index.reload()
+        finally:
+            self._batching = False
+
+    def _alternative(self, words, prefix):
+        query, occur = tantivy.Query, tantivy.Occur
+        if prefix:
+            pattern = re.escape(words[0]) + ".*"
+            return query.boolean_query([(occur.Should, query.regex_query(self._schema, f, pattern))
+                                        for f in _BOOSTS])
+        terms = self._terms(words)
+        if not terms:
+            return None
+        if len(terms) == 1:
+            parts = [query.boost_query(query.term_query(self._schema, f, terms[0]), b)
+                     for f, b in _BOOSTS.items()]
+        else:
+            parts = [query.boost_query(query.phrase_query(self._schema, f, terms), b)
+                     for f, b in _BOOSTS.items()]
+        return query.boolean_query([(occur.Should, p) for p in parts])
+
+    def _query(self, plan: QueryPlan, filters: dict[str, str]):
+        query, occur = tantivy.Query, tantivy.Occur
+        required = []
+        for clause in plan.clauses:
+            options = [q for alt in clause.alternatives
+                       if (q := self._alternative(alt, clause.prefix)) is not None]
+            if options:
+                required.append((occur.Must, query.boolean_query(
+                    [(occur.Should, q) for q in options])))
+        if not required:
+            return None
+        for name, value in filters.items():
+            required.append((occur.Must, query.term_query(self._schema, name, value)))
+        for term in self._terms(plan.excluded):
+            for name in _BOOSTS:
+                required.append((occur.MustNot, query.term_query(self._schema, name, term)))
+        return query.boolean_query(required)
+
+    def search(self, plan, filters, offset, limit):
+        q = self._query(plan, filters)
+        if q is None:
+            return EngineResult(0)
+        searcher = self._index.searcher()
+        found = searcher.search(q, limit=limit, count=True, offset=offset)
+        hits = []
+        for score, address in found.hits:
+            doc = searcher.doc(address).to_dict()
+            fields = {k: (v if k == "article" else (v[0] if v else "")) for k, v in doc.items()}
+            fields.setdefault("article", [])
+            for name in ("type", "predicate", "modality", "owner", "names", "text", "label"):
+                fields.setdefault(name, "")
+            hits.append(EngineHit(fields, float(score)))
+        aggregations = searcher.aggregate(q, {name: {"terms": {"field": name, "size": 200}}
+                                              for name in FACETS})
+        facets = {name: {b["key"]: b["doc_count"] for b in aggregations[name]["buckets"]}
+                  for name in FACETS}
+        return EngineResult(found.count, hits, facets)
+
+    def article_hashes(self):
+        searcher = self._index.searcher()
+        q = tantivy.Query.term_query(self._schema, "kind", "article")
+        total = searcher.search(q, limit=1, count=True).count
+        result = {}
+        if total:
+            for _, address in searcher.search(q, limit=total).hits:
+                doc = searcher.doc(address).to_dict()
+                result[doc["owner"][0]] = doc.get("hash", [""])[0]
+        return result
+
+    def clear(self):
+        writer = self._get_writer()
+        writer.delete_all_documents()
+        writer.commit()
+        self._index.reload()
+
+    def close(self):
+        if self._writer is not None:
+            self._writer.wait_merging_threads()
+            self._writer = None
