@@ -23,8 +23,9 @@ ROOT = HERE.parent
 SAMPLES = ROOT / "samples"
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seed" / "ketamine-for-anxiety.txt"
-#: Backends the store-backed tests run on.
-BACKENDS = ["memory", "embedded", "sparql"]
+#: Backends the store-backed tests run on: "sparql" is an Oxigraph server,
+#: "virtuoso" a Virtuoso 7 server, both started by the fixtures below.
+BACKENDS = ["memory", "embedded", "sparql", "virtuoso"]
 
 
 @pytest.fixture(autouse=True)
@@ -74,10 +75,79 @@ def oxigraph_server(tmp_path_factory):
     proc.wait(timeout=10)
 
 
+_VIRTUOSO_INI = """[Database]
+DatabaseFile = {d}/db.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+[TempDatabase]
+DatabaseFile = {d}/temp.db
+TransactionFile = {d}/temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{isql}
+NumberOfBuffers = 20000
+MaxDirtyBuffers = 15000
+DirsAllowed = {d}
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerThreads = 5
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 120
+"""
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """A real Virtuoso 7 server (Debian `virtuoso-opensource`) on free
+    loopback ports, with SPARQL Update granted to its SPARQL user."""
+    binary = shutil.which("virtuoso-t")
+    if binary is None:
+        pytest.fail("virtuoso-t is missing; `./run test` installs virtuoso-opensource")
+    folder = tmp_path_factory.mktemp("virtuoso")
+    isql, http = _free_port(), _free_port()
+    (folder / "virtuoso.ini").write_text(_VIRTUOSO_INI.format(d=folder, isql=isql, http=http))
+    log = open(folder / "out.log", "wb")
+    proc = subprocess.Popen([binary, "+foreground", "+configfile", str(folder / "virtuoso.ini")],
+                            stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+    base = f"http://127.0.0.1:{http}/sparql"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}?query=ASK%7B%7D", timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("virtuoso did not start: " +
+                                   (folder / "out.log").read_text(errors="replace")[-2000:])
+            time.sleep(0.2)
+    subprocess.run([shutil.which("isql-vt") or "isql-vt", f"127.0.0.1:{isql}", "dba", "dba",
+                    'exec=GRANT SPARQL_UPDATE TO "SPARQL";'], check=True, capture_output=True)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def settings(request, data_dir) -> Settings:
     """Settings for each backend in turn, on a fresh data folder (and, for
     the remote backend, an emptied server)."""
+    if request.param == "virtuoso":
+        from kg.store.remote import RemoteStore
+
+        endpoint = request.getfixturevalue("virtuoso_server")
+        settings = Settings(data_dir=str(data_dir), store="sparql", sparql_query=endpoint,
+                            sparql_update=endpoint)
+        server = RemoteStore(endpoint, endpoint, scope=settings.base_iri)
+        for graph in server.graphs():  # only this deployment's graphs; never system ones
+            server.update(f"DROP SILENT GRAPH <{graph}>")
+        return settings
     if request.param != "sparql":
         return Settings(data_dir=str(data_dir), store=request.param)
     base = request.getfixturevalue("oxigraph_server")

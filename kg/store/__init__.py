@@ -45,5 +45,6 @@ def open_store(settings: Settings, write: bool = True) -> Store:
     if settings.store == "embedded":
         return cls(settings.data_path, write=write)
     if settings.store == "sparql":
-        return cls(settings.sparql_query, settings.sparql_update or settings.sparql_query)
+        return cls(settings.sparql_query, settings.sparql_update or settings.sparql_query,
+                   scope=settings.base_iri)
     return cls()

@@ -8,6 +8,7 @@ so it is atomic on the server.
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,14 +24,37 @@ __all__ = ["RemoteStore"]
 _TIMEOUT = 60.0
 
 
+_PROLOGUE = re.compile(r"""\s+|\#[^\n]*|(?i:PREFIX)\s+[\w.-]*:\s*<[^>]*>|(?i:BASE)\s*<[^>]*>""")
+
+
+def query_form(query: str) -> str:
+    r""""select", "ask" or "graph" (CONSTRUCT/DESCRIBE), read after the
+    prologue, so the right result format can be asked for.
+
+    >>> query_form("PREFIX a: <http://x#> # note\nconstruct { ?s ?p ?o } WHERE {}")
+    'graph'
+    """
+    pos = 0
+    while True:
+        match = _PROLOGUE.match(query, pos)
+        if not match or match.end() == pos:
+            break
+        pos = match.end()
+    word = query[pos:pos + 9].upper()
+    if word.startswith(("CONSTRUCT", "DESCRIBE")):
+        return "graph"
+    return "ask" if word.startswith("ASK") else "select"
+
+
 def _term(binding: dict):
-    kind, value = binding["type"], binding["value"]
+    kind, value = binding["type"], str(binding["value"])
     if kind == "uri":
         return URIRef(value)
     if kind == "bnode":
         return BNode(value)
-    if "xml:lang" in binding:
-        return Literal(value, lang=binding["xml:lang"])
+    language = binding.get("xml:lang") or binding.get("lang")  # Virtuoso says "lang"
+    if language:
+        return Literal(value, lang=language)
     datatype = binding.get("datatype")
     if datatype and datatype != "http://www.w3.org/2001/XMLSchema#string":
         return Literal(value, datatype=URIRef(datatype))
@@ -43,13 +67,21 @@ class RemoteStore(Store):
     Args:
         query_url: the SPARQL Query endpoint.
         update_url: the SPARQL Update endpoint.
+        scope: only named graphs whose IRI starts with this are ours (the
+            deployment's base IRI): a shared server may hold other datasets,
+            and Virtuoso keeps system graphs, none of which we list or dump.
     """
 
     name = "sparql"
     capabilities = Capabilities(persistent=True)
 
-    def __init__(self, query_url: str, update_url: str, timeout: float = _TIMEOUT):
+    def __init__(self, query_url: str, update_url: str, scope: str = "",
+                 timeout: float = _TIMEOUT):
         self.query_url, self.update_url, self.timeout = query_url, update_url, timeout
+        self.scope = scope.replace("\\", "\\\\").replace('"', '\\"')
+
+    def _in_scope(self, var: str) -> str:
+        return f'FILTER(STRSTARTS(STR(?{var}), "{self.scope}"))' if self.scope else ""
 
     def _post(self, url: str, data: bytes, content_type: str, accept: str) -> bytes:
         request = urllib.request.Request(url, data=data, method="POST", headers={
@@ -68,9 +100,12 @@ class RemoteStore(Store):
             raise StoreUnavailable(f"cannot reach the SPARQL server at {url}: {reason}") \
                 from None
 
+    # Both operations POST a form (`query=` / `update=`): the one way of the
+    # SPARQL 1.1 Protocol that every server we tried accepts (Virtuoso 7.2
+    # does not answer a POST with an application/sparql-query body).
     def update(self, update: str) -> None:
-        self._post(self.update_url, update.encode("utf-8"),
-                   "application/sparql-update; charset=utf-8", "*/*")
+        self._post(self.update_url, urllib.parse.urlencode({"update": update}).encode(),
+                   "application/x-www-form-urlencoded", "*/*")
 
     def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> None:
         self.update(replace_update(graph, triples))
@@ -82,21 +117,26 @@ class RemoteStore(Store):
         return existed
 
     def query(self, query: str) -> QueryResult:
-        body = self._post(self.query_url, query.encode("utf-8"),
-                          "application/sparql-query; charset=utf-8",
-                          "application/sparql-results+json, application/n-triples;q=0.9")
+        form = query_form(query)
+        accept = "application/n-triples" if form == "graph" else "application/sparql-results+json"
+        body = self._post(self.query_url, urllib.parse.urlencode({"query": query}).encode(),
+                          "application/x-www-form-urlencoded", accept)
         text = body.decode("utf-8")
-        if text.lstrip().startswith("{"):
+        if form != "graph":
             data = json.loads(text)
             if "boolean" in data:
                 return QueryResult("ask", boolean=bool(data["boolean"]))
             names = data["head"].get("vars", [])
+            if names == ["__ASK_RETVAL"]:  # Virtuoso answers ASK as a one-cell SELECT
+                bindings = data["results"]["bindings"]
+                value = bindings[0]["__ASK_RETVAL"]["value"] if bindings else "0"
+                return QueryResult("ask", boolean=value not in ("0", "false"))
             rows = [{k: _term(v) for k, v in b.items()} for b in data["results"]["bindings"]]
             return QueryResult("select", variables=names, rows=rows)
         return QueryResult("graph", graph=Graph().parse(data=text, format="nt"))
 
     def graphs(self) -> list[URIRef]:
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        rows = self.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._in_scope('g')} }}")
         return sorted(r["g"] for r in rows if isinstance(r.get("g"), URIRef))
 
     def has_graph(self, graph: URIRef) -> bool:
@@ -104,5 +144,11 @@ class RemoteStore(Store):
 
     def quads(self, graph: URIRef | None = None) -> Iterator[Quad]:
         scope = f"VALUES ?g {{ <{graph}> }}" if graph is not None else ""
-        for row in self.select(f"SELECT ?s ?p ?o ?g WHERE {{ {scope} GRAPH ?g {{ ?s ?p ?o }} }}"):
+        query = f"SELECT ?s ?p ?o ?g WHERE {{ {scope} GRAPH ?g {{ ?s ?p ?o }} {self._in_scope('g')} }}"
+        for row in self.select(query):
             yield row["s"], row["p"], row["o"], row["g"]
+
+    def __len__(self) -> int:
+        rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                           f"{self._in_scope('g')} }}")
+        return int(rows[0]["n"]) if rows else 0
