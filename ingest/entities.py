@@ -1,0 +1,318 @@
+"""Where an article names entities, and which entity each name means.
+
+Names come from the vocabulary by longest match over normalised words;
+acronyms match only as written.  On top of that, per article:
+
+- an abbreviation defined in the text ("status epilepticus (SE)") names the
+  same entity wherever else the article uses it;
+- a shared head is distributed over a coordination ("intraocular and
+  intracranial pressure" names two entities) when both readings are known;
+- "it", "its", bare "this" and descriptions such as "the drug" or "this
+  medicine" resolve to the drug the text is about: the latest drug named
+  nearby, else the article's main drug when one drug clearly dominates.
+
+Entities the vocabulary lacks are minted only where the type is known from
+context (items of a typed list), by `mint` and `item_phrases`.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from typing import Iterable
+
+from .model import Entity, EntityType, Mention
+from .segment import Segmentation
+from .vocab import Token, Vocabulary, is_acronym, slug, tokenize
+
+__all__ = ["ArticleMentions", "find_mentions", "item_phrases", "mint"]
+
+_HARD_GAP = re.compile(r"[.;:!?()\[\]{}\n]")
+_DEFINED = re.compile(r"\s*\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*\)")
+_PRONOUN = re.compile(
+    r"\b(?:it|its)\b|\bthis\b(?=\s+(?:is|was|can|may|might|could|will|would|should|has|"
+    r"does|did|also|as|works|acts|helps|causes)\b)", re.I)
+_DESCRIPTION = re.compile(
+    r"\b(?:the|this|that)\s+(?:(?:first|second|third|next|initial|last|same|single|"
+    r"nasal|oral|active)\s+(?:or\s+[a-z]+\s+)?)?(?:drug|medicine|medication|treatment|"
+    r"therapy|injection|infusion|tablet|pill|capsule|spray)\b(?!\s+(?:of|for|with|plan)\b)",
+    re.I)
+_CONJUNCTIONS = frozenset({"and", "or"})
+# How many earlier sentences an anaphor may reach back for its drug.
+_ANTECEDENT_WINDOW = 3
+# The main drug must be named at least this many times more than the next.
+_DOMINANCE = 2
+_SUBJECT_POSITION = 3  # tokens: a name this early is the sentence's subject
+
+_EXPLANATION = re.compile(r"\s+[–—-]\s+|[:;(]|,\s+(?:which|that|who|especially|usually|"
+                          r"often|sometimes|such as|for example|e\.g\.)\b")
+_CLAUSE = re.compile(r"\b(?:is|are|was|were|be|been|can|could|may|might|will|would|should|"
+                     r"must|do|does|did|have|has|had|you|your|if|when|which|who|that|"
+                     r"call|contact|tell|stop|seek|get|see)\b", re.I)
+_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|and/or)\s+")
+_PREPOSITION = re.compile(r"\b(?:of|in|on|to|with|from|for|at|by|about)\b", re.I)
+_DETERMINER = re.compile(r"^(?:a|an|the|some|any|your|their|its)\s+", re.I)
+_MAX_MINTED_WORDS = 6
+_MAX_CONJUNCT_WORDS = 4
+
+
+class ArticleMentions:
+    """The entity mentions of one article, in text order.
+
+    Attributes:
+        names: mentions of names (vocabulary and defined abbreviations).
+        anaphora: pronouns and descriptions resolved to a drug.
+        main_drug: the drug the article is about, when one clearly dominates.
+    """
+
+    def __init__(self, names: Iterable[Mention], anaphora: Iterable[Mention],
+                 main_drug: Entity | None):
+        self.names = tuple(sorted(names, key=lambda m: (m.start, m.end)))
+        self.anaphora = tuple(sorted(anaphora, key=lambda m: (m.start, m.end)))
+        self.main_drug = main_drug
+        self._all = sorted((*self.names, *self.anaphora), key=lambda m: (m.start, m.end))
+        self._starts = [m.start for m in self._all]
+        self._anaphor_spans = frozenset((m.start, m.end) for m in self.anaphora)
+
+    def within(self, start: int, end: int) -> list[Mention]:
+        """Mentions (names and resolved anaphora) inside `[start, end)`."""
+        lo = bisect.bisect_left(self._starts, start)
+        hi = bisect.bisect_left(self._starts, end)
+        return [m for m in self._all[lo:hi] if m.end <= end]
+
+    def is_anaphor(self, mention: Mention) -> bool:
+        """True when the mention is a pronoun or description, not a name."""
+        return (mention.start, mention.end) in self._anaphor_spans
+
+
+def _gap_limits(text: str, tokens: list[Token]) -> list[int]:
+    """For each word, the index of the first later word a name may not reach
+    (one after a sentence or bracket boundary)."""
+    limits = [len(tokens)] * len(tokens)
+    nxt = len(tokens)
+    for k in range(len(tokens) - 1, -1, -1):
+        limits[k] = nxt
+        if k and _HARD_GAP.search(text, tokens[k - 1].end, tokens[k].start):
+            nxt = k
+    return limits
+
+
+def _match_names(text: str, tokens: list[Token], limits: list[int], lo: int, hi: int,
+                 vocabulary: Vocabulary, acronyms: dict[str, Entity],
+                 out: list[Mention]) -> None:
+    """Longest-match names in `tokens[lo:hi]`, appended to `out`."""
+    # In a line of capitals every word looks like an acronym; match none.
+    caps_ok = any(ch.islower() for ch in text[tokens[lo].start:tokens[hi - 1].end])
+    i = lo
+    while i < hi:
+        found = vocabulary.match(tokens, i, min(limits[i], hi))
+        word = text[tokens[i].start:tokens[i].end]
+        acronym = (acronyms.get(word) or vocabulary.acronym(word)) if caps_ok else None
+        if found and (found[1] - i > 1 or acronym is None):
+            out.append(Mention(found[0], tokens[i].start, tokens[found[1] - 1].end))
+            i = found[1]
+            continue
+        if acronym is not None:
+            out.append(Mention(acronym, tokens[i].start, tokens[i].end))
+        i += 1
+
+
+def _elliptic(tokens: list[Token], limits: list[int], lo: int, hi: int,
+              vocabulary: Vocabulary) -> list[Mention]:
+    """Names sharing a head across "and"/"or": "intraocular and intracranial
+    pressure" -> "intraocular pressure", "intracranial pressure" (with any
+    shared leading words, "increased ...")."""
+    found = []
+    for c in range(lo + 1, hi - 2):
+        if tokens[c].norm not in _CONJUNCTIONS:
+            continue
+        for head in (3, 2):
+            if c + head >= hi or limits[c - 1] <= c + head:
+                continue
+            right = [t.norm for t in tokens[c + 1:c + 1 + head]]
+            for shared in (2, 1, 0):
+                first = c - 1 - shared
+                if first < lo or limits[first] <= c:
+                    continue
+                prefix = [t.norm for t in tokens[first:c - 1]]
+                left_entity = vocabulary.lookup([*prefix, tokens[c - 1].norm, *right[1:]])
+                right_entity = vocabulary.lookup([*prefix, *right])
+                if left_entity and right_entity and left_entity != right_entity:
+                    found.append(Mention(left_entity, tokens[first].start, tokens[c - 1].end))
+                    found.append(Mention(right_entity, tokens[c + 1].start,
+                                         tokens[c + head].end))
+                    break
+            else:
+                continue
+            break
+    return found
+
+
+def _defined_abbreviations(text: str, names: list[Mention]) -> dict[str, Entity]:
+    """Abbreviations the article defines: "status epilepticus (SE)"."""
+    defined = {}
+    for mention in names:
+        match = _DEFINED.match(text, mention.end)
+        if match and is_acronym(match.group(1)):
+            defined.setdefault(match.group(1), mention.entity)
+    return defined
+
+
+def _main_drug(names: list[Mention]) -> Entity | None:
+    counts = Counter(m.entity for m in names if m.entity.type is EntityType.DRUG)
+    ranked = counts.most_common(2)
+    if not ranked:
+        return None
+    if len(ranked) == 1 or ranked[0][1] >= _DOMINANCE * ranked[1][1]:
+        return ranked[0][0]
+    return None
+
+
+def _resolve_anaphora(segmentation: Segmentation, names: list[Mention],
+                      main_drug: Entity | None) -> list[Mention]:
+    """Pronouns and drug descriptions -> the drug they refer to."""
+    text = segmentation.text
+    starts = [m.start for m in names]
+    resolved: list[Mention] = []
+    # (drugs named in the sentence, whether it opens with a non-drug name)
+    history: list[tuple[list[Entity], bool]] = []
+    for sentence in segmentation.sentences:
+        lo = bisect.bisect_left(starts, sentence.start)
+        hi = bisect.bisect_left(starts, sentence.end)
+        inside = names[lo:hi]
+        found = [(m.start(), m.end(), True) for m in _PRONOUN.finditer(text, sentence.start,
+                                                                        sentence.end)]
+        found += [(m.start(), m.end(), False) for m in _DESCRIPTION.finditer(
+            text, sentence.start, sentence.end)]
+        drugs_here: list[tuple[int, Entity]] = [(m.start, m.entity) for m in inside
+                                                if m.entity.type is EntityType.DRUG]
+        for start, end, pronoun in sorted(found):
+            if any(m.start < end and start < m.end for m in inside):
+                continue
+            earlier = [e for s, e in sorted(drugs_here) if s < start]
+            drug = earlier[-1] if earlier else _antecedent(history, pronoun, main_drug)
+            if drug is not None:
+                resolved.append(Mention(drug, start, end))
+                drugs_here.append((start, drug))
+        if segmentation.kind(sentence).value != "list_item":
+            opening = inside[0] if inside else None
+            subject_first = (opening is not None and opening.entity.type is not EntityType.DRUG
+                             and len(tokenize(text, sentence.start, opening.start))
+                             < _SUBJECT_POSITION)
+            history.append(([e for _, e in sorted(drugs_here)], subject_first))
+    return resolved
+
+
+def _antecedent(history: list[tuple[list[Entity], bool]], pronoun: bool,
+                main_drug: Entity | None) -> Entity | None:
+    for back, (drugs, subject_first) in enumerate(reversed(history[-_ANTECEDENT_WINDOW:])):
+        if drugs:
+            return drugs[-1]
+        # "Depression is common. It can cause ...": "it" is depression.
+        if back == 0 and subject_first and pronoun:
+            return None
+    return main_drug
+
+
+def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary) -> ArticleMentions:
+    """Every entity mention of an article.
+
+    Args:
+        segmentation: the article's sentences (mentions never cross one).
+        vocabulary: names to look for.
+
+    Returns:
+        Names, resolved anaphora and the main drug.
+    """
+    text = segmentation.text
+    tokens = tokenize(text)
+    if not tokens:
+        return ArticleMentions((), (), None)
+    limits = _gap_limits(text, tokens)
+    token_starts = [t.start for t in tokens]
+    spans = []
+    for sentence in segmentation.sentences:
+        lo = bisect.bisect_left(token_starts, sentence.start)
+        hi = bisect.bisect_left(token_starts, sentence.end)
+        if lo < hi:
+            spans.append((lo, hi))
+    names: list[Mention] = []
+    for lo, hi in spans:
+        _match_names(text, tokens, limits, lo, hi, vocabulary, {}, names)
+    defined = _defined_abbreviations(text, names)
+    if defined:
+        names = []
+        for lo, hi in spans:
+            _match_names(text, tokens, limits, lo, hi, vocabulary, defined, names)
+    for lo, hi in spans:
+        for extra in _elliptic(tokens, limits, lo, hi, vocabulary):
+            names = [m for m in names if not (m.start < extra.end and extra.start < m.end)]
+            names.append(extra)
+    names.sort(key=lambda m: (m.start, m.end))
+    main_drug = _main_drug(names)
+    return ArticleMentions(names, _resolve_anaphora(segmentation, names, main_drug), main_drug)
+
+
+def mint(label: str, etype: EntityType, vocabulary: Vocabulary) -> Entity:
+    """A new, unmapped entity for a name the vocabulary lacks.
+
+    The key is the label's slug; should a vocabulary entity own that key
+    already, the type is appended so the two never merge.
+
+    >>> mint("Dry mouth", EntityType.ADVERSE_EFFECT, Vocabulary([])).key
+    'dry-mouth'
+    """
+    key = slug(label)
+    if key in vocabulary:
+        key = f"{key}-{slug(etype.value)}"
+    return Entity(key=key, label=label, type=etype, mapped=False)
+
+
+def item_phrases(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    """Noun phrases a list item names, to mint when the vocabulary has none.
+
+    The explanation after a dash, colon or bracket is dropped, a coordination
+    is split ("Nausea and vomiting" -> two) unless it sits inside a
+    prepositional phrase ("swelling of the lips or tongue" stays one), and
+    anything that reads as a clause yields nothing.
+
+    Returns:
+        (label, start, end) per phrase; the label is lower-cased unless it is
+        an acronym.
+
+    >>> t = "Nausea and vomiting - tell your doctor"
+    >>> item_phrases(t, 0, len(t))
+    [('nausea', 0, 6), ('vomiting', 11, 19)]
+    """
+    cut = _EXPLANATION.search(text, start, end)
+    stop = cut.start() if cut else end
+    while stop > start and not text[stop - 1].isalnum() and text[stop - 1] not in ")]":
+        stop -= 1
+    head = text[start:stop]
+    words = head.split()
+    if not words or len(words) > 2 * _MAX_MINTED_WORDS or _CLAUSE.search(head):
+        return []
+    pieces = []
+    pos = 0
+    for sep in _SPLIT.finditer(head):
+        pieces.append((pos, sep.start()))
+        pos = sep.end()
+    pieces.append((pos, len(head)))
+    parts = [head[a:b] for a, b in pieces]
+    nested = len(parts) > 1 and _PREPOSITION.search(parts[0]) and not any(
+        _PREPOSITION.search(p) for p in parts[1:])
+    if nested or any(len(p.split()) > _MAX_CONJUNCT_WORDS for p in parts):
+        pieces = [(0, len(head))]
+    phrases = []
+    for a, b in pieces:
+        phrase = head[a:b]
+        determiner = _DETERMINER.match(phrase)
+        if determiner:
+            a += determiner.end()
+            phrase = head[a:b]
+        if not phrase or len(phrase.split()) > _MAX_MINTED_WORDS \
+                or not any(ch.isalpha() for ch in phrase):
+            continue
+        label = phrase if is_acronym(phrase.split()[0]) else phrase[0].lower() + phrase[1:]
+        phrases.append((label, start + a, start + b))
+    return phrases

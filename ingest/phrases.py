@@ -1,0 +1,189 @@
+"""Relations stated by a phrase's shape rather than by a verb.
+
+- "ketamine for depression", "X therapy for people with Y": treats;
+- "esketamine nasal spray", "IV (racemic) ketamine": administeredVia;
+- "an NMDA receptor antagonist", "a mu-opioid receptor agonist":
+  antagonistOf / activates; after "as a", only words right before "as"
+  hedge it ("may act as ..."), since the role itself is presupposed;
+- "an antidepressant effect", "used as an anaesthetic": the class noun names
+  the use (`cues.ROLES`);
+- "is highly addictive": the adjective names the effect
+  (`cues.ADJECTIVE_EFFECTS`);
+- "a process called synaptogenesis": the process is how the drug acts;
+- "ketamine-induced cystitis": the drug causes it.
+"""
+from __future__ import annotations
+
+import re
+
+from .cues import ADJECTIVE_EFFECTS, ADJECTIVE_PATTERN, ROLE_PATTERN, ROLES
+from .entities import mint
+from .model import EntityType, Mention, Modality
+from .modality import assess
+from .relations import Relation, SentenceContext
+from .vocab import Vocabulary
+
+__all__ = ["phrase_relations"]
+
+D, C, AE, R = (EntityType.DRUG, EntityType.CONDITION, EntityType.ADVERSE_EFFECT,
+               EntityType.ROUTE)
+_FOR = re.compile(
+    r"\s*(?:(?:therapy|treatment|infusions?|injections?|use|tablets?|pills?|sprays?|"
+    r"medication|medicine)\s+)?for\s+(?:(?:patients|people|those|adults|children|"
+    r"individuals)\s+(?:with|suffering\s+from|who\s+have)\s+)?(?:the\s+)?"
+    r"(?:(?:severe|chronic|acute|mild|moderate|major|persistent|refractory)\s+)?$", re.I)
+_ROUTE_AFTER = re.compile(r"[\s‐-]*$")
+_ROUTE_BEFORE = re.compile(r"\s*(?:\([^()]{0,30}\)\s*)?(?:[\w-]+\s+)?(?:of\s+)?$")
+_RECEPTOR_ROLE = re.compile(r"\s*(?P<word>(?P<anta>antagonists?|blockers?|inhibitors?)|"
+                            r"agonists?|activators?|stimulants?)\b", re.I)
+_AS_ROLE = re.compile(r"\bas\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+_WORDS_BEFORE_AS = re.compile(r"(?:\S+\s+){0,3}$")
+_NAMING = re.compile(r"\b(?:process|mechanism|pathway|phenomenon|effect|action)\b,?\s+"
+                     r"(?:called|dubbed|known\s+as|termed|referred\s+to\s+as|named)\s+"
+                     r"(?:the\s+)?", re.I)
+_INDUCED = re.compile(r"[\s‐-](?:induced|related)\s+", re.I)
+
+
+def _relation(ctx: SentenceContext, subject: Mention, predicate: str, obj, rule: str,
+              cue: tuple[int, int], hedge_window: tuple[int, int] | None = None,
+              asserted: bool = False) -> Relation:
+    if asserted:
+        modality, words = Modality.ASSERTED, ()
+    else:
+        modality, words = assess(ctx.text, ctx.clause_at(cue[0]), cue,
+                                 hedge_window=hedge_window)
+    return Relation(subject.entity, predicate, obj, modality, rule,
+                    (ctx.text[cue[0]:cue[1]],) + words)
+
+
+def _treats_for(ctx: SentenceContext) -> list[Relation]:
+    out = []
+    names = [m for m in ctx.mentions if not ctx.article.is_anaphor(m)]
+    for drug in (m for m in names if m.entity.type is D):
+        for condition in (m for m in names if m.start >= drug.end and m.entity.type is C):
+            gap = ctx.text[drug.end:condition.start]
+            if _FOR.match(gap):
+                cue = drug.end + gap.lower().index("for")
+                out.append(_relation(ctx, drug, "treats", condition.entity, "treats.for",
+                                     (cue, cue + 3)))
+            break
+    return out
+
+
+def _route_compounds(ctx: SentenceContext) -> list[Relation]:
+    out = []
+    names = [m for m in ctx.mentions if not ctx.article.is_anaphor(m)]
+    for i, mention in enumerate(names):
+        if mention.entity.type is not R:
+            continue
+        before = names[i - 1] if i else None
+        after = names[i + 1] if i + 1 < len(names) else None
+        if before is not None and before.entity.type is D \
+                and _ROUTE_AFTER.fullmatch(ctx.text, before.end, mention.start):
+            out.append(_relation(ctx, before, "administeredVia", mention.entity,
+                                 "administeredVia.compound", (mention.start, mention.end),
+                                 asserted=True))
+        elif after is not None and after.entity.type is D \
+                and _ROUTE_BEFORE.fullmatch(ctx.text, mention.end, after.start):
+            out.append(_relation(ctx, after, "administeredVia", mention.entity,
+                                 "administeredVia.compound", (mention.start, mention.end),
+                                 asserted=True))
+    return out
+
+
+def _receptor_roles(ctx: SentenceContext) -> list[Relation]:
+    out = []
+    for receptor in ctx.mentions:
+        if receptor.entity.type is not EntityType.RECEPTOR:
+            continue
+        role = _RECEPTOR_ROLE.match(ctx.text, receptor.end, ctx.end)
+        if not role:
+            continue
+        subject = ctx.nearest(receptor.start, {D, EntityType.CHEMICAL})
+        if subject is None:
+            continue
+        predicate = "antagonistOf" if role.group("anta") else "activates"
+        cue = (role.start("word"), role.end("word"))
+        window = None
+        as_role = _AS_ROLE.search(ctx.text, ctx.start, receptor.start)
+        if as_role:
+            before = _WORDS_BEFORE_AS.search(ctx.text, ctx.start, as_role.start())
+            window = (before.start() if before else as_role.start(), cue[1])
+        out.append(_relation(ctx, subject, predicate, receptor.entity,
+                             f"{predicate}.compound", cue, hedge_window=window))
+    return out
+
+
+def _roles(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
+    out = []
+    for match in ROLE_PATTERN.finditer(ctx.text, ctx.start, ctx.end):
+        if any(m.start <= match.start() < m.end for m in ctx.mentions):
+            continue
+        word = (match.group("role") or match.group("role2")).lower()
+        predicate, names = ROLES[word]
+        target = next(filter(None, (vocabulary.find(n) for n in names)), None)
+        subject = ctx.nearest(match.start(), {D})
+        if target is None or subject is None:
+            continue
+        out.append(_relation(ctx, subject, predicate, target, f"{predicate}.drug-class",
+                             (match.start(), match.end())))
+    return out
+
+
+def _adjectives(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
+    out = []
+    for match in ADJECTIVE_PATTERN.finditer(ctx.text, ctx.start, ctx.end):
+        names = ADJECTIVE_EFFECTS[match.group("adj").lower()]
+        target = next(filter(None, (vocabulary.find(n) for n in names)), None) \
+            or mint(names[0], AE, vocabulary)
+        left = [m for m in ctx.mentions if m.end <= match.start() and m.entity.type is D]
+        if left:
+            out.append(_relation(ctx, left[-1], "hasAdverseEffect", target,
+                                 "hasAdverseEffect.adjective",
+                                 (match.start("adj"), match.end("adj"))))
+    return out
+
+
+def _naming(ctx: SentenceContext) -> list[Relation]:
+    out = []
+    for match in _NAMING.finditer(ctx.text, ctx.start, ctx.end):
+        named = next((m for m in ctx.mentions if m.start == match.end()
+                      and m.entity.type is EntityType.MECHANISM), None)
+        if named is None:
+            continue
+        subject = ctx.nearest(match.start(), {D})
+        if subject is None and ctx.article.main_drug is not None:
+            subject = Mention(ctx.article.main_drug, match.start(), match.start())
+        if subject is not None:
+            out.append(_relation(ctx, subject, "hasMechanism", named.entity,
+                                 "hasMechanism.naming", (match.start(), match.end())))
+    return out
+
+
+def _induced(ctx: SentenceContext) -> list[Relation]:
+    out = []
+    for drug in ctx.mentions:
+        if drug.entity.type is not D or ctx.article.is_anaphor(drug):
+            continue
+        match = _INDUCED.match(ctx.text, drug.end, ctx.end)
+        effect = match and next((m for m in ctx.mentions if m.start == match.end()
+                                 and m.entity.type in (AE, C)), None)
+        if effect:
+            out.append(_relation(ctx, drug, "hasAdverseEffect", effect.entity,
+                                 "hasAdverseEffect.induced", (match.start(), match.end())))
+    return out
+
+
+def phrase_relations(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
+    """Relations stated by the shape of phrases in the sentence.
+
+    Args:
+        ctx: the sentence.
+        vocabulary: where drug-class and adjective targets are looked up.
+
+    Returns:
+        The relations, in rule order.
+    """
+    return (_treats_for(ctx) + _route_compounds(ctx) + _receptor_roles(ctx)
+            + _roles(ctx, vocabulary) + _adjectives(ctx, vocabulary) + _naming(ctx)
+            + _induced(ctx))

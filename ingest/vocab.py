@@ -1,0 +1,307 @@
+"""The curated vocabulary as an immutable lookup: names -> Entity.
+
+`ontology/vocabulary.ttl` lists entities with an `rdfs:label`, `skos:altLabel`
+synonyms, `hkg:abbreviation` acronyms and `skos:exactMatch` IRIs.  This module
+is the only one in `ingest` that touches rdflib; everything downstream sees
+plain `Entity` values and a token trie.
+
+Names are compared after `normalize`: case, plural and inflection endings,
+hyphens and British/American spelling are folded, so "Anaesthetics",
+"anesthetic" and "an-aesthetic" meet.  Acronyms ("SAD", "IV") are the
+exception: they match only as written, so "sad" and "iv" in prose do not.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from types import MappingProxyType
+from typing import Iterable, NamedTuple, Sequence
+
+from .model import Entity, EntityType
+
+__all__ = ["DEFAULT_BASE_IRI", "Token", "Vocabulary", "is_acronym", "load_vocabulary",
+           "normalize", "slug", "tokenize"]
+
+#: The base IRI relative vocabulary IRIs resolve against unless told otherwise.
+DEFAULT_BASE_IRI = "http://localhost:8000/"
+
+_WORD = re.compile(r"[^\W_]+")
+_SLUG = re.compile(r"[^a-z0-9]+")
+# British -> American spellings, applied to lower-cased words.  Both the
+# vocabulary and the text go through the same folding, so an over-eager rule
+# can only merge two words, never lose a match; the rules are kept to
+# letter patterns that medical words use.
+_SPELLING = tuple((re.compile(p), r) for p, r in (
+    (r"ae(?=[cdmst])", "e"),              # anaesthesia, haem-, paed-, faeces
+    (r"^oe(?=[dsn])", "e"),               # oedema, oesophagus, oestrogen
+    (r"oe(?=a)", "e"),                    # diarrhoea, dyspnoea, apnoea
+    (r"^foet|^coel", lambda m: m.group(0).replace("o", "")),
+    (r"(?<=[ilmvdb])our(?=$|s$|ed$|ing$|al$|ally$)", "or"),   # behaviour, tumour
+    (r"(?<=\w{3})is(?=e$|ed$|es$|ing$|ation$|ations$)", "iz"),  # -ise, -isation
+    (r"(?<=\w)ys(?=e$|ed$|es$|ing$)", "yz"),                    # analyse
+    (r"(?<=\w{2})tre$", "ter"),           # centre, fibre
+    (r"(?<=\w)ll(?=ing$|ed$)", "l"),      # signalling, labelled
+    (r"sulph", "sulf"),
+    (r"^ageing$", "aging"),
+))
+
+
+@functools.lru_cache(maxsize=65536)
+def normalize(word: str) -> str:
+    """The comparison form of one word: lower case, American spelling, and
+    plural or inflection endings removed.
+
+    >>> [normalize(w) for w in ("Anaesthesia", "anesthesia", "Hallucinations")]
+    ['anesthesia', 'anesthesia', 'hallucination']
+    >>> normalize("signalling") == normalize("signaling") == normalize("signals")
+    True
+    """
+    w = word.lower()
+    for pattern, repl in _SPELLING:
+        w = pattern.sub(repl, w)
+    if len(w) <= 3:
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith(("ches", "shes", "sses", "xes", "zes")):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    if w.endswith("ing") and len(w) > 6:
+        w = w[:-3]
+    elif w.endswith("ed") and len(w) > 5:
+        w = w[:-2]
+    elif w.endswith("ly") and len(w) > 5:
+        w = w[:-2]
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    return w
+
+
+class Token(NamedTuple):
+    """One word of a text: `text[start:end]` with its comparison form.
+
+    A named tuple, not a dataclass: an article has thousands of words and
+    building them must stay cheap.
+    """
+
+    start: int
+    end: int
+    norm: str
+
+
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """The words of `text[start:end]` with offsets into `text`.
+
+    Hyphens and apostrophes separate words, so "post-traumatic" is two.
+
+    >>> [t.norm for t in tokenize("Post-traumatic stress")]
+    ['post', 'traumatic', 'stress']
+    """
+    end = len(text) if end is None else end
+    norm = normalize
+    return [Token(m.start(), m.end(), norm(m.group(0)))
+            for m in _WORD.finditer(text, start, end)]
+
+
+def is_acronym(name: str) -> bool:
+    """True for a case-sensitive acronym: one word of capitals (and digits),
+    optionally with a plural 's'.
+
+    >>> [is_acronym(n) for n in ("SAD", "SSRIs", "IV", "Sad", "NMDA receptor", "A")]
+    [True, True, True, False, False, False]
+    """
+    core = name[:-1] if name.endswith("s") else name
+    return (2 <= len(core) <= 8 and core.isalnum() and core.upper() == core
+            and sum(ch.isupper() for ch in core) >= 2)
+
+
+def slug(label: str) -> str:
+    """A URL-safe key for a label.
+
+    >>> slug("Post-Traumatic Stress Disorder (PTSD)")
+    'post-traumatic-stress-disorder-ptsd'
+    """
+    return _SLUG.sub("-", label.lower()).strip("-")[:80] or "entity"
+
+
+_END = ""  # trie key holding the entity for the path so far
+
+
+class Vocabulary:
+    """An immutable name -> Entity lookup built once.
+
+    Args:
+        entities: the entities; later duplicates of a key are ignored, and
+            where two entities share a name the label beats a synonym.
+
+    >>> v = Vocabulary([Entity("nausea", "nausea", EntityType.ADVERSE_EFFECT,
+    ...                        synonyms=("feeling sick",))])
+    >>> v.find("Feeling Sick").key
+    'nausea'
+    """
+
+    def __init__(self, entities: Iterable[Entity]):
+        by_key: dict[str, Entity] = {}
+        for entity in entities:
+            by_key.setdefault(entity.key, entity)
+        self._by_key = MappingProxyType(dict(sorted(by_key.items())))
+        trie: dict = {}
+        acronyms: dict[str, Entity] = {}
+        # Labels first, so a label wins over another entity's synonym.
+        names = [(e.label, e) for e in self._by_key.values()]
+        names += [(n, e) for e in self._by_key.values() for n in (*e.synonyms, *e.abbreviations)]
+        for name, entity in names:
+            if is_acronym(name.strip()):
+                core = name.strip()
+                acronyms.setdefault(core, entity)
+                acronyms.setdefault(core + "s", entity)
+                continue
+            node = trie
+            for token in tokenize(name):
+                node = node.setdefault(token.norm, {})
+            if node is not trie:
+                node.setdefault(_END, entity)
+        self._trie = trie
+        self._acronyms = MappingProxyType(acronyms)
+
+    @property
+    def entities(self) -> tuple[Entity, ...]:
+        """Every entity, by key."""
+        return tuple(self._by_key.values())
+
+    def get(self, key: str) -> Entity | None:
+        """The entity with this key, if any."""
+        return self._by_key.get(key)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+    def acronym(self, word: str) -> Entity | None:
+        """The entity an acronym names, matched exactly as written."""
+        return self._acronyms.get(word)
+
+    def match(self, tokens: list[Token], i: int, stop: int | None = None) -> tuple[Entity, int] | None:
+        """The longest name starting at `tokens[i]`.
+
+        Args:
+            tokens: words of a text, as from `tokenize`.
+            i: index of the first word.
+            stop: index no match may reach (defaults to the end).
+
+        Returns:
+            (entity, index one past the last word matched), or None.
+        """
+        stop = len(tokens) if stop is None else stop
+        node, best, j = self._trie, None, i
+        while j < stop:
+            node = node.get(tokens[j].norm)
+            if node is None:
+                break
+            j += 1
+            entity = node.get(_END)
+            if entity is not None:
+                best = (entity, j)
+        return best
+
+    def lookup(self, norms: Sequence[str]) -> Entity | None:
+        """The entity named by exactly these normalised words, or None."""
+        node = self._trie
+        for norm in norms:
+            node = node.get(norm)
+            if node is None:
+                return None
+        return node.get(_END)
+
+    def find(self, name: str) -> Entity | None:
+        """The entity whose label, synonym or acronym is exactly `name`
+        (after normalisation), or None."""
+        name = name.strip()
+        if is_acronym(name):
+            return self._acronyms.get(name)
+        tokens = tokenize(name)
+        found = self.match(tokens, 0) if tokens else None
+        return found[0] if found and found[1] == len(tokens) else None
+
+
+def _curie(iri: str) -> str | None:
+    for pattern, prefix in ((r"^http://purl\.obolibrary\.org/obo/([A-Za-z]+)_(.+)$", None),
+                            (r"^http://id\.nlm\.nih\.gov/mesh/(.+)$", "MESH"),
+                            (r"^http://purl\.uniprot\.org/uniprot/(.+)$", "UniProt")):
+        match = re.match(pattern, iri)
+        if match:
+            return (f"{match.group(1)}:{match.group(2)}" if prefix is None
+                    else f"{prefix}:{match.group(1)}")
+    return None
+
+
+def _read_entities(path: Path, base_iri: str) -> list[Entity]:
+    from rdflib import Graph, Literal, Namespace
+    from rdflib.namespace import RDF, RDFS, SKOS
+
+    hkg = Namespace("https://w3id.org/health-kg/ontology#")
+    graph = Graph()
+    graph.parse(path, format="turtle", publicID=base_iri)
+    types = {hkg[t.value]: t for t in EntityType}
+
+    def texts(subject, predicate) -> tuple[str, ...]:
+        return tuple(sorted({str(o).strip() for o in graph.objects(subject, predicate)
+                             if isinstance(o, Literal) and str(o).strip()}))
+
+    entities = []
+    for subject in sorted(set(graph.subjects(RDF.type, None))):
+        found = [types[t] for t in graph.objects(subject, RDF.type) if t in types]
+        iri = str(subject)
+        if not found or "entity/" not in iri:
+            continue
+        etype = min(found, key=list(EntityType).index)
+        labels = texts(subject, RDFS.label)
+        if not labels:
+            continue
+        label = labels[0]
+        ids = tuple(sorted(filter(None, (_curie(str(o)) for o in
+                                         graph.objects(subject, SKOS.exactMatch)))))
+        mapped = graph.value(subject, hkg.mapped)
+        entities.append(Entity(
+            key=iri.rsplit("entity/", 1)[1], label=label, type=etype,
+            synonyms=tuple(s for s in texts(subject, SKOS.altLabel) if s != label),
+            abbreviations=texts(subject, hkg.abbreviation), ids=ids,
+            mapped=True if mapped is None else bool(mapped.toPython())))
+    return entities
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: Path, base_iri: str, stamp: float) -> Vocabulary:
+    return Vocabulary(_read_entities(path, base_iri))
+
+
+def load_vocabulary(path: str | Path | None = None,
+                    base_iri: str = DEFAULT_BASE_IRI) -> Vocabulary:
+    """Read a vocabulary Turtle file into a `Vocabulary`.
+
+    Loaded once per file version: calling again with the same file returns
+    the same object until the file changes.
+
+    Args:
+        path: the Turtle file; defaults to the packaged
+            `ontology/vocabulary.ttl`.
+        base_iri: what relative IRIs resolve against; the entity key is the
+            part of the IRI after "entity/".
+
+    Returns:
+        The vocabulary.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+    """
+    if path is None:
+        import ontology
+
+        path = ontology.VOCABULARY
+    path = Path(path)
+    return _load(path.resolve(), base_iri, path.stat().st_mtime)
+
