@@ -1,0 +1,146 @@
+"""The teaching pack: a zip of the diagram, the data files and a printable
+HTML handout that states each relation in plain language with its quotes.
+
+Contents, in one folder named after the selection::
+
+    README.txt             what each file is and how to open it
+    <name>-handout.html    printable handout (diagram, relations, quotes, sources)
+    <name>.svg             the diagram
+    <name>.graphml         for yEd, Cytoscape, Gephi
+    <name>.ttl             RDF with claims and provenance
+    <name>-edges.csv       relations table
+    <name>-nodes.csv       entities table
+
+The handout is rendered by Jinja2 with autoescaping: article titles and
+quotes are text, never markup.  Its stylesheet is a <style> element inside
+the file, because it is a download opened from disk, not a page we serve.
+Links to articles are kept only for http(s) addresses.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import zipfile
+from typing import TYPE_CHECKING
+
+from ..views import describe
+from .networks import write_graphml
+from .picture import predicate_label, write_svg
+from .rdf import write_turtle
+from .tables import write_edges_csv, write_nodes_csv
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["handout_html", "write_handout", "write_pack"]
+
+MODALITY_WORDS = {"asserted": "stated", "hedged": "hedged", "investigational": "under study",
+                  "negated": "denied"}
+GROUP_HEADINGS = {"hasAdverseEffect": "Side effects and risks", "treats": "What it treats",
+                  "antagonistOf": "Receptors it blocks", "hasMechanism": "How it works",
+                  "administeredVia": "How it is given", "usedIn": "Where it is used"}
+
+
+def _environment():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("kg.export", "templates"),
+                       autoescape=select_autoescape(default=True, default_for_string=True))
+
+
+def _safe_url(value: str) -> str:
+    """The value if it is an http(s) address, else ''.
+
+    >>> _safe_url("https://example.org/a"), _safe_url("javascript:alert(1)")
+    ('https://example.org/a', '')
+    """
+    return value if value.lower().startswith(("http://", "https://")) else ""
+
+
+def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
+    """The handout as an HTML document (a string)."""
+    from markupsafe import Markup
+
+    meta = sub.graph.get("articles", {})
+    used = sorted({c["article"] for _, _, d in sub.edges(data=True) for c in d["claims"]})
+    numbers = {a: i + 1 for i, a in enumerate(used)}
+    articles = [{"number": numbers[a], "id": a,
+                 "title": meta.get(a, {}).get("title", a),
+                 "date": meta.get(a, {}).get("date", ""),
+                 "source": meta.get(a, {}).get("source", ""),
+                 "url": _safe_url(meta.get(a, {}).get("source", ""))} for a in used]
+    relations = []
+    for s, o, data in sub.edges(data=True):
+        subject, obj = sub.nodes[s].get("label", s), sub.nodes[o].get("label", o)
+        modality = "negated" if data.get("negated") else data.get("modality", "asserted")
+        sentence = describe(subject, data["predicate"], obj, modality)
+        kinds = {c["modality"] == "negated" for c in data["claims"]}
+        relations.append({
+            "predicate": data["predicate"], "subject": subject, "object": obj,
+            "sentence": sentence[:1].upper() + sentence[1:], "modality": modality,
+            "modality_words": MODALITY_WORDS.get(modality, modality),
+            "articles": int(data.get("articles", 1)), "contradicted": kinds == {True, False},
+            "quotes": [{"evidence": c["evidence"], "number": numbers[c["article"]],
+                        "title": meta.get(c["article"], {}).get("title", c.get("title", "")),
+                        "modality_words": MODALITY_WORDS.get(c["modality"], c["modality"])}
+                       for c in data["claims"]]})
+    relations.sort(key=lambda r: (r["predicate"], r["subject"].lower(), r["object"].lower()))
+    groups: dict[str, list] = {}
+    for relation in relations:
+        groups.setdefault(relation["predicate"], []).append(relation)
+    svg = write_svg(sub).decode("utf-8").split("?>", 1)[-1].strip()
+    title = sub.graph.get("title") or "Relations between entities"
+    return _environment().get_template("handout.html").render(
+        title=title, description=sub.graph.get("description", ""),
+        generated=sub.graph.get("generated") or datetime.date.today().isoformat(),
+        articles=articles, relations=relations, entities=sub.number_of_nodes(),
+        groups=[{"heading": GROUP_HEADINGS.get(p, predicate_label(p).capitalize()),
+                 "relations": rs} for p, rs in sorted(groups.items())],
+        # Our own SVG writer escaped every text node, so the markup is trusted.
+        svg=Markup(svg), files=files or [])
+
+
+def write_handout(sub: "nx.MultiDiGraph") -> bytes:
+    return handout_html(sub).encode("utf-8")
+
+
+_README = """{title}
+
+Made with health-kg on {generated}. NOT MEDICAL ADVICE: these relations were
+extracted automatically from health articles; they show what the articles
+say, and the extraction can be wrong.
+
+Files
+  {name}-handout.html  printable handout: the diagram, every relation in plain
+                       words with the sentences that state it, and the sources.
+                       Open it in a web browser and print it (A4).
+  {name}.svg           the diagram, for slides and printing (any browser,
+                       Inkscape, PowerPoint, Keynote, LibreOffice).
+  {name}.graphml       the network with labels, types, predicates, modality,
+                       article counts and evidence as attributes: yEd,
+                       Cytoscape (File > Import > Network from File), Gephi.
+  {name}.ttl           RDF Turtle: the relations, one node per claim with its
+                       sentence, modality, character offsets and article
+                       (prov:wasDerivedFrom). Load it into any RDF tool.
+  {name}-edges.csv     one row per relation, for spreadsheets.
+  {name}-nodes.csv     one row per entity.
+"""
+
+
+def write_pack(sub: "nx.MultiDiGraph") -> bytes:
+    """The teaching pack as zip bytes."""
+    name = sub.graph.get("base_name") or "export"
+    files = {f"{name}.svg": write_svg(sub), f"{name}.graphml": write_graphml(sub),
+             f"{name}.ttl": write_turtle(sub), f"{name}-edges.csv": write_edges_csv(sub),
+             f"{name}-nodes.csv": write_nodes_csv(sub)}
+    handout = handout_html(sub, files=sorted(files)).encode("utf-8")
+    readme = _README.format(title=sub.graph.get("title") or "health-kg export", name=name,
+                            generated=sub.graph.get("generated")
+                            or datetime.date.today().isoformat())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{name}/README.txt", readme.replace("\n", "\r\n"))
+        archive.writestr(f"{name}/{name}-handout.html", handout)
+        for filename, data in files.items():
+            archive.writestr(f"{name}/{filename}", data)
+    return buffer.getvalue()
