@@ -69,6 +69,12 @@ class Cue:
             the objects come first and the subject after.
         implicit: with no subject in the sentence, the article's main drug
             is meant ("Common side effects include ...").
+        anywhere: a subject not found on its side may be anywhere before
+            the cue ("After the second dose, patients with X feel better").
+        symmetric: either argument may come first ("X has been linked with
+            Y" and "Y has been linked with X").
+        spans_cues: objects may lie past later cues ("works by blocking X":
+            X is how it works).
     """
 
     rule: str
@@ -77,6 +83,9 @@ class Cue:
     objects: Side = Side.RIGHT
     passive: bool = False
     implicit: bool = False
+    anywhere: bool = False
+    symmetric: bool = False
+    spans_cues: bool = False
 
 
 _VERB_PREFIX = (r"(?:used|prescribed|given|approved|indicated|licensed|recommended|taken|"
@@ -111,17 +120,23 @@ CUES: tuple[tuple[str, Cue], ...] = (
     (r"(?:effective|efficacious|beneficial|useful|helpful|successful)\s+(?:\w+ly\s+)?"
      r"(?:for|against|in|at)(?:\s+(?:treating|managing|relieving|reducing|preventing))?",
      Cue("treats.effective", TREAT)),
+    (r"(?:studied|investigated|tested|trialled|trialed|evaluated|explored|researched)\s+"
+     r"(?:as\s+an?\s+(?:\w+\s+)?(?:treatment|therapy)\s+)?for|trials?\s+(?:of\s+[\w-]+\s+)?for",
+     Cue("treats.studied-for", TREAT, Side.ANY)),
+    (r"(?:is|are|was|were|be|been)\s+(?:an?\s+|the\s+|one\s+of\s+the\s+)?(?:[\w-]+\s+){0,3}?"
+     r"(?:side[- ]effects?|adverse\s+effects?|complications?|risks?)\s+(?:of|from|with)",
+     Cue("hasAdverseEffect.effect-of", ADVERSE, Side.RIGHT, Side.LEFT)),
     (r"(?:caused|induced|triggered|provoked|brought\s+on)\s+by",
      Cue("adverse.caused-by", ADVERSE_OR_USE, Side.RIGHT, Side.LEFT)),
     (r"benefit(?:s|ed|ing)?\s+from|respond(?:s|ed|ing)?\s+(?:\w+ly\s+|well\s+)?to|"
      r"feel(?:s|ing)?\s+better|recover(?:y|ed|s|ing)?\s+from|"
      r"improv(?:e|es|ed)\s+(?:\w+ly\s+)?(?:with|after|on|following)|"
      r"(?:are|were|is|was)\s+relieved\s+by",
-     Cue("treats.outcome", TREAT, Side.RIGHT, Side.LEFT)),
+     Cue("treats.outcome", TREAT, Side.RIGHT, Side.LEFT, anywhere=True)),
     (r"treat(?:s|ed|ing)?|cur(?:e|es|ed|ing)|reliev(?:e|es|ed|ing)|alleviat(?:e|es|ed|ing)|"
      r"prevent(?:s|ed|ing)?|manag(?:e|es|ed|ing)|combat(?:s|ed|ing)?|fight(?:s|ing)?|"
      r"counteract(?:s|ed|ing)?|protect(?:s|ed|ing)?\s+against|heal(?:s|ed|ing)?|"
-     r"sooth(?:e|es|ed|ing)|eas(?:e|es|ed|ing)",
+     r"sooth(?:e|es|ed|ing)|eas(?:e|es|ed|ing)|revers(?:e|es|ed|ing)",
      Cue("treats.verb", TREAT, passive=True)),
     (r"help(?:s|ed)?\s+(?:to\s+)?(?:with|treat|manage|relieve|ease|reduce|control|prevent|"
      r"fight|combat|alleviate)|work(?:s|ed)?\s+(?:well\s+)?(?:for|against)|"
@@ -135,10 +150,11 @@ CUES: tuple[tuple[str, Cue], ...] = (
     (r"caus(?:e|es|ed|ing)|result(?:s|ed|ing)?\s+in|lead(?:s|ing)?\s+to|led\s+to|"
      r"trigger(?:s|ed|ing)?|induc(?:e|es|ed|ing)|produc(?:e|es|ed|ing)|provok(?:e|es|ed|ing)|"
      r"bring(?:s)?\s+on|brought\s+on|give(?:s)?\s+(?:you|some\s+people|people)|"
-     r"make(?:s)?\s+(?:you|people|some\s+people)(?:\s+feel)?",
+     r"make(?:s)?\s+(?:you|people|some\s+people)(?:\s+feel)?|"
+     r"worsen(?:s|ed|ing)?|aggravat(?:e|es|ed|ing)|exacerbat(?:e|es|ed|ing)",
      Cue("adverse.cause", ADVERSE_OR_USE, passive=True)),
     (r"(?:associated|linked|connected)\s+with",
-     Cue("adverse.associated", ADVERSE)),
+     Cue("adverse.associated", ADVERSE, symmetric=True)),
     (r"experienc(?:e|es|ed|ing)|develop(?:s|ed|ing)?|suffer(?:s|ed)?\s+from|"
      r"(?:can|may|might|could|will)\s+get",
      Cue("adverse.experience", ADVERSE)),
@@ -173,7 +189,7 @@ CUES: tuple[tuple[str, Cue], ...] = (
      r"act(?:s|ed|ing)?\s+(?:\w+ly\s+)?(?:by|through|via)|"
      r"mechanisms?\s+of\s+action\s+(?:is|involves?|includes?)|(?:is|are)\s+mediated\s+by|"
      r"exert(?:s|ed)?\s+(?:its|their)\s+effects?\s+(?:by|through|via)",
-     Cue("hasMechanism.verb", MECHANISM)),
+     Cue("hasMechanism.verb", MECHANISM, spans_cues=True)),
     (r"affect(?:s|ed|ing)?|influenc(?:e|es|ed|ing)|modulat(?:e|es|ed|ing)|"
      r"impact(?:s|ed|ing)?|alter(?:s|ed|ing)?|regulat(?:e|es|ed|ing)|"
      r"play(?:s|ed)?\s+a\s+(?:\w+\s+)?role\s+in|(?:is|are)\s+involved\s+in",

@@ -12,7 +12,7 @@ acronyms match only as written.  On top of that, per article:
   nearby, else the article's main drug when one drug clearly dominates.
 
 Entities the vocabulary lacks are minted only where the type is known from
-context (items of a typed list), by `mint` and `item_phrases`.
+context (items of a typed list), by `item_entities`.
 """
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ import re
 from collections import Counter
 from typing import Iterable
 
-from .model import Entity, EntityType, Mention
+from .model import BlockKind, Entity, EntityType, Mention
 from .segment import Segmentation
 from .vocab import Token, Vocabulary, is_acronym, slug, tokenize
 
-__all__ = ["ArticleMentions", "find_mentions", "item_phrases", "mint"]
+__all__ = ["ArticleMentions", "find_mentions", "item_entities", "item_phrases", "mint"]
 
 _HARD_GAP = re.compile(r"[.;:!?()\[\]{}\n]")
 _DEFINED = re.compile(r"\s*\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*\)")
@@ -53,6 +53,10 @@ _SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|and/or)\s+")
 _PREPOSITION = re.compile(r"\b(?:of|in|on|to|with|from|for|at|by|about)\b", re.I)
 _DETERMINER = re.compile(r"^(?:a|an|the|some|any|your|their|its)\s+", re.I)
 _MAX_MINTED_WORDS = 6
+# Words a list item may add around a known name without naming something else.
+_FILLER = frozenset("""a an the and or nor of in on to with from for by at as one s your their its
+    his her mild moderate severe serious slight occasional frequent persistent sudden unusual
+    extreme very some any other possible rare common""".split())
 _MAX_CONJUNCT_WORDS = 4
 
 
@@ -190,11 +194,13 @@ def _resolve_anaphora(segmentation: Segmentation, names: list[Mention],
             if any(m.start < end and start < m.end for m in inside):
                 continue
             earlier = [e for s, e in sorted(drugs_here) if s < start]
+            if len(set(earlier)) > 1:
+                continue  # "Aspirin is safer than warfarin because it ...": either
             drug = earlier[-1] if earlier else _antecedent(history, pronoun, main_drug)
             if drug is not None:
                 resolved.append(Mention(drug, start, end))
                 drugs_here.append((start, drug))
-        if segmentation.kind(sentence).value != "list_item":
+        if segmentation.kind(sentence) is not BlockKind.LIST_ITEM:
             opening = inside[0] if inside else None
             subject_first = (opening is not None and opening.entity.type is not EntityType.DRUG
                              and len(tokenize(text, sentence.start, opening.start))
@@ -207,7 +213,8 @@ def _antecedent(history: list[tuple[list[Entity], bool]], pronoun: bool,
                 main_drug: Entity | None) -> Entity | None:
     for back, (drugs, subject_first) in enumerate(reversed(history[-_ANTECEDENT_WINDOW:])):
         if drugs:
-            return drugs[-1]
+            # Two drugs in the sentence before: the reference is ambiguous.
+            return drugs[-1] if len(set(drugs)) == 1 else None
         # "Depression is common. It can cause ...": "it" is depression.
         if back == 0 and subject_first and pronoun:
             return None
@@ -316,3 +323,55 @@ def item_phrases(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
         label = phrase if is_acronym(phrase.split()[0]) else phrase[0].lower() + phrase[1:]
         phrases.append((label, start + a, start + b))
     return phrases
+
+
+def _covers(text: str, start: int, end: int, mentions: list[Mention]) -> bool:
+    """Whether every word of `text[start:end]` but filler lies in a mention."""
+    for token in tokenize(text, start, end):
+        if text[token.start:token.end].lower() in _FILLER:
+            continue
+        if not any(m.start <= token.start and token.end <= m.end for m in mentions):
+            return False
+    return True
+
+
+def item_entities(text: str, start: int, end: int, known: list[Mention], etype: EntityType | None,
+                  vocabulary: Vocabulary) -> tuple[list[Mention], list[Mention]]:
+    """The entities a list item names.
+
+    Known names are used when they account for the item's name (the part
+    before any explanation); a phrase they only partly cover ("period pain"
+    where only "pain" is known) is a different thing and is minted, as is an
+    item with no known name.
+
+    Args:
+        text: the article text.
+        start: the item's first character.
+        end: one past its last character.
+        known: mentions of fitting type inside the item.
+        etype: the type to mint with; None mints nothing.
+        vocabulary: keeps minted keys apart from vocabulary keys.
+
+    Returns:
+        (mentions to use, of which those minted).
+    """
+    cut = _EXPLANATION.search(text, start, end)
+    core_end = cut.start() if cut else end
+    if not known or _covers(text, start, core_end, known):
+        if known or etype is None:
+            return known, []
+        minted = [Mention(mint(label, etype, vocabulary), a, b)
+                  for label, a, b in item_phrases(text, start, end)]
+        return minted, minted
+    phrases = item_phrases(text, start, end)
+    if not phrases:
+        return known, []
+    used: list[Mention] = []
+    minted = []
+    for label, a, b in phrases:
+        inside = [m for m in known if a <= m.start and m.end <= b]
+        if inside and _covers(text, a, b, inside):
+            used += inside
+        elif etype is not None:
+            minted.append(Mention(mint(label, etype, vocabulary), a, b))
+    return used + minted, minted

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from .cues import HEADING_FRAMES, Options
-from .entities import ArticleMentions, find_mentions, item_phrases, mint
+from .entities import ArticleMentions, find_mentions, item_entities
 from .model import (PREDICATES, BlockKind, Claim, Document, Entity, EntityType, Extraction,
                     Mention, Modality)
 from .modality import assess, negation_scopes
@@ -110,17 +110,15 @@ def _item_claims(text: str, frame: Frame, span: tuple[int, int], evidence: tuple
                  mint_type: EntityType | None, minted: list[Mention]) -> list[Claim]:
     """One claim per entity a list item names, in the frame's relation."""
     allowed = frozenset().union(*(t & PREDICATES[p][1] for p, t in frame.options))
-    found = [m for m in mentions.within(*span)
+    known = [m for m in mentions.within(*span)
              if m.entity.type in allowed and not mentions.is_anaphor(m)]
-    rule = "list.lead-in" if frame.rule != "list.heading" else "list.heading"
-    if not found and mint_type is not None:
-        for label, start, end in item_phrases(text, *span):
-            found.append(Mention(mint(label, mint_type, vocabulary), start, end))
-            minted.append(found[-1])
-            rule = "list.minted"
+    found, new = item_entities(text, *span, known, mint_type, vocabulary)
+    minted += new
     negations = negation_scopes(text, *span)
     claims = []
     for mention in found:
+        rule = "list.minted" if mention in new else (
+            "list.heading" if frame.rule == "list.heading" else "list.lead-in")
         predicate = choose_predicate(frame.options, frame.subject, mention.entity)
         if predicate is None:
             continue

@@ -36,6 +36,7 @@ _TERMINATE = re.compile(
 # Triggers whose scope runs to the end of the clause, not a few words.
 _LONG_SCOPE = re.compile(r"evidence|shown|proven|found|ruled", re.I)
 _SCOPE_WORDS = 8
+_COORDINATOR = re.compile(r"\b(?:and|or|but)\b", re.I)
 _WORD = re.compile(r"\S+")
 
 _INVESTIGATIONAL = re.compile(
@@ -88,15 +89,20 @@ def negation_scopes(text: str, start: int, end: int) -> list[tuple[int, int, str
     return scopes
 
 
-def _outside_asides(pattern: re.Pattern, text: str, clause: Clause,
-                    keep: tuple[int, int]) -> list[str]:
-    """Matches of `pattern` in the clause, except inside an aside that does
-    not hold the span `keep` (the cue itself)."""
+def _in_scope(pattern: re.Pattern, text: str, clause: Clause,
+              cue: tuple[int, int]) -> list[str]:
+    """Matches of `pattern` in the clause that bear on the cue: not inside an
+    aside the cue is not in, and not after the cue in a coordinated verb
+    phrase of its own ("treats X and may cause Y": "may" is not about
+    "treats")."""
     found = []
     for match in pattern.finditer(text, clause.start, clause.end):
         aside = clause.aside_at(match.start())
-        if aside is None or aside[0] <= keep[0] < aside[1]:
-            found.append(match.group(0))
+        if aside is not None and not aside[0] <= cue[0] < aside[1]:
+            continue
+        if match.start() >= cue[1] and _COORDINATOR.search(text, cue[1], match.start()):
+            continue
+        found.append(match.group(0))
     return found
 
 
@@ -130,10 +136,10 @@ def assess(text: str, clause: Clause, cue: tuple[int, int],
     if hedge_window is not None:
         window = Clause(max(clause.start, hedge_window[0]), min(clause.end, hedge_window[1]),
                         clause.asides)
-    found = _outside_asides(_INVESTIGATIONAL, text, window, cue)
+    found = _in_scope(_INVESTIGATIONAL, text, window, cue)
     if found:
         return Modality.INVESTIGATIONAL, tuple(found)
-    found = _outside_asides(_HEDGE, text, window, cue)
+    found = _in_scope(_HEDGE, text, window, cue)
     if found:
         return Modality.HEDGED, tuple(found)
     return Modality.ASSERTED, ()

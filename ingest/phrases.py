@@ -60,7 +60,7 @@ def _treats_for(ctx: SentenceContext) -> list[Relation]:
     out = []
     names = [m for m in ctx.mentions if not ctx.article.is_anaphor(m)]
     for drug in (m for m in names if m.entity.type is D):
-        for condition in (m for m in names if m.start >= drug.end and m.entity.type is C):
+        for condition in (m for m in names if m.start >= drug.end and m.entity.type in (C, AE)):
             gap = ctx.text[drug.end:condition.start]
             if _FOR.match(gap):
                 cue = drug.end + gap.lower().index("for")

@@ -38,6 +38,17 @@ _RELATIVE = re.compile(r"\b(?:which|who|that)\b", re.I)
 _OTHER_AGENT = re.compile(
     r"\b(?:another|other|a different|additional|a second)\s+(?:\w+\s+)?(?:medications?|"
     r"drugs?|medicines?|treatments?|therap(?:y|ies)|agents?)\b", re.I)
+_LIST_SEPARATOR = re.compile(r",|;|\b(?:and|or|nor)\b", re.I)
+_CLAUSE_WORD = re.compile(r"\b(?:is|are|was|were|can|may|will|which|who|that|because|when|"
+                          r"if|but|has|have|had|do|does)\b", re.I)
+_CONJUNCTION = re.compile(r"\b(?:and|or|nor|as well as|plus)\b|&", re.I)
+_GERUND_ADJUNCT = re.compile(r"\b(?:by|through|via|thereby|while)\s+$", re.I)
+_COPULA = re.compile(r"^(?:is|are|was|were)\s+(?:an?|the)\s+[\w\s-]{0,40}$", re.I)
+_MAX_LIST_ITEM_WORDS = 3
+# A cue right after one of these heads an adjunct ("after taking X"), not a
+# new predicate, so it does not end the search for the previous cue's subject.
+_ADJUNCT_VERB = re.compile(r"\b(?:after|before|while|when|by|from|of|on|without|since|upon|"
+                           r"for)\s+$", re.I)
 _COORDINATION = re.compile(
     r"^(?:[\s,/()\[\]]|\b(?:and|or|nor|as|an?|the|other|also|even|both|either|neither|"
     r"including|especially|particularly|like|such|plus|well|its|their|some|certain|possibly|"
@@ -125,9 +136,15 @@ def choose_predicate(options: Options, subject: Entity, obj: Entity) -> str | No
 
 
 def _coordinated(text: str, left: Mention, right: Mention) -> bool:
+    """Whether two mentions are items of one list: only connectives between
+    them, or further short items the vocabulary does not know ("headaches,
+    toothache and fever")."""
     gap = text[left.end:right.start]
-    return (len(gap.split()) <= _MAX_COORDINATION_WORDS + 1
-            and bool(_COORDINATION.match(gap)))
+    if len(gap.split()) <= _MAX_COORDINATION_WORDS + 1 and _COORDINATION.match(gap):
+        return True
+    pieces = _LIST_SEPARATOR.split(gap)
+    return (len(pieces) >= 3 and not _CLAUSE_WORD.search(gap)
+            and all(len(p.split()) <= _MAX_LIST_ITEM_WORDS for p in pieces))
 
 
 def _objects_right(ctx: SentenceContext, after: int, limit: int, clause: Clause,
@@ -187,9 +204,10 @@ def _subject_left(ctx: SentenceContext, pos: int, types: frozenset[EntityType]
             return None, True
         relative = _first_open_relative(ctx, mention.end, pos)
         if relative is not None:
-            # The cue is in a relative clause: its subject is the antecedent.
+            # The cue is in a relative clause: its subject is the antecedent,
+            # or what the antecedent is ("X is an antibiotic that treats Y").
             antecedent = ctx.text[mention.end:relative].strip(" ,")
-            if mention.entity.type in types and not antecedent:
+            if mention.entity.type in types and (not antecedent or _COPULA.match(antecedent)):
                 return mention, False
             return None, True
         if mention.entity.type in types:
@@ -209,11 +227,29 @@ def _first_open_relative(ctx: SentenceContext, start: int, stop: int) -> int | N
 
 
 def _first_right(ctx: SentenceContext, pos: int, types: frozenset[EntityType],
-                 exclude: set[int] = frozenset()) -> Mention | None:
+                 exclude: set[int] = frozenset(), limit: int | None = None) -> Mention | None:
+    limit = ctx.end if limit is None else limit
     for mention in ctx.mentions:
-        if mention.start >= pos and mention.entity.type in types and mention.start not in exclude:
+        if pos <= mention.start and mention.end <= limit and mention.entity.type in types \
+                and mention.start not in exclude:
             return mention
     return None
+
+
+def _subject_group(ctx: SentenceContext, subject: Mention, types: frozenset[EntityType]
+                   ) -> list[Mention]:
+    """The subject and the subjects coordinated before it ("Aspirin and
+    ibuprofen can cause ..."); a bare comma is not enough ("Unlike morphine,
+    buprenorphine ...")."""
+    group = [subject]
+    earlier = [m for m in ctx.mentions if m.end <= subject.start]
+    for mention in reversed(earlier):
+        gap = ctx.text[mention.end:group[-1].start]
+        if mention.entity.type not in types or not _coordinated(ctx.text, mention, group[-1]) \
+                or (len(group) == 1 and not _CONJUNCTION.search(gap)):
+            break
+        group.append(mention)
+    return group[::-1]
 
 
 def _dangling_subject(ctx: SentenceContext, pos: int, types: frozenset[EntityType]
@@ -227,30 +263,60 @@ def _dangling_subject(ctx: SentenceContext, pos: int, types: frozenset[EntityTyp
     return _first_right(ctx, first.end, types)
 
 
-def _find_subject(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, int],
-                  types: frozenset[EntityType], objects: list[Mention]) -> Mention | None:
+def _find_subjects(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, int],
+                   types: frozenset[EntityType], objects: list[Mention],
+                   search_from: int, following: int) -> list[Mention]:
+    """The subjects of a cue, nearest first on its subject side.
+
+    Args:
+        search_from: where a leftward search starts (the cue, or the verb a
+            "by ...ing" adjunct belongs to).
+        following: start of the next cue; a rightward search stops there.
+    """
     taken = {m.start for m in objects}
-    subject = None
     if side in (Side.LEFT, Side.ANY):
-        subject, blocked = _subject_left(ctx, span[0], types)
+        subject, blocked = _subject_left(ctx, search_from, types)
         if blocked:
-            return None
-    if subject is None and side in (Side.RIGHT, Side.ANY):
-        subject = _first_right(ctx, span[1], types, taken)
-    if subject is None and side is Side.RIGHT:
-        nearest = ctx.nearest(span[0], types)
-        subject = nearest if nearest is not None and nearest.start not in taken else None
+            return []
+        if subject is not None:
+            return _subject_group(ctx, subject, types)
+    subject = None
+    if side in (Side.RIGHT, Side.ANY):
+        subject = _first_right(ctx, span[1], types, taken, following)
+    if subject is None and cue.anywhere:
+        left = [m for m in ctx.mentions if m.end <= span[0] and m.entity.type in types
+                and m.start not in taken]
+        subject = left[-1] if left else None
     if subject is None:
         subject = _dangling_subject(ctx, span[0], types)
     if subject is None and cue.implicit and ctx.article.main_drug is not None \
             and ctx.article.main_drug.type in types:
         subject = Mention(ctx.article.main_drug, span[0], span[0])
-    return subject
+    return [subject] if subject is not None else []
 
 
 def _is_passive(ctx: SentenceContext, cue: Cue, match: re.Match, clause: Clause) -> bool:
     return (cue.passive and bool(_PARTICIPLE.search(match.group(0)))
             and bool(_BE.search(ctx.text, clause.start, match.start())))
+
+
+def _arguments(ctx: SentenceContext, cue: Cue, span: tuple[int, int], clause: Clause,
+               subject_side: Side, object_side: Side, search_from: int, following: int
+               ) -> tuple[list[Mention], list[Mention]]:
+    """(subjects, objects) of one cue, looked for on the given sides."""
+    s_types, o_types = subject_types(cue.options), object_types(cue.options)
+    if object_side is Side.LEFT:
+        objects = _objects_left(ctx, span[0], clause.start, clause, o_types)
+    elif subject_side is Side.RIGHT:
+        subject = _first_right(ctx, span[1], s_types)
+        objects = _objects_right(ctx, subject.end, clause.end, clause, o_types,
+                                 span[0]) if subject else []
+    else:
+        limit = clause.end if cue.spans_cues else min(clause.end, following)
+        objects = _objects_right(ctx, span[1], limit, clause, o_types, span[0])
+    subjects = _find_subjects(ctx, cue, subject_side, span, s_types, objects, search_from,
+                              following)
+    return subjects, objects
 
 
 def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
@@ -276,36 +342,35 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         span = (match.start(), match.end())
         clause = ctx.clause_at(span[0])
         passive = _is_passive(ctx, cue, match, clause)
-        subject_side = Side.RIGHT if passive else cue.subject
-        object_side = Side.LEFT if passive else cue.objects
-        s_types, o_types = subject_types(cue.options), object_types(cue.options)
-        following = matches[index + 1].start() if index + 1 < len(matches) else ctx.end
-        if object_side is Side.LEFT:
-            earlier = [m.end() for m in matches[:index] if not clause.in_aside(m.start(), m.end())]
-            floor = max(earlier[-1] if earlier else clause.start, clause.start)
-            objects = _objects_left(ctx, span[0], floor, clause, o_types)
-        elif cue.subject is Side.RIGHT and cue.objects is Side.RIGHT:
-            subject = _first_right(ctx, span[1], s_types)
-            objects = _objects_right(ctx, subject.end, min(clause.end, ctx.end), clause,
-                                     o_types, span[0]) if subject else []
-        else:
-            objects = _objects_right(ctx, span[1], min(clause.end, following), clause,
-                                     o_types, span[0])
-        subject = _find_subject(ctx, cue, subject_side, span, s_types, objects)
-        if subject is None:
+        following = next((m.start() for m in matches[index + 1:]
+                          if not _ADJUNCT_VERB.search(text, ctx.start, m.start())), ctx.end)
+        search_from = span[0]
+        if index and _GERUND_ADJUNCT.search(text, ctx.start, span[0]):
+            search_from = matches[index - 1].start()  # "lowers X by reducing Y"
+        sides = [(Side.RIGHT, Side.LEFT) if passive else (cue.subject, cue.objects)]
+        if cue.symmetric:
+            sides.append((Side.RIGHT, Side.LEFT))
+        for subject_side, object_side in sides:
+            found = _arguments(ctx, cue, span, clause, subject_side, object_side,
+                               search_from, following)
+            if found[0] and (found[1] or len(sides) == 1):
+                break
+        subjects, objects = found
+        if not subjects:
             continue
         cue_words = (match.group(0),)
         if not objects:
             if lead_in:
                 modality, words = assess(text, clause, span)
-                frames.append(Frame(subject.entity, cue.options, modality, cue.rule,
+                frames.append(Frame(subjects[-1].entity, cue.options, modality, cue.rule,
                                     cue_words + words))
             continue
-        for obj in objects:
-            predicate = choose_predicate(cue.options, subject.entity, obj.entity)
-            if predicate is None:
-                continue
-            modality, words = assess(text, clause, span, (obj.start, obj.end))
-            relations.append(Relation(subject.entity, predicate, obj.entity, modality,
-                                      cue.rule, cue_words + words))
+        for subject in subjects:
+            for obj in objects:
+                predicate = choose_predicate(cue.options, subject.entity, obj.entity)
+                if predicate is None:
+                    continue
+                modality, words = assess(text, clause, span, (obj.start, obj.end))
+                relations.append(Relation(subject.entity, predicate, obj.entity, modality,
+                                          cue.rule, cue_words + words))
     return relations, frames

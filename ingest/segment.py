@@ -135,7 +135,8 @@ def _heading_like(text: str, block: Block) -> bool:
     if "\n" in content or content.endswith((":", ";", ",")) or not content[:1].isupper() \
             and not content[:1].isdigit():
         return False
-    if content.endswith(".") or _BOUNDARY.search(content):
+    # Two commas make a list of names ("Oral, intravenous, rectal"), not a title.
+    if content.endswith(".") or _BOUNDARY.search(content) or content.count(",") >= 2:
         return False
     return len(_WORDS.findall(content)) <= _MAX_HEADING_WORDS and len(content) <= 120
 

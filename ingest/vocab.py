@@ -50,7 +50,7 @@ _SPELLING = tuple((re.compile(p), r) for p, r in (
 @functools.lru_cache(maxsize=65536)
 def normalize(word: str) -> str:
     """The comparison form of one word: lower case, American spelling, and
-    plural or inflection endings removed.
+    plural, "-ing" and "-ly" endings removed.
 
     >>> [normalize(w) for w in ("Anaesthesia", "anesthesia", "Hallucinations")]
     ['anesthesia', 'anesthesia', 'hallucination']
@@ -68,10 +68,10 @@ def normalize(word: str) -> str:
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
+    # "-ed" stays: "increase heart rate" (a verb and its object) must not
+    # read as the name "increased heart rate".
     if w.endswith("ing") and len(w) > 6:
         w = w[:-3]
-    elif w.endswith("ed") and len(w) > 5:
-        w = w[:-2]
     elif w.endswith("ly") and len(w) > 5:
         w = w[:-2]
     if w.endswith("e") and len(w) > 4:
