@@ -10,6 +10,7 @@ frontier, so it stays fast on a large store.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
@@ -60,12 +61,15 @@ def resolve_entity(graph: "KnowledgeGraph", name: str) -> str:
     name = name.strip()
     if name.startswith(("http://", "https://")):
         return name
-    key_iri = graph.minter.entity(name)
+    # Only a slug can be a key: a name with spaces would make an invalid IRI.
+    key = ""
+    if re.fullmatch(r"[A-Za-z0-9._~-]+", name):
+        key = (f"{{ BIND(<{graph.minter.entity(name)}> AS ?e) ?e rdfs:label ?any . "
+               f"BIND(0 AS ?rank) }} UNION")
     literal = name.replace("\\", "\\\\").replace('"', '\\"')
     rows = graph.store.select(_PREFIXES + f"""
         SELECT ?e (MIN(?rank) AS ?r) WHERE {{
-          {{ BIND(<{key_iri}> AS ?e) ?e rdfs:label ?any . BIND(0 AS ?rank) }}
-          UNION {{ ?e rdfs:label ?l . FILTER(LCASE(STR(?l)) = LCASE("{literal}")) BIND(1 AS ?rank) }}
+          {key} {{ ?e rdfs:label ?l . FILTER(LCASE(STR(?l)) = LCASE("{literal}")) BIND(1 AS ?rank) }}
           UNION {{ ?e skos:altLabel|hkg:abbreviation ?l .
                    FILTER(LCASE(STR(?l)) = LCASE("{literal}")) BIND(2 AS ?rank) }}
           ?e hkg:mapped ?m .
@@ -88,10 +92,12 @@ def _claims_touching(graph: "KnowledgeGraph", iris: Iterable[str], selection: Se
     pattern = """GRAPH ?a { ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ;
                         hkg:modality ?m ; hkg:evidence ?ev ; hkg:start ?start ; hkg:end ?end .
                     ?a dcterms:identifier ?id ; dcterms:title ?title } """
+    # The VALUES go inside each branch: a FILTER on an outer ?x sees it
+    # unbound (SPARQL evaluates a group bottom-up), which matched nothing.
     rows = graph.store.select(_PREFIXES + f"""
         SELECT ?c ?s ?p ?o ?m ?ev ?start ?end ?id ?title WHERE {{
-          VALUES ?x {{ {values} }} {' '.join(filters)}
-          {{ {pattern} FILTER(?s = ?x) }} UNION {{ {pattern} FILTER(?o = ?x) }}
+          {' '.join(filters)}
+          {{ VALUES ?s {{ {values} }} {pattern} }} UNION {{ VALUES ?o {{ {values} }} {pattern} }}
         }} LIMIT {limit + 1}""")
     return [{k: str(v) for k, v in row.items()} for row in rows]
 
