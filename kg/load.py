@@ -44,8 +44,21 @@ class IngestResult:
         return self.status != "failed"
 
 
+#: Files in an article folder that describe the folder, not articles.
+_NOT_ARTICLES = ("readme", "license", "licence", "changelog", "contributing")
+
+
+def _is_article(path: Path, root: Path) -> bool:
+    return (path.is_file() and path.suffix.lower() in READERS
+            and not path.stem.lower().startswith(_NOT_ARTICLES)
+            and not any(part.startswith(".") for part in path.relative_to(root).parts))
+
+
 def find_articles(paths: Iterable[str | Path]) -> tuple[list[Path], list[IngestResult]]:
     """Expand files and folders into article files, sorted within each folder.
+
+    In a folder, hidden files and README/LICENSE-style files are skipped; a
+    file named explicitly is always taken.
 
     Returns the files to ingest and a failed result for each path that does
     not exist or is not an article file given by name.
@@ -55,10 +68,7 @@ def find_articles(paths: Iterable[str | Path]) -> tuple[list[Path], list[IngestR
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*")
-                                if p.is_file() and p.suffix.lower() in READERS
-                                and not any(part.startswith(".") for part in
-                                            p.relative_to(path).parts)))
+            files.extend(sorted(p for p in path.rglob("*") if _is_article(p, path)))
         elif path.is_file():
             files.append(path)
         else:

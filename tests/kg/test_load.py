@@ -145,8 +145,9 @@ def test_find_articles_skips_hidden_and_unknown_files(tmp_path):
     (tmp_path / ".git" / "x.txt").write_text("hidden")
     (tmp_path / "a.txt").write_text("x")
     (tmp_path / "b.pdf").write_text("x")
-    files, missing = find_articles([tmp_path, tmp_path / "nope.txt"])
-    assert [f.name for f in files] == ["a.txt"]
+    (tmp_path / "README.md").write_text("x")
+    files, missing = find_articles([tmp_path, tmp_path / "nope.txt", tmp_path / "README.md"])
+    assert [f.name for f in files] == ["a.txt", "README.md"]
     assert len(missing) == 1 and "nope.txt" in missing[0].error
 
 
