@@ -310,6 +310,68 @@ def reindex(ctx):
     click.echo(f"reindexed {count} articles")
 
 
+@main.command()
+@click.option("--entity", help="Centre entity: name, synonym, key or IRI.")
+@click.option("--depth", type=click.IntRange(1, 3), default=1, show_default=True,
+              help="Steps from the entity.")
+@click.option("--predicate", "predicates", multiple=True, metavar="P",
+              help="Only these relations (repeat, or commas).")
+@click.option("--modality", "modalities", multiple=True, metavar="M",
+              help="Only claims stated so: asserted, hedged, investigational, negated.")
+@click.option("--min-articles", type=click.IntRange(1), default=1, show_default=True,
+              help="Only relations stated by at least N articles.")
+@click.option("--type", "types", multiple=True, metavar="T",
+              help="Only entities of these types (the centre stays).")
+@click.option("--article", help="Instead of an entity: the relations one article states.")
+@click.option("--from", "source", metavar="A", help="Instead of an entity: paths from A ...")
+@click.option("--to", "target", metavar="B", help="... to B.")
+@click.option("--construct", metavar="SPARQL",
+              help="Instead of an entity: the claims behind a CONSTRUCT's edges "
+                   "('-' reads stdin, @FILE a file).")
+@click.option("--format", "fmt", required=True, metavar="F",
+              help="ttl, jsonld, nt, rdfxml, graphml, gexf, csv, cytoscape, svg or pack.")
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="File to write ('-' for stdout; default: named after the selection). "
+                   "For csv, a folder or a .zip gets both edges and nodes tables.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def export(ctx, entity, depth, predicates, modalities, min_articles, types, article, source,
+           target, construct, fmt, output, quiet):
+    """Export part of the graph for teaching: RDF, network, table, picture or pack.
+
+    Every relation keeps its evidence sentences and articles.  Example:
+    kg export --entity ketamine --depth 2 --modality asserted --format svg
+    """
+    from .export import ExportRequest, get_format
+    from .export.request import save
+
+    if construct == "-":
+        construct = sys.stdin.read()
+    elif construct and construct.startswith("@"):
+        with open(construct[1:], encoding="utf-8") as handle:
+            construct = handle.read()
+    request = ExportRequest(entity=entity, depth=depth, predicates=predicates,
+                            modalities=modalities, types=types, min_articles=min_articles,
+                            article=article, source=source, target=target, construct=construct)
+    form = get_format(fmt)
+    graph = _open(ctx)
+    with click.progressbar(length=3, label="Exporting", file=sys.stderr, hidden=quiet,
+                           item_show_func=lambda stage: stage or "") as bar:
+        bar.update(0, "selecting")
+        subgraph = request.select(graph)
+        bar.update(1, f"writing {form.name}")
+        written = save(subgraph, form, output or request.filename(subgraph, form),
+                       stdout=sys.stdout.buffer if output == "-" else None)
+        bar.update(2, "done")
+    n_articles = len(subgraph.graph.get("articles", {}))
+    summary = (f"{subgraph.number_of_nodes()} entities, {subgraph.number_of_edges()} relations, "
+               f"{n_articles} article{'s' if n_articles != 1 else ''}")
+    if subgraph.graph.get("truncated"):
+        summary += "; a hub had more claims than one step fetches, so the selection was cut"
+    click.echo(f"wrote {', '.join(map(str, written)) or 'stdout'} ({summary})",
+               err=output == "-")
+
+
 @main.command("settings")
 def settings_command():
     """Print every setting: variable, default and meaning."""

@@ -18,10 +18,11 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import QueryError
-from .layout import BOX_HEIGHT, FONT_SIZE, TYPE_ORDER, layout, text_width
+from .layout import BOX_HEIGHT, FONT_SIZE, TYPE_ORDER, Layout, edge_style, layout, text_width
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -78,8 +79,7 @@ def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: object) 
     return element
 
 
-def _style(data: dict) -> str:
-    return "negated" if data.get("negated") else data.get("modality", "asserted")
+_style = edge_style
 
 
 def _bezier(p0, p1, p2, p3, t):
@@ -112,6 +112,114 @@ def _source_lines(sub: "nx.MultiDiGraph") -> list[str]:
     return lines
 
 
+def _stroke_width(data: dict) -> float:
+    """Thicker for relations more articles state."""
+    return 1.4 + 0.8 * min(math.log2(max(int(data.get("articles", 1)), 1)), 3)
+
+
+@dataclass
+class _Bundle:
+    """Three or more relations with one predicate, drawn in one style,
+    between a hub and a run of neighbouring boxes in the next column out:
+    drawn as one trunk with a single label, a spine, and a short branch to
+    each box."""
+
+    hub: str
+    predicate: str
+    outward: bool            # hub -> leaves (else leaves -> hub)
+    side: int                # +1: leaves right of the hub, -1: left
+    edges: list[tuple[str, str, str]]
+    leaves: list[str]
+
+
+def _bundles(sub: "nx.MultiDiGraph", drawing: Layout) -> list[_Bundle]:
+    boxes = drawing.boxes
+    groups: dict[tuple, list] = {}
+    for s, o, k in sub.edges(keys=True):
+        if s == o:
+            continue
+        a, b = boxes[s].column, boxes[o].column
+        for hub, leaf, outward, inner, outer in ((s, o, True, a, b), (o, s, False, b, a)):
+            side = 1 if outer > 0 else -1
+            if outer != 0 and outer == inner + side:
+                style = _style(sub.edges[s, o, k])
+                groups.setdefault((hub, k, style, outward, side), []).append(((s, o, k), leaf))
+    # Boxes of each column in reading order, to find runs with nothing between.
+    order: dict[int, list[str]] = {}
+    for node, box in sorted(boxes.items(), key=lambda item: item[1].y):
+        order.setdefault(box.column, []).append(node)
+    rank = {node: i for nodes in order.values() for i, node in enumerate(nodes)}
+    found, used = [], set()
+    for (hub, predicate, _, outward, side), members in sorted(groups.items()):
+        members = sorted((m for m in members if m[0] not in used),
+                         key=lambda m: rank[m[1]])
+        run: list = []
+        for member in members + [None]:
+            if member is not None and (not run or rank[member[1]] == rank[run[-1][1]] + 1):
+                run.append(member)
+                continue
+            if len(run) >= 3:
+                found.append(_Bundle(hub, predicate, outward, side, [m[0] for m in run],
+                                     [m[1] for m in run]))
+                used.update(m[0] for m in run)
+            run = [member] if member is not None else []
+    return found
+
+
+def _draw_bundle(sub, drawing: Layout, bundle: _Bundle, edges_g, labels_g, tooltip) -> None:
+    boxes = drawing.boxes
+    hub, d = boxes[bundle.hub], bundle.side
+    leaves = [boxes[n] for n in bundle.leaves]
+    counts = [int(sub.edges[e].get("articles", 1)) for e in bundle.edges]
+    reach = 34 if max(counts) > 1 else 18      # branch length (room for "(n)")
+    spine = drawing.lane(bundle.leaves[0], -d) - d * reach
+    top, bottom = min(b.y for b in leaves), max(b.y for b in leaves)
+    mid = min(max(hub.y, top), bottom)
+    label = predicate_label(bundle.predicate)
+    room = text_width(label, 11) + 14
+    styles = {_style(sub.edges[e]) for e in bundle.edges}
+    style = styles.pop() if len(styles) == 1 else "asserted"
+    dash, colour, _ = LINE_STYLES[style]
+    hub_edge, hub_x = (hub.right if d > 0 else hub.left), drawing.lane(bundle.hub, d)
+    knee = spine - d * room
+    dx = (knee - hub_x) / 2
+    trunk = (f"M{hub_edge:.1f},{hub.y:.1f} L{hub_x:.1f},{hub.y:.1f} "
+             f"C{hub_x + dx:.1f},{hub.y:.1f} {knee - dx:.1f},{mid:.1f} "
+             f"{knee:.1f},{mid:.1f} L{spine:.1f},{mid:.1f}")
+    if not bundle.outward:  # drawn from the spine so the arrow ends at the hub
+        trunk = (f"M{spine:.1f},{mid:.1f} L{knee:.1f},{mid:.1f} C{knee - dx:.1f},{mid:.1f} "
+                 f"{hub_x + dx:.1f},{hub.y:.1f} {hub_x:.1f},{hub.y:.1f} "
+                 f"L{hub_edge + 2 * d:.1f},{hub.y:.1f}")
+    width = max(_stroke_width(sub.edges[e]) for e in bundle.edges)
+    group = _el(edges_g, "g")
+    _el(group, "title", f"{sub.nodes[bundle.hub].get('label', bundle.hub)}: {label}, "
+        f"{len(bundle.leaves)} relations")
+    _el(group, "path", d=f"{trunk} M{spine:.1f},{top:.1f} V{bottom:.1f}", stroke=colour,
+        stroke_width=f"{width:.1f}", stroke_dasharray=dash or None,
+        stroke_linecap="round" if dash else None,
+        marker_end=None if bundle.outward else f"url(#arrow-{style})")
+    _el(labels_g, "text", label, x=f"{spine - d * 6:.1f}", y=f"{mid - 5:.1f}",
+        text_anchor="end" if d > 0 else "start", fill=colour, stroke="#FFFFFF",
+        stroke_width=3, paint_order="stroke", stroke_linejoin="round")
+    for edge, leaf, count in zip(bundle.edges, leaves, counts):
+        data = sub.edges[edge]
+        branch_style = _style(data)
+        dash, colour, _ = LINE_STYLES[branch_style]
+        end = (leaf.left - 2) if d > 0 else (leaf.right + 2)
+        branch = _el(edges_g, "g")
+        _el(branch, "title", tooltip(*edge))
+        path = f"M{spine:.1f},{leaf.y:.1f} H{end:.1f}"
+        if not bundle.outward:
+            path = f"M{end + 2 * d:.1f},{leaf.y:.1f} H{spine:.1f}"
+        _el(branch, "path", d=path, stroke=colour,
+            stroke_width=f"{_stroke_width(data):.1f}", stroke_dasharray=dash or None,
+            stroke_linecap="round" if dash else None,
+            marker_end=f"url(#arrow-{branch_style})" if bundle.outward else None)
+        if count > 1:
+            _el(labels_g, "text", f"({count})", x=f"{(spine + end) / 2:.1f}",
+                y=f"{leaf.y - 4:.1f}", text_anchor="middle", fill=colour)
+
+
 def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
     """The diagram as an ElementTree <svg> element.
 
@@ -126,7 +234,7 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
     labels = {(s, o, k): predicate_label(d["predicate"]) + (f" ({d['articles']})"
                                                             if d.get("articles", 1) > 1 else "")
               for s, o, k, d in sub.edges(keys=True, data=True)}
-    gap = max([text_width(t, 11) + 70 for t in labels.values()] + [150.0])
+    gap = max([text_width(t, 11) + 90 for t in labels.values()] + [150.0])
     drawing = layout(sub, gap=gap)
     title = sub.graph.get("title") or "Relations between entities"
     n_articles = len(sub.graph.get("articles", {}))
@@ -169,22 +277,36 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
     edges_g = _el(body, "g", fill="none")
     nodes_g = _el(body, "g")
     labels_g = _el(body, "g", font_size=11)
+    from ..views import describe
+
+    def tooltip(s: str, o: str, k: str) -> str:
+        data = sub.edges[s, o, k]
+        tip = describe(sub.nodes[s].get("label", s), data["predicate"],
+                       sub.nodes[o].get("label", o), _style(data))
+        first = data["claims"][0] if data.get("claims") else None
+        if first:
+            tip += f" — “{first['evidence']}” ({first.get('title') or first['article']})"
+        return tip
+
+    bundled = set()
+    for bundle in _bundles(sub, drawing):
+        bundled.update(bundle.edges)
+        _draw_bundle(sub, drawing, bundle, edges_g, labels_g, tooltip)
     # Parallel edges between one pair of entities fan out a little.
     pairs: dict[frozenset, list] = {}
     for s, o, k in sorted(sub.edges(keys=True)):
-        pairs.setdefault(frozenset((s, o)), []).append((s, o, k))
-    from ..views import describe
+        if (s, o, k) not in bundled:
+            pairs.setdefault(frozenset((s, o)), []).append((s, o, k))
 
     stacked: dict[tuple[str, int], int] = {}
 
-    def label_spot(node: str, side: int) -> tuple[float, float, str]:
-        """Where an edge's label goes: beside `node`'s box on `side`, above
-        the line, stacked when several edges end there."""
+    def label_spot(node: str, side: int, lane: float) -> tuple[float, float, str]:
+        """Where an edge's label goes: beside `node`'s column on `side`,
+        above the line, stacked when several edges end there."""
         box = drawing.boxes[node]
         count = stacked.get((node, side), 0)
         stacked[(node, side)] = count + 1
-        x = box.left - 9 if side < 0 else box.right + 9
-        return x, box.y - 5 - 13 * count, "end" if side < 0 else "start"
+        return lane + 9 * side, box.y - 5 - 13 * count, "end" if side < 0 else "start"
 
     for group in pairs.values():
         for i, (s, o, k) in enumerate(group):
@@ -198,23 +320,22 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
                 spot = (x + 40, y - 30, "start")
                 ends = None
             elif b.left > a.right or b.right < a.left:
-                # A curve, and a straight stretch at the outer end under the label.
+                # Straight out of a's column, a curve, straight into b's
+                # column; the label sits on the straight stretch at the outer end.
                 d = 1 if b.left > a.right else -1
-                start = a.right if d > 0 else a.left
-                end = (b.left if d > 0 else b.right) - 2 * d
+                exit_x, entry_x = drawing.lane(s, d), drawing.lane(o, -d)
                 room = text_width(labels[(s, o, k)], 11) + 14
                 if outer == o:
-                    spot = label_spot(o, -d)
-                    straight = ((end - d * room, b.y), (end, b.y))
-                    curve_from, curve_to = (start, a.y), straight[0]
+                    spot = label_spot(o, -d, entry_x)
+                    curve_from, curve_to = (exit_x, a.y), (entry_x - d * room, b.y)
                 else:
-                    spot = label_spot(s, d)
-                    straight = ((start, a.y), (start + d * room, a.y))
-                    curve_from, curve_to = straight[1], (end, b.y)
+                    spot = label_spot(s, d, exit_x)
+                    curve_from, curve_to = (exit_x + d * room, a.y), (entry_x, b.y)
                 dx = (curve_to[0] - curve_from[0]) / 2
                 points = (curve_from, (curve_from[0] + dx, curve_from[1] + offset),
                           (curve_to[0] - dx, curve_to[1] + offset), curve_to)
-                ends = straight
+                ends = ((a.right if d > 0 else a.left, a.y),
+                        ((b.left if d > 0 else b.right) - 2 * d, b.y))
             else:  # same column: an arc on the outer side, labelled at its apex
                 side = 1 if a.column >= 0 else -1
                 xa, xb = (a.right, b.right) if side > 0 else (a.left, b.left)
@@ -227,23 +348,16 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
                 ends = None
             style = _style(data)
             dash, colour, _ = LINE_STYLES[style]
-            articles = max(int(data.get("articles", 1)), 1)
-            stroke = 1.4 + 0.8 * min(math.log2(articles), 3)
+            stroke = _stroke_width(data)
             path = " ".join(["M{:.1f},{:.1f}".format(*points[0]),
                              "C{:.1f},{:.1f}".format(*points[1]),
                              "{:.1f},{:.1f}".format(*points[2]),
                              "{:.1f},{:.1f}".format(*points[3])])
-            if ends is not None and ends[0] == points[3]:  # straight stretch last
-                path += " L{:.1f},{:.1f}".format(*ends[1])
-            elif ends is not None:  # straight stretch first
-                path = "M{:.1f},{:.1f} L".format(*ends[0]) + path[1:]
+            if ends is not None:  # straight stretches out of and into the columns
+                path = ("M{:.1f},{:.1f} L".format(*ends[0]) + path[1:]
+                        + " L{:.1f},{:.1f}".format(*ends[1]))
             edge = _el(edges_g, "g")
-            first = data["claims"][0] if data.get("claims") else None
-            tip = describe(sub.nodes[s].get("label", s), data["predicate"],
-                           sub.nodes[o].get("label", o), style)
-            if first:
-                tip += f" — “{first['evidence']}” ({first.get('title') or first['article']})"
-            _el(edge, "title", tip)
+            _el(edge, "title", tooltip(s, o, k))
             _el(edge, "path", d=path, stroke=colour, stroke_width=f"{stroke:.1f}",
                 stroke_dasharray=dash or None, stroke_linecap="round" if dash else None,
                 marker_end=f"url(#arrow-{style})")
@@ -263,8 +377,7 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
                                                else " — not yet in the vocabulary"))
         _el(group, "rect", x=f"{box.left:.1f}", y=f"{box.y - box.height / 2:.1f}",
             width=f"{box.width:.1f}", height=f"{box.height:.1f}", rx=6, fill=fill,
-            stroke=stroke, stroke_width=3 if node in special else 1.6,
-            stroke_dasharray=None if data.get("mapped", True) else "4 2")
+            stroke=stroke, stroke_width=3 if node in special else 1.6)
         _el(group, "text", box.label, x=f"{box.x:.1f}", y=f"{box.y:.1f}", dy="0.35em",
             text_anchor="middle", font_size=FONT_SIZE, fill="#111111",
             font_weight="bold" if node in special else None)

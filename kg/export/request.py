@@ -15,9 +15,11 @@ iri, title, source, date), ``base_name`` (for file names), ``scope`` and
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Mapping, Sequence
 
 from ingest.model import PREDICATES, EntityType
 
@@ -32,15 +34,18 @@ if TYPE_CHECKING:
 
     from ..graph import KnowledgeGraph
 
-__all__ = ["ExportRequest", "TYPES", "export"]
+__all__ = ["ExportRequest", "PARAMETERS", "PREDICATE_NAMES", "TYPES", "article_metadata", "export", "save"]
 
 TYPES = tuple(t.value for t in EntityType)
+PREDICATE_NAMES = tuple(sorted(PREDICATES))
 #: Query-string / form parameter names (the CLI's options, spelt for URLs).
 PARAMETERS = ("entity", "depth", "predicate", "modality", "type", "min_articles", "article",
               "from", "to", "construct", "format")
 _MULTI = {"predicate", "modality", "type"}
 _ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,199}$")
 _MAX_NAME = 300
+#: An entity given as an IRI goes into SPARQL as <...>: none of these characters.
+_IRI = re.compile(r'^https?://[^\s<>"{}|\\^`]+$')
 _MAX_CONSTRUCT = 20_000
 _MAX_MIN_ARTICLES = 100_000
 
@@ -92,7 +97,7 @@ def _check_construct(query: str) -> str:
         if isinstance(node, CompValue):
             if node.name == "ServiceGraphPattern":
                 raise QueryError("SERVICE is not allowed in an export query")
-            if node.name in ("DatasetClause",) or node.get("datasetClause"):
+            if node.name == "DatasetClause" or "datasetClause" in node:
                 raise QueryError("FROM and FROM NAMED are not allowed in an export query")
             for value in node.values():
                 walk(value)
@@ -152,8 +157,12 @@ class ExportRequest:
             raise QueryError("paths need both from and to")
         for name in ("entity", "source", "target"):
             value = getattr(self, name)
-            if value is not None and (len(value) > _MAX_NAME or "\n" in value):
+            if value is None:
+                continue
+            if len(value) > _MAX_NAME or any(ch < " " for ch in value):
                 raise QueryError(f"{name} is not an entity name")
+            if value.startswith(("http://", "https://")) and not _IRI.match(value):
+                raise QueryError(f"{name} is not a valid IRI")
         if self.article is not None and not _ARTICLE_ID.match(self.article):
             raise QueryError(f"{self.article[:60]!r} is not an article id")
         if self.construct is not None and len(self.construct) > _MAX_CONSTRUCT:
@@ -344,3 +353,36 @@ def export(graph: "KnowledgeGraph", request: ExportRequest, fmt: str,
     if progress:
         progress(f"writing {fmt_.name}")
     return sub, writer(sub)
+
+
+def save(subgraph: "nx.MultiDiGraph", fmt: Format, output: str | Path,
+         stdout: BinaryIO | None = None) -> list[Path]:
+    """Write an export where the CLI was told to, and say what was written.
+
+    `stdout` given: the bytes go there.  Format ``csv`` with `output` an
+    existing folder or a name ending in ``/``: ``<name>-edges.csv`` and
+    ``<name>-nodes.csv`` in it; ending in ``.zip``: a zip of both.  Anything
+    else is one file, written to a temporary name and renamed, so an
+    interrupted export never leaves half a file.
+    """
+    from . import tables
+
+    if stdout is not None:
+        stdout.write(fmt.load()(subgraph))
+        stdout.flush()
+        return []
+    output_text = str(output)
+    path = Path(output)
+    stem = f"{subgraph.graph.get('base_name') or 'export'}-"
+    if fmt.name == "csv" and (path.is_dir() or output_text.endswith(("/", os.sep))):
+        return tables.write_folder(subgraph, path, stem)
+    if fmt.name == "csv" and path.suffix.lower() == ".zip":
+        data = tables.write_zip(subgraph, stem)
+    else:
+        data = fmt.load()(subgraph)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return [path]
