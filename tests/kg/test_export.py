@@ -129,6 +129,14 @@ def test_registry_has_every_format_with_type_and_extension():
     assert get_format("pack").media_type == "application/zip"
 
 
+def test_public_surface_is_exact():
+    """kg.export exports the registry, the request and `export`, nothing else."""
+    import kg.export
+
+    assert sorted(kg.export.__all__) == ["FORMATS", "ExportRequest", "Format", "export",
+                                         "get_format"]
+
+
 def test_unknown_format_and_missing_writer_are_named():
     """An unknown name lists the known ones; a writer that cannot be imported
     names the module and the format."""
