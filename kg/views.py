@@ -18,8 +18,9 @@ from .terms import sparql_prefixes
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
 
-__all__ = ["ArticleView", "EntityView", "Evidence", "RelationRow", "RelationView",
-           "article_view", "describe", "entity_view", "relation_view"]
+__all__ = ["ArticleView", "ClaimView", "EntityView", "Evidence", "RelationRow", "RelationView",
+           "article_view", "claim_view", "describe", "entity_view", "relation_view",
+           "resource_graph"]
 
 #: predicate -> (third person, base form) for plain-language lines.
 _VERBS = {"treats": ("treats", "treat"), "hasAdverseEffect": ("can cause", "cause"),
@@ -107,6 +108,8 @@ class EntityView:
     incoming: dict[str, list[RelationRow]]
     articles: list[tuple[str, str]] = field(default_factory=list)
     truncated: bool = False
+    #: ("out"|"in", predicate) -> related entities in that group before paging.
+    totals: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def _evidence(claims: list[dict]) -> tuple[Evidence, ...]:
@@ -115,10 +118,11 @@ def _evidence(claims: list[dict]) -> tuple[Evidence, ...]:
 
 
 def entity_view(graph: "KnowledgeGraph", name: str, selection: Selection | None = None,
-                limit: int = 50) -> EntityView:
+                limit: int = 50, offset: int = 0) -> EntityView:
     """An entity, its relations in both directions grouped by predicate
-    (at most `limit` related entities per group, most supported first),
-    and the articles that mention it.
+    (at most `limit` related entities per group from `offset`, most
+    supported first; `totals` has each group's full size), and the articles
+    that mention it.
 
     Raises:
         NotFound: no such entity.
@@ -138,16 +142,18 @@ def entity_view(graph: "KnowledgeGraph", name: str, selection: Selection | None 
             outgoing.setdefault(data["predicate"], []).append(row)
         if o == iri and s != iri:
             incoming.setdefault(data["predicate"], []).append(row)
-    for groups in (outgoing, incoming):
+    totals: dict[tuple[str, str], int] = {}
+    for direction, groups in (("out", outgoing), ("in", incoming)):
         for key, rows in groups.items():
             rows.sort(key=lambda r: (-r.articles, r.object.label.lower(), r.subject.label.lower()))
-            groups[key] = rows[:limit]
+            totals[direction, key] = len(rows)
+            groups[key] = rows[offset:offset + limit]
     mentions = graph.store.select(_PREFIXES + f"""
         SELECT DISTINCT ?id ?title WHERE {{ GRAPH ?a {{ ?a hkg:mentions <{iri}> ;
           dcterms:identifier ?id ; dcterms:title ?title }} }} ORDER BY ?title""")
     return EntityView(info, dict(sorted(outgoing.items())), dict(sorted(incoming.items())),
                       [(str(r["id"]), str(r["title"])) for r in mentions],
-                      bool(sub.graph.get("truncated")))
+                      bool(sub.graph.get("truncated")), totals)
 
 
 @dataclass(frozen=True)
@@ -216,3 +222,62 @@ def article_view(graph: "KnowledgeGraph", article_id: str) -> ArticleView:
     changes = {"added": sorted(values.get("claimAdded", [])),
                "removed": sorted(values.get("claimRemoved", []))}
     return ArticleView(summary, text, document.format, claims, mentions, changes)
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    """One claim with its article's title, and the other claims that state
+    the same relation (agreement) or deny it (contradiction)."""
+
+    claim: ClaimRecord
+    title: str
+    relation: RelationRow
+
+
+def claim_view(graph: "KnowledgeGraph", claim_id: str) -> ClaimView:
+    """One claim by the hash part of its IRI (`claim/<hash>`).
+
+    Raises:
+        NotFound: no such claim.
+    """
+    iri = f"{graph.minter.base}claim/{claim_id}"
+    rows = graph.store.select(_PREFIXES + f"""
+        SELECT ?id ?title WHERE {{ GRAPH ?a {{ <{iri}> a hkg:Claim ; prov:wasDerivedFrom ?a .
+                                             ?a dcterms:identifier ?id ; dcterms:title ?title }} }}
+        LIMIT 1""")
+    if not rows:
+        raise NotFound(f"no claim {claim_id!r}")
+    article = str(rows[0]["id"])
+    record = next(c for c in read.claims(graph, article) if c.iri == iri)
+    relation = relation_view(graph, record.subject.iri, record.predicate, record.object.iri)
+    return ClaimView(record, str(rows[0]["title"]), relation.row)
+
+
+def resource_graph(graph: "KnowledgeGraph", iri: str):
+    """What the graph says about one of our IRIs, as an rdflib Graph: an
+    article's whole named graph; a claim's node with its entities' labels;
+    an entity's own triples, the direct edges and claims that name it.
+
+    Raises:
+        NotFound: the graph says nothing about it.
+    """
+    from .terms import PREFIXES
+
+    minter = graph.minter
+    if minter.local(iri, "article") is not None:
+        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
+    elif minter.local(iri, "claim") is not None:
+        query = _PREFIXES + f"""CONSTRUCT {{ <{iri}> ?p ?o . ?e rdfs:label ?l ; a ?t }} WHERE {{
+            {{ <{iri}> ?p ?o }} UNION {{ <{iri}> hkg:subject|hkg:object ?e . ?e rdfs:label ?l ;
+                                                                             a ?t }} }}"""
+    else:
+        query = _PREFIXES + f"""CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> . ?x rdfs:label ?l }}
+            WHERE {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> FILTER(?q != hkg:mentions) }}
+                     UNION {{ <{iri}> ?p ?x . ?x rdfs:label ?l }}
+                     UNION {{ ?x ?q <{iri}> . ?x rdfs:label ?l }} }}"""
+    result = graph.store.construct(query)
+    if len(result) == 0:
+        raise NotFound(f"nothing is known about <{iri}>")
+    for prefix, ns in PREFIXES.items():
+        result.bind(prefix, ns)
+    return result

@@ -1,20 +1,379 @@
-"""HTML pages.  Each view makes one call into `kg` and renders the result."""
+"""HTML pages.  Each view calls into `kg` for one page-shaped value and
+renders it; no SPARQL or search-engine calls live here.
+
+URL scheme (the entity, claim and article routes are also the paths of the
+IRIs the graph mints, `<KG_BASE_IRI>entity/<key>` and so on, and answer
+Turtle, JSON-LD or N-Triples by content negotiation or `?format=`):
+
+    /                           search box, counts, entry lists, recent articles
+    /search?q=&kind=&type=&predicate=&modality=&article=&page=
+    /entity/<key>[?predicate=P&page=N]   relations both ways, evidence side by side
+    /relation/<s>/<predicate>/<o>        one relation across articles
+    /claim/<hash>                        one claim, and its relation's other evidence
+    /article/<id>                        text with mentions linked, claims marked
+    /articles, /types/<Type>             index pages
+    /graph?entity=&depth=&predicate=&modality=   interactive neighbourhood
+    /path?from=&to=                      paths between two entities
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from urllib.parse import urlencode
 
-from kg import read
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
+
+from ingest.model import EntityType
+from kg import read, views
+from kg.errors import NotFound, QueryError
+from kg.search import FACETS, SearchQueryError
+from kg.subgraph import MODALITIES, Selection, neighbourhood, paths
+from kg.terms import PREFIXES, curie_to_iri
 
 from . import get_graph
+from .markup import Span, marked_text, safe_highlight, span_anchor
+from .negotiation import FORMATS, NotAcceptable, choose
 
-__all__ = ["bp"]
+__all__ = ["bp", "entity_href", "registry_url"]
 
 bp = Blueprint("pages", __name__)
 
+#: How each modality is named where evidence sits side by side.
+MODALITY_NAMES = {"asserted": "Supporting", "hedged": "Hedged",
+                  "investigational": "Under study", "negated": "Denying"}
+MODALITY_PASSIVE = {"asserted": "stated in", "hedged": "hedged in",
+                    "investigational": "reported as under study in", "negated": "denied in"}
+TYPE_PLURALS = {"Drug": "Drugs", "Chemical": "Chemicals", "Receptor": "Receptors",
+                "Mechanism": "Mechanisms", "Condition": "Conditions",
+                "AdverseEffect": "Side effects", "Procedure": "Procedures", "Route": "Routes"}
+MODALITY_VERBS = {"asserted": "states", "hedged": "hedges", "investigational":
+                  "reports as under study", "negated": "denies"}
+PREDICATES = ("treats", "hasAdverseEffect", "antagonistOf", "activates", "increases",
+              "decreases", "hasMechanism", "affects", "usedIn", "administeredVia")
+TYPES = tuple(t.value for t in EntityType)
+#: Related entities per predicate group on one entity page.
+PAGE_SIZE = 50
+MAX_DEPTH_VIEW = 2
+
+
+# ------------------------------------------------------------------ helpers
+
+def _local(iri: str, kind: str) -> str:
+    found = get_graph().minter.local(str(iri), kind)
+    return found if found is not None else str(iri).rsplit("/", 1)[-1]
+
+
+def entity_href(iri: str) -> str:
+    return url_for("pages.entity", key=_local(iri, "entity"))
+
+
+def claim_href(iri: str) -> str:
+    return url_for("pages.claim", claim_id=_local(iri, "claim"))
+
+
+def evidence_href(article: str, start: int, end: int) -> str:
+    """The article page scrolled to the claim's sentence."""
+    return url_for("pages.article", article_id=article) + "#" + span_anchor(start, end)
+
+
+def relation_href(row) -> str:
+    return relation_url(row.subject.iri, row.predicate, row.object.iri)
+
+
+def relation_url(subject_iri: str, predicate: str, object_iri: str) -> str:
+    return url_for("pages.relation", subject=_local(subject_iri, "entity"),
+                   predicate=predicate, obj=_local(object_iri, "entity"))
+
+
+def registry_url(curie: str) -> str | None:
+    """Where a standard ID is described: OBO PURLs (HP, MONDO, GO, CHEBI, ...),
+    the MeSH browser, UniProt.  Plain links; the server never fetches them."""
+    prefix, _, local = curie.partition(":")
+    if prefix.upper() == "MESH":
+        return "https://meshb.nlm.nih.gov/record/ui?" + urlencode({"ui": local})
+    if prefix.upper() == "UNIPROT":
+        return f"https://www.uniprot.org/uniprotkb/{local}"
+    try:
+        return curie_to_iri(curie)
+    except ValueError:
+        return None
+
+
+def _page_number() -> int:
+    try:
+        number = int(request.args.get("page", "1"))
+    except ValueError:
+        raise BadRequest("page must be a whole number") from None
+    if not 1 <= number <= 1000:
+        raise BadRequest("page must be 1-1000")
+    return number
+
+
+def _chosen(name: str, allowed) -> frozenset[str]:
+    values = {v.strip() for raw in request.args.getlist(name) for v in raw.split(",")
+              if v.strip()}
+    unknown = values - set(allowed)
+    if unknown:
+        raise QueryError(f"unknown {name} {sorted(unknown)[0]!r}; use {', '.join(allowed)}")
+    return frozenset(values)
+
+
+@bp.app_template_filter("highlight")
+def _highlight_filter(snippet: str):
+    return safe_highlight(snippet)
+
+
+@bp.app_context_processor
+def _helpers():
+    return dict(entity_href=entity_href, claim_href=claim_href, evidence_href=evidence_href,
+                relation_href=relation_href, relation_url=relation_url,
+                registry_url=registry_url,
+                modality_names=MODALITY_NAMES, modality_verbs=MODALITY_VERBS,
+                modality_passive=MODALITY_PASSIVE, type_plurals=TYPE_PLURALS,
+                modalities=MODALITIES, describe=views.describe)
+
+
+# ------------------------------------------------------------- linked data
+
+def _representation():
+    """The negotiated format for a linked-data resource (HTML, Turtle,
+    JSON-LD, N-Triples)."""
+    try:
+        return choose(request.headers.get("Accept"), request.args.get("format"))
+    except NotAcceptable as err:
+        if request.args.get("format"):
+            raise BadRequest(str(err)) from None
+        raise HTTPNotAcceptable(str(err)) from None
+
+
+def _alternates(path: str) -> str:
+    return ", ".join(f'<{path}?format={f.name}>; rel="alternate"; type="{f.media_type}"'
+                     for f in FORMATS if f.name != "html")
+
+
+def _rdf(iri: str, fmt) -> Response:
+    data = views.resource_graph(get_graph(), iri)
+    if fmt.name == "jsonld":
+        body = data.serialize(format="json-ld", context=dict(PREFIXES), indent=2)
+    else:
+        body = data.serialize(format=fmt.rdflib)
+    response = Response(body, mimetype=fmt.media_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _html(template: str, path: str, **context) -> Response:
+    response = Response(render_template(template, **context), mimetype="text/html")
+    response.headers["Vary"] = "Accept"
+    response.headers["Link"] = _alternates(path)
+    return response
+
+
+# ------------------------------------------------------------------- pages
 
 @bp.get("/")
 def home():
-    """Counts by kind and type, and the most recently ingested articles."""
+    """Search box, counts by type, entry lists, recently ingested articles."""
     graph = get_graph()
+    entities = read.entities(graph)
+    by_type: dict[str, list] = {}
+    for entity in entities:
+        by_type.setdefault(entity.type, []).append(entity)
     return render_template("home.html", stats=read.stats(graph),
-                           articles=read.articles(graph)[:20])
+                           articles=read.articles(graph)[:10], by_type=by_type,
+                           entry_types=("Drug", "Condition", "AdverseEffect"))
+
+
+@bp.get("/search")
+def search():
+    """Hits of the three kinds, facets with counts, paging, "did you mean"."""
+    text = request.args.get("q", "").strip()
+    filters = {name: request.args.get(name, "").strip() for name in FACETS}
+    filters = {k: v for k, v in filters.items() if v}
+    page = _page_number()
+    result = None
+    if text:
+        result = get_graph().search.search(text, limit=10, page=page, filters=filters)
+
+    def link(**changes) -> str:
+        params = {"q": text, **filters, "page": page}
+        params.update(changes)
+        if "page" not in changes:
+            params["page"] = 1
+        return url_for("pages.search") + "?" + urlencode(
+            {k: v for k, v in params.items() if v not in (None, "", 1) or k == "q"})
+
+    pages = (result.total + result.limit - 1) // result.limit if result else 0
+    return render_template("search.html", q=text, result=result, filters=filters, link=link,
+                           pages=pages, page=page, facet_names=FACETS)
+
+
+@bp.get("/entity/<key>")
+def entity(key: str):
+    """The entity page, or its RDF description."""
+    graph = get_graph()
+    fmt = _representation()
+    iri = str(graph.minter.entity(key))
+    if fmt.name != "html":
+        return _rdf(iri, fmt)
+    predicate = request.args.get("predicate", "").strip()
+    if predicate and predicate not in PREDICATES:
+        raise QueryError(f"unknown predicate {predicate!r}")
+    page = _page_number()
+    selection = Selection(predicates=frozenset({predicate})) if predicate else None
+    view = views.entity_view(graph, iri, selection, limit=PAGE_SIZE,
+                             offset=(page - 1) * PAGE_SIZE)
+    return _html("entity.html", request.path, view=view, key=key, predicate=predicate,
+                 page=page, page_size=PAGE_SIZE, iri=iri)
+
+
+@bp.get("/relation/<subject>/<predicate>/<obj>")
+def relation(subject: str, predicate: str, obj: str):
+    """One subject-predicate-object across every article that states it."""
+    if predicate not in PREDICATES:
+        raise NotFound(f"no relation {predicate!r}")
+    graph = get_graph()
+    view = views.relation_view(graph, str(graph.minter.entity(subject)), predicate,
+                               str(graph.minter.entity(obj)))
+    return render_template("relation.html", view=view, row=view.row)
+
+
+@bp.get("/claim/<claim_id>")
+def claim(claim_id: str):
+    """One claim, or its RDF description."""
+    graph = get_graph()
+    fmt = _representation()
+    iri = f"{graph.minter.base}claim/{claim_id}"
+    if fmt.name != "html":
+        return _rdf(iri, fmt)
+    view = views.claim_view(graph, claim_id)
+    return _html("claim.html", request.path, view=view, c=view.claim, row=view.relation)
+
+
+def _article_spans(view: views.ArticleView) -> list[Span]:
+    graph = get_graph()
+    spans: list[Span] = []
+    by_range: dict[tuple[int, int], list] = {}
+    for record in view.claims:
+        by_range.setdefault((record.start, record.end), []).append(record)
+    for (start, end), records in sorted(by_range.items()):
+        modalities = sorted({r.modality for r in records}, key=MODALITIES.index)
+        title = "; ".join(f"{views.describe(r.subject.label, r.predicate, r.object.label, r.modality)}"
+                          f" ({r.modality})" for r in records)
+        spans.append(Span(start, end, "claim", " ".join(modalities), title=title))
+    for start, end, iri, type_ in view.mentions:
+        key = graph.minter.local(iri, "entity")
+        if key is not None:
+            spans.append(Span(start, end, "mention", f"t-{type_}",
+                              href=url_for("pages.entity", key=key), title=type_))
+    return spans
+
+
+@bp.get("/article/<article_id>")
+def article(article_id: str):
+    """The article's text with mentions linked and claims marked, or its
+    named graph as RDF."""
+    graph = get_graph()
+    fmt = _representation()
+    if fmt.name != "html":
+        if not read.article_exists(graph, article_id):
+            raise NotFound(f"no article {article_id!r}")
+        return _rdf(str(graph.minter.article(article_id)), fmt)
+    view = views.article_view(graph, article_id)
+    body = marked_text(view.text, _article_spans(view))
+    return _html("article.html", request.path, view=view, a=view.summary, body=body,
+                 iri=str(graph.minter.article(article_id)))
+
+
+@bp.get("/articles")
+def articles():
+    """Every article, most recently ingested first."""
+    return render_template("articles.html", articles=read.articles(get_graph()))
+
+
+@bp.get("/types/")
+def types():
+    """Counts by type, each linking to its index."""
+    return render_template("types.html", stats=read.stats(get_graph()), types=TYPES)
+
+
+@bp.get("/types/<type_name>")
+def type_index(type_name: str):
+    """All entities of one type (all drugs, all adverse effects, ...)."""
+    if type_name not in TYPES:
+        abort(404, f"no entity type {type_name!r}; the types are {', '.join(TYPES)}")
+    unmapped = request.args.get("unmapped") == "1"
+    found = read.entities(get_graph(), unmapped=unmapped, type_=type_name)
+    return render_template("type.html", type_name=type_name, entities=found, types=TYPES,
+                           unmapped=unmapped)
+
+
+def _selection_form() -> tuple[Selection, dict]:
+    predicates = _chosen("predicate", PREDICATES)
+    modalities = _chosen("modality", MODALITIES)
+    return (Selection(predicates=predicates, modalities=modalities),
+            {"predicate": predicates, "modality": modalities})
+
+
+@bp.get("/graph")
+def graph_view():
+    """The interactive neighbourhood of an entity (depth 1-2), with the same
+    relations listed as links for keyboards and screen readers."""
+    name = request.args.get("entity", "").strip()
+    try:
+        depth = int(request.args.get("depth", "1"))
+    except ValueError:
+        raise BadRequest("depth must be 1 or 2") from None
+    if not 1 <= depth <= MAX_DEPTH_VIEW:
+        raise BadRequest("depth must be 1 or 2")
+    selection, chosen = _selection_form()
+    sub, error = None, None
+    if name:
+        try:
+            sub = neighbourhood(get_graph(), name, depth, selection)
+        except NotFound as err:
+            error = str(err)
+    edges = []
+    if sub is not None:
+        info = {n: d for n, d in sub.nodes(data=True)}
+        edges = sorted(((info[s], d, info[o], s, o) for s, o, d in sub.edges(data=True)),
+                       key=lambda e: (e[0]["label"].lower(), e[1]["predicate"],
+                                      e[2]["label"].lower()))
+    params = [("entity", name), ("depth", depth)] + [
+        (k, v) for k in ("predicate", "modality") for v in sorted(chosen[k])]
+    status = 404 if error else 200
+    return render_template("graph.html", name=name, depth=depth, chosen=chosen, sub=sub,
+                           edges=edges, error=error, predicates=PREDICATES,
+                           data_url=url_for("api.graph") + "?" + urlencode(params)), status
+
+
+@bp.get("/path")
+def path():
+    """Paths between two entities over the claim graph, each hop with its
+    quotes and modalities."""
+    source = request.args.get("from", "").strip()
+    target = request.args.get("to", "").strip()
+    found, sub, error = [], None, None
+    if source and target:
+        try:
+            sub, found = paths(get_graph(), source, target, k=5, max_hops=4)
+        except NotFound as err:
+            error = str(err)
+    hops = [_hops(sub, p) for p in found]
+    return render_template("path.html", source=source, target=target, paths=hops, sub=sub,
+                           error=error), 404 if error else 200
+
+
+def _hops(sub, nodes: list[str]) -> list[dict]:
+    """Each step of a path: the two entities and every claim between them,
+    in whichever direction the article states it."""
+    steps = []
+    for a, b in zip(nodes, nodes[1:]):
+        relations = []
+        for s, o in ((a, b), (b, a)):
+            for key, data in (sub.get_edge_data(s, o) or {}).items():
+                relations.append({"subject": sub.nodes[s], "object": sub.nodes[o],
+                                  "subject_iri": s, "object_iri": o, **data})
+        steps.append({"from": sub.nodes[a], "from_iri": a, "to": sub.nodes[b], "to_iri": b,
+                      "relations": relations})
+    return steps

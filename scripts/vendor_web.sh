@@ -1,0 +1,42 @@
+#!/bin/sh
+# Vendor the graph view's JavaScript library into webapp/static/vendor/.
+#
+# Cytoscape.js comes from the npm registry at a pinned version, checked
+# against the registry's integrity hash, and is copied with its licence, so
+# the served pages load nothing from a CDN (issue 5: "no request leaves the
+# server").  Run from anywhere; re-running with the same version changes
+# nothing.  To upgrade: change VERSION and INTEGRITY (`npm view
+# cytoscape@X dist.integrity`), run, and commit the vendor folder.
+set -eu
+
+VERSION=3.35.0
+INTEGRITY=sha512-sMvBIXiGMnhkCaWz2R06FwF/27MNlS+Tqvi17foO9UhnUg3XGZccKjxsvEqQFAQYMSSZmN5SxYzUYlQ0DOJJ3g==
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DEST="$ROOT/webapp/static/vendor/cytoscape"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+command -v npm >/dev/null 2>&1 || { echo "vendor_web.sh: npm is needed (apt-get install npm)" >&2; exit 1; }
+
+cd "$WORK"
+npm pack --silent "cytoscape@$VERSION" >/dev/null
+TARBALL="cytoscape-$VERSION.tgz"
+ACTUAL="sha512-$(openssl dgst -sha512 -binary "$TARBALL" | base64 -w0)"
+if [ "$ACTUAL" != "$INTEGRITY" ]; then
+    echo "vendor_web.sh: $TARBALL does not match the pinned integrity hash" >&2
+    exit 1
+fi
+tar -xzf "$TARBALL"
+
+mkdir -p "$DEST"
+cp package/dist/cytoscape.min.js "$DEST/cytoscape.min.js"
+cp package/LICENSE "$DEST/LICENSE"
+cat > "$DEST/README.md" <<NOTE
+# Cytoscape.js $VERSION
+
+\`cytoscape.min.js\` and \`LICENSE\` (MIT) from the npm package
+\`cytoscape@$VERSION\` ($INTEGRITY), copied by \`scripts/vendor_web.sh\`.
+Used by the graph view (\`webapp/static/graph.js\`). Do not edit by hand.
+NOTE
+echo "vendored cytoscape $VERSION into ${DEST#"$ROOT"/}"

@@ -1,0 +1,380 @@
+"""The JSON API under /api/, its OpenAPI 3 document, and adding or
+retracting articles while the server runs.
+
+Reads (GET, no authentication): search, suggest, entity, relations,
+relation, article, claims, claim, path, graph, stats.  Writes: POST
+/api/articles (a multipart file upload or a JSON article) and DELETE
+/api/articles/<id>, each needing `Authorization: Bearer <token>`: the token
+is KG_ADMIN_TOKEN when set, else the one `kg serve` writes to
+`<data>/admin-token` (mode 0600).  With neither, writes answer 403.
+
+An upload is written to a fresh private folder inside the data folder under
+a name made from the article id (never from a path the client sent), then
+ingested with `kg.load.ingest_file`: the article's graph is replaced in one
+transaction, so readers see the old version or the new one.  Writes are
+serialised by a lock; the store's own transaction keeps readers safe.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized
+
+from ingest.readers import READERS, article_id
+from kg import read, views
+from kg.errors import NotFound
+from kg.load import delete_article, ingest_file
+from kg.search import FACETS
+from kg.subgraph import Selection, neighbourhood, paths
+
+from . import get_graph
+from .openapi import openapi_document
+
+__all__ = ["ADMIN_TOKEN_FILE", "admin_token", "bp", "ensure_admin_token"]
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+ADMIN_TOKEN_FILE = "admin-token"
+#: Uploads are refused above this size (the readers refuse > 5 MB anyway).
+MAX_UPLOAD = 5 * 1024 * 1024 + 64 * 1024
+_WRITE_LOCK = "kg.write-lock"
+
+
+# --------------------------------------------------------------- the token
+
+def ensure_admin_token(data_dir: str | Path) -> str:
+    """The admin token: KG_ADMIN_TOKEN if set, else `<data>/admin-token`,
+    created (mode 0600, 256 random bits) if missing.  Called by `kg serve`.
+
+    The variable is read here, not in kg's settings table, so the secret
+    never becomes a command-line flag (visible to every user in `ps`).
+    """
+    from_env = os.environ.get("KG_ADMIN_TOKEN", "").strip()
+    if from_env:
+        return from_env
+    path = Path(data_dir) / ADMIN_TOKEN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        token = secrets.token_urlsafe(32)
+        handle.write(token + "\n")
+    return token
+
+
+def admin_token() -> str | None:
+    """The token this app accepts (config, environment or the token file),
+    or None when writes are switched off."""
+    configured = current_app.config.get("KG_ADMIN_TOKEN") or os.environ.get(
+        "KG_ADMIN_TOKEN", "").strip()
+    if configured:
+        return configured
+    path = get_graph().settings.data_path / ADMIN_TOKEN_FILE
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def _require_admin() -> None:
+    expected = admin_token()
+    if not expected:
+        raise Forbidden("adding articles through the server is switched off: start it with "
+                        "`kg serve` (which writes <data>/admin-token) or set KG_ADMIN_TOKEN")
+    given = request.headers.get("Authorization", "")
+    scheme, _, token = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(),
+                                                               expected.encode()):
+        raise Unauthorized("a valid `Authorization: Bearer <token>` header is required")
+
+
+def _write_lock() -> threading.Lock:
+    return current_app.extensions.setdefault(_WRITE_LOCK, threading.Lock())
+
+
+# ----------------------------------------------------------------- helpers
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be {low}-{high}")
+    return value
+
+
+def _required(name: str) -> str:
+    value = request.args.get(name, "").strip()
+    if not value:
+        raise BadRequest(f"the {name!r} parameter is required")
+    return value
+
+
+def _selection() -> Selection:
+    from .pages import MODALITIES, PREDICATES, _chosen
+
+    return Selection(predicates=_chosen("predicate", PREDICATES),
+                     modalities=_chosen("modality", MODALITIES))
+
+
+def _entity_json(info) -> dict:
+    key = get_graph().minter.local(info.iri, "entity")
+    return {**info.as_json(), "mapped": info.mapped,
+            "page": url_for("pages.entity", key=key) if key else None}
+
+
+def _evidence_json(evidence) -> dict:
+    return {"claim": evidence.claim, "article": evidence.article, "title": evidence.title,
+            "modality": evidence.modality, "evidence": evidence.evidence,
+            "start": evidence.start, "end": evidence.end,
+            "url": url_for("pages.article", article_id=evidence.article)
+            + f"#c{evidence.start}-{evidence.end}"}
+
+
+def _row_json(row) -> dict:
+    return {"subject": _entity_json(row.subject), "predicate": row.predicate,
+            "object": _entity_json(row.object), "summary": row.summary(),
+            "modality": row.modality, "articles": row.articles,
+            "contradicted": row.contradicted,
+            "evidence": [_evidence_json(e) for e in row.evidence]}
+
+
+def _entity_view_json(view, offset: int, limit: int) -> dict:
+    def groups(direction, data):
+        return [{"predicate": p, "total": view.totals.get((direction, p), len(rows)),
+                 "offset": offset, "limit": limit, "relations": [_row_json(r) for r in rows]}
+                for p, rows in data.items()]
+
+    return {"entity": _entity_json(view.entity), "outgoing": groups("out", view.outgoing),
+            "incoming": groups("in", view.incoming), "truncated": view.truncated,
+            "articles": [{"id": i, "title": t} for i, t in view.articles]}
+
+
+# ------------------------------------------------------------------- reads
+
+@bp.get("/openapi.json")
+def openapi():
+    """This API described in OpenAPI 3.1."""
+    return jsonify(openapi_document(request.host_url.rstrip("/")))
+
+
+@bp.get("/search")
+def search():
+    filters = {name: request.args.get(name, "").strip() for name in FACETS}
+    result = get_graph().search.search(_required("q"), limit=_int("limit", 10, 1, 100),
+                                       page=_int("page", 1, 1, 1000), filters=filters)
+    return jsonify(result.as_json())
+
+
+@bp.get("/suggest")
+def suggest():
+    prefix = request.args.get("q", "")
+    if not prefix.strip():
+        return jsonify([])
+    return jsonify(get_graph().search.suggest(prefix, _int("limit", 8, 1, 50)))
+
+
+@bp.get("/stats")
+def stats():
+    import dataclasses
+
+    return jsonify(dataclasses.asdict(read.stats(get_graph())))
+
+
+@bp.get("/entity/<key>")
+def entity(key: str):
+    limit, offset = _int("limit", 50, 1, 500), _int("offset", 0, 0, 1_000_000)
+    graph = get_graph()
+    view = views.entity_view(graph, str(graph.minter.entity(key)), _selection(), limit=limit,
+                             offset=offset)
+    return jsonify(_entity_view_json(view, offset, limit))
+
+
+@bp.get("/relations")
+def relations():
+    """Relations of one entity (filtered), or one subject-predicate-object."""
+    graph = get_graph()
+    if request.args.get("subject") or request.args.get("object"):
+        view = views.relation_view(graph, _required("subject"), _required("predicate"),
+                                   _required("object"))
+        return jsonify({**_row_json(view.row), "agreement": view.agreement})
+    limit, offset = _int("limit", 50, 1, 500), _int("offset", 0, 0, 1_000_000)
+    view = views.entity_view(graph, _required("entity"), _selection(), limit=limit,
+                             offset=offset)
+    direction = request.args.get("direction", "both")
+    if direction not in ("both", "out", "in"):
+        raise BadRequest("direction must be both, out or in")
+    rows = []
+    if direction in ("both", "out"):
+        rows += [r for group in view.outgoing.values() for r in group]
+    if direction in ("both", "in"):
+        rows += [r for group in view.incoming.values() for r in group]
+    return jsonify({"entity": _entity_json(view.entity),
+                    "relations": [_row_json(r) for r in rows]})
+
+
+@bp.get("/article/<article_id>")
+def article(article_id: str):
+    view = views.article_view(get_graph(), article_id)
+    a = view.summary
+    return jsonify({"id": a.id, "iri": a.iri, "title": a.title, "source": a.source,
+                    "date": a.date, "modified": a.modified, "format": view.format,
+                    "text": view.text, "claims": [c.as_json() for c in view.claims],
+                    "mentions": [{"start": s, "end": e, "entity": iri, "type": t}
+                                 for s, e, iri, t in view.mentions],
+                    "changes": view.changes})
+
+
+@bp.get("/articles")
+def articles():
+    import dataclasses
+
+    return jsonify([dataclasses.asdict(a) for a in read.articles(get_graph())])
+
+
+@bp.get("/claims")
+def claims():
+    """Claims in the JSONL contract's shape (one article's, or all), paged."""
+    limit, offset = _int("limit", 100, 1, 1000), _int("offset", 0, 0, 10_000_000)
+    found = read.claims(get_graph(), request.args.get("article") or None)
+    return jsonify({"total": len(found), "offset": offset, "limit": limit,
+                    "claims": [c.as_json() for c in found[offset:offset + limit]]})
+
+
+@bp.get("/claim/<claim_id>")
+def claim(claim_id: str):
+    view = views.claim_view(get_graph(), claim_id)
+    return jsonify({**view.claim.as_json(), "title": view.title,
+                    "relation": _row_json(view.relation)})
+
+
+def _node_json(iri: str, data: dict) -> dict:
+    key = get_graph().minter.local(iri, "entity")
+    return {"id": iri, "label": data["label"], "type": data["type"],
+            "mapped": data["mapped"], "ids": data["ids"],
+            "href": url_for("pages.entity", key=key) if key else None}
+
+
+def _edge_json(s: str, o: str, data: dict) -> dict:
+    minter = get_graph().minter
+    return {"id": f"{s} {data['predicate']} {o}", "source": s, "target": o,
+            "predicate": data["predicate"], "modality": data["modality"],
+            "modalities": data["modalities"], "articles": data["articles"],
+            "negated": data["negated"],
+            "href": url_for("pages.relation", subject=minter.local(s, "entity") or s,
+                            predicate=data["predicate"], obj=minter.local(o, "entity") or o),
+            "claims": [{"claim": c["claim"], "article": c["article"], "title": c["title"],
+                        "modality": c["modality"], "evidence": c["evidence"],
+                        "start": c["start"], "end": c["end"]} for c in data["claims"]]}
+
+
+@bp.get("/graph")
+def graph():
+    """A neighbourhood as nodes and edges (the graph view's data)."""
+    depth = _int("depth", 1, 1, 2)
+    sub = neighbourhood(get_graph(), _required("entity"), depth, _selection())
+    return jsonify({"centre": sub.graph["centre"], "truncated": sub.graph["truncated"],
+                    "nodes": [_node_json(n, d) for n, d in sub.nodes(data=True)],
+                    "edges": [_edge_json(s, o, d) for s, o, d in sub.edges(data=True)]})
+
+
+@bp.get("/path")
+def path():
+    """Up to k shortest paths; each hop with its claims."""
+    sub, found = paths(get_graph(), _required("from"), _required("to"),
+                       k=_int("k", 5, 1, 20), max_hops=_int("max_hops", 4, 1, 6),
+                       selection=_selection())
+    result = []
+    for nodes in found:
+        hops = []
+        for a, b in zip(nodes, nodes[1:]):
+            edges = [_edge_json(s, o, data) for s, o in ((a, b), (b, a))
+                     for data in (sub.get_edge_data(s, o) or {}).values()]
+            hops.append({"from": a, "to": b, "relations": edges})
+        result.append({"entities": [_node_json(n, sub.nodes[n]) for n in nodes], "hops": hops})
+    return jsonify({"from": sub.graph["source"], "to": sub.graph["target"], "paths": result})
+
+
+# ------------------------------------------------------------------ writes
+
+def _upload_to(folder: Path) -> Path:
+    """The request's article written into `folder` under a name made from
+    its id and an allowed suffix."""
+    if request.files:
+        if len(request.files) != 1 or "file" not in request.files:
+            raise BadRequest("send exactly one file, in the form field 'file'")
+        upload = request.files["file"]
+        name = Path((upload.filename or "").replace("\\", "/")).name
+        suffix = Path(name).suffix.lower()
+        if suffix not in READERS:
+            raise BadRequest(f"unsupported file type {suffix or '(none)'!r}; expected one of "
+                             f"{', '.join(sorted(READERS))}")
+        ident = article_id(request.form.get("id") or Path(name).stem)
+        if not ident:
+            raise BadRequest("cannot derive an article id from the file name; send 'id'")
+        target = folder / f"{ident}{suffix}"
+        upload.save(target)
+        return target
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+            raise BadRequest('a JSON article is an object with at least "text": '
+                             '{"id", "title", "url", "date", "text"}')
+        ident = article_id(str(body.get("id") or body.get("title") or ""))
+        if not ident:
+            raise BadRequest('the JSON article needs an "id" or a "title"')
+        target = folder / f"{ident}.json"
+        target.write_text(json.dumps({**body, "id": ident}, ensure_ascii=False),
+                          encoding="utf-8")
+        return target
+    raise BadRequest("send a multipart/form-data upload (field 'file') or a JSON article")
+
+
+@bp.post("/articles")
+def add_article():
+    """Add or replace one article; 201 when added, 200 when replaced or
+    unchanged, 422 when the file cannot be ingested (nothing written)."""
+    _require_admin()
+    # The app-wide body limit (1 MB) suits queries; an article may be 5 MB.
+    request.max_content_length = MAX_UPLOAD
+    graph = get_graph()
+    uploads = graph.settings.data_path / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=uploads))
+    try:
+        path = _upload_to(folder)
+        with _write_lock():
+            result = ingest_file(graph, path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if not result.ok:
+        message = result.error.replace(str(path), path.name)
+        return jsonify(error="ArticleError", message=message, status=422), 422
+    body = {"article": result.article, "status": result.status, "claims": result.claims,
+            "url": url_for("pages.article", article_id=result.article)}
+    return jsonify(body), 201 if result.status == "added" else 200
+
+
+@bp.delete("/articles/<article_id>")
+def remove_article(article_id: str):
+    """Retract one article (its whole graph)."""
+    _require_admin()
+    with _write_lock():
+        existed = delete_article(get_graph(), article_id)
+    if not existed:
+        raise NotFound(f"no article {article_id!r}")
+    return jsonify(article=article_id, status="deleted")

@@ -1,0 +1,128 @@
+"""Content negotiation: an Accept header (with q-values) or a `?format=`
+override -> one of the representations a resource offers.
+
+Linked-data resources (`/entity/<key>`, `/claim/<hash>`, `/article/<id>`)
+offer HTML, Turtle, JSON-LD and N-Triples; `?format=` wins over Accept so a
+link can name a representation.  Pure: no Flask imports, so it is tested
+directly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["FORMATS", "Format", "NotAcceptable", "choose", "parse_accept"]
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    media_type: str
+    rdflib: str | None  # rdflib serializer name; None for HTML
+    aliases: tuple[str, ...] = ()
+
+
+#: What linked-data resources offer, in the server's order of preference
+#: (the first wins ties, so `*/*` gets HTML).
+FORMATS: tuple[Format, ...] = (
+    Format("html", "text/html", None, ("htm", "text/html", "application/xhtml+xml")),
+    Format("ttl", "text/turtle", "turtle", ("turtle", "text/turtle", "application/x-turtle")),
+    Format("jsonld", "application/ld+json", "json-ld",
+           ("json-ld", "json", "application/ld+json", "application/json")),
+    Format("nt", "application/n-triples", "nt", ("ntriples", "n-triples",
+                                                 "application/n-triples")),
+)
+_BY_NAME = {alias: f for f in FORMATS for alias in (f.name, *f.aliases)}
+
+
+class NotAcceptable(ValueError):
+    """Nothing the client accepts is offered (HTTP 406), or an unknown
+    `?format=` (HTTP 400)."""
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    """Media ranges and their q-values, in header order; bad q-values count
+    as 0 (RFC 9110 section 12.5.1).
+
+    >>> parse_accept("text/html;q=0.5, text/turtle")
+    [('text/html', 0.5), ('text/turtle', 1.0)]
+    """
+    ranges = []
+    for part in (header or "").split(","):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        if not media:
+            continue
+        if "/" not in media:
+            media = "*/*" if media == "*" else media + "/*"
+        q = 1.0
+        for param in fields[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        ranges.append((media, q))
+    return ranges
+
+
+def _quality(media_type: str, ranges: list[tuple[str, float]]) -> tuple[float, int]:
+    """The q-value of the most specific range matching `media_type`, and
+    that specificity (2 exact, 1 type/*, 0 */*, -1 no match)."""
+    kind = media_type.split("/")[0]
+    best = (0.0, -1)
+    for media, q in ranges:
+        if media == media_type:
+            specificity = 2
+        elif media == f"{kind}/*":
+            specificity = 1
+        elif media == "*/*":
+            specificity = 0
+        else:
+            continue
+        if specificity > best[1]:
+            best = (q, specificity)
+    return best
+
+
+def choose(accept: str | None, override: str | None = None,
+           offers: tuple[Format, ...] = FORMATS) -> Format:
+    """The representation to answer with.
+
+    Args:
+        accept: the Accept header (missing or empty means anything).
+        override: a `?format=` value (name, alias or media type).
+        offers: what the resource offers, in preference order.
+
+    Raises:
+        NotAcceptable: the override is unknown, or the header accepts none
+            of the offers.
+
+    >>> choose("text/turtle;q=0.9, application/ld+json").name
+    'jsonld'
+    >>> choose("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8").name
+    'html'
+    >>> choose("*/*", override="ttl").name
+    'ttl'
+    """
+    if override:
+        found = _BY_NAME.get(override.strip().lower())
+        if found is None or found not in offers:
+            names = ", ".join(f.name for f in offers)
+            raise NotAcceptable(f"unknown format {override!r}; use one of {names}")
+        return found
+    ranges = parse_accept(accept)
+    if not ranges:
+        return offers[0]
+    scored = []
+    for index, fmt in enumerate(offers):
+        # A format answers to its own media type and its aliases that are
+        # media types (application/json for JSON-LD, xhtml for HTML).
+        types = [fmt.media_type] + [a for a in fmt.aliases if "/" in a]
+        q, specificity = max(_quality(t, ranges) for t in types)
+        if q > 0:
+            scored.append((q, specificity, -index, fmt))
+    if not scored:
+        raise NotAcceptable("none of the accepted types is offered; this resource is "
+                            "available as " + ", ".join(f.media_type for f in offers))
+    return max(scored, key=lambda s: s[:3])[3]

@@ -1,0 +1,284 @@
+"""The OpenAPI 3.1 document of the JSON API, served at /api/openapi.json.
+
+Written out by hand (it is the contract), and kept equal to the app's
+routes by tests/webapp/test_api.py: every /api/ route and method is
+documented here and every documented one exists.
+"""
+from __future__ import annotations
+
+__all__ = ["openapi_document"]
+
+_MODALITY = {"type": "string", "enum": ["asserted", "hedged", "investigational", "negated"]}
+_PREDICATE = {"type": "string", "enum": [
+    "treats", "hasAdverseEffect", "antagonistOf", "activates", "increases", "decreases",
+    "hasMechanism", "affects", "usedIn", "administeredVia"]}
+
+
+def _q(name: str, description: str, schema: dict | None = None, required: bool = False,
+       where: str = "query") -> dict:
+    return {"name": name, "in": where, "required": required or where == "path",
+            "description": description, "schema": schema or {"type": "string"}}
+
+
+def _ok(description: str, schema: dict | str, media: str = "application/json") -> dict:
+    if isinstance(schema, str):
+        schema = {"$ref": f"#/components/schemas/{schema}"}
+    return {"description": description, "content": {media: {"schema": schema}}}
+
+
+_ERRORS = {"400": {"$ref": "#/components/responses/Error"},
+           "404": {"$ref": "#/components/responses/Error"}}
+_SELECTION = [
+    _q("predicate", "Only these relations (repeat, or comma-separate).",
+       {"type": "array", "items": _PREDICATE}),
+    _q("modality", "Only claims stated so (repeat, or comma-separate).",
+       {"type": "array", "items": _MODALITY}),
+]
+_PAGING = [_q("limit", "Items per page.", {"type": "integer", "minimum": 1}),
+           _q("offset", "Items to skip.", {"type": "integer", "minimum": 0})]
+_WRITE_ERRORS = {"401": {"$ref": "#/components/responses/Error"},
+                 "403": {"$ref": "#/components/responses/Error"}}
+
+
+def _schemas() -> dict:
+    entity = {"type": "object", "required": ["iri", "label", "type"], "properties": {
+        "iri": {"type": "string", "format": "iri"}, "label": {"type": "string"},
+        "type": {"type": "string"}, "synonyms": {"type": "array", "items": {"type": "string"}},
+        "ids": {"type": "array", "items": {"type": "string"}}, "mapped": {"type": "boolean"},
+        "page": {"type": ["string", "null"]}}}
+    evidence = {"type": "object", "properties": {
+        "claim": {"type": "string"}, "article": {"type": "string"}, "title": {"type": "string"},
+        "modality": _MODALITY, "evidence": {"type": "string"},
+        "start": {"type": "integer"}, "end": {"type": "integer"}, "url": {"type": "string"}}}
+    relation = {"type": "object", "properties": {
+        "subject": {"$ref": "#/components/schemas/Entity"}, "predicate": _PREDICATE,
+        "object": {"$ref": "#/components/schemas/Entity"}, "summary": {"type": "string"},
+        "modality": _MODALITY, "articles": {"type": "integer"},
+        "contradicted": {"type": "boolean"},
+        "evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}}}}
+    claim = {"type": "object", "description": "The claims contract of DESIGN.md.",
+             "properties": {
+                 "article": {"type": "string"}, "claim": {"type": "string"},
+                 "subject": {"$ref": "#/components/schemas/Entity"}, "predicate": _PREDICATE,
+                 "object": {"$ref": "#/components/schemas/Entity"}, "modality": _MODALITY,
+                 "evidence": {"type": "string"}, "start": {"type": "integer"},
+                 "end": {"type": "integer"}}}
+    hit = {"type": "object", "properties": {
+        "kind": {"type": "string", "enum": ["entity", "article", "claim"]},
+        "iri": {"type": "string"}, "label": {"type": "string"}, "type": {"type": "string"},
+        "score": {"type": "number"},
+        "highlight": {"type": "string", "description": "Escaped text with <mark> added."},
+        "predicate": _PREDICATE, "modality": _MODALITY, "article": {"type": "string"}}}
+    group = {"type": "object", "properties": {
+        "predicate": _PREDICATE, "total": {"type": "integer"}, "offset": {"type": "integer"},
+        "limit": {"type": "integer"},
+        "relations": {"type": "array", "items": {"$ref": "#/components/schemas/Relation"}}}}
+    node = {"type": "object", "properties": {
+        "id": {"type": "string"}, "label": {"type": "string"}, "type": {"type": "string"},
+        "mapped": {"type": "boolean"}, "ids": {"type": "array", "items": {"type": "string"}},
+        "href": {"type": ["string", "null"]}}}
+    edge = {"type": "object", "properties": {
+        "id": {"type": "string"}, "source": {"type": "string"}, "target": {"type": "string"},
+        "predicate": _PREDICATE, "modality": _MODALITY, "articles": {"type": "integer"},
+        "negated": {"type": "boolean"}, "href": {"type": "string"},
+        "modalities": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "claims": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}}}}
+    article = {"type": "object", "properties": {
+        "id": {"type": "string"}, "iri": {"type": "string"}, "title": {"type": "string"},
+        "source": {"type": "string"}, "date": {"type": "string"},
+        "modified": {"type": "string"}, "claims": {"type": "integer"}}}
+    return {
+        "Entity": entity, "Evidence": evidence, "Relation": relation, "Claim": claim,
+        "Node": node, "Edge": edge, "ArticleSummary": article,
+        "SearchResponse": {"type": "object", "required": ["query", "total", "hits"],
+                           "properties": {
+                               "query": {"type": "string"}, "total": {"type": "integer"},
+                               "suggestion": {"type": ["string", "null"]},
+                               "hits": {"type": "array", "items": hit},
+                               "facets": {"type": "object", "additionalProperties": {
+                                   "type": "object",
+                                   "additionalProperties": {"type": "integer"}}},
+                               "page": {"type": "integer"}, "limit": {"type": "integer"}}},
+        "EntityPage": {"type": "object", "properties": {
+            "entity": {"$ref": "#/components/schemas/Entity"},
+            "outgoing": {"type": "array", "items": group},
+            "incoming": {"type": "array", "items": group}, "truncated": {"type": "boolean"},
+            "articles": {"type": "array", "items": {"type": "object"}}}},
+        "Article": {"type": "object", "properties": {
+            "id": {"type": "string"}, "iri": {"type": "string"}, "title": {"type": "string"},
+            "source": {"type": "string"}, "date": {"type": "string"},
+            "modified": {"type": "string"}, "format": {"type": "string"},
+            "text": {"type": "string"},
+            "claims": {"type": "array", "items": {"$ref": "#/components/schemas/Claim"}},
+            "mentions": {"type": "array", "items": {"type": "object"}},
+            "changes": {"type": "object", "properties": {
+                "added": {"type": "array", "items": {"type": "string"}},
+                "removed": {"type": "array", "items": {"type": "string"}}}}}},
+        "JsonArticle": {"type": "object", "required": ["text"], "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"}, "url": {"type": "string"},
+            "date": {"type": "string"}, "text": {"type": "string"}}},
+        "IngestResult": {"type": "object", "properties": {
+            "article": {"type": "string"},
+            "status": {"type": "string", "enum": ["added", "replaced", "unchanged"]},
+            "claims": {"type": "integer"}, "url": {"type": "string"}}},
+        "Error": {"type": "object", "required": ["error", "message", "status"], "properties": {
+            "error": {"type": "string"}, "message": {"type": "string"},
+            "status": {"type": "integer"}}},
+    }
+
+
+def _paths() -> dict:
+    return {
+        "/api/openapi.json": {"get": {
+            "summary": "This document.", "operationId": "openapi",
+            "responses": {"200": _ok("The OpenAPI document.", {"type": "object"})}}},
+        "/api/search": {"get": {
+            "summary": "Full-text search over entities, articles and claims.",
+            "operationId": "search",
+            "parameters": [
+                _q("q", 'Words, "phrases", -exclusions, prefix*.', required=True),
+                _q("limit", "Hits per page.", {"type": "integer", "minimum": 1, "maximum": 100}),
+                _q("page", "1-based page.", {"type": "integer", "minimum": 1}),
+                _q("kind", "Only this kind of hit.",
+                   {"type": "string", "enum": ["entity", "article", "claim"]}),
+                _q("type", "Only entities of this type."), _q("predicate", "Only claims of this "
+                                                              "predicate.", _PREDICATE),
+                _q("modality", "Only claims stated so.", _MODALITY),
+                _q("article", "Only this article and its claims.")],
+            "responses": {"200": _ok("A page of hits with facets.", "SearchResponse"),
+                          **_ERRORS}}},
+        "/api/suggest": {"get": {
+            "summary": "Entity names starting with a prefix (autocomplete).",
+            "operationId": "suggest",
+            "parameters": [_q("q", "The prefix."),
+                           _q("limit", "At most this many.", {"type": "integer"})],
+            "responses": {"200": _ok("Suggestions.", {"type": "array", "items": {
+                "type": "object", "properties": {
+                    "label": {"type": "string"}, "iri": {"type": "string"},
+                    "entity": {"type": "string"}, "type": {"type": "string"}}}})}}},
+        "/api/stats": {"get": {
+            "summary": "Counts of articles, claims, entities and triples.",
+            "operationId": "stats",
+            "responses": {"200": _ok("Counts.", {"type": "object"})}}},
+        "/api/entity/{key}": {"get": {
+            "summary": "An entity and its relations in both directions, with evidence.",
+            "operationId": "entity",
+            "parameters": [_q("key", "The entity key (the end of its IRI).", where="path"),
+                           *_SELECTION, *_PAGING],
+            "responses": {"200": _ok("The entity page's data.", "EntityPage"), **_ERRORS}}},
+        "/api/relations": {"get": {
+            "summary": "Relations of an entity, or one subject-predicate-object across "
+                       "articles.",
+            "operationId": "relations",
+            "parameters": [
+                _q("entity", "Entity name, key or IRI (all its relations)."),
+                _q("direction", "Which way.", {"type": "string", "enum": ["both", "out", "in"]}),
+                _q("subject", "With predicate and object: one relation."),
+                _q("object", "With subject and predicate: one relation."),
+                *_SELECTION, *_PAGING],
+            "responses": {"200": _ok("Relations with evidence.", {"type": "object"}),
+                          **_ERRORS}}},
+        "/api/article/{article_id}": {"get": {
+            "summary": "An article: text, claims, mentions, changes at the last replacement.",
+            "operationId": "article",
+            "parameters": [_q("article_id", "The article id.", where="path")],
+            "responses": {"200": _ok("The article.", "Article"), **_ERRORS}}},
+        "/api/articles": {
+            "get": {"summary": "Every article, most recently ingested first.",
+                    "operationId": "articles",
+                    "responses": {"200": _ok("Articles.", {
+                        "type": "array", "items": {"$ref": "#/components/schemas/ArticleSummary"}
+                    })}},
+            "post": {"summary": "Add or replace an article while the server runs.",
+                     "operationId": "addArticle", "security": [{"bearer": []}],
+                     "requestBody": {"required": True, "content": {
+                         "multipart/form-data": {"schema": {
+                             "type": "object", "required": ["file"], "properties": {
+                                 "file": {"type": "string", "format": "binary",
+                                          "description": ".txt, .md, .html or .json"},
+                                 "id": {"type": "string",
+                                        "description": "Article id (default: from the "
+                                                       "file name)."}}}},
+                         "application/json": {"schema": {
+                             "$ref": "#/components/schemas/JsonArticle"}}}},
+                     "responses": {
+                         "201": _ok("Added.", "IngestResult"),
+                         "200": _ok("Replaced, or unchanged.", "IngestResult"),
+                         "422": {"$ref": "#/components/responses/Error"},
+                         **_ERRORS, **_WRITE_ERRORS}}},
+        "/api/articles/{article_id}": {"delete": {
+            "summary": "Retract an article (its whole graph).", "operationId": "deleteArticle",
+            "security": [{"bearer": []}],
+            "parameters": [_q("article_id", "The article id.", where="path")],
+            "responses": {"200": _ok("Deleted.", {"type": "object"}), **_ERRORS,
+                          **_WRITE_ERRORS}}},
+        "/api/claims": {"get": {
+            "summary": "Claims in the contract's shape, one article's or all, paged.",
+            "operationId": "claims",
+            "parameters": [_q("article", "Only this article's claims."), *_PAGING],
+            "responses": {"200": _ok("Claims.", {"type": "object", "properties": {
+                "total": {"type": "integer"}, "offset": {"type": "integer"},
+                "limit": {"type": "integer"},
+                "claims": {"type": "array", "items": {"$ref": "#/components/schemas/Claim"}}}}),
+                **_ERRORS}}},
+        "/api/claim/{claim_id}": {"get": {
+            "summary": "One claim and the evidence for its relation in every article.",
+            "operationId": "claim",
+            "parameters": [_q("claim_id", "The hash at the end of the claim's IRI.",
+                              where="path")],
+            "responses": {"200": _ok("The claim.", "Claim"), **_ERRORS}}},
+        "/api/graph": {"get": {
+            "summary": "The neighbourhood of an entity as nodes and edges (the graph view).",
+            "operationId": "graph",
+            "parameters": [_q("entity", "Entity name, key or IRI.", required=True),
+                           _q("depth", "Steps (1-2).", {"type": "integer", "minimum": 1,
+                                                        "maximum": 2}), *_SELECTION],
+            "responses": {"200": _ok("Nodes and edges.", {"type": "object", "properties": {
+                "centre": {"type": "string"}, "truncated": {"type": "boolean"},
+                "nodes": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+                "edges": {"type": "array", "items": {"$ref": "#/components/schemas/Edge"}}}}),
+                **_ERRORS}}},
+        "/api/path": {"get": {
+            "summary": "Shortest paths between two entities over the claim graph.",
+            "operationId": "path",
+            "parameters": [_q("from", "Start entity.", required=True),
+                           _q("to", "End entity.", required=True),
+                           _q("k", "At most this many paths.", {"type": "integer"}),
+                           _q("max_hops", "Longest path.", {"type": "integer"}), *_SELECTION],
+            "responses": {"200": _ok("Paths, each hop with its claims.", {"type": "object"}),
+                          **_ERRORS}}},
+        "/api/export": {
+            method: {"summary": "Download part of the graph (the parameters of `kg export`).",
+                     "operationId": f"export{method.title()}",
+                     "parameters": [_q("format", "ttl, jsonld, nt, rdfxml, graphml, gexf, "
+                                                 "csv, cytoscape, svg or pack.", required=True),
+                                    _q("entity", "Centre entity."),
+                                    _q("depth", "Steps.", {"type": "integer"}),
+                                    _q("article", "Or: one article."),
+                                    _q("from", "Or: paths from ..."), _q("to", "... to."),
+                                    _q("construct", "Or: a SPARQL CONSTRUCT."), *_SELECTION],
+                     "responses": {"200": {"description": "The file."}, **_ERRORS}}
+            for method in ("get", "post")},
+    }
+
+
+def openapi_document(server: str = "") -> dict:
+    """The OpenAPI 3.1 document; `server` is this server's base URL."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Health claims graph API", "version": "1",
+                 "description": "What health articles claim, with the sentence, article and "
+                                "modality (asserted, hedged, investigational, negated) of "
+                                "every claim. Not medical advice."},
+        "servers": [{"url": server or "/"}],
+        "paths": _paths(),
+        "components": {
+            "schemas": _schemas(),
+            "responses": {"Error": {"description": "An error, as one line.",
+                                    "content": {"application/json": {"schema": {
+                                        "$ref": "#/components/schemas/Error"}}}}},
+            "securitySchemes": {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": "The token in <data>/admin-token (written by `kg serve`) "
+                               "or KG_ADMIN_TOKEN."}}},
+    }
