@@ -219,6 +219,28 @@ def test_every_curie_is_well_formed(entries, build, graph):
     assert all(e.id_source for e in entries if e.ids)
 
 
+#: Which ID prefixes each named source may confirm.
+SOURCE_PREFIXES = {"shared/reference": {"HP", "MONDO", "MESH", "GO", "CHEBI"}, "hpo3": {"HP"},
+                   "chebi.json": {"CHEBI"}, "mesh_id_label_mappings.tsv": {"MESH"},
+                   "mesh_supp_id_label_mappings.tsv": {"MESH"}, "mondo.json": {"MONDO"},
+                   "go.json": {"GO"}, "hgnc_entries.tsv": {"UniProt"}}
+
+
+def test_id_sources_account_for_the_ids(entries):
+    """Every ID's registry is covered by a named source, and every named
+    source confirms at least one of the entity's IDs."""
+    for e in entries:
+        sources = [s.strip() for s in e.id_source.split(";") if s.strip()]
+        covered = set()
+        for source in sources:
+            kind = next((k for k in SOURCE_PREFIXES if k in source), None)
+            assert kind is not None, (e.key, source)
+            prefixes = {c.split(":")[0] for c in e.ids} & SOURCE_PREFIXES[kind]
+            assert prefixes, (e.key, source)
+            covered |= prefixes
+        assert {c.split(":")[0] for c in e.ids} <= covered, e.key
+
+
 def test_curie_to_iri(build):
     assert build.curie_to_iri("HP:0000739") == "http://purl.obolibrary.org/obo/HP_0000739"
     assert build.curie_to_iri("MESH:C000629870") == "http://id.nlm.nih.gov/mesh/C000629870"
