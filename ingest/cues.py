@@ -3,9 +3,9 @@ the relation's subject and objects sit relative to them.
 
 Each cue offers predicates in order of preference, each with the object
 types it takes; the object's type picks one ("used in" + a procedure is
-`usedIn`, + a condition is `treats`).  Cues are tried longest and most
-specific first, in one compiled alternation, so "increases the risk of"
-wins over "increases" and "used to treat" over "used".
+`usedIn`, + a condition is `treats`).  Cues are tried at each word, most
+specific first, so "increases the risk of" wins over "increases" and "used
+to treat" over "used".
 
 Also here, because they are word lists too: drug-class nouns that imply a
 use ("an antidepressant effect" -> treats depression), adjectives that name
@@ -18,10 +18,11 @@ import enum
 import re
 from dataclasses import dataclass
 
+from .lexicon import WordPatterns
 from .model import EntityType
 
-__all__ = ["ADJECTIVE_EFFECTS", "CUE_PATTERN", "CUES", "Cue", "HEADING_FRAMES", "ROLES",
-           "ROLE_PATTERN", "ADJECTIVE_PATTERN", "Side", "cue_for"]
+__all__ = ["ADJECTIVE_EFFECTS", "ADJECTIVE_WORDS", "CUES", "CUE_WORDS", "Cue", "HEADING_FRAMES",
+           "ROLES", "ROLE_WORDS", "Side", "cue_for"]
 
 C, AE, P, R = (EntityType.CONDITION, EntityType.ADVERSE_EFFECT, EntityType.PROCEDURE,
                EntityType.ROUTE)
@@ -196,14 +197,13 @@ CUES: tuple[tuple[str, Cue], ...] = (
      Cue("affects.verb", AFFECT, passive=True)),
 )
 
-#: All cues as one alternation; group `c<i>` is `CUES[i]`.
-CUE_PATTERN = re.compile("|".join(rf"\b(?P<c{i}>{pattern})\b"
-                                  for i, (pattern, _) in enumerate(CUES)), re.I)
+#: Every cue, tried at each word in priority order.
+CUE_WORDS = WordPatterns([pattern for pattern, _ in CUES])
 
 
 def cue_for(match: re.Match) -> Cue:
-    """The cue a match of `CUE_PATTERN` found."""
-    return CUES[int(match.lastgroup[1:])][1]
+    """The cue a `CUE_WORDS` match found."""
+    return CUES[CUE_WORDS.index(match)][1]
 
 
 #: Drug-class nouns and adjectives -> (predicate, names of the object, first
@@ -248,12 +248,12 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "sedative": ("usedIn", ("sedation", "procedural sedation")),
 }
 #: A role word where it describes the drug: before "effect(s)", "properties"...
-#: or after "a/an", "as a/an".
-ROLE_PATTERN = re.compile(
-    r"\b(?P<role>" + "|".join(sorted((re.escape(k) for k in ROLES), key=len, reverse=True))
+#: or after "a/an", "as a/an".  Groups: `role` or `role2`.
+ROLE_WORDS = WordPatterns([
+    r"(?P<role>" + "|".join(sorted((re.escape(k) for k in ROLES), key=len, reverse=True))
     + r")s?\b(?=\s+(?:effects?|propert(?:y|ies)|actions?|activity|agents?|medications?|"
       r"drugs?|medicines?|benefits?|qualities|potential|in\b|for\b|during\b)|\s*[(,.;:)]|$)"
-    r"|(?<=\b(?:an|as)\s)(?P<role2>" + "|".join(re.escape(k) for k in ROLES) + r")\b", re.I)
+    r"|(?<=\b(?:an|as)\s)(?P<role2>" + "|".join(re.escape(k) for k in ROLES) + r")"])
 
 #: Adjectives that name an adverse effect -> names of the effect.
 ADJECTIVE_EFFECTS: dict[str, tuple[str, ...]] = {
@@ -270,12 +270,12 @@ ADJECTIVE_EFFECTS: dict[str, tuple[str, ...]] = {
     "teratogenic": ("birth defects",),
     "carcinogenic": ("cancer",),
 }
-#: "is (highly) addictive", "can be habit-forming".
-ADJECTIVE_PATTERN = re.compile(
-    r"\b(?:is|are|be|been|being|become|becomes|proven|considered|remains?)\s+"
+#: "is (highly) addictive", "can be habit-forming".  Group: `adj`.
+ADJECTIVE_WORDS = WordPatterns([
+    r"(?:is|are|be|been|being|become|becomes|proven|considered|remains?)\s+"
     r"(?:\w+ly\s+|very\s+|quite\s+|also\s+)*(?P<adj>"
     + "|".join(sorted((re.escape(k) for k in ADJECTIVE_EFFECTS), key=len, reverse=True))
-    + r")\b", re.I)
+    + r")"])
 
 #: Heading words -> the relation a list under the heading states, and the
 #: type of entity its items are.

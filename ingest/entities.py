@@ -92,26 +92,31 @@ class ArticleMentions:
 def _gap_limits(text: str, tokens: list[Token]) -> list[int]:
     """For each word, the index of the first later word a name may not reach
     (one after a sentence or bracket boundary)."""
+    starts = [t.start for t in tokens]
+    # A boundary character sits before the first word that starts after it.
+    hard = {bisect.bisect_left(starts, m.start()) for m in _HARD_GAP.finditer(text)}
     limits = [len(tokens)] * len(tokens)
     nxt = len(tokens)
     for k in range(len(tokens) - 1, -1, -1):
         limits[k] = nxt
-        if k and _HARD_GAP.search(text, tokens[k - 1].end, tokens[k].start):
+        if k in hard:
             nxt = k
     return limits
 
 
 def _match_names(text: str, tokens: list[Token], limits: list[int], lo: int, hi: int,
-                 vocabulary: Vocabulary, acronyms: dict[str, Entity],
-                 out: list[Mention]) -> None:
+                 vocabulary: Vocabulary, out: list[Mention]) -> None:
     """Longest-match names in `tokens[lo:hi]`, appended to `out`."""
     # In a line of capitals every word looks like an acronym; match none.
     caps_ok = any(ch.islower() for ch in text[tokens[lo].start:tokens[hi - 1].end])
     i = lo
     while i < hi:
         found = vocabulary.match(tokens, i, min(limits[i], hi))
-        word = text[tokens[i].start:tokens[i].end]
-        acronym = (acronyms.get(word) or vocabulary.acronym(word)) if caps_ok else None
+        acronym = None
+        if caps_ok and text[tokens[i].start].isupper() \
+                and not text[tokens[i].start + 1:tokens[i].end].islower():
+            word = text[tokens[i].start:tokens[i].end]
+            acronym = vocabulary.acronym(word)
         if found and (found[1] - i > 1 or acronym is None):
             out.append(Mention(found[0], tokens[i].start, tokens[found[1] - 1].end))
             i = found[1]
@@ -162,6 +167,23 @@ def _defined_abbreviations(text: str, names: list[Mention]) -> dict[str, Entity]
     return defined
 
 
+def _uses_of(text: str, tokens: list[Token], spans: list[tuple[int, int]],
+             defined: dict[str, Entity], names: list[Mention]) -> list[Mention]:
+    """Mentions of the article's own abbreviations where no name is yet."""
+    taken = sorted((m.start, m.end) for m in names)
+    starts = [a for a, _ in taken]
+    found = []
+    for lo, hi in spans:
+        for token in tokens[lo:hi]:
+            entity = defined.get(text[token.start:token.end])
+            if entity is None:
+                continue
+            at = bisect.bisect_right(starts, token.start) - 1
+            if at < 0 or taken[at][1] <= token.start:
+                found.append(Mention(entity, token.start, token.end))
+    return found
+
+
 def _main_drug(names: list[Mention]) -> Entity | None:
     counts = Counter(m.entity for m in names if m.entity.type is EntityType.DRUG)
     ranked = counts.most_common(2)
@@ -173,10 +195,13 @@ def _main_drug(names: list[Mention]) -> Entity | None:
 
 
 def _resolve_anaphora(segmentation: Segmentation, names: list[Mention],
-                      main_drug: Entity | None) -> list[Mention]:
+                      main_drug: Entity | None, token_starts: list[int]) -> list[Mention]:
     """Pronouns and drug descriptions -> the drug they refer to."""
     text = segmentation.text
     starts = [m.start for m in names]
+    anaphors = sorted([(m.start(), m.end(), True) for m in _PRONOUN.finditer(text)]
+                      + [(m.start(), m.end(), False) for m in _DESCRIPTION.finditer(text)])
+    anaphor_starts = [a[0] for a in anaphors]
     resolved: list[Mention] = []
     # (drugs named in the sentence, whether it opens with a non-drug name)
     history: list[tuple[list[Entity], bool]] = []
@@ -184,10 +209,9 @@ def _resolve_anaphora(segmentation: Segmentation, names: list[Mention],
         lo = bisect.bisect_left(starts, sentence.start)
         hi = bisect.bisect_left(starts, sentence.end)
         inside = names[lo:hi]
-        found = [(m.start(), m.end(), True) for m in _PRONOUN.finditer(text, sentence.start,
-                                                                        sentence.end)]
-        found += [(m.start(), m.end(), False) for m in _DESCRIPTION.finditer(
-            text, sentence.start, sentence.end)]
+        found = [a for a in anaphors[bisect.bisect_left(anaphor_starts, sentence.start):
+                                     bisect.bisect_left(anaphor_starts, sentence.end)]
+                 if a[1] <= sentence.end]
         drugs_here: list[tuple[int, Entity]] = [(m.start, m.entity) for m in inside
                                                 if m.entity.type is EntityType.DRUG]
         for start, end, pronoun in sorted(found):
@@ -203,7 +227,8 @@ def _resolve_anaphora(segmentation: Segmentation, names: list[Mention],
         if segmentation.kind(sentence) is not BlockKind.LIST_ITEM:
             opening = inside[0] if inside else None
             subject_first = (opening is not None and opening.entity.type is not EntityType.DRUG
-                             and len(tokenize(text, sentence.start, opening.start))
+                             and bisect.bisect_left(token_starts, opening.start)
+                             - bisect.bisect_left(token_starts, sentence.start)
                              < _SUBJECT_POSITION)
             history.append(([e for _, e in sorted(drugs_here)], subject_first))
     return resolved
@@ -245,19 +270,18 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary) -> Article
             spans.append((lo, hi))
     names: list[Mention] = []
     for lo, hi in spans:
-        _match_names(text, tokens, limits, lo, hi, vocabulary, {}, names)
+        _match_names(text, tokens, limits, lo, hi, vocabulary, names)
     defined = _defined_abbreviations(text, names)
     if defined:
-        names = []
-        for lo, hi in spans:
-            _match_names(text, tokens, limits, lo, hi, vocabulary, defined, names)
+        names += _uses_of(text, tokens, spans, defined, names)
     for lo, hi in spans:
         for extra in _elliptic(tokens, limits, lo, hi, vocabulary):
             names = [m for m in names if not (m.start < extra.end and extra.start < m.end)]
             names.append(extra)
     names.sort(key=lambda m: (m.start, m.end))
     main_drug = _main_drug(names)
-    return ArticleMentions(names, _resolve_anaphora(segmentation, names, main_drug), main_drug)
+    return ArticleMentions(names, _resolve_anaphora(segmentation, names, main_drug, token_starts),
+                           main_drug)
 
 
 def mint(label: str, etype: EntityType, vocabulary: Vocabulary) -> Entity:

@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
 
-from .cues import HEADING_FRAMES, Options
+from . import modality, phrases
+from .cues import CUE_WORDS, HEADING_FRAMES
 from .entities import ArticleMentions, find_mentions, item_entities
-from .model import (PREDICATES, BlockKind, Claim, Document, Entity, EntityType, Extraction,
-                    Mention, Modality)
+from .lexicon import Scan, Scanner
+from .model import (PREDICATES, BlockKind, Claim, Document, EntityType, Extraction, Mention,
+                    Modality)
 from .modality import assess, negation_scopes
 from .phrases import phrase_relations
-from .relations import Frame, Relation, SentenceContext, choose_predicate, cue_relations
+from .relations import (Frame, Relation, SentenceContext, choose_predicate, cue_relations,
+                        is_lead_in)
 from .segment import Segmentation, Sentence, segment
 from .vocab import Vocabulary, load_vocabulary
 
@@ -40,12 +43,30 @@ __all__ = ["EXTRACTOR_VERSION", "extract"]
 #: it makes the next ingest re-extract every article.
 EXTRACTOR_VERSION = "1.0.0"
 
+#: Every lexicon the rules use, applied to an article in one pass.
+_SCANNER = Scanner([CUE_WORDS, *modality.LEXICONS, *phrases.LEXICONS])
 #: The type a minted list item gets when the list's own items do not say.
 _MINT_TYPE = {"treats": EntityType.CONDITION, "hasAdverseEffect": EntityType.ADVERSE_EFFECT,
               "usedIn": EntityType.PROCEDURE, "administeredVia": EntityType.ROUTE}
 _CLAUSE_WORDS = re.compile(r"\b(?:is|are|was|were|can|may|will|should|has|have|had|do|does|"
                            r"you|your|we|if|when|because|which|that)\b|[.!?]\s*$", re.I)
 _MAX_VALUE_WORDS = 20
+_SUBJECT_TYPES = frozenset().union(*(domain for domain, _ in PREDICATES.values()))
+
+
+@dataclass
+class _Article:
+    """What every step of one extraction reads, and the entities it mints."""
+
+    text: str
+    segmentation: Segmentation
+    mentions: ArticleMentions
+    vocabulary: Vocabulary
+    scan: Scan
+    minted: list[Mention] = field(default_factory=list)
+
+    def context(self, sentence: Sentence) -> SentenceContext:
+        return SentenceContext(self.text, sentence.start, sentence.end, self.mentions, self.scan)
 
 
 @dataclass
@@ -59,44 +80,47 @@ class _Run:
     typed: bool = False              # whether mint_type was worked out for this list
 
 
-def _claim(relation: Relation, start: int, end: int, text: str, rule: str | None = None,
-           cues: tuple[str, ...] | None = None) -> Claim:
+def _claim(article: _Article, relation: Relation, start: int, end: int) -> Claim:
     return Claim(relation.subject, relation.predicate, relation.object, relation.modality,
-                 text[start:end], start, end, rule or relation.rule,
-                 cues if cues is not None else relation.cues)
+                 article.text[start:end], start, end, relation.rule, relation.cues)
 
 
-def _sentence(text: str, sentence: Sentence, mentions: ArticleMentions,
-              vocabulary: Vocabulary) -> tuple[list[Claim], list[Frame]]:
-    ctx = SentenceContext(text, sentence.start, sentence.end, mentions)
+def _sentence(article: _Article, sentence: Sentence) -> tuple[list[Claim], list[Frame]]:
+    ctx = article.context(sentence)
+    if not ctx.mentions and not is_lead_in(ctx):
+        return [], []  # nothing to relate, and no list to open
     relations, frames = cue_relations(ctx)
-    relations += phrase_relations(ctx, vocabulary)
-    return [_claim(r, sentence.start, sentence.end, text) for r in relations], frames
+    relations += phrase_relations(ctx, article.vocabulary)
+    return [_claim(article, r, sentence.start, sentence.end) for r in relations], frames
 
 
-def _heading_frame(text: str, sentence: Sentence, mentions: ArticleMentions) -> Frame | None:
+def _heading_frame(article: _Article, sentence: Sentence) -> Frame | None:
     """The relation a heading announces for its section, if any."""
     for pattern, predicate, _ in HEADING_FRAMES:
-        match = pattern.search(text, sentence.start, sentence.end)
+        match = pattern.search(article.text, sentence.start, sentence.end)
         if not match:
             continue
-        ctx = SentenceContext(text, sentence.start, sentence.end, mentions)
+        ctx = article.context(sentence)
         subject = ctx.nearest(match.start(), {EntityType.DRUG})
-        entity = subject.entity if subject else mentions.main_drug
+        entity = subject.entity if subject else article.mentions.main_drug
         if entity is None:
             return None
-        modality, words = assess(text, ctx.clause_at(match.start()),
-                                 (match.start(), match.end()))
+        found, words = assess(article.text, ctx.clause_at(match.start()),
+                              (match.start(), match.end()), article.scan)
         options = ((predicate, PREDICATES[predicate][1]),)
-        return Frame(entity, options, modality, "list.heading", (match.group(0),) + words)
+        return Frame(entity, options, found, "list.heading", (match.group(0),) + words)
     return None
 
 
-def _mint_type(frame: Frame, items: list[tuple[int, int]], mentions: ArticleMentions
+def _allowed(frame: Frame) -> frozenset[EntityType]:
+    return frozenset().union(*(t & PREDICATES[p][1] for p, t in frame.options))
+
+
+def _mint_type(article: _Article, frame: Frame, items: list[tuple[int, int]]
                ) -> EntityType | None:
     """The type of a list: the commonest fitting type among its known items,
     else the default for the frame's predicate."""
-    allowed = frozenset().union(*(t & PREDICATES[p][1] for p, t in frame.options))
+    allowed, mentions = _allowed(frame), article.mentions
     counts = Counter(m.entity.type for start, end in items
                      for m in mentions.within(start, end)
                      if m.entity.type in allowed and not mentions.is_anaphor(m))
@@ -105,16 +129,15 @@ def _mint_type(frame: Frame, items: list[tuple[int, int]], mentions: ArticleMent
     return _MINT_TYPE.get(frame.options[0][0])
 
 
-def _item_claims(text: str, frame: Frame, span: tuple[int, int], evidence: tuple[int, int],
-                 mentions: ArticleMentions, vocabulary: Vocabulary,
-                 mint_type: EntityType | None, minted: list[Mention]) -> list[Claim]:
+def _item_claims(article: _Article, frame: Frame, span: tuple[int, int],
+                 evidence: tuple[int, int], mint_type: EntityType | None) -> list[Claim]:
     """One claim per entity a list item names, in the frame's relation."""
-    allowed = frozenset().union(*(t & PREDICATES[p][1] for p, t in frame.options))
+    allowed, mentions = _allowed(frame), article.mentions
     known = [m for m in mentions.within(*span)
              if m.entity.type in allowed and not mentions.is_anaphor(m)]
-    found, new = item_entities(text, *span, known, mint_type, vocabulary)
-    minted += new
-    negations = negation_scopes(text, *span)
+    found, new = item_entities(article.text, *span, known, mint_type, article.vocabulary)
+    article.minted += new
+    negations = negation_scopes(article.text, *span, article.scan)
     claims = []
     for mention in found:
         rule = "list.minted" if mention in new else (
@@ -123,10 +146,10 @@ def _item_claims(text: str, frame: Frame, span: tuple[int, int], evidence: tuple
         if predicate is None:
             continue
         negated = [cue for a, b, cue in negations if a <= mention.start < b]
-        modality = Modality.NEGATED if negated else frame.modality
-        relation = Relation(frame.subject, predicate, mention.entity, modality, rule,
+        relation = Relation(frame.subject, predicate, mention.entity,
+                            Modality.NEGATED if negated else frame.modality, rule,
                             frame.cues + tuple(negated))
-        claims.append(_claim(relation, *evidence, text))
+        claims.append(_claim(article, relation, *evidence))
     return claims
 
 
@@ -159,12 +182,28 @@ def _list_spans(segmentation: Segmentation, blocks: list[tuple[int, list[Sentenc
     return spans
 
 
-def _own_relations(claims: list[Claim], mentions: ArticleMentions, span: tuple[int, int]
-                   ) -> list[Claim]:
+def _own_claims(article: _Article, sentences: list[Sentence], span: tuple[int, int]
+                ) -> list[Claim]:
     """Claims of an item that names its own subject ("Aspirin thins blood")."""
-    return [c for c in claims
-            if any(m.entity == c.subject and not mentions.is_anaphor(m)
-                   for m in mentions.within(*span))]
+    named = [m.entity for m in article.mentions.within(*span)
+             if not article.mentions.is_anaphor(m) and m.entity.type in _SUBJECT_TYPES]
+    if not named:
+        return []
+    claims = [c for s in sentences for c in _sentence(article, s)[0]]
+    return [c for c in claims if c.subject in named]
+
+
+def _list_item(article: _Article, run: _Run, frame: Frame,
+               blocks: list[tuple[int, list[Sentence]]], position: int) -> list[Claim]:
+    segmentation = article.segmentation
+    sentences = blocks[position][1]
+    span, evidence, definition = _item_span(segmentation, sentences)
+    own = _own_claims(article, sentences[:1] if definition else sentences, span)
+    if not run.typed:
+        run.mint_type = _mint_type(article, frame, _list_spans(segmentation, blocks, position))
+        run.typed = True
+    run.after_opener = False
+    return own or _item_claims(article, frame, span, evidence, run.mint_type)
 
 
 def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extraction:
@@ -184,9 +223,9 @@ def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extract
     vocabulary = load_vocabulary() if vocabulary is None else vocabulary
     text = document.text
     segmentation = segment(document)
-    mentions = find_mentions(segmentation, vocabulary)
+    article = _Article(text, segmentation, find_mentions(segmentation, vocabulary), vocabulary,
+                       _SCANNER.scan(text))
     claims: list[Claim] = []
-    minted: list[Mention] = []
     run = _Run()
     blocks = [(index, list(group)) for index, group in
               groupby(segmentation.sentences, key=lambda s: s.block)]
@@ -194,42 +233,27 @@ def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extract
         kind = segmentation.blocks[index].kind
         if kind in (BlockKind.TITLE, BlockKind.HEADING):
             for sentence in sentences:
-                claims += _sentence(text, sentence, mentions, vocabulary)[0]
-            run = _Run(section=_heading_frame(text, sentences[0], mentions), after_opener=True)
+                claims += _sentence(article, sentence)[0]
+            run = _Run(section=_heading_frame(article, sentences[0]), after_opener=True)
             continue
         frame = run.lead or run.section
-        is_item = kind is BlockKind.LIST_ITEM or (
-            run.after_opener and frame is not None and _is_value_line(text, sentences))
-        if is_item and frame is not None:
-            span, evidence, definition = _item_span(segmentation, sentences)
-            own = []
-            for sentence in sentences[:1] if definition else sentences:
-                own += _own_relations(_sentence(text, sentence, mentions, vocabulary)[0],
-                                      mentions, span)
-            if not run.typed:
-                run.mint_type = _mint_type(frame, _list_spans(segmentation, blocks, position),
-                                           mentions)
-                run.typed = True
-            if own:
-                claims += own
-            else:
-                claims += _item_claims(text, frame, span, evidence, mentions, vocabulary,
-                                       run.mint_type, minted)
-            run.after_opener = False
+        if frame is not None and (kind is BlockKind.LIST_ITEM or (
+                run.after_opener and _is_value_line(text, sentences))):
+            claims += _list_item(article, run, frame, blocks, position)
             continue
         lead = None
         for sentence in sentences:
-            found, frames = _sentence(text, sentence, mentions, vocabulary)
+            found, frames = _sentence(article, sentence)
             claims += found
             lead = frames[0] if frames else None
         last = sentences[-1]
         if lead is None and text[last.start:last.end].endswith(":") and run.section \
-                and not negation_scopes(text, last.start, last.end):
+                and not negation_scopes(text, last.start, last.end, article.scan):
             lead = run.section
         run = _Run(lead=lead, section=run.section, after_opener=lead is not None)
-    return Extraction(document, tuple(sorted({*mentions.names, *minted},
-                                             key=lambda m: (m.start, m.end, m.entity.key))),
-                      _unique(claims))
+    mentions = sorted({*article.mentions.names, *article.minted},
+                      key=lambda m: (m.start, m.end, m.entity.key))
+    return Extraction(document, tuple(mentions), _unique(claims))
 
 
 def _unique(claims: list[Claim]) -> tuple[Claim, ...]:

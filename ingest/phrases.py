@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import re
 
-from .cues import ADJECTIVE_EFFECTS, ADJECTIVE_PATTERN, ROLE_PATTERN, ROLES
+from .cues import ADJECTIVE_EFFECTS, ADJECTIVE_WORDS, ROLE_WORDS, ROLES
 from .entities import mint
+from .lexicon import WordPatterns
 from .model import EntityType, Mention, Modality
 from .modality import assess
 from .relations import Relation, SentenceContext
 from .vocab import Vocabulary
 
-__all__ = ["phrase_relations"]
+__all__ = ["LEXICONS", "phrase_relations"]
 
 D, C, AE, R = (EntityType.DRUG, EntityType.CONDITION, EntityType.ADVERSE_EFFECT,
                EntityType.ROUTE)
@@ -38,9 +39,11 @@ _RECEPTOR_ROLE = re.compile(r"\s*(?P<word>(?P<anta>antagonists?|blockers?|inhibi
                             r"agonists?|activators?|stimulants?)\b", re.I)
 _AS_ROLE = re.compile(r"\bas\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 _WORDS_BEFORE_AS = re.compile(r"(?:\S+\s+){0,3}$")
-_NAMING = re.compile(r"\b(?:process|mechanism|pathway|phenomenon|effect|action)\b,?\s+"
-                     r"(?:called|dubbed|known\s+as|termed|referred\s+to\s+as|named)\s+"
-                     r"(?:the\s+)?", re.I)
+_NAMING = WordPatterns([r"(?:process|mechanism|pathway|phenomenon|effect|action),?\s+"
+                        r"(?:called|dubbed|known\s+as|termed|referred\s+to\s+as|named)"])
+_NAMED = re.compile(r"\s+(?:the\s+)?")
+#: The lexicons these rules need in the article's `Scan`.
+LEXICONS = (ROLE_WORDS, ADJECTIVE_WORDS, _NAMING)
 _INDUCED = re.compile(r"[\s‐-](?:induced|related)\s+", re.I)
 
 
@@ -50,7 +53,7 @@ def _relation(ctx: SentenceContext, subject: Mention, predicate: str, obj, rule:
     if asserted:
         modality, words = Modality.ASSERTED, ()
     else:
-        modality, words = assess(ctx.text, ctx.clause_at(cue[0]), cue,
+        modality, words = assess(ctx.text, ctx.clause_at(cue[0]), cue, ctx.scan,
                                  hedge_window=hedge_window)
     return Relation(subject.entity, predicate, obj, modality, rule,
                     (ctx.text[cue[0]:cue[1]],) + words)
@@ -116,7 +119,7 @@ def _receptor_roles(ctx: SentenceContext) -> list[Relation]:
 
 def _roles(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
     out = []
-    for match in ROLE_PATTERN.finditer(ctx.text, ctx.start, ctx.end):
+    for match in ctx.scan.between(ROLE_WORDS, ctx.start, ctx.end):
         if any(m.start <= match.start() < m.end for m in ctx.mentions):
             continue
         word = (match.group("role") or match.group("role2")).lower()
@@ -132,7 +135,7 @@ def _roles(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
 
 def _adjectives(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
     out = []
-    for match in ADJECTIVE_PATTERN.finditer(ctx.text, ctx.start, ctx.end):
+    for match in ctx.scan.between(ADJECTIVE_WORDS, ctx.start, ctx.end):
         names = ADJECTIVE_EFFECTS[match.group("adj").lower()]
         target = next(filter(None, (vocabulary.find(n) for n in names)), None) \
             or mint(names[0], AE, vocabulary)
@@ -146,9 +149,10 @@ def _adjectives(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
 
 def _naming(ctx: SentenceContext) -> list[Relation]:
     out = []
-    for match in _NAMING.finditer(ctx.text, ctx.start, ctx.end):
-        named = next((m for m in ctx.mentions if m.start == match.end()
-                      and m.entity.type is EntityType.MECHANISM), None)
+    for match in ctx.scan.between(_NAMING, ctx.start, ctx.end):
+        gap = _NAMED.match(ctx.text, match.end())
+        named = gap and next((m for m in ctx.mentions if m.start == gap.end()
+                              and m.entity.type is EntityType.MECHANISM), None)
         if named is None:
             continue
         subject = ctx.nearest(match.start(), {D})

@@ -52,18 +52,19 @@ def article_id(name: str) -> str:
 
 
 def _decode(path: Path, data: bytes) -> str:
-    """Bytes -> str: UTF-8 (with or without BOM) or UTF-16/32 with a BOM."""
+    """Bytes -> str: UTF-8, with or without a BOM.
+
+    UTF-16 and UTF-32 files (recognised by their BOM) are refused with a
+    hint to save them as UTF-8: articles are UTF-8 throughout the service.
+    """
     if not data.strip():
         raise ArticleError(path, "file is empty")
-    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                       (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                       (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                       (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
         if data.startswith(bom):
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError as err:
-                raise ArticleError(path, f"not valid {codec.upper()} text "
-                                         f"(byte {err.start})") from None
+            raise ArticleError(path, f"{codec} text; save the file as UTF-8")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
     if data.startswith(_BINARY_MAGIC) or data.count(b"\x00") > len(data) // 100:
         raise ArticleError(path, "binary file, not a text article")
     try:
@@ -138,7 +139,7 @@ def read_text(path: Path) -> Document:
 
 def _front_matter(source: str) -> tuple[dict[str, str], str]:
     """Split simple `key: value` YAML front matter from Markdown."""
-    match = re.match(r"---\n(.*?)\n---\n", source, re.S)
+    match = re.match(r"---\n(.*?)\n---[ \t]*(?:\n|\Z)", source, re.S)
     if not match:
         return {}, source
     meta = {}
@@ -222,8 +223,10 @@ def _html_fragment_text(fragment: str) -> str:
     return BeautifulSoup(fragment, "lxml").get_text(" ")
 
 
-def _is_boilerplate(tag) -> bool:
-    if tag.name in _BOILERPLATE:
+def _is_boilerplate(tag, in_article: bool) -> bool:
+    # A <header> inside <article> or <main> holds the article's own title,
+    # not the site's masthead.
+    if tag.name in _BOILERPLATE and not (in_article and tag.name == "header"):
         return True
     attrs = " ".join([tag.get("id") or "", *(tag.get("class") or []), tag.get("role") or ""])
     return bool(attrs.strip()) and bool(_BOILERPLATE_HINT.search(attrs)) \
@@ -232,6 +235,7 @@ def _is_boilerplate(tag) -> bool:
 
 def _walk_html(root, builder: _Builder) -> None:
     """Iterative walk (deeply nested pages must not exhaust the stack)."""
+    in_article = root.name in ("article", "main")
     from bs4 import NavigableString, Tag
     from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
@@ -257,7 +261,7 @@ def _walk_html(root, builder: _Builder) -> None:
             if not isinstance(node, skip):
                 pending.append(str(node))
             continue
-        if not isinstance(node, Tag) or _is_boilerplate(node):
+        if not isinstance(node, Tag) or _is_boilerplate(node, in_article):
             continue
         name = node.name
         if name in _BLOCKS:

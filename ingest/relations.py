@@ -19,16 +19,20 @@ following:") becomes a `Frame` that the list after it completes.
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass
 
 from .clauses import Clause, clauses
-from .cues import CUE_PATTERN, Cue, Options, Side, cue_for
+from .cues import CUE_WORDS, Cue, Options, Side, cue_for
 from .entities import ArticleMentions
+from .lexicon import Scan
 from .model import PREDICATES, Entity, EntityType, Mention, Modality
 from .modality import assess
 
-__all__ = ["Frame", "Relation", "SentenceContext", "choose_predicate", "cue_relations"]
+__all__ = ["Frame", "Relation", "SentenceContext", "choose_predicate", "cue_relations",
+           "is_lead_in"]
 
 _BE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|gets|got)\s+"
                  r"(?:(?:\w+ly|not|also|often|usually|initially|then|now|still|sometimes)\s+)*$",
@@ -87,13 +91,18 @@ class SentenceContext:
     """One sentence with its clauses and mentions, and the article-level
     facts argument finding needs."""
 
-    def __init__(self, text: str, start: int, end: int, mentions: ArticleMentions):
+    def __init__(self, text: str, start: int, end: int, mentions: ArticleMentions, scan: Scan):
         self.text = text
         self.start = start
         self.end = end
         self.article = mentions
+        self.scan = scan
         self.mentions = mentions.within(start, end)
-        self.clauses = clauses(text, start, end)
+
+    @functools.cached_property
+    def clauses(self) -> list[Clause]:
+        """The sentence's clauses, worked out when first needed."""
+        return clauses(self.text, self.start, self.end)
 
     def clause_at(self, pos: int) -> Clause:
         """The clause holding offset `pos`."""
@@ -319,6 +328,11 @@ def _arguments(ctx: SentenceContext, cue: Cue, span: tuple[int, int], clause: Cl
     return subjects, objects
 
 
+def is_lead_in(ctx: SentenceContext) -> bool:
+    """Whether the sentence introduces what follows ("... include:")."""
+    return bool(_LEAD_IN_END.search(ctx.text, ctx.start, ctx.end))
+
+
 def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
     """Relations stated by the sentence's predicate cues, and the frames its
     open cues leave for a following list.
@@ -331,19 +345,25 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         lead-in (ends with a colon, "include", "such as"...).
     """
     text = ctx.text
-    matches = [m for m in CUE_PATTERN.finditer(text, ctx.start, ctx.end)
-               if not any(n.start <= m.start() and m.end() <= n.end for n in ctx.mentions
-                          if not ctx.article.is_anaphor(n))]
+    names = [n for n in ctx.mentions if not ctx.article.is_anaphor(n)]
+    starts = [n.start for n in names]
+    matches = []
+    for match in ctx.scan.between(CUE_WORDS, ctx.start, ctx.end):
+        # A cue word inside a name ("Increased eye pressure") is part of the name.
+        at = bisect.bisect_right(starts, match.start()) - 1
+        if at < 0 or names[at].end < match.end():
+            matches.append(match)
+    heads = [not _ADJUNCT_VERB.search(text, ctx.start, m.start()) for m in matches]
     relations: list[Relation] = []
     frames: list[Frame] = []
-    lead_in = bool(_LEAD_IN_END.search(text, ctx.start, ctx.end))
+    lead_in = is_lead_in(ctx)
     for index, match in enumerate(matches):
         cue = cue_for(match)
         span = (match.start(), match.end())
         clause = ctx.clause_at(span[0])
         passive = _is_passive(ctx, cue, match, clause)
-        following = next((m.start() for m in matches[index + 1:]
-                          if not _ADJUNCT_VERB.search(text, ctx.start, m.start())), ctx.end)
+        following = next((m.start() for m, head in zip(matches[index + 1:], heads[index + 1:])
+                          if head), ctx.end)
         search_from = span[0]
         if index and _GERUND_ADJUNCT.search(text, ctx.start, span[0]):
             search_from = matches[index - 1].start()  # "lowers X by reducing Y"
@@ -361,7 +381,7 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         cue_words = (match.group(0),)
         if not objects:
             if lead_in:
-                modality, words = assess(text, clause, span)
+                modality, words = assess(text, clause, span, ctx.scan)
                 frames.append(Frame(subjects[-1].entity, cue.options, modality, cue.rule,
                                     cue_words + words))
             continue
@@ -370,7 +390,7 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
                 predicate = choose_predicate(cue.options, subject.entity, obj.entity)
                 if predicate is None:
                     continue
-                modality, words = assess(text, clause, span, (obj.start, obj.end))
+                modality, words = assess(text, clause, span, ctx.scan, (obj.start, obj.end))
                 relations.append(Relation(subject.entity, predicate, obj.entity, modality,
                                           cue.rule, cue_words + words))
     return relations, frames

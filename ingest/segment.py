@@ -38,6 +38,8 @@ _ABBREVIATION = re.compile(
     r"|\b[A-Z]|\d)\.$", re.I)
 _MAX_HEADING_WORDS = 12
 _MAX_TERM_WORDS = 8
+#: Longer sentences are cut (see `_cut`).
+_MAX_SENTENCE = 1000
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,31 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     span = _strip(text, begin, end)
     if span[0] < span[1]:
         spans.append(span)
+    if any(e - s > _MAX_SENTENCE for s, e in spans):
+        spans = [piece for s, e in spans for piece in _cut(text, s, e)]
     return spans
+
+
+def _cut(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A run-on "sentence" (pasted tables, text without stops) cut into
+    pieces of at most `_MAX_SENTENCE` characters, at a comma or space where
+    there is one, so later stages do bounded work per sentence."""
+    pieces = []
+    while end - start > _MAX_SENTENCE:
+        limit = start + _MAX_SENTENCE
+        stop = max(text.rfind(", ", start, limit) + 1, text.rfind("; ", start, limit) + 1)
+        if stop <= start:
+            stop = text.rfind(" ", start, limit)
+        if stop <= start:
+            stop = limit
+        piece = _strip(text, start, stop)
+        if piece[0] < piece[1]:
+            pieces.append(piece)
+        start = stop
+    piece = _strip(text, start, end)
+    if piece[0] < piece[1]:
+        pieces.append(piece)
+    return pieces
 
 
 def segment(document: Document) -> Segmentation:

@@ -100,9 +100,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     ['post', 'traumatic', 'stress']
     """
     end = len(text) if end is None else end
-    norm = normalize
-    return [Token(m.start(), m.end(), norm(m.group(0)))
-            for m in _WORD.finditer(text, start, end)]
+    norm, make = normalize, Token._make
+    return [make((m.start(), m.end(), norm(m.group()))) for m in _WORD.finditer(text, start, end)]
 
 
 def is_acronym(name: str) -> bool:

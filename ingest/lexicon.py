@@ -1,0 +1,159 @@
+"""Word lists as regular expressions that are fast to apply.
+
+Extraction looks for several lexicons of phrases in every sentence:
+predicate cues, negation and hedging triggers, drug-class words.  Compiled
+into one alternation each, Python's regex engine tries every alternative
+at every character, which made them most of extraction's cost.  Here an
+article is scanned once, word by word: the first letters of a word select
+the few phrases that can start with them (read from each pattern's syntax
+tree), and only those are tried.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Sequence
+
+__all__ = ["Scan", "Scanner", "WordPatterns"]
+
+_WORD_START = re.compile(r"\b[^\W\d_]")
+#: How many leading letters select candidate phrases.
+_PREFIX = 3
+#: Word beginnings whose candidates are remembered (bounded for odd scripts).
+_MAX_HEADS = 50_000
+
+
+def _prefixes(pattern: str) -> frozenset[str] | None:
+    """The lower-case beginnings (up to `_PREFIX` letters) a match of
+    `pattern` can have; None when it could begin with anything.  A shorter
+    beginning is returned where the pattern stops being literal, so the set
+    never rules out a real match."""
+    try:
+        from re import _constants as sre, _parser
+        parsed = list(_parser.parse(pattern, re.I))
+    except (ImportError, AttributeError, re.error):  # a private module: be ready for change
+        return None
+    found: set[str] = set()
+
+    def walk(items: list, acc: str) -> bool:
+        """Add the beginnings of `items` after `acc`; False when unknown."""
+        while items and len(acc) < _PREFIX:
+            op, av = items[0]
+            rest = items[1:]
+            if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):  # zero width
+                items = rest
+            elif op is sre.LITERAL:
+                acc, items = acc + chr(av).lower(), rest
+            elif op is sre.IN and all(kind is sre.LITERAL for kind, _ in av):
+                return all(walk(rest, acc + chr(value).lower()) for _, value in av)
+            elif op is sre.BRANCH:
+                return all(walk(list(branch) + rest, acc) for branch in av[1])
+            elif op is sre.SUBPATTERN:
+                items = list(av[3]) + rest
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[1] == 1:
+                return walk(list(av[2]) + rest, acc) and (av[0] == 1 or walk(rest, acc))
+            else:
+                break
+        if not acc:
+            return False
+        found.add(acc)
+        return True
+
+    return frozenset(found) if walk(parsed, "") else None
+
+
+class WordPatterns:
+    """A lexicon: phrases matched case-insensitively where a word begins;
+    where several match at one place, the first listed wins.
+
+    Args:
+        patterns: regular expressions, each a phrase starting with a letter.
+    """
+
+    def __init__(self, patterns: Sequence[str]):
+        self.patterns = tuple(patterns)
+        self.prefixes = tuple(_prefixes(p) for p in self.patterns)
+        self._compiled: dict[tuple[int, ...], re.Pattern] = {}
+
+    def compiled(self, indices: tuple[int, ...]) -> re.Pattern:
+        """The listed patterns as one alternation, group `p<i>` for each."""
+        pattern = self._compiled.get(indices)
+        if pattern is None:
+            pattern = re.compile("|".join(rf"\b(?P<p{i}>{self.patterns[i]})\b" for i in indices),
+                                 re.I)
+            self._compiled[indices] = pattern
+        return pattern
+
+    @staticmethod
+    def index(match: re.Match) -> int:
+        """Which pattern a match came from."""
+        return int(match.lastgroup[1:])
+
+
+class Scan:
+    """Where each lexicon matched in one text, for range queries."""
+
+    def __init__(self, matches: dict[WordPatterns, list[re.Match]]):
+        self._matches = matches
+        self._starts = {words: [m.start() for m in found] for words, found in matches.items()}
+
+    def between(self, words: WordPatterns, start: int, end: int) -> list[re.Match]:
+        """Matches of the lexicon `words` inside `[start, end)`."""
+        found, starts = self._matches[words], self._starts[words]
+        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+        return [m for m in found[lo:hi] if m.end() <= end]
+
+
+class Scanner:
+    """Several lexicons applied in one pass over a text.
+
+    >>> hedges = WordPatterns([r"may|might", r"may not"])
+    >>> scan = Scanner([hedges]).scan("It may not; it might.")
+    >>> [(m.group(0), hedges.index(m)) for m in scan.between(hedges, 0, 21)]
+    [('may', 0), ('might', 0)]
+    """
+
+    def __init__(self, lexicons: Sequence[WordPatterns]):
+        self.lexicons = tuple(lexicons)
+        table: dict[str, list[tuple[int, int]]] = {}
+        anywhere = []
+        for lex, words in enumerate(self.lexicons):
+            for index, prefixes in enumerate(words.prefixes):
+                if prefixes is None:
+                    anywhere.append((lex, index))
+                for prefix in prefixes or ():
+                    table.setdefault(prefix, []).append((lex, index))
+        self._table = {k: tuple(v) for k, v in table.items()}
+        self._anywhere = tuple(anywhere)
+        self._by_head: dict[str, tuple[tuple[int, re.Pattern], ...]] = {}
+
+    def _entries(self, head: str) -> tuple[tuple[int, re.Pattern], ...]:
+        """(lexicon number, pattern to try) for a word beginning `head`."""
+        entries = self._by_head.get(head)
+        if entries is None:
+            table = self._table
+            by_lexicon: dict[int, set[int]] = {}
+            for lex, index in (*self._anywhere, *table.get(head, ()), *table.get(head[:2], ()),
+                               *table.get(head[:1], ())):
+                by_lexicon.setdefault(lex, set()).add(index)
+            entries = tuple((lex, self.lexicons[lex].compiled(tuple(sorted(indices))))
+                            for lex, indices in sorted(by_lexicon.items()))
+            if len(self._by_head) > _MAX_HEADS:
+                self._by_head.clear()
+            self._by_head[head] = entries
+        return entries
+
+    def scan(self, text: str) -> Scan:
+        """Every lexicon's non-overlapping matches in `text`, left to right."""
+        matches: list[list[re.Match]] = [[] for _ in self.lexicons]
+        reached = [0] * len(self.lexicons)
+        for word in _WORD_START.finditer(text):
+            pos = word.start()
+            for lex, pattern in self._entries(text[pos:pos + _PREFIX].lower()):
+                if pos < reached[lex]:
+                    continue
+                match = pattern.match(text, pos)
+                if match is not None:
+                    matches[lex].append(match)
+                    reached[lex] = match.end()
+        return Scan(dict(zip(self.lexicons, matches)))
