@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from typing import Iterable
 
+from .cues import ROLES
 from .model import BlockKind, Entity, EntityType, Mention
 from .segment import Segmentation
 from .vocab import Token, Vocabulary, is_acronym, slug, tokenize
@@ -38,6 +39,9 @@ _DESCRIPTION = re.compile(
     r"therapy|injection|infusion|tablet|pill|capsule|spray)\b(?!\s+(?:of|for|with|plan)\b)",
     re.I)
 _CONJUNCTIONS = frozenset({"and", "or"})
+_ATTRIBUTE = re.compile(r"(?:\s*(?:,|and|or)\s+[\w-]+(?:\s+\([^()]{0,30}\))?)?"
+                        r"\s+(?:effects?|propert(?:y|ies)|actions?|activity|qualities|"
+                        r"benefits?|potential)\b", re.I)
 # How many earlier sentences an anaphor may reach back for its drug.
 _ANTECEDENT_WINDOW = 3
 # The main drug must be named at least this many times more than the next.
@@ -184,6 +188,15 @@ def _uses_of(text: str, tokens: list[Token], spans: list[tuple[int, int]],
     return found
 
 
+def _attributive_class(text: str, mention: Mention) -> bool:
+    """A drug-class name used as an adjective ("antidepressant and anxiolytic
+    effects") describes what the drug at hand does; it names no agent, so it
+    is not a mention (the drug-class rule of `phrases` reads it)."""
+    word = text[mention.start:mention.end].lower()
+    return (mention.entity.type is EntityType.DRUG and word.rstrip("s") in ROLES
+            and bool(_ATTRIBUTE.match(text, mention.end)))
+
+
 def _main_drug(names: list[Mention]) -> Entity | None:
     counts = Counter(m.entity for m in names if m.entity.type is EntityType.DRUG)
     ranked = counts.most_common(2)
@@ -278,7 +291,8 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary) -> Article
         for extra in _elliptic(tokens, limits, lo, hi, vocabulary):
             names = [m for m in names if not (m.start < extra.end and extra.start < m.end)]
             names.append(extra)
-    names.sort(key=lambda m: (m.start, m.end))
+    names = sorted((m for m in names if not _attributive_class(text, m)),
+                   key=lambda m: (m.start, m.end))
     main_drug = _main_drug(names)
     return ArticleMentions(names, _resolve_anaphora(segmentation, names, main_drug, token_starts),
                            main_drug)

@@ -139,9 +139,9 @@ def _adjectives(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
         names = ADJECTIVE_EFFECTS[match.group("adj").lower()]
         target = next(filter(None, (vocabulary.find(n) for n in names)), None) \
             or mint(names[0], AE, vocabulary)
-        left = [m for m in ctx.mentions if m.end <= match.start() and m.entity.type is D]
-        if left:
-            out.append(_relation(ctx, left[-1], "hasAdverseEffect", target,
+        subject = ctx.nearest(match.start(), {D}, left_only=True)
+        if subject is not None:
+            out.append(_relation(ctx, subject, "hasAdverseEffect", target,
                                  "hasAdverseEffect.adjective",
                                  (match.start("adj"), match.end("adj"))))
     return out

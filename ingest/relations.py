@@ -112,15 +112,21 @@ class SentenceContext:
         return self.clauses[-1]
 
     def nearest(self, pos: int, types: frozenset[EntityType] | set[EntityType],
-                exclude: Entity | None = None) -> Mention | None:
-        """The mention of one of `types` nearest to `pos`, left first."""
-        left = [m for m in self.mentions if m.end <= pos and m.entity.type in types
-                and m.entity != exclude]
-        if left:
-            return left[-1]
-        right = [m for m in self.mentions if m.start >= pos and m.entity.type in types
-                 and m.entity != exclude]
+                left_only: bool = False) -> Mention | None:
+        """The mention of one of `types` nearest to `pos`, left first, not
+        counting mentions inside an aside that `pos` is not in ("Ketamine,
+        like opioids, is addictive": not the opioids)."""
+        fitting = [m for m in self.mentions if m.entity.type in types
+                   and not self._aside_apart(m, pos)]
+        left = [m for m in fitting if m.end <= pos]
+        if left or left_only:
+            return left[-1] if left else None
+        right = [m for m in fitting if m.start >= pos]
         return right[0] if right else None
+
+    def _aside_apart(self, mention: Mention, pos: int) -> bool:
+        aside = self.clause_at(mention.start).aside_at(mention.start)
+        return aside is not None and not aside[0] <= pos < aside[1]
 
 
 def subject_types(options: Options) -> frozenset[EntityType]:
