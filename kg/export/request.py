@@ -109,6 +109,28 @@ def _check_construct(query: str) -> str:
     return full
 
 
+def _limited_construct(graph: "KnowledgeGraph", query: str) -> str:
+    """Run a user's CONSTRUCT under the public SPARQL policy and limits
+    (`kg.sparql`: refusals, a time limit that really stops the engine, a row
+    cap) and return a cheap CONSTRUCT of the same edges, for
+    `construct_subgraph` to gather their claims.
+
+    Raises:
+        QueryError: refused or malformed; QueryTimeout: over the time limit.
+    """
+    from rdflib import Graph, URIRef
+
+    from ..sparql import QueryRunner
+
+    with QueryRunner(graph) as runner:
+        answer = runner.run(query, "nt")
+    edges = Graph().parse(data=answer.body, format="nt")
+    rows = " ".join(f"({s.n3()} {p.n3()} {o.n3()})" for s, p, o in sorted(edges)
+                    if str(p).startswith(PREFIXES["hkg"])
+                    and isinstance(s, URIRef) and isinstance(o, URIRef))
+    return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} }}"
+
+
 @dataclass(frozen=True)
 class ExportRequest:
     """One export's scope and filters, validated on creation.
@@ -286,7 +308,7 @@ class ExportRequest:
             b = sub.nodes[sub.graph["target"]].get("label", self.target)
             title, base, scope = f"Paths from {a} to {b}", f"paths-{a}-to-{b}", "paths"
         else:
-            query = _check_construct(self.construct)
+            query = _limited_construct(graph, _check_construct(self.construct))
             sub = construct_subgraph(graph, query, selection)
             title, base, scope = ("Relations selected by a SPARQL query", "construct",
                                   "construct")

@@ -133,7 +133,7 @@ def test_public_surface_is_exact():
     """kg.export exports the registry, the request and `export`, nothing else."""
     import kg.export
 
-    assert sorted(kg.export.__all__) == ["FORMATS", "ExportRequest", "Format", "export",
+    assert sorted(kg.export.__all__) == ["ExportRequest", "FORMATS", "Format", "export",
                                          "get_format"]
 
 
@@ -522,7 +522,8 @@ def test_unknown_entity_is_not_found(kg_graph):
 @pytest.mark.parametrize("settings", ["memory", "embedded", "sparql"], indirect=True)
 def test_every_backend_exports_the_same_rdf(settings, kg_graph, depth1):
     """The same articles on the embedded store and a SPARQL server give an
-    isomorphic depth-2 export."""
+    isomorphic depth-2 export, and a CONSTRUCT runs under each backend's
+    time limit."""
     with KnowledgeGraph.open(settings) as graph:
         write_articles(graph)
         here = ExportRequest(entity="zetamine", depth=2).select(graph)
@@ -530,6 +531,10 @@ def test_every_backend_exports_the_same_rdf(settings, kg_graph, depth1):
         assert edges_of(here) == edges_of(there)
         assert isomorphic(Graph().parse(data=FORMATS["ttl"].write(here), format="turtle"),
                           Graph().parse(data=FORMATS["ttl"].write(there), format="turtle"))
+        query = "CONSTRUCT { ?s hkg:antagonistOf ?o } WHERE { ?s hkg:antagonistOf ?o }"
+        built = ExportRequest(construct=query).select(graph)  # time-limited, per backend
+        assert edges_of(built) == {(iri("zetamine"), "antagonistOf", iri("qx-receptor")),
+                                   (iri("etazine"), "antagonistOf", iri("qx-receptor"))}
 
 
 # ---------------------------------------------------------------- the command, on the seed
