@@ -47,6 +47,7 @@ LOWER = _options(("decreases", {CH, M, AE, C}))
 REDUCE = _options(("treats", {C}), ("decreases", {CH, M, AE}))
 MECHANISM = _options(("hasMechanism", {M}))
 AFFECT = _options(("affects", set(EntityType)))
+TREAT_OR_AFFECT = _options(("treats", {C, AE}), ("affects", {M}))
 
 
 class Side(enum.Enum):
@@ -127,6 +128,10 @@ CUES: tuple[tuple[str, Cue], ...] = (
     (r"(?:is|are|was|were|be|been)\s+(?:an?\s+|the\s+|one\s+of\s+the\s+)?(?:[\w-]+\s+){0,3}?"
      r"(?:side[- ]effects?|adverse\s+effects?|complications?|risks?)\s+(?:of|from|with)",
      Cue("hasAdverseEffect.effect-of", ADVERSE, Side.RIGHT, Side.LEFT)),
+    (r"prescrib(?:e|es|ing)|recommend(?:s|ing)?|(?:can|may|might|could|will|to)\s+(?:use|take|try)",
+     Cue("treats.prescribe", TREAT, Side.RIGHT, Side.RIGHT)),
+    (r"(?:can|may|might|could|will|often|sometimes|rarely|also)?\s*(?:occur|happen)s?",
+     Cue("adverse.occur", ADVERSE, Side.ANY, Side.LEFT, implicit=True)),
     (r"(?:caused|induced|triggered|provoked|brought\s+on)\s+by",
      Cue("adverse.caused-by", ADVERSE_OR_USE, Side.RIGHT, Side.LEFT)),
     (r"benefit(?:s|ed|ing)?\s+from|respond(?:s|ed|ing)?\s+(?:\w+ly\s+|well\s+)?to|"
@@ -137,13 +142,13 @@ CUES: tuple[tuple[str, Cue], ...] = (
     (r"treat(?:s|ed|ing)?|cur(?:e|es|ed|ing)|reliev(?:e|es|ed|ing)|alleviat(?:e|es|ed|ing)|"
      r"prevent(?:s|ed|ing)?|manag(?:e|es|ed|ing)|combat(?:s|ed|ing)?|fight(?:s|ing)?|"
      r"counteract(?:s|ed|ing)?|protect(?:s|ed|ing)?\s+against|heal(?:s|ed|ing)?|"
-     r"sooth(?:e|es|ed|ing)|eas(?:e|es|ed|ing)|revers(?:e|es|ed|ing)",
+     r"sooth(?:e|es|ed|ing)|eas(?:e|es|ed|ing)|revers(?:e|es|ed|ing)|stop(?:s|ped|ping)?",
      Cue("treats.verb", TREAT, passive=True)),
     (r"help(?:s|ed)?\s+(?:to\s+)?(?:with|treat|manage|relieve|ease|reduce|control|prevent|"
      r"fight|combat|alleviate)|work(?:s|ed)?\s+(?:well\s+)?(?:for|against)|"
      r"benefit(?:s|ed)?\s+(?:patients|people|those|individuals|adults|children|anyone)\s+"
      r"(?:with|suffering\s+from|who\s+have)",
-     Cue("treats.helps", TREAT)),
+     Cue("treats.helps", TREAT_OR_AFFECT)),
     (r"(?:(?:common|rare|serious|possible|potential|severe|mild|other|known)\s+)?"
      r"(?:side[- ]effects?|adverse\s+(?:effects?|reactions?|events?)|unwanted\s+effects?|"
      r"undesirable\s+effects?|negative\s+(?:effects?|consequences?)|harmful\s+effects?)",
@@ -162,10 +167,12 @@ CUES: tuple[tuple[str, Cue], ...] = (
     (r"administ(?:er|ered|ers|ering|ration)|given|giv(?:e|es|ing)|deliver(?:s|ed|ing|y)?|"
      r"taken|tak(?:e|es|ing)|inject(?:ed|s|ing)?|infused|inhaled|sprayed|swallowed|"
      r"available\s+(?:as|in)|comes?\s+(?:as|in)|in\s+the\s+form\s+of|formulated\s+as|routes?",
-     Cue("administeredVia.verb", ROUTE)),
-    (r"(?:an?\s+)?antagonists?\s+(?:of|at|to)|blockers?\s+of|inhibitors?\s+of",
+     Cue("administeredVia.verb", ROUTE, Side.ANY)),
+    (r"(?:an?\s+)?(?:antagonists?|negative\s+allosteric\s+modulators?)\s+(?:of|at|to)|"
+     r"blockers?\s+of|inhibitors?\s+of",
      Cue("antagonistOf.nominal", ANTAGONIST, Side.ANY)),
-    (r"(?:an?\s+)?agonists?\s+(?:of|at)|activators?\s+of",
+    (r"(?:an?\s+)?(?:agonists?|positive\s+allosteric\s+modulators?)\s+(?:of|at)|"
+     r"activators?\s+of",
      Cue("activates.nominal", ACTIVATE, Side.ANY)),
     (r"targets?\s+(?:for|of)",
      Cue("antagonistOf.target-of", ANTAGONIST, Side.RIGHT, Side.RIGHT)),
@@ -248,12 +255,12 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "sedative": ("usedIn", ("sedation", "procedural sedation")),
 }
 #: A role word where it describes the drug: before "effect(s)", "properties"...
-#: or after "a/an", "as a/an".  Groups: `role` or `role2`.
+#: or after "an", "as", "of" ("a type of antidepressant").  Groups: `role` or `role2`.
 ROLE_WORDS = WordPatterns([
     r"(?P<role>" + "|".join(sorted((re.escape(k) for k in ROLES), key=len, reverse=True))
     + r")s?\b(?=\s+(?:effects?|propert(?:y|ies)|actions?|activity|agents?|medications?|"
       r"drugs?|medicines?|benefits?|qualities|potential|in\b|for\b|during\b)|\s*[(,.;:)]|$)"
-    r"|(?<=\b(?:an|as)\s)(?P<role2>" + "|".join(re.escape(k) for k in ROLES) + r")"])
+    r"|(?<=\b(?:an|as|of)\s)(?P<role2>" + "|".join(re.escape(k) for k in ROLES) + r")"])
 
 #: Adjectives that name an adverse effect -> names of the effect.
 ADJECTIVE_EFFECTS: dict[str, tuple[str, ...]] = {
@@ -273,7 +280,7 @@ ADJECTIVE_EFFECTS: dict[str, tuple[str, ...]] = {
 #: "is (highly) addictive", "can be habit-forming".  Group: `adj`.
 ADJECTIVE_WORDS = WordPatterns([
     r"(?:is|are|be|been|being|become|becomes|proven|considered|remains?)\s+"
-    r"(?:\w+ly\s+|very\s+|quite\s+|also\s+)*(?P<adj>"
+    r"(?:\w+ly\s+|very\s+|quite\s+|also\s+|not\s+)*(?P<adj>"
     + "|".join(sorted((re.escape(k) for k in ADJECTIVE_EFFECTS), key=len, reverse=True))
     + r")"])
 

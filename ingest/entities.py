@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from dataclasses import dataclass
 from typing import Iterable
 
 from .cues import ROLES
@@ -36,9 +37,11 @@ _PRONOUN = re.compile(
 _DESCRIPTION = re.compile(
     r"\b(?:the|this|that)\s+(?:(?:first|second|third|next|initial|last|same|single|"
     r"nasal|oral|active)\s+(?:or\s+[a-z]+\s+)?)?(?:drug|medicine|medication|treatment|"
-    r"therapy|injection|infusion|tablet|pill|capsule|spray)\b(?!\s+(?:of|for|with|plan)\b)",
-    re.I)
+    r"therapy|injection|infusion|tablet|pill|capsule|spray)\b(?!\s+(?:of|for|with|plan)\b)"
+    r"|\b(?:long-term|prolonged|regular|frequent|chronic|heavy|excessive|repeated)\s+use\b"
+    r"(?!\s+of\b)", re.I)
 _CONJUNCTIONS = frozenset({"and", "or"})
+_COORDINATED_DRUGS = re.compile(r"\s*(?:,|\band\b|\bor\b|&|/)\s*(?:\w+\s+)?", re.I)
 _ATTRIBUTE = re.compile(r"(?:\s*(?:,|and|or)\s+[\w-]+(?:\s+\([^()]{0,30}\))?)?"
                         r"\s+(?:effects?|propert(?:y|ies)|actions?|activity|qualities|"
                         r"benefits?|potential)\b", re.I)
@@ -46,10 +49,13 @@ _ATTRIBUTE = re.compile(r"(?:\s*(?:,|and|or)\s+[\w-]+(?:\s+\([^()]{0,30}\))?)?"
 _ANTECEDENT_WINDOW = 3
 # The main drug must be named at least this many times more than the next.
 _DOMINANCE = 2
-_SUBJECT_POSITION = 3  # tokens: a name this early is the sentence's subject
+# A name is the sentence's subject when at most one of these comes before it.
+_DETERMINERS = frozenset("""the a an this that these those your his her their its our my some
+    many most chronic severe acute mild long-term""".split())
 
 _EXPLANATION = re.compile(r"\s+[–—-]\s+|[:;(]|,\s+(?:which|that|who|especially|usually|"
-                          r"often|sometimes|such as|for example|e\.g\.)\b")
+                          r"often|sometimes|such as|for example|e\.g\.)\b|"
+                          r"\s+(?:during|after|when|while|within|until|especially|usually)\b")
 _CLAUSE = re.compile(r"\b(?:is|are|was|were|be|been|can|could|may|might|will|would|should|"
                      r"must|do|does|did|have|has|had|you|your|if|when|which|who|that|"
                      r"call|contact|tell|stop|seek|get|see)\b", re.I)
@@ -60,7 +66,7 @@ _MAX_MINTED_WORDS = 6
 # Words a list item may add around a known name without naming something else.
 _FILLER = frozenset("""a an the and or nor of in on to with from for by at as one s your their its
     his her mild moderate severe serious slight occasional frequent persistent sudden unusual
-    extreme very some any other possible rare common""".split())
+    extreme very some any other possible rare common lot lots much too more excessive""".split())
 _MAX_CONJUNCT_WORDS = 4
 
 
@@ -207,6 +213,35 @@ def _main_drug(names: list[Mention]) -> Entity | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Said:
+    """What an earlier sentence offers as an antecedent."""
+
+    drugs: tuple[Entity, ...]      # drugs it names or refers to, in order
+    subject: Entity | None         # its subject, when that is one drug alone
+    other_subject: bool            # it opens with a name that is not a drug
+
+
+def _subject_drug(text: str, mentions: list[Mention], sentence_start: int,
+                  token_starts: list[int]) -> tuple[Entity | None, bool]:
+    """(the sentence's subject if it is a single drug, whether it opens with a
+    non-drug name) from where its first mention sits."""
+    if not mentions:
+        return None, False
+    opening = mentions[0]
+    first = bisect.bisect_left(token_starts, sentence_start)
+    before = bisect.bisect_left(token_starts, opening.start) - first
+    if before > 1 or (before == 1 and text[token_starts[first]:opening.start].split()[0].lower()
+                      not in _DETERMINERS):
+        return None, False
+    if opening.entity.type is not EntityType.DRUG:
+        return None, True
+    after = mentions[1] if len(mentions) > 1 else None
+    coordinated = after is not None and after.entity.type is EntityType.DRUG \
+        and _COORDINATED_DRUGS.fullmatch(text, opening.end, after.start)
+    return (None if coordinated else opening.entity), False
+
+
 def _resolve_anaphora(segmentation: Segmentation, names: list[Mention],
                       main_drug: Entity | None, token_starts: list[int]) -> list[Mention]:
     """Pronouns and drug descriptions -> the drug they refer to."""
@@ -216,45 +251,53 @@ def _resolve_anaphora(segmentation: Segmentation, names: list[Mention],
                       + [(m.start(), m.end(), False) for m in _DESCRIPTION.finditer(text)])
     anaphor_starts = [a[0] for a in anaphors]
     resolved: list[Mention] = []
-    # (drugs named in the sentence, whether it opens with a non-drug name)
-    history: list[tuple[list[Entity], bool]] = []
+    history: list[_Said] = []
     for sentence in segmentation.sentences:
-        lo = bisect.bisect_left(starts, sentence.start)
-        hi = bisect.bisect_left(starts, sentence.end)
-        inside = names[lo:hi]
+        inside = names[bisect.bisect_left(starts, sentence.start):
+                       bisect.bisect_left(starts, sentence.end)]
         found = [a for a in anaphors[bisect.bisect_left(anaphor_starts, sentence.start):
                                      bisect.bisect_left(anaphor_starts, sentence.end)]
                  if a[1] <= sentence.end]
-        drugs_here: list[tuple[int, Entity]] = [(m.start, m.entity) for m in inside
-                                                if m.entity.type is EntityType.DRUG]
-        for start, end, pronoun in sorted(found):
+        here = list(inside)
+        for start, end, pronoun in found:
             if any(m.start < end and start < m.end for m in inside):
                 continue
-            earlier = [e for s, e in sorted(drugs_here) if s < start]
-            if len(set(earlier)) > 1:
-                continue  # "Aspirin is safer than warfarin because it ...": either
-            drug = earlier[-1] if earlier else _antecedent(history, pronoun, main_drug)
+            before = sorted((m for m in here if m.start < start), key=lambda m: m.start)
+            drug = _antecedent([*history, _said(text, before, sentence.start, token_starts)],
+                               pronoun, main_drug)
             if drug is not None:
-                resolved.append(Mention(drug, start, end))
-                drugs_here.append((start, drug))
+                mention = Mention(drug, start, end)
+                resolved.append(mention)
+                here.append(mention)
         if segmentation.kind(sentence) is not BlockKind.LIST_ITEM:
-            opening = inside[0] if inside else None
-            subject_first = (opening is not None and opening.entity.type is not EntityType.DRUG
-                             and bisect.bisect_left(token_starts, opening.start)
-                             - bisect.bisect_left(token_starts, sentence.start)
-                             < _SUBJECT_POSITION)
-            history.append(([e for _, e in sorted(drugs_here)], subject_first))
+            here.sort(key=lambda m: m.start)
+            history.append(_said(text, here, sentence.start, token_starts))
     return resolved
 
 
-def _antecedent(history: list[tuple[list[Entity], bool]], pronoun: bool,
-                main_drug: Entity | None) -> Entity | None:
-    for back, (drugs, subject_first) in enumerate(reversed(history[-_ANTECEDENT_WINDOW:])):
-        if drugs:
-            # Two drugs in the sentence before: the reference is ambiguous.
-            return drugs[-1] if len(set(drugs)) == 1 else None
+def _said(text: str, mentions: list[Mention], sentence_start: int,
+          token_starts: list[int]) -> _Said:
+    subject, other = _subject_drug(text, mentions, sentence_start, token_starts)
+    return _Said(tuple(m.entity for m in mentions if m.entity.type is EntityType.DRUG),
+                 subject, other)
+
+
+def _antecedent(history: list[_Said], pronoun: bool, main_drug: Entity | None) -> Entity | None:
+    """The drug an anaphor refers to: the one drug of the nearest sentence
+    (the anaphor's own, so far, first) that names any, or when it names
+    several, its subject or else the main drug among them; with no drug
+    nearby, the main drug."""
+    for back, said in enumerate(reversed(history[-_ANTECEDENT_WINDOW - 1:])):
+        if said.drugs:
+            if len(set(said.drugs)) == 1:
+                return said.drugs[0]
+            if said.subject is not None:
+                return said.subject
+            # Several drugs: the article's topic if among them, else ambiguous
+            # ("Aspirin and warfarin both thin the blood. The drug ...").
+            return main_drug if main_drug in said.drugs else None
         # "Depression is common. It can cause ...": "it" is depression.
-        if back == 0 and subject_first and pronoun:
+        if back <= 1 and said.other_subject and pronoun:
             return None
     return main_drug
 
@@ -313,13 +356,20 @@ def mint(label: str, etype: EntityType, vocabulary: Vocabulary) -> Entity:
     return Entity(key=key, label=label, type=etype, mapped=False)
 
 
-def item_phrases(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+def item_phrases(text: str, start: int, end: int, split: bool = False
+                 ) -> list[tuple[str, int, int]]:
     """Noun phrases a list item names, to mint when the vocabulary has none.
 
     The explanation after a dash, colon or bracket is dropped, a coordination
     is split ("Nausea and vomiting" -> two) unless it sits inside a
-    prepositional phrase ("swelling of the lips or tongue" stays one), and
-    anything that reads as a clause yields nothing.
+    prepositional phrase ("swelling of the lips or tongue" stays one) or
+    `split` is False, and anything that reads as a clause yields nothing.
+
+    Args:
+        text: the article text.
+        start: the item's first character.
+        end: one past its last character.
+        split: split every coordination, even inside a prepositional phrase.
 
     Returns:
         (label, start, end) per phrase; the label is lower-cased unless it is
@@ -346,7 +396,7 @@ def item_phrases(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
     parts = [head[a:b] for a, b in pieces]
     nested = len(parts) > 1 and _PREPOSITION.search(parts[0]) and not any(
         _PREPOSITION.search(p) for p in parts[1:])
-    if nested or any(len(p.split()) > _MAX_CONJUNCT_WORDS for p in parts):
+    if (nested and not split) or any(len(p.split()) > _MAX_CONJUNCT_WORDS for p in parts):
         pieces = [(0, len(head))]
     phrases = []
     for a, b in pieces:
@@ -373,20 +423,24 @@ def _covers(text: str, start: int, end: int, mentions: list[Mention]) -> bool:
     return True
 
 
-def item_entities(text: str, start: int, end: int, known: list[Mention], etype: EntityType | None,
-                  vocabulary: Vocabulary) -> tuple[list[Mention], list[Mention]]:
+def item_entities(text: str, start: int, end: int, known: list[Mention], others: list[Mention],
+                  etype: EntityType | None, vocabulary: Vocabulary
+                  ) -> tuple[list[Mention], list[Mention]]:
     """The entities a list item names.
 
     Known names are used when they account for the item's name (the part
     before any explanation); a phrase they only partly cover ("period pain"
     where only "pain" is known) is a different thing and is minted, as is an
-    item with no known name.
+    item with no known name.  A coordination is split where that frees a
+    known name ("a feeling of warmth or flushing"); a phrase that names a
+    known thing of another type is not minted.
 
     Args:
         text: the article text.
         start: the item's first character.
         end: one past its last character.
         known: mentions of fitting type inside the item.
+        others: mentions of other types inside the item.
         etype: the type to mint with; None mints nothing.
         vocabulary: keeps minted keys apart from vocabulary keys.
 
@@ -394,14 +448,13 @@ def item_entities(text: str, start: int, end: int, known: list[Mention], etype: 
         (mentions to use, of which those minted).
     """
     cut = _EXPLANATION.search(text, start, end)
-    core_end = cut.start() if cut else end
-    if not known or _covers(text, start, core_end, known):
-        if known or etype is None:
-            return known, []
-        minted = [Mention(mint(label, etype, vocabulary), a, b)
-                  for label, a, b in item_phrases(text, start, end)]
-        return minted, minted
+    if known and _covers(text, start, cut.start() if cut else end, known):
+        return known, []
     phrases = item_phrases(text, start, end)
+    split = item_phrases(text, start, end, split=True)
+    if len(split) > len(phrases) and any(
+            m.start == a and m.end == b for _, a, b in split for m in known):
+        phrases = split
     if not phrases:
         return known, []
     used: list[Mention] = []
@@ -410,6 +463,7 @@ def item_entities(text: str, start: int, end: int, known: list[Mention], etype: 
         inside = [m for m in known if a <= m.start and m.end <= b]
         if inside and _covers(text, a, b, inside):
             used += inside
-        elif etype is not None:
+        elif etype is not None and not _covers(text, a, b, [m for m in others
+                                                            if a <= m.start and m.end <= b]):
             minted.append(Mention(mint(label, etype, vocabulary), a, b))
     return used + minted, minted

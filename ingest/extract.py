@@ -133,9 +133,10 @@ def _item_claims(article: _Article, frame: Frame, span: tuple[int, int],
                  evidence: tuple[int, int], mint_type: EntityType | None) -> list[Claim]:
     """One claim per entity a list item names, in the frame's relation."""
     allowed, mentions = _allowed(frame), article.mentions
-    known = [m for m in mentions.within(*span)
-             if m.entity.type in allowed and not mentions.is_anaphor(m)]
-    found, new = item_entities(article.text, *span, known, mint_type, article.vocabulary)
+    named = [m for m in mentions.within(*span) if not mentions.is_anaphor(m)]
+    known = [m for m in named if m.entity.type in allowed]
+    others = [m for m in named if m.entity.type not in allowed]
+    found, new = item_entities(article.text, *span, known, others, mint_type, article.vocabulary)
     article.minted += new
     negations = negation_scopes(article.text, *span, article.scan)
     claims = []

@@ -62,6 +62,8 @@ _HEDGE = WordPatterns([
     r"proposed|presumed|assumed|speculated|said|expected) to",
     r"ha(?:s|ve) the potential|it implies|implies that|suggest(?:s|ed)? that|suggestive",
     r"(?:believe|believes|believed|think|thinks|speculate|speculates|hypothesi[sz]e) that",
+    r"(?:doctors|experts|scientists|researchers|some people|many people) (?:think|believe|"
+    r"suspect|suggest)",
     r"some evidence|limited evidence|preliminary|tentative|unclear whether|not clear whether|"
     r"uncertain"])
 

@@ -120,12 +120,16 @@ def _receptor_roles(ctx: SentenceContext) -> list[Relation]:
 def _roles(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
     out = []
     for match in ctx.scan.between(ROLE_WORDS, ctx.start, ctx.end):
-        if any(m.start <= match.start() < m.end for m in ctx.mentions):
+        # Inside a longer name the word is part of that name; as a whole name
+        # of a drug class ("a type of antidepressant") it still names a use.
+        inside = [m for m in ctx.mentions if m.start <= match.start() < m.end]
+        if any(m.entity.type is not D or m.end - m.start > match.end() - match.start() + 1
+               for m in inside):
             continue
         word = (match.group("role") or match.group("role2")).lower()
         predicate, names = ROLES[word]
         target = next(filter(None, (vocabulary.find(n) for n in names)), None)
-        subject = ctx.nearest(match.start(), {D})
+        subject = ctx.nearest(match.start(), {D}, exclude=inside)
         if target is None or subject is None:
             continue
         out.append(_relation(ctx, subject, predicate, target, f"{predicate}.drug-class",

@@ -45,8 +45,14 @@ _OTHER_AGENT = re.compile(
 _LIST_SEPARATOR = re.compile(r",|;|\b(?:and|or|nor)\b", re.I)
 _CLAUSE_WORD = re.compile(r"\b(?:is|are|was|were|can|may|will|which|who|that|because|when|"
                           r"if|but|has|have|had|do|does)\b", re.I)
-_CONJUNCTION = re.compile(r"\b(?:and|or|nor|as well as|plus)\b|&", re.I)
+_CONJUNCTION = re.compile(r"\b(?:and|or|nor|as well as|plus|such as|like|including)\b|&",
+                          re.I)
+# A class and its examples: "SSRIs such as sertraline", "beta blockers like propranolol".
+_EXAMPLES = re.compile(r",?\s+(?:such as|like|including|e\.g\.,?)\s+", re.I)
 _GERUND_ADJUNCT = re.compile(r"\b(?:by|through|via|thereby|while)\s+$", re.I)
+_COPULA_BEFORE = re.compile(r"\b(?:is|are|was|were)\s+(?:an?|one|the)\s+"
+                            r"(?:(?:type|kind|class|group|form)\s+of\s+(?:an?\s+)?)?"
+                            r"(?:[\w-]+\s+){0,2}$", re.I)
 _COPULA = re.compile(r"^(?:is|are|was|were)\s+(?:an?|the)\s+[\w\s-]{0,40}$", re.I)
 _MAX_LIST_ITEM_WORDS = 3
 # A cue right after one of these heads an adjunct ("after taking X"), not a
@@ -54,7 +60,7 @@ _MAX_LIST_ITEM_WORDS = 3
 _ADJUNCT_VERB = re.compile(r"\b(?:after|before|while|when|by|from|of|on|without|since|upon|"
                            r"for)\s+$", re.I)
 _COORDINATION = re.compile(
-    r"^(?:[\s,/()\[\]]|\b(?:and|or|nor|as|an?|the|other|also|even|both|either|neither|"
+    r"^(?:[\s,/()\[\]]|\b(?:and|or|nor|as|an?|the|other|also|even|both|either|neither|for|"
     r"including|especially|particularly|like|such|plus|well|its|their|some|certain|possibly|"
     r"sometimes|then|more|less|mild|severe|rarely|often|in|rare|cases)\b)*$", re.I)
 _MAX_COORDINATION_WORDS = 4
@@ -112,12 +118,12 @@ class SentenceContext:
         return self.clauses[-1]
 
     def nearest(self, pos: int, types: frozenset[EntityType] | set[EntityType],
-                left_only: bool = False) -> Mention | None:
+                left_only: bool = False, exclude: list[Mention] = ()) -> Mention | None:
         """The mention of one of `types` nearest to `pos`, left first, not
         counting mentions inside an aside that `pos` is not in ("Ketamine,
-        like opioids, is addictive": not the opioids)."""
+        like opioids, is addictive": not the opioids) nor `exclude`."""
         fitting = [m for m in self.mentions if m.entity.type in types
-                   and not self._aside_apart(m, pos)]
+                   and not self._aside_apart(m, pos) and m not in exclude]
         left = [m for m in fitting if m.end <= pos]
         if left or left_only:
             return left[-1] if left else None
@@ -226,8 +232,21 @@ def _subject_left(ctx: SentenceContext, pos: int, types: frozenset[EntityType]
                 return mention, False
             return None, True
         if mention.entity.type in types:
-            return mention, False
+            return _copula_subject(ctx, mention, types), False
     return None, False
+
+
+def _copula_subject(ctx: SentenceContext, mention: Mention, types: frozenset[EntityType]
+                    ) -> Mention:
+    """For a predicate noun ("X is a benzodiazepine used for Y", "X is a type
+    of antidepressant that ..."), the subject of "is", which the relation is
+    about; otherwise the mention itself."""
+    copula = _COPULA_BEFORE.search(ctx.text, ctx.start, mention.start)
+    if copula is None:
+        return mention
+    earlier = [m for m in ctx.mentions if m.end <= copula.start() and m.entity.type in types
+               and not ctx.clause_at(m.start).in_aside(m.start, m.end)]
+    return earlier[-1] if earlier else mention
 
 
 def _first_open_relative(ctx: SentenceContext, start: int, stop: int) -> int | None:
@@ -251,20 +270,26 @@ def _first_right(ctx: SentenceContext, pos: int, types: frozenset[EntityType],
     return None
 
 
-def _subject_group(ctx: SentenceContext, subject: Mention, types: frozenset[EntityType]
-                   ) -> list[Mention]:
-    """The subject and the subjects coordinated before it ("Aspirin and
-    ibuprofen can cause ..."); a bare comma is not enough ("Unlike morphine,
-    buprenorphine ...")."""
+def _subject_group(ctx: SentenceContext, subject: Mention, types: frozenset[EntityType],
+                   leftward: bool = True) -> list[Mention]:
+    """The subject and the subjects coordinated with it ("Aspirin and
+    ibuprofen can cause ...", "SSRIs such as sertraline"), looking left of a
+    subject found on the left, right of one found on the right; a bare comma
+    is not enough ("Unlike morphine, buprenorphine ...")."""
     group = [subject]
-    earlier = [m for m in ctx.mentions if m.end <= subject.start]
-    for mention in reversed(earlier):
-        gap = ctx.text[mention.end:group[-1].start]
-        if mention.entity.type not in types or not _coordinated(ctx.text, mention, group[-1]) \
+    if leftward:
+        candidates = reversed([m for m in ctx.mentions if m.end <= subject.start])
+    else:
+        candidates = (m for m in ctx.mentions if m.start >= subject.end)
+    for mention in candidates:
+        left, right = (mention, group[-1]) if leftward else (group[-1], mention)
+        gap = ctx.text[left.end:right.start]
+        if mention.entity.type not in types or not (
+                _EXAMPLES.fullmatch(gap) or _coordinated(ctx.text, left, right)) \
                 or (len(group) == 1 and not _CONJUNCTION.search(gap)):
             break
         group.append(mention)
-    return group[::-1]
+    return group[::-1] if leftward else group
 
 
 def _dangling_subject(ctx: SentenceContext, pos: int, types: frozenset[EntityType]
@@ -298,6 +323,9 @@ def _find_subjects(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, 
     subject = None
     if side in (Side.RIGHT, Side.ANY):
         subject = _first_right(ctx, span[1], types, taken, following)
+        if subject is not None:
+            return [m for m in _subject_group(ctx, subject, types, leftward=False)
+                    if m.start not in taken]
     if subject is None and cue.anywhere:
         left = [m for m in ctx.mentions if m.end <= span[0] and m.entity.type in types
                 and m.start not in taken]
@@ -324,8 +352,9 @@ def _arguments(ctx: SentenceContext, cue: Cue, span: tuple[int, int], clause: Cl
         objects = _objects_left(ctx, span[0], clause.start, clause, o_types)
     elif subject_side is Side.RIGHT:
         subject = _first_right(ctx, span[1], s_types)
-        objects = _objects_right(ctx, subject.end, clause.end, clause, o_types,
-                                 span[0]) if subject else []
+        group = _subject_group(ctx, subject, s_types, leftward=False) if subject else []
+        objects = _objects_right(ctx, group[-1].end, clause.end, clause, o_types,
+                                 span[0]) if group else []
     else:
         limit = clause.end if cue.spans_cues else min(clause.end, following)
         objects = _objects_right(ctx, span[1], limit, clause, o_types, span[0])
@@ -386,8 +415,11 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
             continue
         cue_words = (match.group(0),)
         if not objects:
-            if lead_in:
-                modality, words = assess(text, clause, span, ctx.scan)
+            if not lead_in:
+                continue
+            modality, words = assess(text, clause, span, ctx.scan)
+            # "Do not take X if you have:" lists conditions, not relations.
+            if modality is not Modality.NEGATED:
                 frames.append(Frame(subjects[-1].entity, cue.options, modality, cue.rule,
                                     cue_words + words))
             continue

@@ -18,6 +18,7 @@ from .model import Block, BlockKind, Document
 __all__ = ["Segmentation", "Sentence", "line_blocks", "segment", "split_sentences"]
 
 _BULLET = re.compile(r"[ \t]*(?:[•◦▪▫●○■□‣⁃∙·–—*+>✓✔➢➤-]|\(?(?:\d{1,3}|[a-zA-Z])[.)])[ \t]+(?=\S)")
+_NUMBER = re.compile(r"[ \t]*\(?\d{1,3}[.)][ \t]+")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # A lead-in or a sentence, not a name: these words do not occur in terms.
@@ -143,6 +144,22 @@ def _heading_like(text: str, block: Block) -> bool:
     return len(_WORDS.findall(content)) <= _MAX_HEADING_WORDS and len(content) <= 120
 
 
+def _numbered(text: str, block: Block) -> bool:
+    line_start = text.rfind("\n", 0, block.start) + 1
+    return bool(_NUMBER.fullmatch(text, line_start, block.start))
+
+
+def _numbered_heading(text: str, blocks: tuple[Block, ...], i: int) -> bool:
+    """A numbered line standing alone between paragraphs is a section
+    heading ("4. Possible side effects"), not a one-item list."""
+    block = blocks[i]
+    if block.kind is not BlockKind.LIST_ITEM or not _numbered(text, block):
+        return False
+    neighbours = [blocks[j] for j in (i - 1, i + 1) if 0 <= j < len(blocks)]
+    return (not any(b.kind is BlockKind.LIST_ITEM and _numbered(text, b) for b in neighbours)
+            and _heading_like(text, Block(BlockKind.PARAGRAPH, block.start, block.end)))
+
+
 def _title_like(text: str, block: Block) -> bool:
     """A first line that names the article: titles may hold a "!" or "?"
     and run longer than headings, but never end like a sentence."""
@@ -180,7 +197,8 @@ def _restructure(text: str, blocks: tuple[Block, ...]) -> tuple[list[Block], set
             out.append(Block(BlockKind.LIST_ITEM, block.start, after.end, 1))
             i += 2
             continue
-        if block.kind is BlockKind.PARAGRAPH and _heading_like(text, block):
+        if (block.kind is BlockKind.PARAGRAPH and _heading_like(text, block)) or \
+                _numbered_heading(text, blocks, i):
             block = Block(BlockKind.HEADING, block.start, block.end, 2)
         out.append(block)
         i += 1
