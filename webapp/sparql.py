@@ -1,0 +1,519 @@
+"""`/sparql`: the SPARQL 1.1 Protocol endpoint, its editor page, the Service
+Description, and the VoID description at `/.well-known/void` (issue 6).
+
+Views stay thin: the policy, limits and result formats are `kg.sparql`'s;
+this module reads the protocol request, negotiates the format, applies the
+per-client budget and renders.  Protocol errors are answered in plain text
+(what SPARQL clients show their users); a browser gets the editor page
+with the message instead.
+"""
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+
+from flask import (Blueprint, Flask, Response, current_app, g, render_template, request,
+                   url_for)
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from werkzeug.exceptions import HTTPException
+
+from kg import KGError, QueryError
+from kg.sparql import (Answer, Limits, QueryRunner, QueryTimeout, UpdateRefused, check_query,
+                       dataset_counts, examples)
+from kg.terms import HKG, PREFIXES
+
+from . import get_graph
+from .negotiation import Format, NotAcceptable, choose
+
+__all__ = ["ClientBudget", "TooManyQueries", "bp", "init_app"]
+
+bp = Blueprint("sparql", __name__)
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
+
+HTML = Format("html", "text/html", None, ("htm", "application/xhtml+xml"))
+#: What a SELECT or ASK can be answered as, in preference order (so `*/*`
+#: gets JSON); HTML last, so only a client that names it gets the editor.
+TABLE_OFFERS = (
+    Format("json", "application/sparql-results+json", None, ("srj", "application/json")),
+    Format("xml", "application/sparql-results+xml", None, ("srx", "application/xml",
+                                                          "text/xml")),
+    Format("csv", "text/csv", None, ()),
+    Format("tsv", "text/tab-separated-values", None, ("tab",)),
+    HTML)
+#: What a CONSTRUCT or DESCRIBE (and the descriptions) can be answered as.
+GRAPH_OFFERS = (
+    Format("ttl", "text/turtle", "turtle", ("turtle", "application/x-turtle")),
+    Format("nt", "application/n-triples", "nt", ("ntriples", "n-triples", "text/plain")),
+    Format("rdfxml", "application/rdf+xml", "xml", ("rdf", "xml", "application/xml")),
+    Format("jsonld", "application/ld+json", "json-ld", ("json-ld", "json",
+                                                        "application/json")),
+    HTML)
+_SD_RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                      "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD")
+_VOID_TTL = 60.0
+
+
+class TooManyQueries(KGError):
+    """A client spent its query budget (429, with Retry-After)."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ClientBudget:
+    """Engine time per client, refilled continuously (a token bucket).
+
+    A client may hold `concurrent` queries at once and spend `seconds` of
+    query time per `per` seconds; each query costs its run time (at least
+    `min_cost`, so floods of tiny queries count too), and a query stopped
+    at the time limit costs the whole limit.  Clients are told when to
+    come back (Retry-After).
+
+    >>> budget = ClientBudget(seconds=1.0, per=10.0)
+    >>> budget.admit("a"); budget.charge("a", 2.0)
+    >>> budget.admit("a")
+    Traceback (most recent call last):
+    webapp.sparql.TooManyQueries: this client used its share of query time; try again in 10 s
+    """
+
+    def __init__(self, seconds: float = 60.0, per: float = 60.0, concurrent: int = 2,
+                 min_cost: float = 0.05, clock=time.monotonic):
+        self.capacity, self.rate = seconds, seconds / per
+        self.concurrent, self.min_cost, self.clock = concurrent, min_cost, clock
+        self._clients: dict[str, list[float]] = {}  # client -> [balance, time, running]
+        self._lock = threading.Lock()
+
+    def _refilled(self, client: str) -> list[float]:
+        now = self.clock()
+        entry = self._clients.setdefault(client, [self.capacity, now, 0])
+        entry[0] = min(self.capacity, entry[0] + (now - entry[1]) * self.rate)
+        entry[1] = now
+        return entry
+
+    def admit(self, client: str) -> None:
+        """Let one query of this client start, or raise TooManyQueries."""
+        with self._lock:
+            if len(self._clients) > 10_000:  # forget idle clients with a full budget
+                self._clients = {c: e for c, e in self._clients.items()
+                                 if e[2] or e[0] < self.capacity}
+            entry = self._refilled(client)
+            if entry[2] >= self.concurrent:
+                raise TooManyQueries(f"this client already runs {self.concurrent} queries; "
+                                     "wait for one to finish", 1)
+            if entry[0] <= 0:
+                wait = max(1, math.ceil(-entry[0] / self.rate))
+                raise TooManyQueries("this client used its share of query time; try again "
+                                     f"in {wait} s", wait)
+            entry[2] += 1
+
+    def charge(self, client: str, seconds: float) -> None:
+        """The admitted query finished after `seconds`."""
+        with self._lock:
+            entry = self._refilled(client)
+            entry[2] = max(0, entry[2] - 1)
+            entry[0] -= max(seconds, self.min_cost)
+
+
+@dataclass
+class SparqlService:
+    """The endpoint's per-app state, in `app.extensions["kg_sparql"]`."""
+
+    runner: QueryRunner
+    budget: ClientBudget = field(default_factory=ClientBudget)
+    _void: tuple[float, object] | None = None
+
+    def counts(self):
+        """The VoID counts, recomputed at most once a minute."""
+        now = time.monotonic()
+        if self._void is None or now - self._void[0] > _VOID_TTL:
+            self._void = (now, dataset_counts(self.runner.graph))
+        return self._void[1]
+
+
+def init_app(app: Flask, limits: Limits | None = None, budget: ClientBudget | None = None,
+             workers: int = 2) -> SparqlService:
+    """Give the app its SPARQL service and register the blueprint."""
+    graph = app.extensions["kg"]
+    service = SparqlService(QueryRunner(graph, limits, workers=workers),
+                            budget or ClientBudget())
+    app.extensions["kg_sparql"] = service
+    app.register_blueprint(bp)
+    return service
+
+
+def _service() -> SparqlService:
+    return current_app.extensions["kg_sparql"]
+
+
+# ------------------------------------------------------------------ protocol
+
+@dataclass
+class _Request:
+    query: str | None
+    default_graphs: list[str]
+    named_graphs: list[str]
+    format: str | None = None
+
+
+def _pairs(raw: bytes, what: str) -> list[tuple[str, str]]:
+    try:
+        return urllib.parse.parse_qsl(raw.decode("ascii"), keep_blank_values=True,
+                                      encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise QueryError(f"the {what} is not valid UTF-8 form data") from None
+
+
+def _one(pairs: list[tuple[str, str]], name: str) -> str | None:
+    values = [v for k, v in pairs if k == name]
+    if len(values) > 1:
+        raise QueryError(f"the request has {len(values)} `{name}` parameters; send exactly one")
+    return values[0] if values else None
+
+
+def _protocol_request() -> _Request:
+    """The query and dataset of a SPARQL 1.1 Protocol request, or a 4xx."""
+    url = _pairs(request.query_string, "query string")
+    body: list[tuple[str, str]] = []
+    query = None
+    if request.method == "POST":
+        kind = request.mimetype
+        if kind == "application/x-www-form-urlencoded":
+            body = _pairs(request.get_data(), "request body")
+            if any(k == "query" for k, _ in url):
+                raise QueryError("a form POST carries the query in its body, not in the URL")
+            query = _one(body, "query")
+            if query is None and not any(k == "update" for k, _ in body):
+                raise QueryError("the form has no `query` field")
+        elif kind == "application/sparql-query":
+            charset = request.mimetype_params.get("charset", "utf-8").lower()
+            if charset not in ("utf-8", "utf8"):
+                raise QueryError(f"the query must be sent as UTF-8, not {charset}")
+            try:
+                query = request.get_data().decode("utf-8")
+            except UnicodeDecodeError:
+                raise QueryError("the query is not valid UTF-8") from None
+        elif kind == "application/sparql-update":
+            raise UpdateRefused("this endpoint is read-only: SPARQL Update is not accepted")
+        elif not kind:
+            raise QueryError("a POST needs a Content-Type: application/x-www-form-urlencoded "
+                             "or application/sparql-query")
+        else:
+            raise _UnsupportedType(kind)
+    else:
+        query = _one(url, "query")
+    if any(k == "update" for k, _ in url + body):
+        raise UpdateRefused("this endpoint is read-only: SPARQL Update is not accepted")
+    pairs = url + body
+    g.sparql_request = _Request(query, [v for k, v in pairs if k == "default-graph-uri"],
+                                [v for k, v in pairs if k == "named-graph-uri"],
+                                _one(pairs, "format"))
+    return g.sparql_request
+
+
+class _UnsupportedType(QueryError):
+    status = 415
+
+    def __init__(self, kind: str):
+        super().__init__(f"unsupported Content-Type {kind}; send the query as "
+                         "application/x-www-form-urlencoded or application/sparql-query")
+
+
+def _negotiate(offers: tuple[Format, ...], override: str | None = None) -> Format:
+    try:
+        return choose(request.headers.get("Accept"), override, offers)
+    except NotAcceptable as err:
+        raise _NotAcceptable(str(err), 400 if override else 406) from None
+
+
+class _NotAcceptable(QueryError):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def _client() -> str:
+    # Behind a reverse proxy, wrap the app in werkzeug's ProxyFix so that
+    # remote_addr is the analyst's address, not the proxy's.
+    return request.remote_addr or "?"
+
+
+def _run(query, fmt: str, protocol: _Request) -> Answer:
+    service, client = _service(), _client()
+    service.budget.admit(client)
+    began = time.monotonic()
+    cost = None
+    try:
+        return service.runner.run(query, fmt, protocol.default_graphs or None,
+                                  protocol.named_graphs or None)
+    except QueryTimeout:
+        cost = service.runner.limits.timeout
+        raise
+    finally:
+        service.budget.charge(client, cost if cost is not None else time.monotonic() - began)
+
+
+def _result_response(answer: Answer) -> Response:
+    response = Response(answer.body, mimetype=answer.media_type.split(";")[0])
+    if "charset" in answer.media_type:
+        response.charset = "utf-8"
+    response.headers["X-Result-Rows"] = str(answer.rows)
+    if answer.truncated:
+        limits = _service().runner.limits
+        response.headers["X-Result-Truncated"] = \
+            f"rows={limits.max_rows}; bytes={limits.max_result_bytes}"
+    response.headers["Server-Timing"] = f"sparql;dur={answer.elapsed * 1000:.1f}"
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint():
+    """SPARQL 1.1 Protocol: a query by GET, form POST or direct POST; the
+    editor for browsers; the Service Description when asked for no query."""
+    protocol = _protocol_request()
+    if protocol.query is None:
+        if _negotiate(GRAPH_OFFERS, protocol.format) is HTML:
+            return _editor(protocol, None)
+        return _rdf_response(_service_description(),
+                             _negotiate(GRAPH_OFFERS[:-1], protocol.format))
+    checked = check_query(protocol.query, get_graph().settings.base_iri,
+                          _service().runner.limits)
+    fmt = _negotiate(TABLE_OFFERS if checked.kind == "table" else GRAPH_OFFERS, protocol.format)
+    if fmt is HTML:
+        return _editor(protocol, checked)
+    response = _result_response(_run(checked, fmt.name, protocol))
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.get("/.well-known/void")
+def void():
+    """VoID: the dataset, its endpoint, vocabularies, and counts by class and
+    predicate (Turtle, N-Triples, RDF/XML or JSON-LD)."""
+    return _rdf_response(_void_graph(), _negotiate(GRAPH_OFFERS[:-1], request.args.get("format")))
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    # A public, read-only, credential-free endpoint: other sites' SPARQL
+    # editors may query it from the browser.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "X-Result-Rows, X-Result-Truncated, " \
+        "Retry-After"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    return response
+
+
+# ------------------------------------------------------------------ errors
+
+def _error(status: int, message: str, retry_after: int | None = None):
+    if request.path == "/sparql" and request.method in ("GET", "POST") and _wants_html():
+        protocol = g.get("sparql_request") or _Request(None, [], [])
+        response = _editor(protocol, None, error=message, status=status)
+    else:
+        response = Response(f"{status} {message}\n", status=status, mimetype="text/plain")
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _wants_html() -> bool:
+    try:
+        return choose(request.headers.get("Accept"), None, TABLE_OFFERS) is HTML
+    except NotAcceptable:
+        return False
+
+
+@bp.errorhandler(KGError)
+def _kg_error(err: KGError):
+    return _error(err.status, str(err), getattr(err, "retry_after", None))
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(err: HTTPException):
+    return _error(err.code or 500, err.description or err.name)
+
+
+# ------------------------------------------------------------------ editor
+
+def _editor(protocol: _Request, checked, error: str | None = None, status: int = 200):
+    """The editor page; with a query, its results rendered server-side (the
+    page works without JavaScript and its URL is shareable)."""
+    service = _service()
+    service.runner.warm()  # a browser on the editor is about to run queries
+    result = None
+    if checked is not None and error is None:
+        try:
+            answer = _run(checked, "json" if checked.kind == "table" else "ttl", protocol)
+            result = _page_result(answer)
+        except KGError as err:
+            error, status = str(err), err.status
+    limits = service.runner.limits
+    query = protocol.query if protocol.query is not None else _default_query()
+    response = Response(render_template(
+        "sparql.html", query=query, result=result, error=error, status=status,
+        examples=examples(), limits=limits, base_iri=get_graph().settings.base_iri,
+        prefixes=PREFIXES, formats=_download_formats(checked),
+        endpoint=url_for("sparql.endpoint", _external=True)), status=status,
+        mimetype="text/html")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _default_query() -> str:
+    return ("PREFIX hkg: <https://w3id.org/health-kg/ontology#>\n"
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n\n"
+            "SELECT ?drug ?label WHERE {\n  ?drug a hkg:Drug ; rdfs:label ?label .\n}\n"
+            "ORDER BY ?label\nLIMIT 100\n")
+
+
+def _download_formats(checked) -> list[tuple[str, str]]:
+    if checked is None:
+        return []
+    offers = TABLE_OFFERS if checked.kind == "table" else GRAPH_OFFERS
+    return [(f.name, f.media_type) for f in offers if f is not HTML]
+
+
+def _page_result(answer: Answer) -> dict:
+    """A result shaped for the template: a table, a boolean or RDF text."""
+    shaped = {"rows": answer.rows, "truncated": answer.truncated,
+              "elapsed_ms": round(answer.elapsed * 1000, 1)}
+    if answer.format == "ttl":
+        shaped["text"] = answer.body.decode("utf-8")
+        return shaped
+    data = json.loads(answer.body)
+    if "boolean" in data:
+        shaped["boolean"] = data["boolean"]
+        return shaped
+    shaped["vars"] = data["head"]["vars"]
+    shaped["bindings"] = data["results"]["bindings"]
+    return shaped
+
+
+@bp.app_template_filter("sparql_cell")
+def _cell(binding: dict | None) -> dict:
+    """One result cell for the template: text, a link for IRIs (our own
+    IRIs to our pages, by path), and the literal's language or datatype."""
+    if not binding:
+        return {"text": ""}
+    value = binding["value"]
+    if binding["type"] == "uri":
+        base = get_graph().settings.base_iri
+        href = "/" + value[len(base):] if value.startswith(base) else value
+        return {"text": _curie(value), "href": href, "title": value}
+    if binding["type"] == "bnode":
+        return {"text": "_:" + value}
+    note = binding.get("xml:lang") and "@" + binding["xml:lang"] or \
+        binding.get("datatype") and _curie(binding["datatype"]) or ""
+    return {"text": value, "note": note}
+
+
+def _curie(iri: str) -> str:
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+# ------------------------------------------------------------------ descriptions
+
+def _rdf_response(data: Graph, fmt: Format) -> Response:
+    for prefix, namespace in {**PREFIXES, "sd": str(SD), "void": str(VOID),
+                              "formats": str(FORMATS_NS)}.items():
+        data.bind(prefix, namespace)
+    body = data.serialize(format=fmt.rdflib)
+    response = Response(body, mimetype=fmt.media_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _service_description() -> Graph:
+    """SPARQL 1.1 Service Description: languages, result formats, the union
+    default graph, the named graphs, and the limits in words."""
+    service = _service()
+    endpoint = URIRef(url_for("sparql.endpoint", _external=True))
+    limits = service.runner.limits
+    data = Graph()
+    data.add((endpoint, RDF.type, SD.Service))
+    data.add((endpoint, SD.endpoint, endpoint))
+    data.add((endpoint, SD.supportedLanguage, SD.SPARQL11Query))
+    data.add((endpoint, SD.feature, SD.UnionDefaultGraph))
+    data.add((endpoint, SD.defaultEntailmentRegime,
+              URIRef("http://www.w3.org/ns/entailment/Simple")))
+    for name in _SD_RESULT_FORMATS:
+        data.add((endpoint, SD.resultFormat, FORMATS_NS[name]))
+    data.add((endpoint, DCTERMS.description, Literal(
+        "Read-only SPARQL 1.1 Query endpoint over health-article claims. No SERVICE, no LOAD, "
+        "FROM only for this service's graphs; queries stop after "
+        f"{limits.timeout:g} s and answers are cut at {limits.max_rows} rows "
+        "(X-Result-Truncated header).")))
+    dataset = BNode()
+    data.add((endpoint, SD.defaultDataset, dataset))
+    data.add((dataset, RDF.type, SD.Dataset))
+    data.add((dataset, DCTERMS.title, Literal("Health article claims")))
+    data.add((dataset, VOID.sparqlEndpoint, endpoint))
+    data.add((dataset, RDFS.seeAlso, URIRef(url_for("sparql.void", _external=True))))
+    counts = service.counts()
+    default = BNode()
+    data.add((dataset, SD.defaultGraph, default))
+    data.add((default, RDF.type, SD.Graph))
+    data.add((default, VOID.triples, Literal(counts.triples, datatype=XSD.integer)))
+    for name, triples in sorted(counts.graphs.items()):
+        named, described = BNode(), BNode()
+        data.add((dataset, SD.namedGraph, named))
+        data.add((named, SD.name, URIRef(name)))
+        data.add((named, SD.graph, described))
+        data.add((described, RDF.type, SD.Graph))
+        data.add((described, VOID.triples, Literal(triples, datatype=XSD.integer)))
+    return data
+
+
+def _void_graph() -> Graph:
+    """VoID: the dataset with its endpoint, vocabularies, URI space,
+    triples, and partitions by class and by predicate."""
+    graph, service = get_graph(), _service()
+    base = graph.settings.base_iri
+    counts = service.counts()
+    dataset = URIRef(url_for("sparql.void", _external=True) + "#dataset")
+    data = Graph()
+    data.add((dataset, RDF.type, VOID.Dataset))
+    data.add((dataset, DCTERMS.title, Literal("Health article claims")))
+    data.add((dataset, DCTERMS.description, Literal(
+        "Claims that health articles make about drugs, receptors, mechanisms, conditions and "
+        "adverse effects, each with its evidence sentence, article and modality. One named "
+        "graph per article plus the ontology graph; the default graph is their union.")))
+    data.add((dataset, VOID.sparqlEndpoint, URIRef(url_for("sparql.endpoint", _external=True))))
+    data.add((dataset, VOID.uriSpace, Literal(base)))
+    data.add((dataset, VOID.rootResource, URIRef(base + "articles")))
+    for namespace in (str(HKG), PREFIXES["biolink"], PREFIXES["skos"], PREFIXES["prov"],
+                      PREFIXES["dcterms"], PREFIXES["rdfs"]):
+        data.add((dataset, VOID.vocabulary, URIRef(namespace)))
+    data.add((dataset, RDFS.seeAlso, URIRef(str(HKG).rstrip("#"))))
+    data.add((dataset, VOID.triples, Literal(counts.triples, datatype=XSD.integer)))
+    data.add((dataset, VOID.distinctSubjects, Literal(counts.subjects, datatype=XSD.integer)))
+    data.add((dataset, VOID.distinctObjects, Literal(counts.objects, datatype=XSD.integer)))
+    data.add((dataset, VOID.classes, Literal(len(counts.classes), datatype=XSD.integer)))
+    data.add((dataset, VOID.properties, Literal(len(counts.properties), datatype=XSD.integer)))
+    for cls, n in sorted(counts.classes.items()):
+        part = BNode()
+        data.add((dataset, VOID.classPartition, part))
+        data.add((part, VOID["class"], URIRef(cls)))
+        data.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+    for prop, n in sorted(counts.properties.items()):
+        part = BNode()
+        data.add((dataset, VOID.propertyPartition, part))
+        data.add((part, VOID.property, URIRef(prop)))
+        data.add((part, VOID.triples, Literal(n, datatype=XSD.integer)))
+    return data
