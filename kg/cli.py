@@ -6,6 +6,7 @@ come from the `kg.commands` entry-point group, so `kg` never imports
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -87,16 +88,25 @@ def _open(ctx, write: bool = False) -> KnowledgeGraph:
     return graph
 
 
+_SERVER_HELP = ("Send to this running `kg serve` (its URL) instead of opening the data "
+                "folder, which the server holds.")
+_TOKEN_HELP = ("Admin token for --server (default: KG_ADMIN_TOKEN, else the data folder's "
+               "admin-token file that `kg serve` writes).")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--server", metavar="URL", help=_SERVER_HELP)
+@click.option("--token", metavar="TOKEN", help=_TOKEN_HELP)
 @click.pass_context
-def ingest(ctx, paths, quiet):
+def ingest(ctx, paths, quiet, server, token):
     """Ingest article files or folders (.txt .md .html .json).
 
     Each article goes in whole or not at all; an unchanged file is skipped.
     A file that cannot be ingested is reported on one line and the others
-    still go in; the exit status is then 1.
+    still go in; the exit status is then 1.  With --server, the files go to
+    a running `kg serve`, which ingests them the same way.
     """
     import time
 
@@ -105,16 +115,24 @@ def ingest(ctx, paths, quiet):
     files, failures = find_articles(paths)
     for failure in failures:
         click.echo(f"kg: error: {failure.error}", err=True)
-    graph = _open(ctx, write=True)
     counts = {"added": 0, "replaced": 0, "unchanged": 0, "failed": len(failures)}
     claims = 0
     claimed: dict[str, str] = {}
+    graph = None
+    if server:  # issue 5: add articles while the server holds the data folder
+        from .client import ServerClient, read_token
+
+        write = ServerClient(server, read_token(ctx.obj.data_path, token)).ingest
+    else:
+        graph = _open(ctx, write=True)
+        write = lambda path: ingest_file(graph, path, claimed)  # noqa: E731
     began = time.perf_counter()
-    with graph.search.batch(), click.progressbar(
+    batch = graph.search.batch() if graph is not None else contextlib.nullcontext()
+    with batch, click.progressbar(
             files, label="Ingesting", file=sys.stderr, show_pos=True, hidden=quiet or not files,
             item_show_func=lambda p: p.name if p else "") as bar:
         for path in bar:
-            result = ingest_file(graph, path, claimed)
+            result = write(path)
             counts[result.status] += 1
             claims += result.claims
             if not result.ok:
@@ -229,13 +247,21 @@ def articles(ctx, fmt):
 
 @main.command()
 @click.argument("article")
+@click.option("--server", metavar="URL", help=_SERVER_HELP)
+@click.option("--token", metavar="TOKEN", help=_TOKEN_HELP)
 @click.pass_context
-def delete(ctx, article):
+def delete(ctx, article, server, token):
     """Retract one article: its graph, claims and edges."""
     from .errors import NotFound
     from .load import delete_article
 
-    if not delete_article(_open(ctx, write=True), article):
+    if server:
+        from .client import ServerClient, read_token
+
+        existed = ServerClient(server, read_token(ctx.obj.data_path, token)).delete(article)
+    else:
+        existed = delete_article(_open(ctx, write=True), article)
+    if not existed:
         raise NotFound(f"no article {article!r}")
     click.echo(f"deleted {article}")
 

@@ -109,12 +109,15 @@ def entity_info(graph: "KnowledgeGraph", iris: Iterable[str]) -> dict[str, Entit
     found: dict[str, dict] = {}
     for chunk in range(0, len(iris), 500):
         values = _values(iris[chunk:chunk + 500])
+        # A FILTER, not a second VALUES: rdflib joins two VALUES blocks
+        # before the pattern (15 s for 80 entities on the memory store,
+        # 0.16 s this way); Oxigraph is faster this way too.
         rows = graph.store.select(_PREFIXES + f"""
             SELECT DISTINCT ?e ?p ?v WHERE {{
               VALUES ?e {{ {values} }}
-              VALUES ?p {{ rdf:type rdfs:label skos:altLabel hkg:abbreviation
-                          skos:exactMatch hkg:mapped }}
-              ?e ?p ?v }}""")
+              ?e ?p ?v
+              FILTER(?p IN (rdf:type, rdfs:label, skos:altLabel, hkg:abbreviation,
+                            skos:exactMatch, hkg:mapped)) }}""")
         for row in rows:
             info = found.setdefault(str(row["e"]), defaultdict(set))
             info[_local(row["p"])].add(str(row["v"]))

@@ -193,29 +193,56 @@ class ArticleView:
     changes: dict[str, list[str]]
 
 
-def article_view(graph: "KnowledgeGraph", article_id: str) -> ArticleView:
-    """An article's text, its claims, where it names entities, and what
-    changed in its claims at the last replacement.
-
-    Raises:
-        NotFound: no such article.
-    """
-    from ingest import extract
-    from ingest.model import Document
-
-    iri = graph.minter.article(article_id)
+def _article_values(graph: "KnowledgeGraph", iri) -> dict[str, list[str]]:
     rows = graph.store.select(_PREFIXES + f"""
         SELECT ?p ?v WHERE {{ GRAPH <{iri}> {{ <{iri}> ?p ?v }} }}""")
-    if not rows:
-        raise NotFound(f"no article {article_id!r}")
     values: dict[str, list[str]] = {}
     for row in rows:
         values.setdefault(str(row["p"]).rsplit("#", 1)[-1].rsplit("/", 1)[-1], []).append(
             str(row["v"]))
-    summary = next(a for a in read.articles(graph) if a.id == article_id)
-    text = values["text"][0]
-    claims = read.claims(graph, article_id)
-    document = Document(article_id, summary.title, text, values.get("format", ["txt"])[0])
+    return values
+
+
+def article_view(graph: "KnowledgeGraph", article_id: str) -> ArticleView:
+    """An article's text, its claims, where it names entities, and what
+    changed in its claims at the last replacement.
+
+    The text and the claims come from two queries; when the article is
+    replaced between them (a writer runs while pages are served), the view
+    is read again, so the claims always belong to the text shown: each
+    claim's evidence is the text at its offsets.
+
+    Raises:
+        NotFound: no such article.
+        StoreUnavailable: it kept changing while being read.
+    """
+    from ingest import extract
+    from ingest.model import Document
+
+    from .errors import StoreUnavailable
+
+    iri = graph.minter.article(article_id)
+    for _ in range(5):
+        values = _article_values(graph, iri)
+        if not values.get("text"):
+            raise NotFound(f"no article {article_id!r}")
+        text = values["text"][0]
+        claims = read.claims(graph, article_id)
+        after = _article_values(graph, iri).get("contentHash")
+        if after == values.get("contentHash") and all(
+                text[c.start:c.end] == c.evidence for c in claims):
+            break
+    else:
+        raise StoreUnavailable(f"article {article_id!r} kept changing while it was read; "
+                               "try again")
+
+    def first(name: str) -> str:
+        return values.get(name, [""])[0]
+
+    summary = read.ArticleSummary(article_id, str(iri), first("title") or article_id,
+                                  first("source"), first("date"), first("modified"),
+                                  len({c.iri for c in claims}))
+    document = Document(article_id, summary.title, text, first("format") or "txt")
     extraction = extract(document, graph.vocabulary)
     mentions = sorted({(m.start, m.end, str(graph.minter.entity(m.entity.key)),
                         m.entity.type.value) for m in extraction.mentions})

@@ -362,7 +362,8 @@ def add_article():
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if not result.ok:
-        message = result.error.replace(str(path), path.name)
+        # The reason only: the temporary path means nothing to the client.
+        message = result.error.removeprefix(f"{path}: ").replace(str(path), path.name)
         return jsonify(error="ArticleError", message=message, status=422), 422
     body = {"article": result.article, "status": result.status, "claims": result.claims,
             "url": url_for("pages.article", article_id=result.article)}

@@ -2,6 +2,8 @@
 entry point, so the kg package never imports webapp."""
 from __future__ import annotations
 
+import os
+
 import click
 
 __all__ = ["serve"]
@@ -18,11 +20,18 @@ def serve(ctx, host, port, threads):
     from waitress import create_server
 
     from . import create_app
+    from .api import ADMIN_TOKEN_FILE, ensure_admin_token
 
     app = create_app(ctx.obj)
+    # Editors add articles through the running server (issue 5): POST
+    # /api/articles with this token; `kg ingest --server URL` reads the file.
+    ensure_admin_token(ctx.obj.data_path)
     server = create_server(app, host=host, port=port, threads=threads, ident="health-kg")
     click.echo(f"Serving on http://{server.effective_host}:{server.effective_port}/ "
                f"(store: {ctx.obj.store}, data: {ctx.obj.data_dir}); Ctrl-C stops", err=True)
+    if not os.environ.get("KG_ADMIN_TOKEN"):
+        click.echo(f"Adding articles: `kg ingest --server URL FILE` (token in "
+                   f"{ctx.obj.data_path / ADMIN_TOKEN_FILE})", err=True)
     try:
         server.run()
     except KeyboardInterrupt:

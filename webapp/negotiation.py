@@ -24,7 +24,7 @@ class Format:
 #: What linked-data resources offer, in the server's order of preference
 #: (the first wins ties, so `*/*` gets HTML).
 FORMATS: tuple[Format, ...] = (
-    Format("html", "text/html", None, ("htm", "text/html", "application/xhtml+xml")),
+    Format("html", "text/html", None, ("htm", "text/html")),
     Format("ttl", "text/turtle", "turtle", ("turtle", "text/turtle", "application/x-turtle")),
     Format("jsonld", "application/ld+json", "json-ld",
            ("json-ld", "json", "application/ld+json", "application/json")),
@@ -116,10 +116,13 @@ def choose(accept: str | None, override: str | None = None,
         return offers[0]
     scored = []
     for index, fmt in enumerate(offers):
-        # A format answers to its own media type and its aliases that are
-        # media types (application/json for JSON-LD, xhtml for HTML).
-        types = [fmt.media_type] + [a for a in fmt.aliases if "/" in a]
-        q, specificity = max(_quality(t, ranges) for t in types)
+        # A format answers to its media type, and to its aliases that are
+        # media types (application/json for JSON-LD) only when named
+        # exactly: `application/*` must not pick Turtle via x-turtle.
+        aliases = [a for a in fmt.aliases if "/" in a and a != fmt.media_type]
+        exact = [_quality(a, ranges) for a in aliases]
+        q, specificity = max([_quality(fmt.media_type, ranges)]
+                             + [found for found in exact if found[1] == 2])
         if q > 0:
             scored.append((q, specificity, -index, fmt))
     if not scored:
