@@ -25,7 +25,7 @@ from typing import Iterable
 from .cues import ROLES
 from .model import BlockKind, Entity, EntityType, Mention
 from .segment import Segmentation
-from .vocab import Token, Vocabulary, is_acronym, slug, tokenize
+from .vocab import Vocabulary, Words, is_acronym, slug, tokenize
 
 __all__ = ["ArticleMentions", "find_mentions", "item_entities", "item_phrases", "mint"]
 
@@ -99,67 +99,66 @@ class ArticleMentions:
         return (mention.start, mention.end) in self._anaphor_spans
 
 
-def _gap_limits(text: str, tokens: list[Token]) -> list[int]:
+def _gap_limits(text: str, words: Words) -> list[int]:
     """For each word, the index of the first later word a name may not reach
     (one after a sentence or bracket boundary)."""
-    starts = [t.start for t in tokens]
+    starts = words.starts
     # A boundary character sits before the first word that starts after it.
     hard = {bisect.bisect_left(starts, m.start()) for m in _HARD_GAP.finditer(text)}
-    limits = [len(tokens)] * len(tokens)
-    nxt = len(tokens)
-    for k in range(len(tokens) - 1, -1, -1):
+    limits = [len(starts)] * len(starts)
+    nxt = len(starts)
+    for k in range(len(starts) - 1, -1, -1):
         limits[k] = nxt
         if k in hard:
             nxt = k
     return limits
 
 
-def _match_names(text: str, tokens: list[Token], limits: list[int], lo: int, hi: int,
+def _match_names(text: str, words: Words, limits: list[int], lo: int, hi: int,
                  vocabulary: Vocabulary, out: list[Mention]) -> None:
-    """Longest-match names in `tokens[lo:hi]`, appended to `out`."""
+    """Longest-match names in words `lo` to `hi`, appended to `out`."""
+    starts, ends, norms = words.starts, words.ends, words.norms
     # In a line of capitals every word looks like an acronym; match none.
-    caps_ok = any(ch.islower() for ch in text[tokens[lo].start:tokens[hi - 1].end])
+    caps_ok = any(ch.islower() for ch in text[starts[lo]:ends[hi - 1]])
     i = lo
     while i < hi:
-        found = vocabulary.match(tokens, i, min(limits[i], hi))
+        found = vocabulary.match(norms, i, min(limits[i], hi))
         acronym = None
-        if caps_ok and text[tokens[i].start].isupper() \
-                and not text[tokens[i].start + 1:tokens[i].end].islower():
-            word = text[tokens[i].start:tokens[i].end]
-            acronym = vocabulary.acronym(word)
+        if caps_ok and text[starts[i]].isupper() and not text[starts[i] + 1:ends[i]].islower():
+            acronym = vocabulary.acronym(text[starts[i]:ends[i]])
         if found and (found[1] - i > 1 or acronym is None):
-            out.append(Mention(found[0], tokens[i].start, tokens[found[1] - 1].end))
+            out.append(Mention(found[0], starts[i], ends[found[1] - 1]))
             i = found[1]
             continue
         if acronym is not None:
-            out.append(Mention(acronym, tokens[i].start, tokens[i].end))
+            out.append(Mention(acronym, starts[i], ends[i]))
         i += 1
 
 
-def _elliptic(tokens: list[Token], limits: list[int], lo: int, hi: int,
+def _elliptic(words: Words, limits: list[int], lo: int, hi: int,
               vocabulary: Vocabulary) -> list[Mention]:
     """Names sharing a head across "and"/"or": "intraocular and intracranial
     pressure" -> "intraocular pressure", "intracranial pressure" (with any
     shared leading words, "increased ...")."""
+    starts, ends, norms = words.starts, words.ends, words.norms
     found = []
     for c in range(lo + 1, hi - 2):
-        if tokens[c].norm not in _CONJUNCTIONS:
+        if norms[c] not in _CONJUNCTIONS:
             continue
         for head in (3, 2):
             if c + head >= hi or limits[c - 1] <= c + head:
                 continue
-            right = [t.norm for t in tokens[c + 1:c + 1 + head]]
+            right = norms[c + 1:c + 1 + head]
             for shared in (2, 1, 0):
                 first = c - 1 - shared
                 if first < lo or limits[first] <= c:
                     continue
-                prefix = [t.norm for t in tokens[first:c - 1]]
-                left_entity = vocabulary.lookup([*prefix, tokens[c - 1].norm, *right[1:]])
+                prefix = norms[first:c - 1]
+                left_entity = vocabulary.lookup([*prefix, norms[c - 1], *right[1:]])
                 right_entity = vocabulary.lookup([*prefix, *right])
                 if left_entity and right_entity and left_entity != right_entity:
-                    found.append(Mention(left_entity, tokens[first].start, tokens[c - 1].end))
-                    found.append(Mention(right_entity, tokens[c + 1].start,
-                                         tokens[c + head].end))
+                    found.append(Mention(left_entity, starts[first], ends[c - 1]))
+                    found.append(Mention(right_entity, starts[c + 1], ends[c + head]))
                     break
             else:
                 continue
@@ -177,20 +176,20 @@ def _defined_abbreviations(text: str, names: list[Mention]) -> dict[str, Entity]
     return defined
 
 
-def _uses_of(text: str, tokens: list[Token], spans: list[tuple[int, int]],
+def _uses_of(text: str, words: Words, spans: list[tuple[int, int]],
              defined: dict[str, Entity], names: list[Mention]) -> list[Mention]:
     """Mentions of the article's own abbreviations where no name is yet."""
     taken = sorted((m.start, m.end) for m in names)
-    starts = [a for a, _ in taken]
+    taken_starts = [a for a, _ in taken]
     found = []
     for lo, hi in spans:
-        for token in tokens[lo:hi]:
-            entity = defined.get(text[token.start:token.end])
+        for start, end in zip(words.starts[lo:hi], words.ends[lo:hi]):
+            entity = defined.get(text[start:end])
             if entity is None:
                 continue
-            at = bisect.bisect_right(starts, token.start) - 1
-            if at < 0 or taken[at][1] <= token.start:
-                found.append(Mention(entity, token.start, token.end))
+            at = bisect.bisect_right(taken_starts, start) - 1
+            if at < 0 or taken[at][1] <= start:
+                found.append(Mention(entity, start, end))
     return found
 
 
@@ -302,22 +301,24 @@ def _antecedent(history: list[_Said], pronoun: bool, main_drug: Entity | None) -
     return main_drug
 
 
-def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary) -> ArticleMentions:
+def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
+                  words: Words | None = None) -> ArticleMentions:
     """Every entity mention of an article.
 
     Args:
         segmentation: the article's sentences (mentions never cross one).
         vocabulary: names to look for.
+        words: the article's words, if already tokenized.
 
     Returns:
         Names, resolved anaphora and the main drug.
     """
     text = segmentation.text
-    tokens = tokenize(text)
-    if not tokens:
+    words = tokenize(text) if words is None else words
+    if not words:
         return ArticleMentions((), (), None)
-    limits = _gap_limits(text, tokens)
-    token_starts = [t.start for t in tokens]
+    limits = _gap_limits(text, words)
+    token_starts = words.starts
     spans = []
     for sentence in segmentation.sentences:
         lo = bisect.bisect_left(token_starts, sentence.start)
@@ -326,12 +327,12 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary) -> Article
             spans.append((lo, hi))
     names: list[Mention] = []
     for lo, hi in spans:
-        _match_names(text, tokens, limits, lo, hi, vocabulary, names)
+        _match_names(text, words, limits, lo, hi, vocabulary, names)
     defined = _defined_abbreviations(text, names)
     if defined:
-        names += _uses_of(text, tokens, spans, defined, names)
+        names += _uses_of(text, words, spans, defined, names)
     for lo, hi in spans:
-        for extra in _elliptic(tokens, limits, lo, hi, vocabulary):
+        for extra in _elliptic(words, limits, lo, hi, vocabulary):
             names = [m for m in names if not (m.start < extra.end and extra.start < m.end)]
             names.append(extra)
     names = sorted((m for m in names if not _attributive_class(text, m)),
@@ -415,10 +416,11 @@ def item_phrases(text: str, start: int, end: int, split: bool = False
 
 def _covers(text: str, start: int, end: int, mentions: list[Mention]) -> bool:
     """Whether every word of `text[start:end]` but filler lies in a mention."""
-    for token in tokenize(text, start, end):
-        if text[token.start:token.end].lower() in _FILLER:
+    words = tokenize(text, start, end)
+    for word_start, word_end in zip(words.starts, words.ends):
+        if text[word_start:word_end].lower() in _FILLER:
             continue
-        if not any(m.start <= token.start and token.end <= m.end for m in mentions):
+        if not any(m.start <= word_start and word_end <= m.end for m in mentions):
             return False
     return True
 

@@ -35,7 +35,7 @@ from .phrases import phrase_relations
 from .relations import (Frame, Relation, SentenceContext, choose_predicate, cue_relations,
                         is_lead_in)
 from .segment import Segmentation, Sentence, segment
-from .vocab import Vocabulary, load_vocabulary
+from .vocab import Vocabulary, load_vocabulary, tokenize
 
 __all__ = ["EXTRACTOR_VERSION", "extract"]
 
@@ -224,8 +224,9 @@ def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extract
     vocabulary = load_vocabulary() if vocabulary is None else vocabulary
     text = document.text
     segmentation = segment(document)
-    article = _Article(text, segmentation, find_mentions(segmentation, vocabulary), vocabulary,
-                       _SCANNER.scan(text))
+    words = tokenize(text)
+    article = _Article(text, segmentation, find_mentions(segmentation, vocabulary, words),
+                       vocabulary, _SCANNER.scan(text, words.starts))
     claims: list[Claim] = []
     run = _Run()
     blocks = [(index, list(group)) for index, group in

@@ -143,13 +143,20 @@ class Scanner:
             self._by_head[head] = entries
         return entries
 
-    def scan(self, text: str) -> Scan:
-        """Every lexicon's non-overlapping matches in `text`, left to right."""
+    def scan(self, text: str, word_starts: Sequence[int] | None = None) -> Scan:
+        """Every lexicon's non-overlapping matches in `text`, left to right.
+
+        Args:
+            text: the text.
+            word_starts: where its words begin, if already known.
+        """
         matches: list[list[re.Match]] = [[] for _ in self.lexicons]
         reached = [0] * len(self.lexicons)
-        for word in _WORD_START.finditer(text):
-            pos = word.start()
-            for lex, pattern in self._entries(text[pos:pos + _PREFIX].lower()):
+        if word_starts is None:
+            word_starts = [m.start() for m in _WORD_START.finditer(text)]
+        entries = self._entries
+        for pos in word_starts:
+            for lex, pattern in entries(text[pos:pos + _PREFIX].lower()):
                 if pos < reached[lex]:
                     continue
                 match = pattern.match(text, pos)

@@ -13,14 +13,16 @@ exception: they match only as written, so "sad" and "iv" in prose do not.
 from __future__ import annotations
 
 import functools
+import operator
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Iterable, NamedTuple, Sequence
+from typing import Iterable, Sequence
 
 from .model import Entity, EntityType
 
-__all__ = ["DEFAULT_BASE_IRI", "Token", "Vocabulary", "is_acronym", "load_vocabulary",
+__all__ = ["DEFAULT_BASE_IRI", "Vocabulary", "Words", "is_acronym", "load_vocabulary",
            "normalize", "slug", "tokenize"]
 
 #: The base IRI relative vocabulary IRIs resolve against unless told otherwise.
@@ -79,29 +81,34 @@ def normalize(word: str) -> str:
     return w
 
 
-class Token(NamedTuple):
-    """One word of a text: `text[start:end]` with its comparison form.
-
-    A named tuple, not a dataclass: an article has thousands of words and
-    building them must stay cheap.
+@dataclass(frozen=True)
+class Words:
+    """The words of a text: word `i` is `text[starts[i]:ends[i]]`, compared
+    as `norms[i]`.  Parallel lists rather than an object per word: an article
+    has thousands of words and building them must stay cheap.
     """
 
-    start: int
-    end: int
-    norm: str
+    starts: list[int]
+    ends: list[int]
+    norms: list[str]
+
+    def __len__(self) -> int:
+        return len(self.starts)
 
 
-def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+def tokenize(text: str, start: int = 0, end: int | None = None) -> Words:
     """The words of `text[start:end]` with offsets into `text`.
 
     Hyphens and apostrophes separate words, so "post-traumatic" is two.
 
-    >>> [t.norm for t in tokenize("Post-traumatic stress")]
+    >>> tokenize("Post-traumatic stress").norms
     ['post', 'traumatic', 'stress']
     """
     end = len(text) if end is None else end
-    norm, make = normalize, Token._make
-    return [make((m.start(), m.end(), norm(m.group()))) for m in _WORD.finditer(text, start, end)]
+    found = _WORD.findall(text, start, end)
+    starts = [m.start() for m in _WORD.finditer(text, start, end)]
+    return Words(starts, list(map(operator.add, starts, map(len, found))),
+                 list(map(normalize, found)))
 
 
 def is_acronym(name: str) -> bool:
@@ -158,8 +165,8 @@ class Vocabulary:
                 acronyms.setdefault(core + "s", entity)
                 continue
             node = trie
-            for token in tokenize(name):
-                node = node.setdefault(token.norm, {})
+            for norm in tokenize(name).norms:
+                node = node.setdefault(norm, {})
             if node is not trie:
                 node.setdefault(_END, entity)
         self._trie = trie
@@ -184,21 +191,22 @@ class Vocabulary:
         """The entity an acronym names, matched exactly as written."""
         return self._acronyms.get(word)
 
-    def match(self, tokens: list[Token], i: int, stop: int | None = None) -> tuple[Entity, int] | None:
-        """The longest name starting at `tokens[i]`.
+    def match(self, norms: list[str], i: int, stop: int | None = None
+              ) -> tuple[Entity, int] | None:
+        """The longest name starting at word `i`.
 
         Args:
-            tokens: words of a text, as from `tokenize`.
+            norms: the comparison forms of a text's words (`Words.norms`).
             i: index of the first word.
             stop: index no match may reach (defaults to the end).
 
         Returns:
             (entity, index one past the last word matched), or None.
         """
-        stop = len(tokens) if stop is None else stop
+        stop = len(norms) if stop is None else stop
         node, best, j = self._trie, None, i
         while j < stop:
-            node = node.get(tokens[j].norm)
+            node = node.get(norms[j])
             if node is None:
                 break
             j += 1
@@ -222,9 +230,9 @@ class Vocabulary:
         name = name.strip()
         if is_acronym(name):
             return self._acronyms.get(name)
-        tokens = tokenize(name)
-        found = self.match(tokens, 0) if tokens else None
-        return found[0] if found and found[1] == len(tokens) else None
+        norms = tokenize(name).norms
+        found = self.match(norms, 0) if norms else None
+        return found[0] if found and found[1] == len(norms) else None
 
 
 def _curie(iri: str) -> str | None:
