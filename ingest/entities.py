@@ -29,7 +29,9 @@ from .vocab import Vocabulary, Words, is_acronym, slug, tokenize
 
 __all__ = ["ArticleMentions", "find_mentions", "item_entities", "item_phrases", "mint"]
 
-_HARD_GAP = re.compile(r"[.;:!?()\[\]{}\n]")
+# Names never run across these (sentences and blocks they cannot cross anyway;
+# a line break inside a wrapped paragraph does not stop a name).
+_HARD_GAP = re.compile(r"[.;:!?()\[\]{}]")
 _DEFINED = re.compile(r"\s*\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*\)")
 _PRONOUN = re.compile(
     r"\b(?:it|its)\b|\bthis\b(?=\s+(?:is|was|can|may|might|could|will|would|should|has|"
@@ -176,20 +178,16 @@ def _defined_abbreviations(text: str, names: list[Mention]) -> dict[str, Entity]
     return defined
 
 
-def _uses_of(text: str, words: Words, spans: list[tuple[int, int]],
-             defined: dict[str, Entity], names: list[Mention]) -> list[Mention]:
+def _uses_of(text: str, defined: dict[str, Entity], names: list[Mention]) -> list[Mention]:
     """Mentions of the article's own abbreviations where no name is yet."""
     taken = sorted((m.start, m.end) for m in names)
     taken_starts = [a for a, _ in taken]
     found = []
-    for lo, hi in spans:
-        for start, end in zip(words.starts[lo:hi], words.ends[lo:hi]):
-            entity = defined.get(text[start:end])
-            if entity is None:
-                continue
-            at = bisect.bisect_right(taken_starts, start) - 1
-            if at < 0 or taken[at][1] <= start:
-                found.append(Mention(entity, start, end))
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, defined)) + r")\b")
+    for match in pattern.finditer(text):
+        at = bisect.bisect_right(taken_starts, match.start()) - 1
+        if at < 0 or taken[at][1] <= match.start():
+            found.append(Mention(defined[match.group()], match.start(), match.end()))
     return found
 
 
@@ -330,7 +328,7 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
         _match_names(text, words, limits, lo, hi, vocabulary, names)
     defined = _defined_abbreviations(text, names)
     if defined:
-        names += _uses_of(text, words, spans, defined, names)
+        names += _uses_of(text, defined, names)
     for lo, hi in spans:
         for extra in _elliptic(words, limits, lo, hi, vocabulary):
             names = [m for m in names if not (m.start < extra.end and extra.start < m.end)]

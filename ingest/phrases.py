@@ -183,15 +183,20 @@ def _induced(ctx: SentenceContext) -> list[Relation]:
 
 
 def phrase_relations(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
-    """Relations stated by the shape of phrases in the sentence.
+    """Relations stated by the shape of phrases in the sentence, in rule
+    order; rules that need a kind of mention the sentence lacks are skipped.
 
     Args:
         ctx: the sentence.
         vocabulary: where drug-class and adjective targets are looked up.
 
     Returns:
-        The relations, in rule order.
+        The relations.
     """
-    return (_treats_for(ctx) + _route_compounds(ctx) + _receptor_roles(ctx)
-            + _roles(ctx, vocabulary) + _adjectives(ctx, vocabulary) + _naming(ctx)
-            + _induced(ctx))
+    types = {m.entity.type for m in ctx.mentions}
+    out: list[Relation] = []
+    if D in types:  # each of these relates a drug named in the sentence
+        out += _treats_for(ctx) + _route_compounds(ctx) + _induced(ctx)
+    if EntityType.RECEPTOR in types:
+        out += _receptor_roles(ctx)
+    return out + _roles(ctx, vocabulary) + _adjectives(ctx, vocabulary) + _naming(ctx)

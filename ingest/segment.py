@@ -18,7 +18,7 @@ from .model import Block, BlockKind, Document
 __all__ = ["Segmentation", "Sentence", "line_blocks", "segment", "split_sentences"]
 
 _BULLET = re.compile(r"[ \t]*(?:[•◦▪▫●○■□‣⁃∙·–—*+>✓✔➢➤-]|\(?(?:\d{1,3}|[a-zA-Z])[.)])[ \t]+(?=\S)")
-_NUMBER = re.compile(r"[ \t]*\(?\d{1,3}[.)][ \t]+")
+_NUMBER = re.compile(r"[ \t]*\(?(\d{1,3})[.)][ \t]+")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # A lead-in or a sentence, not a name: these words do not occur in terms.
@@ -144,20 +144,24 @@ def _heading_like(text: str, block: Block) -> bool:
     return len(_WORDS.findall(content)) <= _MAX_HEADING_WORDS and len(content) <= 120
 
 
-def _numbered(text: str, block: Block) -> bool:
-    line_start = text.rfind("\n", 0, block.start) + 1
-    return bool(_NUMBER.fullmatch(text, line_start, block.start))
+def _number(text: str, block: Block) -> int | None:
+    """The number a numbered list item starts with, if it is one."""
+    if block.kind is not BlockKind.LIST_ITEM:
+        return None
+    match = _NUMBER.fullmatch(text, text.rfind("\n", 0, block.start) + 1, block.start)
+    return int(match.group(1)) if match else None
 
 
 def _numbered_heading(text: str, blocks: tuple[Block, ...], i: int) -> bool:
-    """A numbered line standing alone between paragraphs is a section
-    heading ("4. Possible side effects"), not a one-item list."""
-    block = blocks[i]
-    if block.kind is not BlockKind.LIST_ITEM or not _numbered(text, block):
+    """A numbered line that does not continue a numbered run ("4. Possible
+    side effects" between paragraphs) is a section heading, not a list."""
+    number = _number(text, blocks[i])
+    if number is None:
         return False
-    neighbours = [blocks[j] for j in (i - 1, i + 1) if 0 <= j < len(blocks)]
-    return (not any(b.kind is BlockKind.LIST_ITEM and _numbered(text, b) for b in neighbours)
-            and _heading_like(text, Block(BlockKind.PARAGRAPH, block.start, block.end)))
+    before = _number(text, blocks[i - 1]) if i else None
+    after = _number(text, blocks[i + 1]) if i + 1 < len(blocks) else None
+    return (before != number - 1 and after != number + 1
+            and _heading_like(text, Block(BlockKind.PARAGRAPH, blocks[i].start, blocks[i].end)))
 
 
 def _title_like(text: str, block: Block) -> bool:
