@@ -43,6 +43,18 @@ _DESCRIPTION = re.compile(
     r"|\b(?:long-term|prolonged|regular|frequent|chronic|heavy|excessive|repeated)\s+use\b"
     r"(?!\s+of\b)", re.I)
 _CONJUNCTIONS = frozenset({"and", "or"})
+# "Cetirizine is an antihistamine medicine", "Zolmitriptan (Zomig) is a triptan drug".
+_INTRODUCED = re.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=\n))(?P<drug>[A-Z][a-z]{3,}|[a-z]{4,})\s+(?:\([^()]{1,40}\)\s+)?"
+    r"(?:is|are)\s+(?:an?|the)\s+(?:[\w-]+\s+){0,4}?(?:medicine|medication|drug|antibiotic|"
+    r"antihistamine|antidepressant|painkiller|vaccine|hormone|steroid|statin|anticoagulant|"
+    r"opioid|sedative|stimulant|antiviral|antifungal|antipsychotic|anticonvulsant)s?\b",
+    re.M)
+# A leaflet's product line: "Cetirizine 10 mg film-coated tablets".
+_STRENGTH = re.compile(r"^(?P<drug>[A-Z][a-z]{3,})(?:\s+[A-Z][a-z]+)?\s+\d+(?:[.,]\d+)?\s*"
+                       r"(?:mg|mcg|micrograms?|milligrams?|g|ml|%)\b", re.M)
+_NOT_DRUGS = frozenset("""this that these those there here which what it they each every
+    your their another other such some many most common generic""".split())
 _COORDINATED_DRUGS = re.compile(r"\s*(?:,|\band\b|\bor\b|&|/)\s*(?:\w+\s+)?", re.I)
 _ATTRIBUTE = re.compile(r"(?:\s*(?:,|and|or)\s+[\w-]+(?:\s+\([^()]{0,30}\))?)?"
                         r"\s+(?:effects?|propert(?:y|ies)|actions?|activity|qualities|"
@@ -178,8 +190,30 @@ def _defined_abbreviations(text: str, names: list[Mention]) -> dict[str, Entity]
     return defined
 
 
+def _introduced_drugs(text: str, names: list[Mention], vocabulary: Vocabulary
+                      ) -> dict[str, Entity]:
+    """Drugs the vocabulary lacks that the article introduces as such
+    ("Cetirizine is an antihistamine medicine", a leaflet's "Cetirizine 10 mg
+    tablets"), minted as unmapped drugs so the article's claims keep their
+    subject."""
+    named = {m.start for m in names}
+    found: dict[str, Entity] = {}
+    for pattern in (_INTRODUCED, _STRENGTH):
+        for match in pattern.finditer(text):
+            word = match.group("drug")
+            if match.start("drug") in named or word.lower() in _NOT_DRUGS:
+                continue
+            label = word if is_acronym(word) else word.lower()
+            entity = found.get(label) or mint(label, EntityType.DRUG, vocabulary)
+            found[label] = entity
+            for form in {word, label, label.capitalize(), label.upper()}:
+                found[form] = entity
+    return found
+
+
 def _uses_of(text: str, defined: dict[str, Entity], names: list[Mention]) -> list[Mention]:
-    """Mentions of the article's own abbreviations where no name is yet."""
+    """Mentions of the article's own abbreviations and introduced drugs where
+    no name is yet."""
     taken = sorted((m.start, m.end) for m in names)
     taken_starts = [a for a, _ in taken]
     found = []
@@ -327,6 +361,7 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
     for lo, hi in spans:
         _match_names(text, words, limits, lo, hi, vocabulary, names)
     defined = _defined_abbreviations(text, names)
+    defined.update(_introduced_drugs(text, names, vocabulary))
     if defined:
         names += _uses_of(text, defined, names)
     for lo, hi in spans:

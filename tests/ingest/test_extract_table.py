@@ -421,6 +421,13 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      "Insulin\n\nInsulin can be given:\n- under the skin\n- for type 2 diabetes\n",
      {("insulin", "administeredVia", "subcutaneous", A)}),
 
+    ("introduced-drug",
+     "Cetirizine is an antihistamine medicine. Cetirizine can cause drowsiness.",
+     {("cetirizine", "treats", "allergy", A), ("cetirizine", "hasAdverseEffect", "drowsiness", A)}),
+    ("leaflet-product-line",
+     "Zolmitriptan 2.5 mg tablets\n\nZolmitriptan is used to treat migraine.",
+     {("zolmitriptan", "treats", "migraine", A)}),
+
     # --- sentences that state no claim --------------------------------------
     ("none-advice", "Talk to your doctor before taking any new medicine.", set()),
     ("none-condition-affects", "Depression affects millions of people worldwide.", set()),
