@@ -56,6 +56,7 @@ DENYLIST = frozenset({
 #: At most this many words in an imported synonym.
 MAX_WORDS = 5
 _SYNONYM = re.compile(r'^synonym: "((?:[^"\\]|\\.)*)" (EXACT|RELATED|BROAD|NARROW)(?: ([\w:]+))?')
+_WORD = re.compile(r"[^\W_]+")
 _PUNCTUATION = re.compile(r"[()\[\]{};:,/<>=+*#@&%\"]")
 
 
@@ -170,12 +171,13 @@ def _matcher_key() -> Callable[[str], tuple]:
     """The comparison form the article matcher uses (ingest.vocab), so that
     two names collide here exactly when they would collide there."""
     try:
-        from ingest.vocab import is_acronym, tokenize
+        from ingest.vocab import is_acronym, normalize
     except ImportError:  # the script also runs outside a checkout with ingest
         return _default_key
 
     def key(name: str) -> tuple:
-        return ("A", name) if is_acronym(name) else tuple(t.norm for t in tokenize(name))
+        # Words as ingest.vocab splits them (letters and digits), each folded.
+        return ("A", name) if is_acronym(name) else tuple(map(normalize, _WORD.findall(name)))
     return key
 
 
