@@ -36,6 +36,8 @@ _DEFINED = re.compile(r"\s*\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*\)")
 _PRONOUN = re.compile(
     r"\b(?:it|its)\b|\bthis\b(?=\s+(?:is|was|can|may|might|could|will|would|should|has|"
     r"does|did|also|as|works|acts|helps|causes)\b)", re.I)
+_PLURAL = re.compile(r"\b(?:they|them)\b", re.I)
+_IT, _THEY, _THE_DRUG = "it", "they", "the drug"  # kinds of anaphor
 _DESCRIPTION = re.compile(
     r"\b(?:the|this|that)\s+(?:(?:first|second|third|next|initial|last|same|single|"
     r"nasal|oral|active)\s+(?:or\s+[a-z]+\s+)?)?(?:drug|medicine|medication|treatment|"
@@ -251,10 +253,11 @@ class _Said:
     drugs: tuple[Entity, ...]      # drugs it names or refers to, in order
     subject: Entity | None         # its subject, when that is one drug alone
     other_subject: bool            # it opens with a name that is not a drug
+    plural: bool = False           # its subject is written in the plural ("SSRIs")
 
 
 def _subject_drug(text: str, mentions: list[Mention], sentence_start: int,
-                  token_starts: list[int]) -> tuple[Entity | None, bool]:
+                  token_starts: list[int]) -> tuple[Mention | None, bool]:
     """(the sentence's subject if it is a single drug, whether it opens with a
     non-drug name) from where its first mention sits."""
     if not mentions:
@@ -270,7 +273,7 @@ def _subject_drug(text: str, mentions: list[Mention], sentence_start: int,
     after = mentions[1] if len(mentions) > 1 else None
     coordinated = after is not None and after.entity.type is EntityType.DRUG \
         and _COORDINATED_DRUGS.fullmatch(text, opening.end, after.start)
-    return (None if coordinated else opening.entity), False
+    return (None if coordinated else opening), False
 
 
 def _resolve_anaphora(segmentation: Segmentation, names: list[Mention],
@@ -278,8 +281,9 @@ def _resolve_anaphora(segmentation: Segmentation, names: list[Mention],
     """Pronouns and drug descriptions -> the drug they refer to."""
     text = segmentation.text
     starts = [m.start for m in names]
-    anaphors = sorted([(m.start(), m.end(), True) for m in _PRONOUN.finditer(text)]
-                      + [(m.start(), m.end(), False) for m in _DESCRIPTION.finditer(text)])
+    anaphors = sorted([(m.start(), m.end(), _IT) for m in _PRONOUN.finditer(text)]
+                      + [(m.start(), m.end(), _THEY) for m in _PLURAL.finditer(text)]
+                      + [(m.start(), m.end(), _THE_DRUG) for m in _DESCRIPTION.finditer(text)])
     anaphor_starts = [a[0] for a in anaphors]
     resolved: list[Mention] = []
     history: list[_Said] = []
@@ -290,12 +294,13 @@ def _resolve_anaphora(segmentation: Segmentation, names: list[Mention],
                                      bisect.bisect_left(anaphor_starts, sentence.end)]
                  if a[1] <= sentence.end]
         here = list(inside)
-        for start, end, pronoun in found:
+        for start, end, kind in found:
             if any(m.start < end and start < m.end for m in inside):
                 continue
             before = sorted((m for m in here if m.start < start), key=lambda m: m.start)
-            drug = _antecedent([*history, _said(text, before, sentence.start, token_starts)],
-                               pronoun, main_drug)
+            recent = [*history, _said(text, before, sentence.start, token_starts)]
+            drug = (_plural_antecedent(recent) if kind is _THEY
+                    else _antecedent(recent, kind is _IT, main_drug))
             if drug is not None:
                 mention = Mention(drug, start, end)
                 resolved.append(mention)
@@ -309,8 +314,22 @@ def _resolve_anaphora(segmentation: Segmentation, names: list[Mention],
 def _said(text: str, mentions: list[Mention], sentence_start: int,
           token_starts: list[int]) -> _Said:
     subject, other = _subject_drug(text, mentions, sentence_start, token_starts)
+    written = text[subject.start:subject.end] if subject else ""
     return _Said(tuple(m.entity for m in mentions if m.entity.type is EntityType.DRUG),
-                 subject, other)
+                 subject.entity if subject else None, other,
+                 written.endswith("s") and not written.endswith("ss"))
+
+
+def _plural_antecedent(history: list[_Said]) -> Entity | None:
+    """"They" refers to a drug class just named as a subject in the plural
+    ("Benzodiazepines are controlled. They can be addictive."), else to
+    nothing: it is as likely to be patients or doctors."""
+    for said in reversed(history[-2:]):
+        if said.plural:
+            return said.subject
+        if said.drugs or said.other_subject:
+            return None
+    return None
 
 
 def _antecedent(history: list[_Said], pronoun: bool, main_drug: Entity | None) -> Entity | None:

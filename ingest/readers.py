@@ -268,7 +268,7 @@ def _walk_html(root, builder: _Builder) -> None:
             flush()
             if name in _HEADINGS:
                 state["kind"], state["level"] = BlockKind.HEADING, _HEADINGS[name]
-            elif name == "li":
+            elif name in ("li", "dt"):  # a <dt> names an item, as an <li> does
                 state["kind"], state["level"] = BlockKind.LIST_ITEM, depth
             elif name in ("ul", "ol"):
                 depth += 1

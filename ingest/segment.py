@@ -18,6 +18,7 @@ from .model import Block, BlockKind, Document
 __all__ = ["Segmentation", "Sentence", "line_blocks", "segment", "split_sentences"]
 
 _BULLET = re.compile(r"[ \t]*(?:[•◦▪▫●○■□‣⁃∙·–—*+>✓✔➢➤-]|\(?(?:\d{1,3}|[a-zA-Z])[.)])[ \t]+(?=\S)")
+_INLINE_TERM = re.compile(r"(?P<term>[^\W\d_][^.:;!?\n]{1,60}:)[ \t]+(?=\S)")
 _NUMBER = re.compile(r"[ \t]*\(?(\d{1,3})[.)][ \t]+")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -30,7 +31,9 @@ _CLAUSE_WORD = re.compile(
 _FRAME_TERM = re.compile(
     r"\b(?:side[- ]effects?|adverse (?:effects?|reactions?)|risks?|complications?|"
     r"uses?|indications?|dosage|doses?|warnings?|interactions?|benefits?|"
-    r"how (?:to|it)|what (?:is|are))\b", re.I)
+    r"how (?:to|it)|what (?:is|are)|notes?|tips?|important|remember|caution|summary|"
+    r"answer|question|q|a|sources?|references?|updated?|reviewed|published|by|author|"
+    r"contents?|key (?:points|facts))\b", re.I)
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|vs|cf|approx|incl|esp|viz|al|fig|figs|no|nos|vol|ch|"
@@ -201,6 +204,14 @@ def _restructure(text: str, blocks: tuple[Block, ...]) -> tuple[list[Block], set
             out.append(Block(BlockKind.LIST_ITEM, block.start, after.end, 1))
             i += 2
             continue
+        inline = _INLINE_TERM.match(text, block.start, block.end)
+        if block.kind is BlockKind.PARAGRAPH and inline and _term_like(
+                text, Block(block.kind, block.start, inline.end("term"))):
+            # "Nausea: take it with food." is a definition item on one line.
+            definitions.add(len(out))
+            out.append(Block(BlockKind.LIST_ITEM, block.start, block.end, 1))
+            i += 1
+            continue
         if (block.kind is BlockKind.PARAGRAPH and _heading_like(text, block)) or \
                 _numbered_heading(text, blocks, i):
             block = Block(BlockKind.HEADING, block.start, block.end, 2)
@@ -286,6 +297,8 @@ def segment(document: Document) -> Segmentation:
     for index, block in enumerate(blocks):
         if index in definitions:
             newline = text.find("\n", block.start, block.end)
+            if newline < 0:  # "Term: description" on one line
+                newline = text.index(":", block.start, block.end) + 1
             term_end = _strip(text, block.start, newline)[1]
             sentences.append(Sentence(block.start, term_end, index, term=True))
             spans = split_sentences(text, newline, block.end)

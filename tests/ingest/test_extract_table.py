@@ -428,6 +428,19 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      "Zolmitriptan 2.5 mg tablets\n\nZolmitriptan is used to treat migraine.",
      {("zolmitriptan", "treats", "migraine", A)}),
 
+    ("inline-definition-items",
+     "Lisinopril\n\nSide effects\n\nDry cough: this is common and harmless.\n\n"
+     "Dizziness: stand up slowly.\n",
+     {("lisinopril", "hasAdverseEffect", "dry cough", A),
+      ("lisinopril", "hasAdverseEffect", "dizziness", A)}),
+    ("note-is-not-a-term",
+     "Lisinopril\n\nSide effects\n\nNote: call your doctor if you feel faint.\n", set()),
+    ("plural-pronoun-class",
+     "Opioids such as morphine are strong painkillers. They can cause constipation.",
+     {("morphine", "treats", "pain", A), ("opioid", "hasAdverseEffect", "constipation", A)}),
+    ("plural-pronoun-people",
+     "Patients should tell their doctor about morphine. They may feel drowsy.", set()),
+
     # --- sentences that state no claim --------------------------------------
     ("none-advice", "Talk to your doctor before taking any new medicine.", set()),
     ("none-condition-affects", "Depression affects millions of people worldwide.", set()),

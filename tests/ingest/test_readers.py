@@ -91,6 +91,16 @@ def test_html_table_cells_are_blocks(tmp_path):
         "Routes of administration", "Oral, intravenous", "Morphine is an opioid."]
 
 
+def test_html_definition_terms_are_items(tmp_path):
+    """A <dt> names an item as an <li> does; its <dd> is its description."""
+    path = tmp_path / "dl.html"
+    path.write_text("<body><article><h2>Side effects</h2><dl><dt>Nausea</dt>"
+                    "<dd>Take it with food.</dd></dl></article></body>")
+    assert _blocks(read_article(path)) == [(BlockKind.HEADING, "Side effects"),
+                                           (BlockKind.LIST_ITEM, "Nausea"),
+                                           (BlockKind.PARAGRAPH, "Take it with food.")]
+
+
 def test_json_article(tmp_path):
     """A JSON article takes its text and metadata from the object."""
     path = tmp_path / "x.json"
