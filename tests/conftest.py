@@ -135,27 +135,45 @@ def virtuoso_server(tmp_path_factory):
 
 
 @pytest.fixture(params=BACKENDS)
-def settings(request, data_dir) -> Settings:
+def settings(request, settings_for) -> Settings:
     """Settings for each backend in turn, on a fresh data folder (and, for
-    the remote backend, an emptied server)."""
-    if request.param == "virtuoso":
-        from kg.store.remote import RemoteStore
+    the remote backends, an emptied server)."""
+    return settings_for(request.param)
 
-        endpoint = request.getfixturevalue("virtuoso_server")
-        settings = Settings(data_dir=str(data_dir), store="sparql", sparql_query=endpoint,
-                            sparql_update=endpoint)
-        server = RemoteStore(endpoint, endpoint, scope=settings.base_iri)
-        for graph in server.graphs():  # only this deployment's graphs; never system ones
+
+@pytest.fixture
+def settings_for(request, data_dir):
+    """A function: backend name -> settings on a fresh folder or server."""
+    return lambda backend: _settings(request, data_dir, backend)
+
+
+def _settings(request, data_dir, backend: str) -> Settings:
+    if backend in ("memory", "embedded"):
+        return Settings(data_dir=str(data_dir), store=backend)
+    if backend == "virtuoso":
+        query = update = request.getfixturevalue("virtuoso_server")
+    else:
+        base = request.getfixturevalue("oxigraph_server")
+        query, update = f"{base}/query", f"{base}/update"
+    settings = Settings(data_dir=str(data_dir), store="sparql", sparql_query=query,
+                        sparql_update=update)
+    _empty(settings)
+    return settings
+
+
+def _empty(settings: Settings) -> None:
+    """Drop this deployment's graphs from a shared server before a test
+    (never a server's own system graphs).  The ontology graph stays: it is
+    the same for every test, and reloading 6,000 triples per test is slow;
+    a test that changes it must drop it itself."""
+    from kg.store.remote import RemoteStore
+    from kg.terms import Minter
+
+    server = RemoteStore(settings.sparql_query, settings.sparql_update, scope=settings.base_iri)
+    keep = Minter(settings.base_iri).ontology_graph
+    for graph in server.graphs():
+        if graph != keep:
             server.update(f"DROP SILENT GRAPH <{graph}>")
-        return settings
-    if request.param != "sparql":
-        return Settings(data_dir=str(data_dir), store=request.param)
-    base = request.getfixturevalue("oxigraph_server")
-    update = urllib.request.Request(f"{base}/update", data=b"DROP ALL", method="POST",
-                                    headers={"Content-Type": "application/sparql-update"})
-    urllib.request.urlopen(update, timeout=10).read()
-    return Settings(data_dir=str(data_dir), store="sparql", sparql_query=f"{base}/query",
-                    sparql_update=f"{base}/update")
 
 
 @pytest.fixture

@@ -59,11 +59,11 @@ class TantivyEngine(Engine):
     def write(self, docs, delete_owners=(), delete_ids=()):
         writer = self._get_writer()
         for owner in delete_owners:
-            writer.delete_documents("owner", owner)
+            writer.delete_documents_by_term("owner", owner)
         for doc_id in delete_ids:
-            writer.delete_documents("id", doc_id)
+            writer.delete_documents_by_term("id", doc_id)
         for doc in docs:
-            writer.delete_documents("id", doc["id"])
+            writer.delete_documents_by_term("id", doc["id"])
             fields = {k: (v if isinstance(v, list) else [v]) for k, v in doc.items()
                       if v not in ("", [], None)}
             writer.add_document(tantivy.Document(**fields))

@@ -220,3 +220,13 @@ def test_kill_9_during_ingest_leaves_each_article_whole(tmp_path):
         subprocess.run([sys.executable, "-m", "kg.cli", "--data-dir", str(data), "ingest",
                         "-q", str(folder)], check=True, capture_output=True)
         assert _graph_state(data) == expected
+
+
+def test_no_blank_nodes_are_written(graph, seed_copy):
+    """Every subject and object written is an IRI or literal: claim IRIs are
+    minted from content, and Virtuoso refuses blank nodes in INSERT DATA."""
+    from rdflib import BNode
+
+    ingest_file(graph, seed_copy)
+    assert not [q for q in graph.store.quads() if isinstance(q[0], BNode) or
+                isinstance(q[2], BNode)]

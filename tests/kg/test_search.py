@@ -15,10 +15,18 @@ from kg.search import SearchQueryError
 from ..conftest import SEED
 
 
-@pytest.fixture(params=["whoosh", "tantivy"])
-def graph(request, settings):
-    """Each store backend with each search engine."""
-    with KnowledgeGraph.open(dataclasses.replace(settings, search_engine=request.param)) as g:
+#: (store, engine) pairs: both engines on the on-disk store, and each other
+#: backend once (the engines do not depend on the store beyond its queries).
+PAIRS = [("embedded", "whoosh"), ("embedded", "tantivy"), ("memory", "whoosh"),
+         ("sparql", "tantivy"), ("virtuoso", "whoosh")]
+
+
+@pytest.fixture(params=PAIRS, ids=["-".join(p) for p in PAIRS])
+def graph(request, data_dir):
+    """The store backends and search engines in the pairs above."""
+    store, engine = request.param
+    settings = request.getfixturevalue("settings_for")(store)
+    with KnowledgeGraph.open(dataclasses.replace(settings, search_engine=engine)) as g:
         yield g
 
 
