@@ -676,61 +676,77 @@ class _Cancelled(BaseException):
 
 def _run_memory(graph: "KnowledgeGraph", query: CheckedQuery, fmt: str, limits: Limits,
                 dataset: tuple | None) -> Answer:
-    """Evaluate with rdflib on a copy of the memory store shaped to the
-    dataset, so rdflib never loads a FROM graph from the web."""
+    """Evaluate with rdflib.  Without a dataset, on the store itself; with
+    one, on a copy shaped to it, evaluated with the query's own dataset
+    clause removed, so rdflib never loads a FROM graph from the web."""
     from pyparsing import ParseException
     from rdflib import Dataset, URIRef
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
     from rdflib.plugins.sparql import prepareQuery
     from rdflib.plugins.sparql.evaluate import evalQuery
 
-    from .results import serialize
     from .store.base import QueryResult
 
+    if dataset is None:  # no FROM and no protocol graphs: the store's union graph
+        try:
+            return _capped_rdflib(graph.store.query(query.text), query, fmt, limits)
+        except RecursionError:
+            raise QueryError("the query is nested too deeply for this backend") from None
     try:
         prepared = prepareQuery(query.text)
     except ParseException as err:
         raise QueryError(f"SPARQL syntax error: {err}") from None
     except RecursionError:
         raise QueryError("the query is nested too deeply for this backend") from None
-    prepared.algebra["datasetClause"] = None  # we build the dataset ourselves
-    default, named = dataset if dataset is not None else (None, None)
-    data = Dataset(default_union=dataset is None)
-    quads = graph.store.quads()
-    if dataset is None:
-        for s, p, o, g in quads:
-            data.graph(g).add((s, p, o))
-    else:
-        wanted_default, wanted_named = set(default or ()), set(named or ())
-        target = data.graph(DATASET_DEFAULT_GRAPH_ID)
-        for s, p, o, g in quads:
-            if str(g) in wanted_default:
-                target.add((s, p, o))
-            if str(g) in wanted_named:
-                data.graph(URIRef(g)).add((s, p, o))
+    prepared.algebra["datasetClause"] = None  # the dataset is built here instead
+    default, named = dataset
+    data = Dataset(default_union=False)
+    wanted_default, wanted_named = set(default or ()), set(named or ())
+    target = data.graph(DATASET_DEFAULT_GRAPH_ID)
+    for s, p, o, g in graph.store.quads():
+        if str(g) in wanted_default:
+            target.add((s, p, o))
+        if str(g) in wanted_named:
+            data.graph(URIRef(g)).add((s, p, o))
     try:
         found = evalQuery(data, prepared, {})
     except RecursionError:
         raise QueryError("the query is nested too deeply for this backend") from None
-    if found.get("type_") == "ASK":
-        return Answer(_ask_body(bool(found["askAnswer"]), fmt), fmt, query.form, rows=1)
-    cap = limits.max_rows
-    if found.get("type_") in ("CONSTRUCT", "DESCRIBE"):
-        triples = list(itertools.islice(found["graph"], None if cap is None else cap + 1))
-        truncated = cap is not None and len(triples) > cap
-        from rdflib import Graph
-        result = QueryResult("graph", graph=Graph())
-        for triple in triples[:cap]:
-            result.graph.add(triple)
-        text, _ = serialize(result, fmt)
-        return Answer(text.encode("utf-8"), fmt, query.form, rows=len(result.graph),
-                      truncated=truncated)
+    kind = found.get("type_")
+    if kind == "ASK":
+        return _capped_rdflib(QueryResult("ask", boolean=bool(found["askAnswer"])), query, fmt,
+                              limits)
+    if kind in ("CONSTRUCT", "DESCRIBE"):
+        return _capped_rdflib(QueryResult("graph", graph=found["graph"]), query, fmt, limits)
     names = [str(v) for v in found["vars_"]]
-    bindings = list(itertools.islice(found["bindings"], None if cap is None else cap + 1))
-    truncated = cap is not None and len(bindings) > cap
+    cap = limits.max_rows
+    bindings = itertools.islice(found["bindings"], None if cap is None else cap + 1)
     rows = [{str(k): v for k, v in b.items() if v is not None and str(k) in names}
-            for b in bindings[:cap]]
-    text, _ = serialize(QueryResult("select", variables=names, rows=rows), fmt)
+            for b in bindings]
+    return _capped_rdflib(QueryResult("select", variables=names, rows=rows), query, fmt, limits)
+
+
+def _capped_rdflib(result, query: CheckedQuery, fmt: str, limits: Limits) -> Answer:
+    """A memory-store result (rdflib terms) cut at the row cap, serialised."""
+    from rdflib import Graph
+
+    from .results import serialize
+    from .store.base import QueryResult
+
+    if result.kind == "ask":
+        return Answer(_ask_body(result.boolean, fmt), fmt, query.form, rows=1)
+    cap = limits.max_rows
+    if result.kind == "graph":
+        triples = list(itertools.islice(iter(result.graph), None if cap is None else cap + 1))
+        truncated = cap is not None and len(triples) > cap
+        kept = Graph()
+        for triple in triples[:cap]:
+            kept.add(triple)
+        text, _ = serialize(QueryResult("graph", graph=kept), fmt)
+        return Answer(text.encode("utf-8"), fmt, query.form, rows=len(kept), truncated=truncated)
+    truncated = cap is not None and len(result.rows) > cap
+    rows = result.rows[:cap]
+    text, _ = serialize(QueryResult("select", variables=result.variables, rows=rows), fmt)
     return Answer(text.encode("utf-8"), fmt, query.form, rows=len(rows), truncated=truncated)
 
 

@@ -52,9 +52,11 @@ TABLE_OFFERS = (
 GRAPH_OFFERS = (
     Format("ttl", "text/turtle", "turtle", ("turtle", "application/x-turtle")),
     Format("nt", "application/n-triples", "nt", ("ntriples", "n-triples", "text/plain")),
-    Format("rdfxml", "application/rdf+xml", "xml", ("rdf", "xml", "application/xml")),
+    Format("rdfxml", "application/rdf+xml", "xml", ("rdf", "xml", "rdf+xml",
+                                                    "application/xml")),
     Format("jsonld", "application/ld+json", "json-ld", ("json-ld", "json",
-                                                        "application/json")),
+                                                        "application/json",
+                                                        "application/x-json+ld")),
     HTML)
 _SD_RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                       "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD")
@@ -163,7 +165,7 @@ class _Request:
     query: str | None
     default_graphs: list[str]
     named_graphs: list[str]
-    format: str | None = None
+    formats: tuple[str, ...] = ()
 
 
 def _pairs(raw: bytes, what: str) -> list[tuple[str, str]]:
@@ -217,7 +219,7 @@ def _protocol_request() -> _Request:
     pairs = url + body
     g.sparql_request = _Request(query, [v for k, v in pairs if k == "default-graph-uri"],
                                 [v for k, v in pairs if k == "named-graph-uri"],
-                                _one(pairs, "format"))
+                                tuple(v for k, v in pairs if k == "format"))
     return g.sparql_request
 
 
@@ -229,11 +231,27 @@ class _UnsupportedType(QueryError):
                          "application/x-www-form-urlencoded or application/sparql-query")
 
 
-def _negotiate(offers: tuple[Format, ...], override: str | None = None) -> Format:
+def _negotiate(offers: tuple[Format, ...], overrides: tuple[str, ...] = ()) -> Format:
+    """The format to answer in: `format=` (a name, alias or media type of
+    one of the offers) wins over the Accept header and its q-values.
+
+    Clients repeat `format` (SPARQLWrapper sends `format=tsv&format=text/
+    tab-separated-values`, or a comma-separated list, or an empty one): the
+    first value that names an offer wins.
+    """
+    wanted = [w.strip().lower() for value in overrides for w in value.split(",") if w.strip()]
+    if wanted:
+        for name in wanted:
+            for offer in offers:
+                if name in (offer.name, offer.media_type, *offer.aliases):
+                    return offer
+        names = ", ".join(f.name for f in offers if f is not HTML)
+        raise _NotAcceptable(f"format {overrides[0]!r} does not fit this query; use one of "
+                             f"{names}", 400)
     try:
-        return choose(request.headers.get("Accept"), override, offers)
+        return choose(request.headers.get("Accept"), None, offers)
     except NotAcceptable as err:
-        raise _NotAcceptable(str(err), 400 if override else 406) from None
+        raise _NotAcceptable(str(err), 406) from None
 
 
 class _NotAcceptable(QueryError):
@@ -282,13 +300,13 @@ def endpoint():
     editor for browsers; the Service Description when asked for no query."""
     protocol = _protocol_request()
     if protocol.query is None:
-        if _negotiate(GRAPH_OFFERS, protocol.format) is HTML:
+        if _negotiate(GRAPH_OFFERS, protocol.formats) is HTML:
             return _editor(protocol, None)
         return _rdf_response(_service_description(),
-                             _negotiate(GRAPH_OFFERS[:-1], protocol.format))
+                             _negotiate(GRAPH_OFFERS[:-1], protocol.formats))
     checked = check_query(protocol.query, get_graph().settings.base_iri,
                           _service().runner.limits)
-    fmt = _negotiate(TABLE_OFFERS if checked.kind == "table" else GRAPH_OFFERS, protocol.format)
+    fmt = _negotiate(TABLE_OFFERS if checked.kind == "table" else GRAPH_OFFERS, protocol.formats)
     if fmt is HTML:
         return _editor(protocol, checked)
     response = _result_response(_run(checked, fmt.name, protocol))
@@ -300,7 +318,8 @@ def endpoint():
 def void():
     """VoID: the dataset, its endpoint, vocabularies, and counts by class and
     predicate (Turtle, N-Triples, RDF/XML or JSON-LD)."""
-    return _rdf_response(_void_graph(), _negotiate(GRAPH_OFFERS[:-1], request.args.get("format")))
+    return _rdf_response(_void_graph(), _negotiate(GRAPH_OFFERS[:-1],
+                                                   tuple(request.args.getlist("format"))))
 
 
 @bp.after_request

@@ -335,12 +335,12 @@ def test_a_busy_pool_answers_busy_not_forever(tmp_path):
     """With one worker held by a long query, another query waits at most
     the time limit for it and then gets EngineBusy (503)."""
     with KnowledgeGraph.open(Settings(data_dir=str(tmp_path))) as graph:
-        with QueryRunner(graph, Limits(timeout=1.0), workers=1) as runner:
+        with QueryRunner(graph, Limits(timeout=0.6), workers=1) as runner:
             runner.run("ASK {}")
             slow = threading.Thread(target=lambda: pytest.raises(QueryTimeout, runner.run,
                                                                  CARTESIAN))
             slow.start()
             time.sleep(0.1)
             with pytest.raises((EngineBusy, QueryTimeout)):
-                runner.run("ASK {}", limits=Limits(timeout=0.3))
+                runner.run("ASK {}", limits=Limits(timeout=0.2))
             slow.join()
