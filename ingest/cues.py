@@ -22,7 +22,7 @@ from .lexicon import WordPatterns
 from .model import EntityType
 
 __all__ = ["ADJECTIVE_EFFECTS", "ADJECTIVE_WORDS", "CUES", "CUE_WORDS", "Cue", "HEADING_FRAMES",
-           "ROLES", "ROLE_WORDS", "Side", "cue_for"]
+           "ROLES", "ROLE_WORDS", "SUBHEADING", "Side", "cue_for"]
 
 C, AE, P, R = (EntityType.CONDITION, EntityType.ADVERSE_EFFECT, EntityType.PROCEDURE,
                EntityType.ROUTE)
@@ -130,6 +130,10 @@ CUES: tuple[tuple[str, Cue], ...] = (
      Cue("hasAdverseEffect.effect-of", ADVERSE, Side.RIGHT, Side.LEFT)),
     (r"prescrib(?:e|es|ing)|recommend(?:s|ing)?|(?:can|may|might|could|will|to)\s+(?:use|take|try)",
      Cue("treats.prescribe", TREAT, Side.RIGHT, Side.RIGHT)),
+    (r"rise|rises|rising|go(?:es)?\s+up|spike|spikes|climb|climbs|soar|soars",
+     Cue("increases.intransitive", INCREASE, Side.ANY, Side.LEFT, implicit=True)),
+    (r"fall|falls|falling|go(?:es)?\s+down|dips?",
+     Cue("decreases.intransitive", LOWER, Side.ANY, Side.LEFT, implicit=True)),
     (r"(?:can|may|might|could|will|often|sometimes|rarely|also)?\s*(?:occur|happen)s?",
      Cue("adverse.occur", ADVERSE, Side.ANY, Side.LEFT, implicit=True)),
     (r"(?:caused|induced|triggered|provoked|brought\s+on)\s+by",
@@ -146,6 +150,8 @@ CUES: tuple[tuple[str, Cue], ...] = (
      Cue("treats.verb", TREAT, passive=True)),
     (r"help(?:s|ed)?\s+(?:to\s+)?(?:with|treat|manage|relieve|ease|reduce|control|prevent|"
      r"fight|combat|alleviate)|work(?:s|ed)?\s+(?:well\s+)?(?:for|against)|"
+     r"help(?:s|ed)?\s+(?:people|patients|those|adults|children|anyone)\s+(?:with|who\s+have|"
+     r"suffering\s+from)|"
      r"benefit(?:s|ed)?\s+(?:patients|people|those|individuals|adults|children|anyone)\s+"
      r"(?:with|suffering\s+from|who\s+have)",
      Cue("treats.helps", TREAT_OR_AFFECT)),
@@ -283,6 +289,12 @@ ADJECTIVE_WORDS = WordPatterns([
     r"(?:\w+ly\s+|very\s+|quite\s+|also\s+|not\s+)*(?P<adj>"
     + "|".join(sorted((re.escape(k) for k in ADJECTIVE_EFFECTS), key=len, reverse=True))
     + r")"])
+
+#: Subheadings that sort a section's list without changing what it lists
+#: ("Very common (may affect more than 1 in 10 people)", "Serious").
+SUBHEADING = re.compile(r"(?:(?:very\s+|less\s+|more\s+)?(?:common|uncommon|rare)|"
+                        r"frequency\s+not\s+known|not\s+known|serious|severe|mild|other)\b",
+                        re.I)
 
 #: Heading words -> the relation a list under the heading states, and the
 #: type of entity its items are.

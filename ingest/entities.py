@@ -35,7 +35,8 @@ _HARD_GAP = re.compile(r"[.;:!?()\[\]{}]")
 _DEFINED = re.compile(r"\s*\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*\)")
 _PRONOUN = re.compile(
     r"\b(?:it|its)\b|\bthis\b(?=\s+(?:is|was|can|may|might|could|will|would|should|has|"
-    r"does|did|also|as|works|acts|helps|causes)\b)", re.I)
+    r"does|did|also|as|works|acts|helps|causes|belongs|leads|results|means|makes|allows|"
+    r"triggers|increases|reduces|lowers|raises|blocks|medicine|drug)\b)", re.I)
 _PLURAL = re.compile(r"\b(?:they|them)\b", re.I)
 _IT, _THEY, _THE_DRUG = "it", "they", "the drug"  # kinds of anaphor
 _DESCRIPTION = re.compile(
@@ -511,12 +512,17 @@ def item_entities(text: str, start: int, end: int, known: list[Mention], others:
         phrases = split
     if not phrases:
         return known, []
+    # A known name in the gloss ("feeling very happy (euphoria)") is what an
+    # unknown head means.
+    glossed = [m for m in known if cut is not None and m.start >= cut.start()]
     used: list[Mention] = []
     minted = []
     for label, a, b in phrases:
         inside = [m for m in known if a <= m.start and m.end <= b]
         if inside and _covers(text, a, b, inside):
             used += inside
+        elif glossed:
+            used += [m for m in glossed if m not in used]
         elif etype is not None and not _covers(text, a, b, [m for m in others
                                                             if a <= m.start and m.end <= b]):
             minted.append(Mention(mint(label, etype, vocabulary), a, b))

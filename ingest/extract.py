@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 
 from . import modality, phrases
-from .cues import CUE_WORDS, HEADING_FRAMES
+from .clauses import Clause
+from .cues import CUE_WORDS, HEADING_FRAMES, SUBHEADING
 from .entities import ArticleMentions, find_mentions, item_entities
 from .lexicon import Scan, Scanner
 from .model import (PREDICATES, BlockKind, Claim, Document, EntityType, Extraction, Mention,
@@ -78,6 +79,7 @@ class _Run:
     after_opener: bool = False       # the previous block was a lead-in or heading
     mint_type: EntityType | None = None  # the type of the current list, once known
     typed: bool = False              # whether mint_type was worked out for this list
+    level: int = 0                   # level of the heading that set `section`
 
 
 def _claim(article: _Article, relation: Relation, start: int, end: int) -> Claim:
@@ -110,6 +112,20 @@ def _heading_frame(article: _Article, sentence: Sentence) -> Frame | None:
         options = ((predicate, PREDICATES[predicate][1]),)
         return Frame(entity, options, found, "list.heading", (match.group(0),) + words)
     return None
+
+
+def _lead_in_on_section(article: _Article, sentence: Sentence, section: Frame
+                        ) -> Frame | None:
+    """A lead-in without a cue of its own ("During the infusion you may
+    feel:") lists what the section is about, as firmly as it says it; one
+    that negates ("Do not take it if you have:") lists nothing."""
+    clause = Clause(sentence.start, sentence.end)
+    found, words = assess(article.text, clause, (sentence.end, sentence.end), article.scan)
+    if found is Modality.NEGATED:
+        return None
+    if found is Modality.ASSERTED:
+        return section
+    return replace(section, modality=found, cues=section.cues + words)
 
 
 def _allowed(frame: Frame) -> frozenset[EntityType]:
@@ -236,7 +252,12 @@ def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extract
         if kind in (BlockKind.TITLE, BlockKind.HEADING):
             for sentence in sentences:
                 claims += _sentence(article, sentence)[0]
-            run = _Run(section=_heading_frame(article, sentences[0]), after_opener=True)
+            level = segmentation.blocks[index].level
+            section = _heading_frame(article, sentences[0])
+            if section is None and run.section is not None and (
+                    level > run.level or SUBHEADING.match(text, sentences[0].start)):
+                section, level = run.section, run.level  # a subheading within the section
+            run = _Run(section=section, after_opener=True, level=level)
             continue
         frame = run.lead or run.section
         if frame is not None and (kind is BlockKind.LIST_ITEM or (
@@ -249,10 +270,10 @@ def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extract
             claims += found
             lead = frames[0] if frames else None
         last = sentences[-1]
-        if lead is None and text[last.start:last.end].endswith(":") and run.section \
-                and not negation_scopes(text, last.start, last.end, article.scan):
-            lead = run.section
-        run = _Run(lead=lead, section=run.section, after_opener=lead is not None)
+        if lead is None and text[last.start:last.end].endswith(":") and run.section:
+            lead = _lead_in_on_section(article, last, run.section)
+        run = _Run(lead=lead, section=run.section, after_opener=lead is not None,
+                   level=run.level)
     mentions = sorted({*article.mentions.names, *article.minted},
                       key=lambda m: (m.start, m.end, m.entity.key))
     return Extraction(document, tuple(mentions), _unique(claims))

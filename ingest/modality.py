@@ -53,7 +53,10 @@ _INVESTIGATIONAL = WordPatterns([
     r"(?:is|are) being (?:developed|tried)"])
 
 _HEDGE = WordPatterns([
-    r"may|might|could|possibly|perhaps|probably|likely|unlikely|potentially|presumably|"
+    # "may affect up to 1 in 10 people" is how often, not whether.
+    r"may(?!\s+affect\s+(?:up\s+to\s+|more\s+than\s+|less\s+than\s+|fewer\s+than\s+|"
+    r"about\s+|around\s+)?(?:\d|one\b))",
+    r"might|could|possibly|perhaps|probably|likely|unlikely|potentially|presumably|"
     r"reportedly|theoretically|in theory|conceivably",
     r"(?:possible|potential)(?!\s+(?:side[- ]effects?|adverse|risks?|complications?|hazards?|"
     r"harms?|dangers?|interactions?))",

@@ -33,7 +33,8 @@ _FOR = re.compile(
     r"medication|medicine)\s+)?for\s+(?:(?:patients|people|those|adults|children|"
     r"individuals)\s+(?:with|suffering\s+from|who\s+have)\s+)?(?:the\s+)?"
     r"(?:(?:severe|chronic|acute|mild|moderate|major|persistent|refractory)\s+)?$", re.I)
-_ROUTE_AFTER = re.compile(r"[\s‐-]*$")
+_ROUTE_AFTER = re.compile(r"[\s‐-]*(?:\d+(?:[.,]\d+)?\s*(?:mg|mcg|micrograms?|ml|%)"
+                          r"(?:/\w+)?\s+)?$")
 _ROUTE_BEFORE = re.compile(r"\s*(?:\([^()]{0,30}\)\s*)?(?:[\w-]+\s+)?(?:of\s+)?$")
 _RECEPTOR_ROLE = re.compile(r"\s*(?P<word>(?P<anta>antagonists?|blockers?|inhibitors?)|"
                             r"agonists?|activators?|stimulants?)\b", re.I)

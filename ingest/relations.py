@@ -50,8 +50,10 @@ _CONJUNCTION = re.compile(r"\b(?:and|or|nor|as well as|plus|such as|like|includi
 # A class and its examples: "SSRIs such as sertraline", "beta blockers like propranolol".
 _EXAMPLES = re.compile(r",?\s+(?:such as|like|including|e\.g\.,?)\s+", re.I)
 _GERUND_ADJUNCT = re.compile(r"\b(?:by|through|via|thereby|while)\s+$", re.I)
-_COPULA_BEFORE = re.compile(r"\b(?:is|are|was|were)\s+(?:an?|one|the)\s+"
+_COPULA_BEFORE = re.compile(r"(?:\b(?:is|are|was|were)\s+(?:an?|one|the)\s+"
                             r"(?:(?:type|kind|class|group|form)\s+of\s+(?:an?\s+)?)?"
+                            r"|\bbelongs?\s+to\s+(?:an?|the)\s+(?:[\w-]+\s+){1,3}"
+                            r"(?:called|known\s+as|named)\s+)"
                             r"(?:[\w-]+\s+){0,2}$", re.I)
 _COPULA = re.compile(r"^(?:is|are|was|were)\s+(?:an?|the)\s+[\w\s-]{0,40}$", re.I)
 _MAX_LIST_ITEM_WORDS = 3
@@ -263,6 +265,11 @@ def _first_open_relative(ctx: SentenceContext, start: int, stop: int) -> int | N
 def _first_right(ctx: SentenceContext, pos: int, types: frozenset[EntityType],
                  exclude: set[int] = frozenset(), limit: int | None = None) -> Mention | None:
     limit = ctx.end if limit is None else limit
+    # "... have not improved with other treatments": an unnamed agent first.
+    other = _OTHER_AGENT.search(ctx.text, pos, limit)
+    if other is not None and not any(pos <= m.start < other.start() and m.entity.type in types
+                                     for m in ctx.mentions):
+        limit = other.start()
     for mention in ctx.mentions:
         if pos <= mention.start and mention.end <= limit and mention.entity.type in types \
                 and mention.start not in exclude:

@@ -441,6 +441,33 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
     ("plural-pronoun-people",
      "Patients should tell their doctor about morphine. They may feel drowsy.", set()),
 
+    ("frequency-subheadings",
+     "Metformin\n\nPossible side effects\n\nVery common (may affect more than 1 in 10 people)\n"
+     "- diarrhoea\n\nUncommon (may affect up to 1 in 100 people)\n- lactic acidosis\n",
+     {("metformin", "hasAdverseEffect", "diarrhoea", A),
+      ("metformin", "hasAdverseEffect", "lactic acidosis", A)}),
+    ("lead-in-hedges-section",
+     "Propofol\n\nSide effects\n\nDuring the procedure you may feel:\n- dizziness\n",
+     {("propofol", "hasAdverseEffect", "dizziness", H)}),
+    ("gloss-names-item",
+     "Fluoxetine can cause:\n- feeling very tired (fatigue)\n- a buzzing sound (tinnitus)\n",
+     {("fluoxetine", "hasAdverseEffect", "fatigue", A),
+      ("fluoxetine", "hasAdverseEffect", "tinnitus", A)}),
+    ("intransitive-rise",
+     "Caffeine\n\nYour heart rate may rise for a few hours.",
+     {("caffeine", "increases", "heart rate", H)}),
+    ("help-people-with", "Lithium can help people with bipolar disorder.",
+     {("lithium", "treats", "bipolar disorder", A)}),
+    ("belongs-to-group",
+     "Ondansetron contains a medicine. This belongs to a group of medicines called "
+     "antiemetics and is used to prevent nausea.",
+     {("ondansetron", "treats", "nausea", A)}),
+    ("route-compound-strength", "Naloxone 4 mg nasal spray is sold in pharmacies.",
+     {("naloxone", "administeredVia", "intranasal", A)}),
+    ("not-improved-with-other-treatment",
+     "Psilocybin may help people with depression who have not improved with other treatments.",
+     {("psilocybin", "treats", "depression", H)}),
+
     # --- sentences that state no claim --------------------------------------
     ("none-advice", "Talk to your doctor before taking any new medicine.", set()),
     ("none-condition-affects", "Depression affects millions of people worldwide.", set()),
