@@ -86,13 +86,10 @@ def test_ketamine_page_shows_hedged_nmda_and_denied_blood_pressure(client):
     assert "hedged" in text_of(summary)
 
 
-@pytest.mark.parametrize("backend", ["memory", "sparql"])
-def test_acceptance_on_other_backends(backend, tmp_path, request):
-    """The same page from the memory store and a real Oxigraph server."""
-    if backend == "sparql":
-        settings = request.getfixturevalue("settings_sparql")
-    else:
-        settings = Settings(store="memory", data_dir=str(tmp_path / "data"))
+def test_acceptance_on_a_sparql_server(settings_sparql, tmp_path):
+    """The same page from a real Oxigraph server (the memory store runs the
+    same reads in tests/kg/test_views.py)."""
+    settings = settings_sparql
     with KnowledgeGraph.open(settings) as graph:
         seed_graph(graph, tmp_path)
         _check_ketamine_page(create_app(settings, graph=graph).test_client())
