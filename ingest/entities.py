@@ -36,7 +36,7 @@ _DEFINED = re.compile(r"\s*\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*\)")
 _PRONOUN = re.compile(
     r"\b(?:it|its)\b|\bthis\b(?=\s+(?:is|was|can|may|might|could|will|would|should|has|"
     r"does|did|also|as|works|acts|helps|causes|belongs|leads|results|means|makes|allows|"
-    r"triggers|increases|reduces|lowers|raises|blocks|medicine|drug)\b)", re.I)
+    r"triggers|increases|reduces|lowers|raises|blocks)\b)", re.I)
 _PLURAL = re.compile(r"\b(?:they|them)\b", re.I)
 _IT, _THEY, _THE_DRUG = "it", "they", "the drug"  # kinds of anaphor
 _DESCRIPTION = re.compile(
