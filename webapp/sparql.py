@@ -430,13 +430,19 @@ def _cell(binding: dict | None) -> dict:
     value = binding["value"]
     if binding["type"] == "uri":
         base = get_graph().settings.base_iri
-        href = "/" + value[len(base):] if value.startswith(base) else value
-        return {"text": _curie(value), "href": href, "title": value}
+        if value.startswith(base):  # ours: the page at the IRI's path, shown short
+            return {"text": value[len(base):], "href": "/" + value[len(base):], "title": value}
+        return {"text": _curie(value), "href": value, "title": value}
     if binding["type"] == "bnode":
         return {"text": "_:" + value}
+    datatype = binding.get("datatype")
     note = binding.get("xml:lang") and "@" + binding["xml:lang"] or \
-        binding.get("datatype") and _curie(binding["datatype"]) or ""
+        datatype and datatype not in _PLAIN and _curie(datatype) or ""
     return {"text": value, "note": note}
+
+
+#: Datatypes the value already shows (numbers, booleans): no note.
+_PLAIN = {str(XSD[t]) for t in ("integer", "decimal", "double", "boolean", "string")}
 
 
 def _curie(iri: str) -> str:

@@ -25,6 +25,9 @@
   var runButton = document.getElementById("run");
   var TABLE_FORMATS = ["json", "xml", "csv", "tsv"];
   var GRAPH_FORMATS = ["ttl", "nt", "rdfxml", "jsonld"];
+  // Datatypes the value already shows (numbers, booleans): no note.
+  var XSD = "http://www.w3.org/2001/XMLSchema#";
+  var PLAIN = ["integer", "decimal", "double", "boolean", "string"].map(function (t) { return XSD + t; });
   var KEYWORDS = ["SELECT", "DISTINCT", "WHERE", "FILTER", "OPTIONAL", "UNION", "GRAPH",
                   "PREFIX", "ORDER BY", "GROUP BY", "LIMIT", "OFFSET", "CONSTRUCT", "DESCRIBE",
                   "ASK", "VALUES", "BIND", "MINUS", "EXISTS", "NOT EXISTS", "COUNT", "HAVING"];
@@ -125,16 +128,17 @@
     if (!binding) { return td; }
     if (binding.type === "uri") {
       var a = document.createElement("a");
-      a.href = binding.value.indexOf(base) === 0 ? "/" + binding.value.slice(base.length) : binding.value;
+      var local = binding.value.indexOf(base) === 0;
+      a.href = local ? "/" + binding.value.slice(base.length) : binding.value;
       a.title = binding.value;
-      a.textContent = curie(binding.value);
+      a.textContent = local ? binding.value.slice(base.length) : curie(binding.value);
       td.appendChild(a);
     } else if (binding.type === "bnode") {
       td.textContent = "_:" + binding.value;
     } else {
       td.textContent = binding.value;
       var note = binding["xml:lang"] ? "@" + binding["xml:lang"] :
-        binding.datatype ? curie(binding.datatype) : "";
+        binding.datatype && PLAIN.indexOf(binding.datatype) < 0 ? curie(binding.datatype) : "";
       if (note) {
         var span = document.createElement("span");
         span.className = "datatype";
