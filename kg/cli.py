@@ -179,10 +179,18 @@ def claims(ctx, article, fmt, explain):
 @click.argument("sparql")
 @click.option("--format", "fmt", default=None,
               help="json, xml, csv, tsv (SELECT/ASK); ttl, nt, rdfxml, jsonld (CONSTRUCT).")
+@click.option("--no-limits", is_flag=True,
+              help="No time limit, row cap or size limit (the public endpoint keeps them). "
+                   "Still read-only and never fetches from other sites.")
 @click.pass_context
-def query(ctx, sparql, fmt):
-    """Run a SPARQL query over all graphs ('-' reads it from stdin, @FILE from a file)."""
-    from .results import serialize
+def query(ctx, sparql, fmt, no_limits):
+    """Run a SPARQL query over all graphs ('-' reads it from stdin, @FILE from a file).
+
+    The same policy as the public /sparql endpoint (kg.sparql): read-only,
+    no SERVICE/LOAD/foreign FROM, and by default its time limit
+    (KG_QUERY_TIMEOUT) and row cap.
+    """
+    from .sparql import Limits, QueryRunner
 
     if sparql == "-":
         sparql = sys.stdin.read()
@@ -190,8 +198,13 @@ def query(ctx, sparql, fmt):
         with open(sparql[1:], encoding="utf-8") as handle:
             sparql = handle.read()
     graph = _open(ctx)
-    text, _ = serialize(graph.store.query(sparql), fmt)
-    click.echo(text, nl=not text.endswith("\n"))
+    limits = Limits.none() if no_limits else Limits.public(ctx.obj)
+    with QueryRunner(graph, limits, workers=1) as runner:
+        answer = runner.run(sparql, fmt)
+    click.echo(answer.body, nl=not answer.body.endswith(b"\n"))
+    if answer.truncated:
+        click.echo(f"kg: warning: the answer was cut at {limits.max_rows} rows; "
+                   "--no-limits gives all of it", err=True)
 
 
 @main.command()
