@@ -24,8 +24,26 @@ Quad = tuple[Term, Term, Term, URIRef]
 Row = dict[str, Term]
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
 def nt_term(term: Term) -> str:
-    """A term in N-Triples syntax (used to build SPARQL updates)."""
+    r"""A term in N-Triples syntax, valid in N-Quads dumps and SPARQL updates.
+
+    (rdflib's `n3()` writes multi-line literals in Turtle's triple quotes,
+    which N-Triples does not allow.)
+
+    >>> print(nt_term(Literal('two' + chr(10) + 'lines "quoted"')))
+    "two\nlines \"quoted\""
+    """
+    if isinstance(term, Literal):
+        text = '"' + str(term).translate(_ESCAPES) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype is not None and str(term.datatype) != _XSD_STRING:
+            return f"{text}^^<{term.datatype}>"
+        return text
     return term.n3()
 
 

@@ -73,3 +73,15 @@ def test_dump_is_sorted_and_stable(store):
     dump = store.dump_nquads()
     assert dump.splitlines() == sorted(dump.splitlines())
     assert len(dump.splitlines()) == 2
+
+
+def test_dump_is_valid_nquads(store):
+    """The dump parses as N-Quads (multi-line literals escaped, not in
+    Turtle's triple quotes) and holds exactly the stored quads."""
+    from rdflib import Dataset
+
+    value = Literal('line one\nline "two"\r\\ end')
+    store.replace_graph(G1, [(A, P, value), (A, P, Literal(3))])
+    parsed = Dataset()
+    parsed.parse(data=store.dump_nquads(), format="nquads")
+    assert {(s, p, o) for s, p, o, _ in parsed.quads()} == {(A, P, value), (A, P, Literal(3))}
