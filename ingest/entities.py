@@ -23,39 +23,45 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .cues import ROLES
+from .lexicon import Scan, Scanner, WordPatterns
 from .model import BlockKind, Entity, EntityType, Mention
 from .segment import Segmentation
 from .vocab import Vocabulary, Words, is_acronym, slug, tokenize
 
-__all__ = ["ArticleMentions", "find_mentions", "item_entities", "item_phrases", "mint"]
+__all__ = ["ANAPHORA", "ArticleMentions", "LEXICONS", "find_mentions", "item_entities",
+           "item_phrases", "mint"]
 
 # Names never run across these (sentences and blocks they cannot cross anyway;
 # a line break inside a wrapped paragraph does not stop a name).
 _HARD_GAP = re.compile(r"[.;:!?()\[\]{}]")
 _DEFINED = re.compile(r"\s*\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*\)")
-_PRONOUN = re.compile(
-    r"\b(?:it|its)\b|\bthis\b(?=\s+(?:is|was|can|may|might|could|will|would|should|has|"
-    r"does|did|also|as|works|acts|helps|causes|belongs|leads|results|means|makes|allows|"
-    r"triggers|increases|reduces|lowers|raises|blocks)\b)", re.I)
-_PLURAL = re.compile(r"\b(?:they|them)\b", re.I)
 _IT, _THEY, _THE_DRUG = "it", "they", "the drug"  # kinds of anaphor
-_DESCRIPTION = re.compile(
-    r"\b(?:the|this|that)\s+(?:(?:first|second|third|next|initial|last|same|single|"
-    r"nasal|oral|active)\s+(?:or\s+[a-z]+\s+)?)?(?:drug|medicine|medication|treatment|"
-    r"therapy|injection|infusion|tablet|pill|capsule|spray)\b(?!\s+(?:of|for|with|plan)\b)"
-    r"|\b(?:long-term|prolonged|regular|frequent|chronic|heavy|excessive|repeated)\s+use\b"
-    r"(?!\s+of\b)", re.I)
+#: The anaphora lexicon, one pattern per kind above.
+ANAPHORA = WordPatterns([
+    r"it|its|this(?=\s+(?:is|was|can|may|might|could|will|would|should|has|does|did|also|as|"
+    r"works|acts|helps|causes|belongs|leads|results|means|makes|allows|triggers|increases|"
+    r"reduces|lowers|raises|blocks)\b)",
+    r"they|them",
+    r"(?:the|this|that)\s+(?:(?:first|second|third|next|initial|last|same|single|nasal|oral|"
+    r"active)\s+(?:or\s+[a-z]+\s+)?)?(?:drug|medicine|medication|treatment|therapy|injection|"
+    r"infusion|tablet|pill|capsule|spray)\b(?!\s+(?:of|for|with|plan)\b)"
+    r"|(?:long-term|prolonged|regular|frequent|chronic|heavy|excessive|repeated)\s+use"
+    r"(?!\s+of\b)"])
+_KINDS = (_IT, _THEY, _THE_DRUG)
+#: The lexicons `find_mentions` needs in the article's `Scan`.
+LEXICONS = (ANAPHORA,)
 _CONJUNCTIONS = frozenset({"and", "or"})
+# Words that may be acronyms: a capital followed by more capitals or digits.
+_CAPITALS = re.compile(r"\b[A-Z](?=[A-Z0-9])")
 # "Cetirizine is an antihistamine medicine", "Zolmitriptan (Zomig) is a triptan drug".
 _INTRODUCED = re.compile(
-    r"(?:^|(?<=[.!?]\s)|(?<=\n))(?P<drug>[A-Z][a-z]{3,}|[a-z]{4,})\s+(?:\([^()]{1,40}\)\s+)?"
+    r"(?P<drug>[A-Z][a-z]{3,}|[a-z]{4,})\s+(?:\([^()]{1,40}\)\s+)?"
     r"(?:is|are)\s+(?:an?|the)\s+(?:[\w-]+\s+){0,4}?(?:medicine|medication|drug|antibiotic|"
     r"antihistamine|antidepressant|painkiller|vaccine|hormone|steroid|statin|anticoagulant|"
-    r"opioid|sedative|stimulant|antiviral|antifungal|antipsychotic|anticonvulsant)s?\b",
-    re.M)
+    r"opioid|sedative|stimulant|antiviral|antifungal|antipsychotic|anticonvulsant)s?\b")
 # A leaflet's product line: "Cetirizine 10 mg film-coated tablets".
-_STRENGTH = re.compile(r"^(?P<drug>[A-Z][a-z]{3,})(?:\s+[A-Z][a-z]+)?\s+\d+(?:[.,]\d+)?\s*"
-                       r"(?:mg|mcg|micrograms?|milligrams?|g|ml|%)\b", re.M)
+_STRENGTH = re.compile(r"(?P<drug>[A-Z][a-z]{3,})(?:\s+[A-Z][a-z]+)?\s+\d+(?:[.,]\d+)?\s*"
+                       r"(?:mg|mcg|micrograms?|milligrams?|g|ml|%)\b")
 _NOT_DRUGS = frozenset("""this that these those there here which what it they each every
     your their another other such some many most common generic""".split())
 _COORDINATED_DRUGS = re.compile(r"\s*(?:,|\band\b|\bor\b|&|/)\s*(?:\w+\s+)?", re.I)
@@ -131,37 +137,47 @@ def _gap_limits(text: str, words: Words) -> list[int]:
     return limits
 
 
-def _match_names(text: str, words: Words, limits: list[int], lo: int, hi: int,
-                 vocabulary: Vocabulary, out: list[Mention]) -> None:
-    """Longest-match names in words `lo` to `hi`, appended to `out`."""
+def _match_names(text: str, words: Words, limits: list[int], candidates: list[int],
+                 lo: int, hi: int, vocabulary: Vocabulary, out: list[Mention]) -> None:
+    """Longest-match names in words `lo` to `hi`, appended to `out`.
+
+    Args:
+        candidates: indices of the article's words that may begin a name
+            (a vocabulary word, or a word in capitals), in order.
+    """
     starts, ends, norms = words.starts, words.ends, words.norms
     # In a line of capitals every word looks like an acronym; match none.
-    caps_ok = any(ch.islower() for ch in text[starts[lo]:ends[hi - 1]])
-    i = lo
-    while i < hi:
+    span = text[starts[lo]:ends[hi - 1]]
+    caps_ok = span != span.upper()
+    reached = lo
+    for i in candidates[bisect.bisect_left(candidates, lo):bisect.bisect_left(candidates, hi)]:
+        if i < reached:
+            continue
         found = vocabulary.match(norms, i, min(limits[i], hi))
         acronym = None
         if caps_ok and text[starts[i]].isupper() and not text[starts[i] + 1:ends[i]].islower():
             acronym = vocabulary.acronym(text[starts[i]:ends[i]])
         if found and (found[1] - i > 1 or acronym is None):
             out.append(Mention(found[0], starts[i], ends[found[1] - 1]))
-            i = found[1]
-            continue
-        if acronym is not None:
+            reached = found[1]
+        elif acronym is not None:
             out.append(Mention(acronym, starts[i], ends[i]))
-        i += 1
+            reached = i + 1
 
 
-def _elliptic(words: Words, limits: list[int], lo: int, hi: int,
+def _elliptic(words: Words, limits: list[int], conjunctions: list[int], lo: int, hi: int,
               vocabulary: Vocabulary) -> list[Mention]:
     """Names sharing a head across "and"/"or": "intraocular and intracranial
     pressure" -> "intraocular pressure", "intracranial pressure" (with any
-    shared leading words, "increased ...")."""
+    shared leading words, "increased ...").
+
+    Args:
+        conjunctions: indices of the article's words that are "and"/"or".
+    """
     starts, ends, norms = words.starts, words.ends, words.norms
     found = []
-    for c in range(lo + 1, hi - 2):
-        if norms[c] not in _CONJUNCTIONS:
-            continue
+    for c in conjunctions[bisect.bisect_left(conjunctions, lo + 1):
+                          bisect.bisect_left(conjunctions, hi - 2)]:
         for head in (3, 2):
             if c + head >= hi or limits[c - 1] <= c + head:
                 continue
@@ -193,16 +209,20 @@ def _defined_abbreviations(text: str, names: list[Mention]) -> dict[str, Entity]
     return defined
 
 
-def _introduced_drugs(text: str, names: list[Mention], vocabulary: Vocabulary
+def _introduced_drugs(segmentation: Segmentation, names: list[Mention], vocabulary: Vocabulary
                       ) -> dict[str, Entity]:
-    """Drugs the vocabulary lacks that the article introduces as such
-    ("Cetirizine is an antihistamine medicine", a leaflet's "Cetirizine 10 mg
-    tablets"), minted as unmapped drugs so the article's claims keep their
-    subject."""
+    """Drugs the vocabulary lacks that the article introduces as such at the
+    start of a sentence ("Cetirizine is an antihistamine medicine", a
+    leaflet's "Cetirizine 10 mg tablets"), minted as unmapped drugs so the
+    article's claims keep their subject."""
+    text = segmentation.text
     named = {m.start for m in names}
     found: dict[str, Entity] = {}
-    for pattern in (_INTRODUCED, _STRENGTH):
-        for match in pattern.finditer(text):
+    for sentence in segmentation.sentences:
+        for pattern in (_INTRODUCED, _STRENGTH):
+            match = pattern.match(text, sentence.start, sentence.end)
+            if match is None:
+                continue
             word = match.group("drug")
             if match.start("drug") in named or word.lower() in _NOT_DRUGS:
                 continue
@@ -238,12 +258,13 @@ def _attributive_class(text: str, mention: Mention) -> bool:
 
 
 def _main_drug(names: list[Mention]) -> Entity | None:
-    counts = Counter(m.entity for m in names if m.entity.type is EntityType.DRUG)
-    ranked = counts.most_common(2)
+    drugs = {m.entity.key: m.entity for m in names if m.entity.type is EntityType.DRUG}
+    ranked = Counter(m.entity.key for m in names
+                     if m.entity.type is EntityType.DRUG).most_common(2)
     if not ranked:
         return None
     if len(ranked) == 1 or ranked[0][1] >= _DOMINANCE * ranked[1][1]:
-        return ranked[0][0]
+        return drugs[ranked[0][0]]
     return None
 
 
@@ -278,13 +299,13 @@ def _subject_drug(text: str, mentions: list[Mention], sentence_start: int,
 
 
 def _resolve_anaphora(segmentation: Segmentation, names: list[Mention],
-                      main_drug: Entity | None, token_starts: list[int]) -> list[Mention]:
+                      main_drug: Entity | None, token_starts: list[int], scan: Scan
+                      ) -> list[Mention]:
     """Pronouns and drug descriptions -> the drug they refer to."""
     text = segmentation.text
     starts = [m.start for m in names]
-    anaphors = sorted([(m.start(), m.end(), _IT) for m in _PRONOUN.finditer(text)]
-                      + [(m.start(), m.end(), _THEY) for m in _PLURAL.finditer(text)]
-                      + [(m.start(), m.end(), _THE_DRUG) for m in _DESCRIPTION.finditer(text)])
+    anaphors = [(m.start(), m.end(), _KINDS[ANAPHORA.index(m)])
+                for m in scan.between(ANAPHORA, 0, len(text))]
     anaphor_starts = [a[0] for a in anaphors]
     resolved: list[Mention] = []
     history: list[_Said] = []
@@ -340,7 +361,7 @@ def _antecedent(history: list[_Said], pronoun: bool, main_drug: Entity | None) -
     nearby, the main drug."""
     for back, said in enumerate(reversed(history[-_ANTECEDENT_WINDOW - 1:])):
         if said.drugs:
-            if len(set(said.drugs)) == 1:
+            if len({d.key for d in said.drugs}) == 1:
                 return said.drugs[0]
             if said.subject is not None:
                 return said.subject
@@ -354,19 +375,21 @@ def _antecedent(history: list[_Said], pronoun: bool, main_drug: Entity | None) -
 
 
 def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
-                  words: Words | None = None) -> ArticleMentions:
+                  words: Words | None = None, scan: Scan | None = None) -> ArticleMentions:
     """Every entity mention of an article.
 
     Args:
         segmentation: the article's sentences (mentions never cross one).
         vocabulary: names to look for.
         words: the article's words, if already tokenized.
+        scan: the article scanned for `LEXICONS`, if already scanned.
 
     Returns:
         Names, resolved anaphora and the main drug.
     """
     text = segmentation.text
     words = tokenize(text) if words is None else words
+    scan = Scanner(LEXICONS).scan(text, words.starts) if scan is None else scan
     if not words:
         return ArticleMentions((), (), None)
     limits = _gap_limits(text, words)
@@ -377,22 +400,26 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
         hi = bisect.bisect_left(token_starts, sentence.end)
         if lo < hi:
             spans.append((lo, hi))
+    first = vocabulary.first_words
+    capitals = {bisect.bisect_left(token_starts, m.start()) for m in _CAPITALS.finditer(text)}
+    candidates = [i for i, norm in enumerate(words.norms) if norm in first or i in capitals]
     names: list[Mention] = []
     for lo, hi in spans:
-        _match_names(text, words, limits, lo, hi, vocabulary, names)
+        _match_names(text, words, limits, candidates, lo, hi, vocabulary, names)
     defined = _defined_abbreviations(text, names)
-    defined.update(_introduced_drugs(text, names, vocabulary))
+    defined.update(_introduced_drugs(segmentation, names, vocabulary))
     if defined:
         names += _uses_of(text, defined, names)
+    conjunctions = [i for i, norm in enumerate(words.norms) if norm in _CONJUNCTIONS]
     for lo, hi in spans:
-        for extra in _elliptic(words, limits, lo, hi, vocabulary):
+        for extra in _elliptic(words, limits, conjunctions, lo, hi, vocabulary):
             names = [m for m in names if not (m.start < extra.end and extra.start < m.end)]
             names.append(extra)
     names = sorted((m for m in names if not _attributive_class(text, m)),
                    key=lambda m: (m.start, m.end))
     main_drug = _main_drug(names)
-    return ArticleMentions(names, _resolve_anaphora(segmentation, names, main_drug, token_starts),
-                           main_drug)
+    return ArticleMentions(names, _resolve_anaphora(segmentation, names, main_drug, token_starts,
+                                                    scan), main_drug)
 
 
 def mint(label: str, etype: EntityType, vocabulary: Vocabulary) -> Entity:

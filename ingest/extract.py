@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from itertools import groupby
 
-from . import modality, phrases
+from . import entities, modality, phrases
 from .clauses import Clause
 from .cues import CUE_WORDS, HEADING_FRAMES, SUBHEADING
 from .entities import ArticleMentions, find_mentions, item_entities
@@ -45,7 +45,7 @@ __all__ = ["EXTRACTOR_VERSION", "extract"]
 EXTRACTOR_VERSION = "1.0.0"
 
 #: Every lexicon the rules use, applied to an article in one pass.
-_SCANNER = Scanner([CUE_WORDS, *modality.LEXICONS, *phrases.LEXICONS])
+_SCANNER = Scanner([CUE_WORDS, *modality.LEXICONS, *phrases.LEXICONS, *entities.LEXICONS])
 #: The type a minted list item gets when the list's own items do not say.
 _MINT_TYPE = {"treats": EntityType.CONDITION, "hasAdverseEffect": EntityType.ADVERSE_EFFECT,
               "usedIn": EntityType.PROCEDURE, "administeredVia": EntityType.ROUTE}
@@ -241,8 +241,9 @@ def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extract
     text = document.text
     segmentation = segment(document)
     words = tokenize(text)
-    article = _Article(text, segmentation, find_mentions(segmentation, vocabulary, words),
-                       vocabulary, _SCANNER.scan(text, words.starts))
+    scan = _SCANNER.scan(text, words.starts)
+    article = _Article(text, segmentation, find_mentions(segmentation, vocabulary, words, scan),
+                       vocabulary, scan)
     claims: list[Claim] = []
     run = _Run()
     blocks = [(index, list(group)) for index, group in

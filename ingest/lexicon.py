@@ -99,7 +99,10 @@ class Scan:
 
     def between(self, words: WordPatterns, start: int, end: int) -> list[re.Match]:
         """Matches of the lexicon `words` inside `[start, end)`."""
-        found, starts = self._matches[words], self._starts[words]
+        starts = self._starts[words]
+        if not starts or starts[-1] < start or starts[0] >= end:
+            return []  # most lexicons match nowhere near most sentences
+        found = self._matches[words]
         lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
         return [m for m in found[lo:hi] if m.end() <= end]
 
@@ -154,9 +157,13 @@ class Scanner:
         reached = [0] * len(self.lexicons)
         if word_starts is None:
             word_starts = [m.start() for m in _WORD_START.finditer(text)]
-        entries = self._entries
+        by_head, resolve = self._by_head, self._entries
         for pos in word_starts:
-            for lex, pattern in entries(text[pos:pos + _PREFIX].lower()):
+            head = text[pos:pos + _PREFIX].lower()
+            entries = by_head.get(head)
+            if entries is None:
+                entries = resolve(head)
+            for lex, pattern in entries:
                 if pos < reached[lex]:
                     continue
                 match = pattern.match(text, pos)

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from .model import Entity, EntityType
 
@@ -170,6 +170,7 @@ class Vocabulary:
             if node is not trie:
                 node.setdefault(_END, entity)
         self._trie = trie
+        self._first = MappingProxyType(trie)
         self._acronyms = MappingProxyType(acronyms)
 
     @property
@@ -214,6 +215,12 @@ class Vocabulary:
             if entity is not None:
                 best = (entity, j)
         return best
+
+    @property
+    def first_words(self) -> Mapping[str, object]:
+        """The comparison forms names begin with (`norm in first_words` is a
+        cheap test before `match`)."""
+        return self._first
 
     def lookup(self, norms: Sequence[str]) -> Entity | None:
         """The entity named by exactly these normalised words, or None."""
