@@ -197,6 +197,7 @@ def test_entity_relations_page_through_one_predicate(client, seeded, monkeypatch
     """A long group is paged: 'Next' goes to the same predicate's next slice."""
     from webapp import pages
 
+    monkeypatch.setattr(pages, "GROUP_SIZE", 2)
     monkeypatch.setattr(pages, "PAGE_SIZE", 2)
     page = html(_get(client, "/entity/ketamine"))
     nxt = page.xpath("//nav[@class='pager']/a[@rel='next']/@href")[0]
@@ -207,6 +208,23 @@ def test_entity_relations_page_through_one_predicate(client, seeded, monkeypatch
     assert len(second.xpath("//section[@aria-labelledby='rel-out']//li[contains(@class,'row')]")
                ) <= 2
     _get(client, "/entity/ketamine?predicate=nope", 400)
+    _get(client, "/entity/ketamine?page=2", 400)
+
+
+def test_entity_rows_cap_quotes_and_link_the_rest(client, monkeypatch):
+    """A row shows a few quotes per modality and links the relation page for
+    the rest."""
+    from webapp import pages
+
+    monkeypatch.setattr(pages, "QUOTE_CAP", 1)
+    page = html(_get(client, "/entity/ketamine"))
+    row = page.xpath("//li[contains(@class, 'row')][.//h4/a[normalize-space()='anxiety']]")[0]
+    supporting = row.xpath(".//section[contains(@class,'asserted')]")[0]
+    total = int(text_of(supporting.xpath(".//h5/span[@class='count']")[0]))
+    assert total > 1 and len(supporting.xpath(".//blockquote")) == 1
+    more = supporting.xpath(".//p[@class='more']/a")[0]
+    assert text_of(more).startswith(f"{total - 1} more supporting quote")
+    assert more.get("href") == "/relation/ketamine/treats/anxiety"
 
 
 def test_relation_page_shows_contradiction(client):
