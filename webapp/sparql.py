@@ -147,6 +147,7 @@ def init_app(app: Flask, limits: Limits | None = None, budget: ClientBudget | No
              workers: int = 2) -> SparqlService:
     """Give the app its SPARQL service and register the blueprint."""
     graph = app.extensions["kg"]
+    limits = limits or Limits.public(app.config.get("KG_SETTINGS") or graph.settings)
     service = SparqlService(QueryRunner(graph, limits, workers=workers),
                             budget or ClientBudget())
     app.extensions["kg_sparql"] = service

@@ -1,0 +1,177 @@
+"""The public SPARQL endpoint's latency against pyoxigraph called directly.
+
+    python -m benchmarks.sparql_endpoint 2000              # articles; ~1M triples
+    python -m benchmarks.sparql_endpoint 300 --keep DIR    # reuse/keep the store
+
+The seeded generator's corpus is ingested into the embedded store.  Six
+typical queries (issue 6: neighbourhood, claims with evidence, GROUP BY
+counts, 2-hop paths, CONSTRUCT of a neighbourhood, a text CONTAINS scan)
+are timed three ways in the same run:
+
+* direct: `pyoxigraph.Store.query` on the store with the union default
+  graph, its answer serialised natively (JSON or Turtle): the floor;
+* runner: `kg.sparql.QueryRunner` (policy check, a warm worker process
+  over a read-only view, the row cap, the answer sent back);
+* HTTP: `GET /sparql` from a real client to waitress (everything above,
+  plus Flask, negotiation and the per-client budget).
+
+Target: HTTP / direct <= 1.5 for each query taking over 5 ms.  Then the
+time limit's accuracy: a cartesian product under 1 s and 2 s limits.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg import KnowledgeGraph, Settings
+from kg.load import ingest_file
+from kg.sparql import Limits, QueryRunner
+from kg.terms import sparql_prefixes
+
+from .common import table, timed
+from .generator import write_corpus
+
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def _build(folder: Path, n: int) -> Settings:
+    """The generated corpus ingested into an embedded store (once per folder)."""
+    settings = Settings(data_dir=str(folder / "data"), search_engine="tantivy")
+    marker = folder / f"built-{n}"
+    if not marker.exists():
+        corpus = write_corpus(n, folder / "corpus")
+        with KnowledgeGraph.open(settings) as graph, graph.search.batch():
+            for path in corpus:
+                ingest_file(graph, path)
+        marker.write_text("ok")
+    return settings
+
+
+def _hub(graph: KnowledgeGraph) -> str:
+    """The entity most claims are about."""
+    return str(graph.store.select(sparql_prefixes() + """
+        SELECT ?e (COUNT(?c) AS ?n) WHERE { { ?c hkg:subject ?e } UNION { ?c hkg:object ?e } }
+        GROUP BY ?e ORDER BY DESC(?n) LIMIT 1""")[0]["e"])
+
+
+def queries(hub: str) -> dict[str, str]:
+    p = sparql_prefixes()
+    return {
+        "neighbourhood": p + f"""SELECT DISTINCT ?p ?o ?label WHERE {{
+            {{ <{hub}> ?p ?o }} UNION {{ ?o ?p <{hub}> }} OPTIONAL {{ ?o rdfs:label ?label }} }}""",
+        "claims with evidence": p + f"""SELECT ?c ?p ?o ?m ?ev ?a WHERE {{
+            ?c hkg:subject <{hub}> ; hkg:predicate ?p ; hkg:object ?o ; hkg:modality ?m ;
+               hkg:evidence ?ev ; prov:wasDerivedFrom ?a }}""",
+        "GROUP BY counts": p + """SELECT ?p ?m (COUNT(?c) AS ?n) WHERE {
+            ?c a hkg:Claim ; hkg:predicate ?p ; hkg:modality ?m } GROUP BY ?p ?m""",
+        "2-hop paths": p + f"""SELECT DISTINCT ?p1 ?x ?p2 ?y WHERE {{
+            <{hub}> ?p1 ?x . ?x ?p2 ?y . ?x a ?t . FILTER(?p1 != rdf:type && ?p2 != rdf:type)
+            }} LIMIT 5000""",
+        "CONSTRUCT neighbourhood": p + f"""CONSTRUCT {{ <{hub}> ?p ?o . ?o rdfs:label ?l }}
+            WHERE {{ <{hub}> ?p ?o OPTIONAL {{ ?o rdfs:label ?l }} }}""",
+        "text CONTAINS scan": p + """SELECT ?c ?ev WHERE { ?c hkg:evidence ?ev
+            FILTER(CONTAINS(LCASE(?ev), "blood pressure")) }""",
+    }
+
+
+def _direct(graph: KnowledgeGraph, query: str) -> bytes:
+    result = graph.store.native_query(query, use_default_graph_as_union=True)
+    if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
+        return result.serialize(format=ox.QueryResultsFormat.JSON)
+    return ox.serialize(result, format=ox.RdfFormat.TURTLE)
+
+
+def _http(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return response.read()
+
+
+def measure(n: int, keep: Path | None = None, repeat: int = 30) -> str:
+    from waitress import create_server
+
+    from webapp import create_app
+    from webapp.sparql import ClientBudget
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        began = time.perf_counter()
+        settings = _build(folder, n)
+        build = time.perf_counter() - began
+        with KnowledgeGraph.open(settings, write=False) as graph:
+            triples = len(graph.store)
+            hub = _hub(graph)
+            app = create_app(settings.replace(query_timeout=60), graph=graph)
+            app.extensions["kg_sparql"].budget = ClientBudget(seconds=1e9)  # measuring, not limiting
+            server = create_server(app, host="127.0.0.1", port=0, threads=4)
+            threading.Thread(target=server.run, daemon=True).start()
+            endpoint = f"http://127.0.0.1:{server.effective_port}/sparql?"
+            runner = QueryRunner(graph, Limits(timeout=60), workers=2)
+            runner.warm()
+            rows = []
+            try:
+                runner.run("ASK {}")
+                for name, query in queries(hub).items():
+                    url = endpoint + urllib.parse.urlencode({"query": query})
+                    answer = runner.run(query)
+                    _http(url)
+                    direct = timed(lambda q=query: _direct(graph, q), repeat)
+                    via_runner = timed(lambda q=query: runner.run(q), repeat)
+                    via_http = timed(lambda u=url: _http(u), repeat)
+                    rows.append([name, answer.rows, direct["median"], via_runner["median"],
+                                 via_http["median"], via_http["p95"],
+                                 f"{via_http['median'] / direct['median']:.2f}"])
+                ask_direct = timed(lambda: _direct(graph, "ASK {}"), repeat)
+                ask_runner = timed(lambda: runner.run("ASK {}"), repeat)
+                ask_http = timed(lambda: _http(endpoint + "query=ASK%7B%7D"), repeat)
+                rows.append(["ASK {} (fixed cost)", 1, ask_direct["median"],
+                             ask_runner["median"], ask_http["median"], ask_http["p95"], ""])
+                limits = []
+                for limit in (1.0, 2.0):
+                    timed_app = create_app(settings.replace(query_timeout=limit), graph=graph)
+                    client = timed_app.test_client()
+                    client.get("/sparql?query=ASK%7B%7D")
+                    began = time.perf_counter()
+                    status = client.get("/sparql", query_string={"query": CARTESIAN}).status_code
+                    stopped = time.perf_counter() - began
+                    began = time.perf_counter()
+                    after = client.get("/sparql?query=ASK%7B%7D").status_code
+                    recovery = time.perf_counter() - began
+                    limits.append([f"{limit:g} s", status, f"{stopped:.3f}",
+                                   f"{(stopped - limit) * 1000:.0f}", f"{recovery * 1000:.0f}",
+                                   after])
+                    timed_app.extensions["kg_sparql"].runner.close()
+            finally:
+                runner.close()
+                server.close()
+                app.extensions["kg_sparql"].runner.close()
+    head = (f"{n} generated articles, {triples:,} triples, embedded store (built in "
+            f"{build:.0f} s); medians of {repeat} runs, hub entity `{hub}`.\n\n")
+    return head + table(["query", "rows", "direct ms", "runner ms", "HTTP ms", "HTTP p95 ms",
+                         "HTTP / direct"], rows) + "\n\nTime limit (4-way cartesian product):\n\n" \
+        + table(["limit", "status", "answered after s", "late by ms", "next query ms",
+                 "next status"], limits)
+
+
+def run(sizes: list[int]) -> str:
+    return "\n\n".join(measure(n) for n in sizes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("articles", type=int, nargs="?", default=2000)
+    parser.add_argument("--keep", type=Path, help="Build the store here once and reuse it.")
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    print(measure(args.articles, args.keep, args.repeat))
+
+
+if __name__ == "__main__":
+    main()
