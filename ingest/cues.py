@@ -134,7 +134,7 @@ CUES: tuple[tuple[str, Cue], ...] = (
      Cue("increases.intransitive", INCREASE, Side.ANY, Side.LEFT, implicit=True)),
     (r"fall|falls|falling|go(?:es)?\s+down|dips?",
      Cue("decreases.intransitive", LOWER, Side.ANY, Side.LEFT, implicit=True)),
-    (r"(?:can|may|might|could|will|often|sometimes|rarely|also)?\s*(?:occur|happen)s?",
+    (r"(?:(?:can|may|might|could|will|often|sometimes|rarely|also)\s+)?(?:occur|happen)s?",
      Cue("adverse.occur", ADVERSE, Side.ANY, Side.LEFT, implicit=True)),
     (r"(?:caused|induced|triggered|provoked|brought\s+on)\s+by",
      Cue("adverse.caused-by", ADVERSE_OR_USE, Side.RIGHT, Side.LEFT)),
@@ -174,10 +174,10 @@ CUES: tuple[tuple[str, Cue], ...] = (
      r"taken|tak(?:e|es|ing)|inject(?:ed|s|ing)?|infused|inhaled|sprayed|swallowed|"
      r"available\s+(?:as|in)|comes?\s+(?:as|in)|in\s+the\s+form\s+of|formulated\s+as|routes?",
      Cue("administeredVia.verb", ROUTE, Side.ANY)),
-    (r"(?:an?\s+)?(?:antagonists?|negative\s+allosteric\s+modulators?)\s+(?:of|at|to)|"
+    (r"(?:antagonists?|negative\s+allosteric\s+modulators?)\s+(?:of|at|to)|"
      r"blockers?\s+of|inhibitors?\s+of",
      Cue("antagonistOf.nominal", ANTAGONIST, Side.ANY)),
-    (r"(?:an?\s+)?(?:agonists?|positive\s+allosteric\s+modulators?)\s+(?:of|at)|"
+    (r"(?:agonists?|positive\s+allosteric\s+modulators?)\s+(?:of|at)|"
      r"activators?\s+of",
      Cue("activates.nominal", ACTIVATE, Side.ANY)),
     (r"targets?\s+(?:for|of)",

@@ -21,7 +21,7 @@ from .entities import mint
 from .lexicon import WordPatterns
 from .model import EntityType, Mention, Modality
 from .modality import assess
-from .relations import Relation, SentenceContext
+from .relations import Relation, SentenceContext, tail
 from .vocab import Vocabulary
 
 __all__ = ["LEXICONS", "phrase_relations"]
@@ -109,9 +109,11 @@ def _receptor_roles(ctx: SentenceContext) -> list[Relation]:
         predicate = "antagonistOf" if role.group("anta") else "activates"
         cue = (role.start("word"), role.end("word"))
         window = None
-        as_role = _AS_ROLE.search(ctx.text, ctx.start, receptor.start)
+        as_role = _AS_ROLE.search(ctx.text, tail(ctx.text, ctx.start, receptor.start),
+                                  receptor.start)
         if as_role:
-            before = _WORDS_BEFORE_AS.search(ctx.text, ctx.start, as_role.start())
+            before = _WORDS_BEFORE_AS.search(ctx.text, tail(ctx.text, ctx.start, as_role.start()),
+                                             as_role.start())
             window = (before.start() if before else as_role.start(), cue[1])
         out.append(_relation(ctx, subject, predicate, receptor.entity,
                              f"{predicate}.compound", cue, hedge_window=window))

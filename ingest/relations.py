@@ -32,7 +32,7 @@ from .model import PREDICATES, Entity, EntityType, Mention, Modality
 from .modality import assess
 
 __all__ = ["Frame", "Relation", "SentenceContext", "choose_predicate", "cue_relations",
-           "is_lead_in"]
+           "is_lead_in", "tail"]
 
 _BE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|gets|got)\s+"
                  r"(?:(?:\w+ly|not|also|often|usually|initially|then|now|still|sometimes)\s+)*$",
@@ -135,6 +135,17 @@ class SentenceContext:
     def _aside_apart(self, mention: Mention, pos: int) -> bool:
         aside = self.clause_at(mention.start).aside_at(mention.start)
         return aside is not None and not aside[0] <= pos < aside[1]
+
+
+def tail(text: str, start: int, end: int, width: int = 60) -> int:
+    """Where to begin looking for a pattern anchored at `end` ("...$"): at
+    most `width` characters back, at a space, so `search` does not rescan
+    the whole sentence for every cue."""
+    begin = max(start, end - width)
+    if begin > start:
+        space = text.find(" ", begin, end)
+        begin = space if space >= 0 else begin
+    return begin
 
 
 def subject_types(options: Options) -> frozenset[EntityType]:
@@ -243,7 +254,7 @@ def _copula_subject(ctx: SentenceContext, mention: Mention, types: frozenset[Ent
     """For a predicate noun ("X is a benzodiazepine used for Y", "X is a type
     of antidepressant that ..."), the subject of "is", which the relation is
     about; otherwise the mention itself."""
-    copula = _COPULA_BEFORE.search(ctx.text, ctx.start, mention.start)
+    copula = _COPULA_BEFORE.search(ctx.text, tail(ctx.text, ctx.start, mention.start), mention.start)
     if copula is None:
         return mention
     earlier = [m for m in ctx.mentions if m.end <= copula.start() and m.entity.type in types
@@ -347,7 +358,8 @@ def _find_subjects(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, 
 
 def _is_passive(ctx: SentenceContext, cue: Cue, match: re.Match, clause: Clause) -> bool:
     return (cue.passive and bool(_PARTICIPLE.search(match.group(0)))
-            and bool(_BE.search(ctx.text, clause.start, match.start())))
+            and bool(_BE.search(ctx.text, tail(ctx.text, clause.start, match.start()),
+                                match.start())))
 
 
 def _arguments(ctx: SentenceContext, cue: Cue, span: tuple[int, int], clause: Clause,
@@ -372,7 +384,7 @@ def _arguments(ctx: SentenceContext, cue: Cue, span: tuple[int, int], clause: Cl
 
 def is_lead_in(ctx: SentenceContext) -> bool:
     """Whether the sentence introduces what follows ("... include:")."""
-    return bool(_LEAD_IN_END.search(ctx.text, ctx.start, ctx.end))
+    return bool(_LEAD_IN_END.search(ctx.text, tail(ctx.text, ctx.start, ctx.end), ctx.end))
 
 
 def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
@@ -395,7 +407,8 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         at = bisect.bisect_right(starts, match.start()) - 1
         if at < 0 or names[at].end < match.end():
             matches.append(match)
-    heads = [not _ADJUNCT_VERB.search(text, ctx.start, m.start()) for m in matches]
+    heads = [not _ADJUNCT_VERB.search(text, tail(text, ctx.start, m.start()), m.start())
+             for m in matches]
     relations: list[Relation] = []
     frames: list[Frame] = []
     lead_in = is_lead_in(ctx)
@@ -407,7 +420,7 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         following = next((m.start() for m, head in zip(matches[index + 1:], heads[index + 1:])
                           if head), ctx.end)
         search_from = span[0]
-        if index and _GERUND_ADJUNCT.search(text, ctx.start, span[0]):
+        if index and _GERUND_ADJUNCT.search(text, tail(text, ctx.start, span[0]), span[0]):
             search_from = matches[index - 1].start()  # "lowers X by reducing Y"
         sides = [(Side.RIGHT, Side.LEFT) if passive else (cue.subject, cue.objects)]
         if cue.symmetric:
