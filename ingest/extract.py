@@ -27,7 +27,8 @@ from itertools import groupby
 from . import entities, modality, phrases
 from .clauses import Clause
 from .cues import CUE_WORDS, HEADING_FRAMES, SUBHEADING
-from .entities import ArticleMentions, find_mentions, item_entities
+from .entities import ArticleMentions, find_mentions
+from .items import item_entities
 from .lexicon import Scan, Scanner
 from .model import (PREDICATES, BlockKind, Claim, Document, EntityType, Extraction, Mention,
                     Modality)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from .clauses import Clause
-from .lexicon import Scan, Scanner, WordPatterns
+from .lexicon import Scan, WordPatterns
 from .model import Modality
 
 __all__ = ["LEXICONS", "assess", "negation_scopes"]
@@ -84,6 +84,7 @@ def negation_scopes(text: str, start: int, end: int, scan: Scan) -> list[tuple[i
         end: where to stop.
         scan: the article scanned for `LEXICONS`.
 
+    >>> from ingest.lexicon import Scanner
     >>> t = "Neither blood pressure nor breathing rate is lowered."
     >>> scan = Scanner(LEXICONS).scan(t)
     >>> [(t[a:b].strip(), cue) for a, b, cue in negation_scopes(t, 0, len(t), scan)][0]
@@ -145,6 +146,7 @@ def assess(text: str, clause: Clause, cue: tuple[int, int], scan: Scan,
         The modality and the cue words that decided it (empty when asserted).
 
     >>> from ingest.clauses import clauses
+    >>> from ingest.lexicon import Scanner
     >>> t = "Ketamine does not cause nausea."
     >>> assess(t, clauses(t, 0, len(t))[0], (18, 23), Scanner(LEXICONS).scan(t))
     (<Modality.NEGATED: 'negated'>, ('not',))

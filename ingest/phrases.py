@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from .cues import ADJECTIVE_EFFECTS, ADJECTIVE_WORDS, ROLE_WORDS, ROLES
-from .entities import mint
+from .items import mint
 from .lexicon import WordPatterns
 from .model import EntityType, Mention, Modality
 from .modality import assess

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ingest import Document, EntityType
-from ingest.entities import find_mentions, item_entities, item_phrases, mint
+from ingest.entities import find_mentions
+from ingest.items import item_entities, item_phrases, mint
 from ingest.segment import segment
-from ingest.vocab import Vocabulary
 
 
 def _mentions(text: str, vocabulary, anaphora: bool = False) -> list[tuple[str, str]]:
