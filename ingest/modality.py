@@ -129,7 +129,9 @@ def _in_scope(pattern: WordPatterns, text: str, clause: Clause,
 
 def assess(text: str, clause: Clause, cue: tuple[int, int], scan: Scan,
            target: tuple[int, int] | None = None,
-           hedge_window: tuple[int, int] | None = None) -> tuple[Modality, tuple[str, ...]]:
+           hedge_window: tuple[int, int] | None = None,
+           scopes: list[tuple[int, int, str]] | None = None
+           ) -> tuple[Modality, tuple[str, ...]]:
     """The modality of a relation stated by a predicate cue in a clause.
 
     Args:
@@ -141,6 +143,7 @@ def assess(text: str, clause: Clause, cue: tuple[int, int], scan: Scan,
         hedge_window: where hedging and investigational cues count, when
             narrower than the clause (an "as an X antagonist" adjunct is
             hedged only by words right before it).
+        scopes: the clause's `negation_scopes`, when the caller has them.
 
     Returns:
         The modality and the cue words that decided it (empty when asserted).
@@ -151,7 +154,9 @@ def assess(text: str, clause: Clause, cue: tuple[int, int], scan: Scan,
     >>> assess(t, clauses(t, 0, len(t))[0], (18, 23), Scanner(LEXICONS).scan(t))
     (<Modality.NEGATED: 'negated'>, ('not',))
     """
-    for a, b, trigger in negation_scopes(text, clause.start, clause.end, scan):
+    if scopes is None:
+        scopes = negation_scopes(text, clause.start, clause.end, scan)
+    for a, b, trigger in scopes:
         after_cue = a - len(trigger) >= cue[1]
         if a <= cue[0] < b or (target and after_cue and a <= target[0] < b):
             return Modality.NEGATED, (trigger,)

@@ -29,7 +29,7 @@ from .cues import CUE_WORDS, Cue, Options, Side, cue_for
 from .entities import ArticleMentions
 from .lexicon import Scan
 from .model import PREDICATES, Entity, EntityType, Mention, Modality
-from .modality import assess
+from .modality import assess, negation_scopes
 
 __all__ = ["Frame", "Relation", "SentenceContext", "choose_predicate", "cue_relations",
            "is_lead_in", "tail"]
@@ -106,11 +106,30 @@ class SentenceContext:
         self.article = mentions
         self.scan = scan
         self.mentions = mentions.within(start, end)
+        self._negations: dict[int, list[tuple[int, int, str]]] = {}
 
     @functools.cached_property
     def clauses(self) -> list[Clause]:
         """The sentence's clauses, worked out when first needed."""
         return clauses(self.text, self.start, self.end)
+
+    @functools.cached_property
+    def other_agents(self) -> list[tuple[int, int]]:
+        """Spans of unnamed agents ("another medicine") in the sentence."""
+        return [m.span() for m in _OTHER_AGENT.finditer(self.text, self.start, self.end)]
+
+    @functools.cached_property
+    def relatives(self) -> list[int]:
+        """Offsets of relative pronouns ("which", "who", "that")."""
+        return [m.start() for m in _RELATIVE.finditer(self.text, self.start, self.end)]
+
+    def negations(self, clause: Clause) -> list[tuple[int, int, str]]:
+        """The NegEx scopes of one of the sentence's clauses, computed once."""
+        found = self._negations.get(clause.start)
+        if found is None:
+            found = negation_scopes(self.text, clause.start, clause.end, self.scan)
+            self._negations[clause.start] = found
+        return found
 
     def clause_at(self, pos: int) -> Clause:
         """The clause holding offset `pos`."""
@@ -148,11 +167,13 @@ def tail(text: str, start: int, end: int, width: int = 60) -> int:
     return begin
 
 
+@functools.lru_cache(maxsize=None)
 def subject_types(options: Options) -> frozenset[EntityType]:
     """Every type a subject of these predicates may have."""
     return frozenset().union(*(PREDICATES[p][0] for p, _ in options))
 
 
+@functools.lru_cache(maxsize=None)
 def object_types(options: Options) -> frozenset[EntityType]:
     """Every type an object of these options may have."""
     return frozenset().union(*(types & PREDICATES[p][1] for p, types in options))
@@ -233,8 +254,7 @@ def _subject_left(ctx: SentenceContext, pos: int, types: frozenset[EntityType]
     for mention in reversed(candidates):
         if clause.in_aside(mention.start, mention.end) and not clause.aside_at(pos):
             continue
-        between = ctx.text[mention.end:pos]
-        if _OTHER_AGENT.search(between):
+        if any(mention.end <= a and b <= pos for a, b in ctx.other_agents):
             return None, True
         relative = _first_open_relative(ctx, mention.end, pos)
         if relative is not None:
@@ -265,11 +285,12 @@ def _copula_subject(ctx: SentenceContext, mention: Mention, types: frozenset[Ent
 def _first_open_relative(ctx: SentenceContext, start: int, stop: int) -> int | None:
     """Offset of a relative pronoun in `[start, stop)` that is not inside a
     closed aside (a relative clause that ended before `stop`)."""
-    for match in _RELATIVE.finditer(ctx.text, start, stop):
-        clause = ctx.clause_at(match.start())
-        aside = clause.aside_at(match.start())
+    for at in ctx.relatives:
+        if at < start or at >= stop:
+            continue
+        aside = ctx.clause_at(at).aside_at(at)
         if aside is None or aside[1] > stop:
-            return match.start()
+            return at
     return None
 
 
@@ -448,7 +469,8 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
                 predicate = choose_predicate(cue.options, subject.entity, obj.entity)
                 if predicate is None:
                     continue
-                modality, words = assess(text, clause, span, ctx.scan, (obj.start, obj.end))
+                modality, words = assess(text, clause, span, ctx.scan, (obj.start, obj.end),
+                                         scopes=ctx.negations(clause))
                 relations.append(Relation(subject.entity, predicate, obj.entity, modality,
                                           cue.rule, cue_words + words))
     return relations, frames
