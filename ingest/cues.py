@@ -22,7 +22,7 @@ from .lexicon import WordPatterns
 from .model import EntityType
 
 __all__ = ["ADJECTIVE_EFFECTS", "ADJECTIVE_WORDS", "CUES", "CUE_WORDS", "Cue", "HEADING_FRAMES",
-           "ROLES", "ROLE_WORDS", "SUBHEADING", "Side", "cue_for"]
+           "LIST_NOUNS", "ROLES", "ROLE_WORDS", "SUBHEADING", "Side", "cue_for"]
 
 C, AE, P, R = (EntityType.CONDITION, EntityType.ADVERSE_EFFECT, EntityType.PROCEDURE,
                EntityType.ROUTE)
@@ -102,6 +102,9 @@ CUES: tuple[tuple[str, Cue], ...] = (
      r"(?:risk|chance|likelihood|odds|incidence)s?\s+(?:of|for)"
      r"|(?:higher|greater|increased|elevated)\s+risks?\s+(?:of|for)",
      Cue("adverse.risk", ADVERSE, Side.ANY)),
+    (r"(?:lower|reduc|decreas|cut|minimi[sz]|halv)\w*\s+(?:the\s+|your\s+|a\s+)?"
+     r"(?:risk|chance|likelihood|odds|incidence)s?\s+(?:of|for)",
+     Cue("treats.lowers-risk", TREAT)),
     (r"risks?\s+(?:of|include|includes)|dangers?\s+of",
      Cue("adverse.risk", ADVERSE, Side.ANY)),
     (r"(?:trigger|stimulat|caus|induc|increas|boost|promot|enhanc)\w*\s+(?:the\s+)?release\s+of",
@@ -110,6 +113,7 @@ CUES: tuple[tuple[str, Cue], ...] = (
      r"management|relief|prevention|control)\s+of|(?:for|in)\s+treating|against)",
      Cue("treats.used-to", TREAT)),
     (_VERB_PREFIX + r"(?:as\s+(?:an?\s+)?(?:\w+\s+)?)?(?:for|in|during|before|ahead\s+of)"
+     r"|" + _VERB_PREFIX + r"to\s+(?:provide|induce|maintain|achieve|produce|start|keep)"
      r"|useful\s+(?:for|in)",
      Cue("usedIn.used-for", TREAT_OR_USE)),
     (r"(?:reduc|lessen|improv|ameliorat|eas|reliev|alleviat|control|manag|treat)\w*\s+"
@@ -150,7 +154,8 @@ CUES: tuple[tuple[str, Cue], ...] = (
      Cue("treats.verb", TREAT, passive=True)),
     (r"help(?:s|ed)?\s+(?:to\s+)?(?:with|treat|manage|relieve|ease|reduce|control|prevent|"
      r"fight|combat|alleviate)|work(?:s|ed)?\s+(?:well\s+)?(?:for|against)|"
-     r"help(?:s|ed)?\s+(?:people|patients|those|adults|children|anyone)\s+(?:with|who\s+have|"
+     r"help(?:s|ed)?\s+(?:some\s+|many\s+|most\s+)?(?:people|patients|those|adults|children|"
+     r"anyone)\s+(?:with|who\s+have|"
      r"suffering\s+from)|"
      r"benefit(?:s|ed)?\s+(?:patients|people|those|individuals|adults|children|anyone)\s+"
      r"(?:with|suffering\s+from|who\s+have)",
@@ -296,17 +301,22 @@ SUBHEADING = re.compile(r"(?:(?:very\s+|less\s+|more\s+)?(?:common|uncommon|rare
                         r"frequency\s+not\s+known|not\s+known|serious|severe|mild|other)\b",
                         re.I)
 
-#: Heading words -> the relation a list under the heading states, and the
-#: type of entity its items are.
-HEADING_FRAMES: tuple[tuple[re.Pattern, str, EntityType], ...] = (
+#: Heading words -> the relations a list under the heading states.
+HEADING_FRAMES: tuple[tuple[re.Pattern, Options], ...] = (
     (re.compile(r"\b(?:side[- ]effects?|adverse (?:effects?|reactions?|events?)|"
-                r"unwanted effects?|risks?|complications?|dangers?)\b", re.I),
-     "hasAdverseEffect", AE),
+                r"unwanted effects?|risks?|complications?|dangers?)\b", re.I), ADVERSE),
     (re.compile(r"\b(?:uses|used (?:for|to treat|in)|indications?|conditions? (?:it )?treat(?:s|ed)?|"
                 r"what (?:is |are )?\w+ (?:is |are )?used for|treats?|treatments? for)\b", re.I),
-     "treats", C),
+     TREAT_OR_USE),
     (re.compile(r"\b(?:routes? of administration|administration|how (?:to (?:take|use)|"
                 r"(?:it|\w+) is (?:given|taken|administered))|dosage forms?|forms? available)\b",
-                re.I),
-     "administeredVia", R),
+                re.I), ROUTE),
+)
+#: What a lead-in calls its items ("... procedures such as:") -> their type.
+LIST_NOUNS: tuple[tuple[re.Pattern, EntityType], ...] = (
+    (re.compile(r"\b(?:procedures?|operations?|surger(?:y|ies)|tests|examinations|scans)\b",
+                re.I), P),
+    (re.compile(r"\b(?:side[- ]effects?|symptoms|reactions|effects)\b", re.I), AE),
+    (re.compile(r"\b(?:conditions|disorders|illnesses|diseases|infections)\b", re.I), C),
+    (re.compile(r"\b(?:ways|routes|forms)\b", re.I), R),
 )

@@ -26,7 +26,7 @@ from itertools import groupby
 
 from . import entities, modality, phrases
 from .clauses import Clause
-from .cues import CUE_WORDS, HEADING_FRAMES, SUBHEADING
+from .cues import CUE_WORDS, HEADING_FRAMES, LIST_NOUNS, SUBHEADING
 from .entities import ArticleMentions, find_mentions
 from .items import item_entities
 from .lexicon import Scan, Scanner
@@ -53,6 +53,7 @@ _MINT_TYPE = {"treats": EntityType.CONDITION, "hasAdverseEffect": EntityType.ADV
 _CLAUSE_WORDS = re.compile(r"\b(?:is|are|was|were|can|may|will|should|has|have|had|do|does|"
                            r"you|your|we|if|when|because|which|that)\b|[.!?]\s*$", re.I)
 _MAX_VALUE_WORDS = 20
+_LEAD_IN_TAIL = 40  # characters at a lead-in's end that may name its items
 _SUBJECT_TYPES = frozenset().union(*(domain for domain, _ in PREDICATES.values()))
 
 
@@ -81,6 +82,7 @@ class _Run:
     mint_type: EntityType | None = None  # the type of the current list, once known
     typed: bool = False              # whether mint_type was worked out for this list
     level: int = 0                   # level of the heading that set `section`
+    lead_in: Sentence | None = None  # the sentence that introduced the list
 
 
 def _claim(article: _Article, relation: Relation, start: int, end: int) -> Claim:
@@ -99,7 +101,7 @@ def _sentence(article: _Article, sentence: Sentence) -> tuple[list[Claim], list[
 
 def _heading_frame(article: _Article, sentence: Sentence) -> Frame | None:
     """The relation a heading announces for its section, if any."""
-    for pattern, predicate, _ in HEADING_FRAMES:
+    for pattern, options in HEADING_FRAMES:
         match = pattern.search(article.text, sentence.start, sentence.end)
         if not match:
             continue
@@ -110,7 +112,6 @@ def _heading_frame(article: _Article, sentence: Sentence) -> Frame | None:
             return None
         found, words = assess(article.text, ctx.clause_at(match.start()),
                               (match.start(), match.end()), article.scan)
-        options = ((predicate, PREDICATES[predicate][1]),)
         return Frame(entity, options, found, "list.heading", (match.group(0),) + words)
     return None
 
@@ -133,11 +134,17 @@ def _allowed(frame: Frame) -> frozenset[EntityType]:
     return frozenset().union(*(t & PREDICATES[p][1] for p, t in frame.options))
 
 
-def _mint_type(article: _Article, frame: Frame, items: list[tuple[int, int]]
-               ) -> EntityType | None:
-    """The type of a list: the commonest fitting type among its known items,
-    else the default for the frame's predicate."""
+def _mint_type(article: _Article, frame: Frame, items: list[tuple[int, int]],
+               lead_in: Sentence | None) -> EntityType | None:
+    """The type of a list: what its lead-in calls the items ("procedures
+    such as:"), else the commonest fitting type among its known items, else
+    the default for the frame's predicate."""
     allowed, mentions = _allowed(frame), article.mentions
+    if lead_in is not None:
+        tail_start = max(lead_in.start, lead_in.end - _LEAD_IN_TAIL)
+        for pattern, etype in LIST_NOUNS:
+            if etype in allowed and pattern.search(article.text, tail_start, lead_in.end):
+                return etype
     counts = Counter(m.entity.type for start, end in items
                      for m in mentions.within(start, end)
                      if m.entity.type in allowed and not mentions.is_anaphor(m))
@@ -151,6 +158,9 @@ def _item_claims(article: _Article, frame: Frame, span: tuple[int, int],
     """One claim per entity a list item names, in the frame's relation."""
     allowed, mentions = _allowed(frame), article.mentions
     named = [m for m in mentions.within(*span) if not mentions.is_anaphor(m)]
+    if named and named[0].entity.type is EntityType.DRUG and named[0].entity != frame.subject \
+            and len(article.text[span[0]:named[0].start].split()) <= 1:
+        return []  # "An SSRI such as sertraline": an item about another drug
     known = [m for m in named if m.entity.type in allowed]
     others = [m for m in named if m.entity.type not in allowed]
     found, new = item_entities(article.text, *span, known, others, mint_type, article.vocabulary)
@@ -176,7 +186,8 @@ def _is_value_line(text: str, sentences: list[Sentence]) -> bool:
     if len(sentences) != 1:
         return False
     line = text[sentences[0].start:sentences[0].end]
-    return len(line.split()) <= _MAX_VALUE_WORDS and not _CLAUSE_WORDS.search(line)
+    return (len(line.split()) <= _MAX_VALUE_WORDS and not _CLAUSE_WORDS.search(line)
+            and not line.endswith(":"))
 
 
 def _item_span(segmentation: Segmentation, sentences: list[Sentence]
@@ -218,7 +229,8 @@ def _list_item(article: _Article, run: _Run, frame: Frame,
     span, evidence, definition = _item_span(segmentation, sentences)
     own = _own_claims(article, sentences[:1] if definition else sentences, span)
     if not run.typed:
-        run.mint_type = _mint_type(article, frame, _list_spans(segmentation, blocks, position))
+        run.mint_type = _mint_type(article, frame, _list_spans(segmentation, blocks, position),
+                                   run.lead_in)
         run.typed = True
     run.after_opener = False
     return own or _item_claims(article, frame, span, evidence, run.mint_type)
@@ -275,7 +287,7 @@ def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extract
         if lead is None and text[last.start:last.end].endswith(":") and run.section:
             lead = _lead_in_on_section(article, last, run.section)
         run = _Run(lead=lead, section=run.section, after_opener=lead is not None,
-                   level=run.level)
+                   level=run.level, lead_in=last if lead is not None else None)
     mentions = sorted({*article.mentions.names, *article.minted},
                       key=lambda m: (m.start, m.end, m.entity.key))
     return Extraction(document, tuple(mentions), _unique(claims))

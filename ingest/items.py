@@ -16,7 +16,8 @@ from .vocab import Vocabulary, is_acronym, slug, tokenize
 __all__ = ["item_entities", "item_phrases", "mint"]
 
 _EXPLANATION = re.compile(r"\s+[–—-]\s+|[:;(]|,\s+(?:which|that|who|especially|usually|"
-                          r"often|sometimes|such as|for example|e\.g\.)\b|"
+                          r"often|sometimes|such as|for example|e\.g\.|particularly|mainly|"
+                          r"mostly|including|even|in|at|on)\b|"
                           r"\s+(?:during|after|when|while|within|until|especially|usually)\b")
 _CLAUSE = re.compile(r"\b(?:is|are|was|were|be|been|can|could|may|might|will|would|should|"
                      r"must|do|does|did|have|has|had|you|your|if|when|which|who|that|"
@@ -30,6 +31,12 @@ _FILLER = frozenset("""a an the and or nor of in on to with from for by at as on
     his her mild moderate severe serious slight occasional frequent persistent sudden unusual
     extreme very some any other possible rare common lot lots much too more excessive""".split())
 _MAX_CONJUNCT_WORDS = 4
+_ACTIVITY = re.compile(r"[a-z]+ing\b")
+# "draining an abscess", "cleaning and stitching cuts": an activity, one phrase.
+_ACTIVITY_ITEM = re.compile(r"[A-Za-z]+ing\s+(?:and\s+[a-z]+ing\s+)?(?:an?|the|your|their|his|"
+                            r"her)\b")
+# Doses and schedules ("week 1: 5 mg") are not names of things.
+_DIGIT = re.compile(r"\d")
 
 
 def mint(label: str, etype: EntityType, vocabulary: Vocabulary) -> Entity:
@@ -72,6 +79,7 @@ def item_phrases(text: str, start: int, end: int, split: bool = False
     """
     cut = _EXPLANATION.search(text, start, end)
     stop = cut.start() if cut else end
+    activity = bool(_ACTIVITY_ITEM.match(text, start, stop))
     while stop > start and not text[stop - 1].isalnum() and text[stop - 1] not in ")]":
         stop -= 1
     head = text[start:stop]
@@ -87,7 +95,8 @@ def item_phrases(text: str, start: int, end: int, split: bool = False
     parts = [head[a:b] for a, b in pieces]
     nested = len(parts) > 1 and _PREPOSITION.search(parts[0]) and not any(
         _PREPOSITION.search(p) for p in parts[1:])
-    if (nested and not split) or any(len(p.split()) > _MAX_CONJUNCT_WORDS for p in parts):
+    if (nested and not split) or activity \
+            or any(len(p.split()) > _MAX_CONJUNCT_WORDS for p in parts):
         pieces = [(0, len(head))]
     phrases = []
     for a, b in pieces:
@@ -97,7 +106,7 @@ def item_phrases(text: str, start: int, end: int, split: bool = False
             a += determiner.end()
             phrase = head[a:b]
         if not phrase or len(phrase.split()) > _MAX_MINTED_WORDS \
-                or not any(ch.isalpha() for ch in phrase):
+                or not any(ch.isalpha() for ch in phrase) or _DIGIT.search(phrase):
             continue
         label = phrase if is_acronym(phrase.split()[0]) else phrase[0].lower() + phrase[1:]
         phrases.append((label, start + a, start + b))
@@ -151,16 +160,20 @@ def item_entities(text: str, start: int, end: int, known: list[Mention], others:
         return known, []
     # A known name in the gloss ("feeling very happy (euphoria)") is what an
     # unknown head means.
-    glossed = [m for m in known if cut is not None and m.start >= cut.start()]
+    glossed = [m for m in known if cut is not None and cut.group().startswith("(")
+               and m.start >= cut.start()]
     used: list[Mention] = []
     minted = []
     for label, a, b in phrases:
         inside = [m for m in known if a <= m.start and m.end <= b]
-        if inside and _covers(text, a, b, inside):
+        # "starting general anaesthesia in an emergency" describes an
+        # activity around the known name, which is the thing meant.
+        if inside and (_covers(text, a, b, inside) or _ACTIVITY.match(text, a, b)):
             used += inside
         elif glossed:
             used += [m for m in glossed if m not in used]
         elif etype is not None and not _covers(text, a, b, [m for m in others
-                                                            if a <= m.start and m.end <= b]):
+                                                            if a <= m.start and m.end <= b]) \
+                and (etype is EntityType.PROCEDURE or not _ACTIVITY_ITEM.match(text, a, b)):
             minted.append(Mention(mint(label, etype, vocabulary), a, b))
     return used + minted, minted

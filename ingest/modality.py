@@ -48,7 +48,8 @@ _INVESTIGATIONAL = WordPatterns([
     r"(?:trials?|studies|researchers|scientists|investigators) (?:are|is|have been) "
     r"(?:\w+ly )?(?:underway|under way|ongoing|exploring|studying|investigating|testing|"
     r"looking|evaluating|examining|assessing)",
-    r"(?:researchers|scientists) (?:are )?(?:hope|hoping|exploring|investigating)",
+    r"(?:researchers|scientists) (?:are )?(?:\w+ly |also |now |still )?(?:hope|hoping|exploring|"
+    r"investigating|studying|testing)",
     r"experimental|investigational|in development|not yet approved",
     r"(?:is|are) being (?:developed|tried)"])
 
@@ -60,7 +61,7 @@ _HEDGE = WordPatterns([
     r"reportedly|theoretically|in theory|conceivably",
     r"(?:possible|potential)(?!\s+(?:side[- ]effects?|adverse|risks?|complications?|hazards?|"
     r"harms?|dangers?|interactions?))",
-    r"appears? to|appeared to|seems? to|seemed to",
+    r"appears? to|appeared to|seems? to|seemed to|tends? to|tended to",
     r"(?:is|are|was|were|been) (?:\w+ly )?(?:believed|thought|suspected|hypothesi[sz]ed|"
     r"proposed|presumed|assumed|speculated|said|expected) to",
     r"ha(?:s|ve) the potential|it implies|implies that|suggest(?:s|ed)? that|suggestive",

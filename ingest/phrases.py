@@ -33,6 +33,8 @@ _FOR = re.compile(
     r"medication|medicine)\s+)?for\s+(?:(?:patients|people|those|adults|children|"
     r"individuals)\s+(?:with|suffering\s+from|who\s+have)\s+)?(?:the\s+)?"
     r"(?:(?:severe|chronic|acute|mild|moderate|major|persistent|refractory)\s+)?$", re.I)
+_ARE = re.compile(r"\bare\s+(?:[\w-]+\s+){0,2}$", re.I)
+_AND = re.compile(r"\s*(?:,\s*)?(?:and|or|&)?\s*", re.I)
 _ROUTE_AFTER = re.compile(r"[\s‐-]*(?:\d+(?:[.,]\d+)?\s*(?:mg|mcg|micrograms?|ml|%)"
                           r"(?:/\w+)?\s+)?$")
 _ROUTE_BEFORE = re.compile(r"\s*(?:\([^()]{0,30}\)\s*)?(?:[\w-]+\s+)?(?:of\s+)?$")
@@ -68,10 +70,24 @@ def _treats_for(ctx: SentenceContext) -> list[Relation]:
             gap = ctx.text[drug.end:condition.start]
             if _FOR.match(gap):
                 cue = drug.end + gap.lower().index("for")
-                out.append(_relation(ctx, drug, "treats", condition.entity, "treats.for",
-                                     (cue, cue + 3)))
+                for subject in _coordinated_before(ctx, names, drug):
+                    out.append(_relation(ctx, subject, "treats", condition.entity, "treats.for",
+                                         (cue, cue + 3)))
             break
     return out
+
+
+def _coordinated_before(ctx: SentenceContext, names: list[Mention], drug: Mention
+                        ) -> list[Mention]:
+    """The drug and the drugs coordinated right before it ("Ketamine and
+    esketamine for depression")."""
+    group = [drug]
+    for mention in reversed([m for m in names if m.end <= drug.start]):
+        if mention.entity.type is not D \
+                or not _AND.fullmatch(ctx.text, mention.end, group[-1].start):
+            break
+        group.append(mention)
+    return group
 
 
 def _route_compounds(ctx: SentenceContext) -> list[Relation]:
@@ -130,6 +146,9 @@ def _roles(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
                for m in inside):
             continue
         word = (match.group("role") or match.group("role2")).lower()
+        if match.group(0).lower() != word and not _ARE.search(
+                ctx.text, tail(ctx.text, ctx.start, match.start()), match.start()):
+            continue  # "unlike other antidepressants": the class, not this drug
         predicate, names = ROLES[word]
         target = next(filter(None, (vocabulary.find(n) for n in names)), None)
         subject = ctx.nearest(match.start(), {D}, exclude=inside)

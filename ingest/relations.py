@@ -50,13 +50,16 @@ _CONJUNCTION = re.compile(r"\b(?:and|or|nor|as well as|plus|such as|like|includi
 # A class and its examples: "SSRIs such as sertraline", "beta blockers like propranolol".
 _EXAMPLES = re.compile(r",?\s+(?:such as|like|including|e\.g\.,?)\s+", re.I)
 _GERUND_ADJUNCT = re.compile(r"\b(?:by|through|via|thereby|while)\s+$", re.I)
-_COPULA_BEFORE = re.compile(r"(?:\b(?:is|are|was|were)\s+(?:an?|one|the)\s+"
+_COPULA_BEFORE = re.compile(r"(?:\b(?:is|are|was|were)\s+(?:not\s+)?(?:an?|one|the)\s+"
                             r"(?:(?:type|kind|class|group|form)\s+of\s+(?:an?\s+)?)?"
                             r"|\bbelongs?\s+to\s+(?:an?|the)\s+(?:[\w-]+\s+){1,3}"
                             r"(?:called|known\s+as|named)\s+)"
                             r"(?:[\w-]+\s+){0,2}$", re.I)
 _COPULA = re.compile(r"^(?:is|are|was|were)\s+(?:an?|the)\s+[\w\s-]{0,40}$", re.I)
 _MAX_LIST_ITEM_WORDS = 3
+# The last word of a measure's name; "high blood pressure" names a condition.
+_MEASURE = re.compile(r"^(?:[\w-]+\s+)?(?:pressure|rate|level|temperature|count|output|"
+                      r"volume|flow|tone)s?$", re.I)
 # A cue right after one of these heads an adjunct ("after taking X"), not a
 # new predicate, so it does not end the search for the previous cue's subject.
 _ADJUNCT_VERB = re.compile(r"\b(?:after|before|while|when|by|from|of|on|without|since|upon|"
@@ -180,12 +183,18 @@ def object_types(options: Options) -> frozenset[EntityType]:
 
 
 def choose_predicate(options: Options, subject: Entity, obj: Entity) -> str | None:
-    """The first predicate whose type constraints the pair meets."""
+    """The first predicate whose type constraints the pair meets.
+
+    A measure ("blood pressure", "heart rate") can only go up or down or be
+    affected: nothing treats it or has it as a side effect.
+    """
     if subject == obj:
         return None
+    measure = obj.type is EntityType.ADVERSE_EFFECT and bool(_MEASURE.search(obj.label))
     for predicate, types in options:
         domain, range_ = PREDICATES[predicate]
-        if obj.type in types and obj.type in range_ and subject.type in domain:
+        if obj.type in types and obj.type in range_ and subject.type in domain \
+                and not (measure and predicate in ("treats", "hasAdverseEffect")):
             return predicate
     return None
 
@@ -471,6 +480,11 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
                     continue
                 modality, words = assess(text, clause, span, ctx.scan, (obj.start, obj.end),
                                          scopes=ctx.negations(clause))
+                if modality is Modality.NEGATED and obj.end <= span[0] and any(
+                        obj.end <= at < span[0] for at in ctx.relatives):
+                    # "MDD that has not improved after antidepressants" says
+                    # which patients, not that antidepressants fail.
+                    continue
                 relations.append(Relation(subject.entity, predicate, obj.entity, modality,
                                           cue.rule, cue_words + words))
     return relations, frames

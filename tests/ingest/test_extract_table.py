@@ -468,6 +468,38 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      "Psilocybin may help people with depression who have not improved with other treatments.",
      {("psilocybin", "treats", "depression", H)}),
 
+    ("lowers-risk", "Aspirin lowers the risk of heart attack and stroke.",
+     {("aspirin", "treats", "heart attack", A), ("aspirin", "treats", "stroke", A)}),
+    ("measure-not-treated",
+     "Propofol is used in surgery:\n- a nurse checks your blood pressure first\n",
+     {("propofol", "usedIn", "surgery", A)}),
+    ("copula-negated", "Diazepam is not an antidepressant.",
+     {("diazepam", "treats", "depression", N)}),
+    ("plural-class-is-not-the-drug", "Unlike older antidepressants, lithium works quickly.",
+     set()),
+    ("treats-for-coordinated", "Aspirin and ibuprofen for arthritis",
+     {("aspirin", "treats", "arthritis", A), ("ibuprofen", "treats", "arthritis", A)}),
+    ("item-about-another-drug",
+     "Sertraline\n\nUses\n\nYour doctor may suggest one of these instead:\n"
+     "- Fluoxetine, which is also used for depression.\n- insomnia\n",
+     {("fluoxetine", "treats", "depression", A)}),
+    ("item-explanation-particularly",
+     "Diazepam can cause:\n- forgetfulness, particularly in older people\n",
+     {("diazepam", "hasAdverseEffect", "forgetfulness", A)}),
+    ("no-mint-for-doses",
+     "The dose of metformin is increased slowly to reduce side effects:\n"
+     "- week 1: 500 mg a day\n- week 2: 1000 mg a day\n", set()),
+    ("investigational-also-exploring",
+     "Researchers are also exploring lithium for Alzheimer's disease.",
+     {("lithium", "treats", "Alzheimer's disease", I)}),
+    ("hedge-tends-to", "Caffeine tends to raise blood pressure.",
+     {("caffeine", "increases", "blood pressure", H)}),
+    ("procedure-list-by-lead-in-noun",
+     "Midazolam\n\nUses\n\nIt is used to provide sedation during procedures such as:\n"
+     "- a colonoscopy\n- draining an abscess\n",
+     {("midazolam", "usedIn", "procedural sedation", A), ("midazolam", "usedIn", "colonoscopy", A),
+      ("midazolam", "usedIn", "draining an abscess", A)}),
+
     # --- sentences that state no claim --------------------------------------
     ("none-advice", "Talk to your doctor before taking any new medicine.", set()),
     ("none-condition-affects", "Depression affects millions of people worldwide.", set()),
