@@ -77,6 +77,9 @@ class Cue:
             Y" and "Y has been linked with X").
         spans_cues: objects may lie past later cues ("works by blocking X":
             X is how it works).
+        adjacent: the objects must come right before the cue, as the subject
+            of an intransitive verb does ("blood pressure may fall", not
+            "confusion gets worse ... as falls are a risk").
     """
 
     rule: str
@@ -88,6 +91,7 @@ class Cue:
     anywhere: bool = False
     symmetric: bool = False
     spans_cues: bool = False
+    adjacent: bool = False
 
 
 _VERB_PREFIX = (r"(?:used|prescribed|given|approved|indicated|licensed|recommended|taken|"
@@ -135,11 +139,11 @@ CUES: tuple[tuple[str, Cue], ...] = (
     (r"prescrib(?:e|es|ing)|recommend(?:s|ing)?|(?:can|may|might|could|will|to)\s+(?:use|take|try)",
      Cue("treats.prescribe", TREAT, Side.RIGHT, Side.RIGHT)),
     (r"rise|rises|rising|go(?:es)?\s+up|spike|spikes|climb|climbs|soar|soars",
-     Cue("increases.intransitive", INCREASE, Side.ANY, Side.LEFT, implicit=True)),
+     Cue("increases.intransitive", INCREASE, Side.ANY, Side.LEFT, implicit=True, adjacent=True)),
     (r"fall|falls|falling|go(?:es)?\s+down|dips?",
-     Cue("decreases.intransitive", LOWER, Side.ANY, Side.LEFT, implicit=True)),
+     Cue("decreases.intransitive", LOWER, Side.ANY, Side.LEFT, implicit=True, adjacent=True)),
     (r"(?:(?:can|may|might|could|will|often|sometimes|rarely|also)\s+)?(?:occur|happen)s?",
-     Cue("adverse.occur", ADVERSE, Side.ANY, Side.LEFT, implicit=True)),
+     Cue("adverse.occur", ADVERSE, Side.ANY, Side.LEFT, implicit=True, adjacent=True)),
     (r"(?:caused|induced|triggered|provoked|brought\s+on)\s+by",
      Cue("adverse.caused-by", ADVERSE_OR_USE, Side.RIGHT, Side.LEFT)),
     (r"benefit(?:s|ed|ing)?\s+from|respond(?:s|ed|ing)?\s+(?:\w+ly\s+|well\s+)?to|"
@@ -213,6 +217,8 @@ CUES: tuple[tuple[str, Cue], ...] = (
      r"impact(?:s|ed|ing)?|alter(?:s|ed|ing)?|regulat(?:e|es|ed|ing)|"
      r"play(?:s|ed)?\s+a\s+(?:\w+\s+)?role\s+in|(?:is|are)\s+involved\s+in",
      Cue("affects.verb", AFFECT, passive=True)),
+    (r"help(?:s|ed)?",
+     Cue("treats.help", TREAT_OR_AFFECT)),
 )
 
 #: Every cue, tried at each word in priority order.

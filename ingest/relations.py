@@ -57,6 +57,7 @@ _COPULA_BEFORE = re.compile(r"(?:\b(?:is|are|was|were)\s+(?:not\s+)?(?:an?|one|t
                             r"(?:[\w-]+\s+){0,2}$", re.I)
 _COPULA = re.compile(r"^(?:is|are|was|were)\s+(?:an?|the)\s+[\w\s-]{0,40}$", re.I)
 _MAX_LIST_ITEM_WORDS = 3
+_ADJACENT = re.compile(r"\s*(?:[\w-]+\s+){0,3}")
 # The last word of a measure's name; "high blood pressure" names a condition.
 _MEASURE = re.compile(r"^(?:[\w-]+\s+)?(?:pressure|rate|level|temperature|count|output|"
                       r"volume|flow|tone)s?$", re.I)
@@ -399,6 +400,9 @@ def _arguments(ctx: SentenceContext, cue: Cue, span: tuple[int, int], clause: Cl
     s_types, o_types = subject_types(cue.options), object_types(cue.options)
     if object_side is Side.LEFT:
         objects = _objects_left(ctx, span[0], clause.start, clause, o_types)
+        if cue.adjacent and objects and not _ADJACENT.fullmatch(ctx.text, objects[-1].end,
+                                                                span[0]):
+            objects = []
     elif subject_side is Side.RIGHT:
         subject = _first_right(ctx, span[1], s_types)
         group = _subject_group(ctx, subject, s_types, leftward=False) if subject else []

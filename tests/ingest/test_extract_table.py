@@ -500,6 +500,11 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      {("midazolam", "usedIn", "procedural sedation", A), ("midazolam", "usedIn", "colonoscopy", A),
       ("midazolam", "usedIn", "draining an abscess", A)}),
 
+    ("help-bare-negated", "Sertraline has not been shown to help bipolar disorder.",
+     {("sertraline", "treats", "bipolar disorder", N)}),
+    ("falls-is-a-noun",
+     "Diazepam\n\nTell the doctor if dizziness gets worse, as falls are a risk.", set()),
+
     # --- sentences that state no claim --------------------------------------
     ("none-advice", "Talk to your doctor before taking any new medicine.", set()),
     ("none-condition-affects", "Depression affects millions of people worldwide.", set()),
