@@ -433,10 +433,13 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         lead-in (ends with a colon, "include", "such as"...).
     """
     text = ctx.text
+    found = ctx.scan.between(CUE_WORDS, ctx.start, ctx.end)
+    if not found:
+        return [], []
     names = [n for n in ctx.mentions if not ctx.article.is_anaphor(n)]
     starts = [n.start for n in names]
     matches = []
-    for match in ctx.scan.between(CUE_WORDS, ctx.start, ctx.end):
+    for match in found:
         # A cue word inside a name ("Increased eye pressure") is part of the name.
         at = bisect.bisect_right(starts, match.start()) - 1
         if at < 0 or names[at].end < match.end():
