@@ -68,10 +68,11 @@ class ServerClient:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.status, json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as err:
-            try:
-                data = json.loads(err.read() or b"{}")
-            except ValueError:
-                data = {}
+            with err:  # an HTTPError holds the response open
+                try:
+                    data = json.loads(err.read() or b"{}")
+                except ValueError:
+                    data = {}
             if err.code in (401, 403):
                 raise KGError(f"{self.base} refused the token ({err.code}): "
                               f"{data.get('message', err.reason)}") from None
