@@ -42,7 +42,8 @@ class KnowledgeGraph:
         try:
             writable = not getattr(graph.store, "read_only", False)
             if writable and (write or not graph.store.has_graph(graph.minter.ontology_graph)):
-                ensure_ontology(graph)
+                if ensure_ontology(graph):
+                    graph.search.update_vocabulary()
             graph._check_search(repair=write and writable)
         except BaseException:
             graph.close()

@@ -20,7 +20,6 @@ from ingest.readers import READERS
 
 from . import read
 from .rdf import article_triples, content_hash
-from .search.documents import mentioned_entities
 from .terms import HKG
 
 if TYPE_CHECKING:
@@ -113,14 +112,12 @@ def ingest_file(graph: "KnowledgeGraph", path: str | Path,
             raise ArticleError(path, f"extraction failed ({type(err).__name__}: {err})") from err
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         triples = article_triples(graph.minter, extraction, EXTRACTOR_VERSION, modified=now)
-        mentioned_before: set[str] = set()
         if previous:
-            mentioned_before = mentioned_entities(graph, document.id)
             triples += _change_notes(graph, document.id, extraction)
         graph.store.replace_graph(iri, triples)
         # A crash between these two writes leaves the index behind the graph;
         # SearchIndex.check() finds it and `kg reindex` or reconcile() mends it.
-        graph.search.update_article(document.id, mentioned_before)
+        graph.search.update_article(document.id)
     except ArticleError as err:
         return IngestResult(str(path), error=str(err))
     return IngestResult(str(path), document.id, "replaced" if previous else "added",
@@ -147,10 +144,9 @@ def _change_notes(graph: "KnowledgeGraph", article_id: str, extraction) -> list:
 def delete_article(graph: "KnowledgeGraph", article_id: str) -> bool:
     """Drop an article's graph (its metadata, claims and edges) and its
     search documents; True if it existed."""
-    mentioned_before = mentioned_entities(graph, article_id)
     existed = graph.store.drop_graph(graph.minter.article(article_id))
     if existed:
-        graph.search.remove_article(article_id, mentioned_before)
+        graph.search.remove_article(article_id)
     return existed
 
 

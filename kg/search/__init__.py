@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from .base import FACETS, Engine
-from .documents import article_documents, entity_documents, lexicon_forms, mentioned_entities
+from .documents import (VOCABULARY_OWNER, article_documents, lexicon_forms, minted_documents,
+                        vocabulary_documents)
 from .query import MAX_QUERY_CHARS, Lexicon, SearchQueryError, highlight, parse
 
 if TYPE_CHECKING:
@@ -82,72 +83,81 @@ class SearchIndex:
         inside leaves the index behind the graph, which `reconcile()` mends."""
         return self.engine.batch()
 
-    def update_article(self, article_id: str, mentioned_before: Iterable[str] = ()) -> None:
-        """Make the index hold the article as the graph now has it."""
-        docs = article_documents(self.graph, article_id)
-        entities = set(mentioned_before) | mentioned_entities(self.graph, article_id)
-        entity_docs, gone = entity_documents(self.graph, entities)
+    def update_article(self, article_id: str) -> None:
+        """Make the index hold the article as the graph now has it: its own
+        document, one per claim, one per entity it minted.  The cost does not
+        grow with the collection (curated entities are indexed once, with the
+        ontology)."""
+        docs = article_documents(self.graph, article_id) + minted_documents(self.graph,
+                                                                            article_id)
         with self._lock:
-            self.engine.write(docs + entity_docs, delete_owners=[article_id], delete_ids=gone)
+            self.engine.write(docs, delete_owners=[article_id])
         self._forget_lexicon()
 
-    def remove_article(self, article_id: str, mentioned_before: Iterable[str]) -> None:
+    def remove_article(self, article_id: str) -> None:
         """Drop an article (already dropped from the graph) from the index."""
-        entity_docs, gone = entity_documents(self.graph, mentioned_before)
         with self._lock:
-            self.engine.write(entity_docs, delete_owners=[article_id], delete_ids=gone)
+            self.engine.write([], delete_owners=[article_id])
         self._forget_lexicon()
+
+    def update_vocabulary(self) -> None:
+        """Index the curated entities of the ontology graph."""
+        docs = vocabulary_documents(self.graph, self._ontology_hash())
+        with self._lock:
+            self.engine.write(docs, delete_owners=[VOCABULARY_OWNER])
+        self._forget_lexicon()
+
+    def _ontology_hash(self) -> str:
+        from ..terms import HKG
+
+        name = self.graph.minter.ontology_graph
+        rows = self.graph.store.select(
+            f"SELECT ?h WHERE {{ GRAPH <{name}> {{ <{name}> <{HKG.contentHash}> ?h }} }}")
+        return str(rows[0]["h"]) if rows else ""
 
     def graph_hashes(self) -> dict[str, str]:
+        """Article id -> content hash in the graph, plus the vocabulary's."""
         from ..terms import sparql_prefixes
 
         rows = self.graph.store.select(sparql_prefixes() + """
             SELECT ?id ?h WHERE { GRAPH ?a { ?a a hkg:Article ; dcterms:identifier ?id ;
                                               hkg:contentHash ?h } }""")
-        return {str(r["id"]): str(r["h"]) for r in rows}
+        hashes = {str(r["id"]): str(r["h"]) for r in rows}
+        hashes[VOCABULARY_OWNER] = self._ontology_hash()
+        return hashes
 
     def check(self) -> list[str]:
-        """Article ids on which the index and the graph disagree (missing,
-        stale or left over)."""
+        """Article ids (and "@vocabulary") on which the index and the graph
+        disagree: missing, stale or left over."""
         graph, index = self.graph_hashes(), self.engine.article_hashes()
         return sorted(k for k in set(graph) | set(index) if graph.get(k) != index.get(k))
 
     def reconcile(self) -> list[str]:
-        """Repair the articles `check()` reports; returns their ids."""
+        """Repair what `check()` reports; returns the ids repaired."""
         wrong = self.check()
         graph = self.graph_hashes()
-        for article_id in wrong:
-            if article_id in graph:
-                self.update_article(article_id)
-            else:
-                with self._lock:
-                    self.engine.write([], delete_owners=[article_id])
-        if wrong:
-            self._rebuild_entities()
+        with self.batch():
+            for key in wrong:
+                if key == VOCABULARY_OWNER:
+                    self.update_vocabulary()
+                elif key in graph:
+                    self.update_article(key)
+                else:
+                    with self._lock:
+                        self.engine.write([], delete_owners=[key])
         return wrong
-
-    def _rebuild_entities(self) -> None:
-        from ..terms import sparql_prefixes
-
-        rows = self.graph.store.select(sparql_prefixes() + """
-            SELECT DISTINCT ?e WHERE { GRAPH ?a { ?a hkg:mentions ?e } }""")
-        docs, _ = entity_documents(self.graph, [str(r["e"]) for r in rows])
-        with self._lock:
-            self.engine.write(docs)
 
     def reindex(self, progress: Callable[[str], None] | None = None) -> int:
         """Rebuild the whole index from the graph; returns the article count."""
         with self._lock:
             self.engine.clear()
-        ids = sorted(self.graph_hashes())
-        for article_id in ids:
-            docs = article_documents(self.graph, article_id)
-            with self._lock:
-                self.engine.write(docs)
-            if progress:
-                progress(article_id)
-        self._rebuild_entities()
-        self._forget_lexicon()
+        ids = sorted(k for k in self.graph_hashes() if k != VOCABULARY_OWNER)
+        with self.batch():
+            self.update_vocabulary()
+            for article_id in ids:
+                self.update_article(article_id)
+                if progress:
+                    progress(article_id)
         return len(ids)
 
     # ---------------------------------------------------------------- reading

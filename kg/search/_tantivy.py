@@ -147,7 +147,7 @@ class TantivyEngine(Engine):
 
     def article_hashes(self):
         searcher = self._index.searcher()
-        q = tantivy.Query.term_query(self._schema, "kind", "article")
+        q = tantivy.Query.term_set_query(self._schema, "kind", ["article", "meta"])
         total = searcher.search(q, limit=1, count=True).count
         result = {}
         if total:

@@ -140,7 +140,7 @@ class WhooshEngine(Engine):
     def article_hashes(self):
         with self._index.searcher() as searcher:
             return {doc["owner"]: doc.get("hash", "")
-                    for doc in searcher.documents(kind="article")}
+                    for kind in ("article", "meta") for doc in searcher.documents(kind=kind)}
 
     def clear(self):
         writer = self._index.writer()

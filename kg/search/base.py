@@ -52,7 +52,8 @@ class Engine(abc.ABC):
 
     @abc.abstractmethod
     def article_hashes(self) -> dict[str, str]:
-        """Article id -> content hash, for every article document."""
+        """Owner -> content hash, for every article document and for the
+        vocabulary marker (kind "meta")."""
 
     @abc.abstractmethod
     def clear(self) -> None:

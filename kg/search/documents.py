@@ -1,7 +1,7 @@
 """Graph -> search documents: an article, its claims, and the entities it names."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from .. import read
 from ..terms import sparql_prefixes
@@ -9,7 +9,8 @@ from ..terms import sparql_prefixes
 if TYPE_CHECKING:
     from ..graph import KnowledgeGraph
 
-__all__ = ["article_documents", "entity_documents", "lexicon_forms", "mentioned_entities"]
+__all__ = ["VOCABULARY_OWNER", "article_documents", "lexicon_forms", "minted_documents",
+           "vocabulary_documents"]
 
 _PREFIXES = sparql_prefixes()
 _PREDICATE_WORDS = {"treats": "treats", "hasAdverseEffect": "has adverse effect",
@@ -49,33 +50,39 @@ def article_documents(graph: "KnowledgeGraph", article_id: str) -> list[dict]:
     return docs
 
 
-def mentioned_entities(graph: "KnowledgeGraph", article_id: str) -> set[str]:
+#: Owner of the curated vocabulary's entity documents.
+VOCABULARY_OWNER = "@vocabulary"
+
+
+def _entity_doc(entity, owner: str) -> dict:
+    return {"id": f"entity:{entity.iri}", "kind": "entity", "owner": owner, "iri": entity.iri,
+            "label": entity.label, "names": " | ".join([*entity.synonyms, *entity.ids]),
+            "text": f"{entity.label} ({entity.type})", "type": entity.type, "predicate": "",
+            "modality": "", "article": [], "hash": "", "date": ""}
+
+
+def vocabulary_documents(graph: "KnowledgeGraph", ontology_hash: str) -> list[dict]:
+    """One document per curated entity, and a marker carrying the ontology
+    graph's hash (so `SearchIndex.check` sees a stale vocabulary)."""
+    rows = graph.store.select(_PREFIXES + f"""
+        SELECT DISTINCT ?e WHERE {{ GRAPH <{graph.minter.ontology_graph}> {{
+          ?e hkg:mapped true }} }}""")
+    info = read.entity_info(graph, [r["e"] for r in rows])
+    docs = [_entity_doc(e, VOCABULARY_OWNER) for e in info.values()]
+    docs.append({"id": "meta:vocabulary", "kind": "meta", "owner": VOCABULARY_OWNER,
+                 "iri": "", "label": "", "names": "", "text": "", "type": "", "predicate": "",
+                 "modality": "", "article": [], "hash": ontology_hash, "date": ""})
+    return docs
+
+
+def minted_documents(graph: "KnowledgeGraph", article_id: str) -> list[dict]:
+    """Documents for the entities this article minted (the vocabulary lacks
+    them); they belong to the article and go with it."""
     iri = graph.minter.article(article_id)
     rows = graph.store.select(_PREFIXES + f"""
-        SELECT DISTINCT ?e WHERE {{ GRAPH <{iri}> {{ <{iri}> hkg:mentions ?e }} }}""")
-    return {str(r["e"]) for r in rows}
-
-
-def entity_documents(graph: "KnowledgeGraph", iris: Iterable[str]) -> tuple[list[dict], list[str]]:
-    """Documents for entities that articles still mention, and the ids of
-    those no article mentions any more (to delete)."""
-    iris = sorted(set(iris))
-    if not iris:
-        return [], []
-    values = " ".join(f"<{i}>" for i in iris)
-    rows = graph.store.select(_PREFIXES + f"""
-        SELECT ?e ?id WHERE {{ VALUES ?e {{ {values} }}
-          GRAPH ?a {{ ?a hkg:mentions ?e ; dcterms:identifier ?id }} }}""")
-    articles: dict[str, set[str]] = {}
-    for row in rows:
-        articles.setdefault(str(row["e"]), set()).add(str(row["id"]))
-    info = read.entity_info(graph, articles)
-    docs = [{"id": f"entity:{iri}", "kind": "entity", "owner": "", "iri": iri,
-             "label": e.label, "names": " | ".join([*e.synonyms, *e.ids]),
-             "text": f"{e.label} ({e.type})", "type": e.type, "predicate": "",
-             "modality": "", "article": sorted(articles[iri]), "hash": "", "date": ""}
-            for iri, e in info.items()]
-    return docs, [f"entity:{iri}" for iri in iris if iri not in articles]
+        SELECT DISTINCT ?e WHERE {{ GRAPH <{iri}> {{ ?e hkg:mapped false }} }}""")
+    info = read.entity_info(graph, [r["e"] for r in rows])
+    return [_entity_doc(e, article_id) for e in info.values()]
 
 
 def lexicon_forms(graph: "KnowledgeGraph") -> tuple[dict[str, tuple[str, ...]], set[str]]:

@@ -8,6 +8,7 @@ engine-independent highlighter that escapes text and marks matched words.
 from __future__ import annotations
 
 import difflib
+import functools
 import html
 import re
 from dataclasses import dataclass, field
@@ -216,6 +217,12 @@ def _expand(tokens: list[str], lexicon: Lexicon) -> list[Clause]:
     return clauses
 
 
+@functools.lru_cache(maxsize=256)
+def _candidates(stems: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(re.escape(s[:4]) for s in stems)
+    return re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE | re.UNICODE)
+
+
 def highlight(text: str, plan: QueryPlan, width: int = 220) -> str:
     """An HTML snippet of `text` around the best-matching words: everything
     escaped, matched words wrapped in <mark>.
@@ -223,18 +230,26 @@ def highlight(text: str, plan: QueryPlan, width: int = 220) -> str:
     >>> highlight("Ketamine <b>blocks</b> NMDA receptors.", parse("nmda receptor"))
     'Ketamine &lt;b&gt;blocks&lt;/b&gt; <mark>NMDA</mark> <mark>receptors</mark>.'
     """
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)
-             if stem(m.group()) in plan.mark_words
-             or any(stem(m.group()).startswith(p) for c in plan.clauses if c.prefix
-                    for p in (c.alternatives[0][0],))]
+    prefixes = [c.alternatives[0][0] for c in plan.clauses if c.prefix]
+    stems = sorted(plan.mark_words | set(prefixes), key=len, reverse=True)
+    spans = []
+    if stems:
+        # One regex pass finds candidate words; only those are stemmed.
+        pattern = _candidates(tuple(stems))
+        for match in pattern.finditer(text):
+            word = stem(match.group())
+            if word in plan.mark_words or any(word.startswith(p) for p in prefixes):
+                spans.append((match.start(), match.end()))
     if len(text) <= width:
         start, end = 0, len(text)
     elif spans:
-        best, start = 0, 0
-        for i, (s, _) in enumerate(spans):  # window holding the most marks
-            count = sum(1 for t, _ in spans[i:] if t < s + width)
-            if count > best:
-                best, start = count, max(0, s - width // 4)
+        best, start, last = 0, 0, 0
+        for first, (s, _) in enumerate(spans):  # the window holding the most marks
+            last = max(last, first)
+            while last + 1 < len(spans) and spans[last + 1][0] < s + width:
+                last += 1
+            if last - first + 1 > best:
+                best, start = last - first + 1, max(0, s - width // 4)
         end = min(len(text), start + width)
     else:
         start, end = 0, width

@@ -30,7 +30,7 @@ CASES = {
     "zero.txt": (b"", "empty"),
     "spaces.txt": (b" \n\t \n", "empty"),
     "pdf.txt": (b"%PDF-1.7\n" + bytes(range(256)) * 40, "binary"),
-    "utf16.txt": ("\ufeffKetamine can cause nausea.\n".encode("utf-16"), "ok"),
+    "utf16.txt": ("\ufeffKetamine can cause nausea.\n".encode("utf-16"), "UTF-8"),
     "latin1.txt": ("Ketamine can cause na\xefve nausea.".encode("latin-1"), "UTF-8"),
     "controls.txt": (b"Ketamine can cause\x00 nausea.\x07\x1b[31m red\n", "ok"),
     "surrogate.json": (b'{"id": "s", "text": "Ketamine can cause nausea \\ud800 here."}', "ok"),
