@@ -135,3 +135,4 @@ def test_second_writer_is_refused_with_the_holder_named(tmp_path, kg):
     finally:
         holder.kill()
         holder.wait()
+        holder.stdout.close()

@@ -17,7 +17,13 @@ from kg import KnowledgeGraph, Settings, read
 from kg.load import delete_article, ensure_ontology, find_articles, ingest_file
 from kg.terms import DCTERMS
 
-from ..conftest import SEED
+from ..conftest import SEED, WITH_VIRTUOSO
+
+
+@pytest.fixture(params=WITH_VIRTUOSO)
+def settings(request, settings_for):
+    """This module's tests also run against a Virtuoso server."""
+    return settings_for(request.param)
 
 
 def _article_quads(graph: KnowledgeGraph, article_id: str) -> set:

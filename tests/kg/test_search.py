@@ -18,7 +18,7 @@ from ..conftest import SEED
 #: (store, engine) pairs: both engines on the on-disk store, and each other
 #: backend once (the engines do not depend on the store beyond its queries).
 PAIRS = [("embedded", "whoosh"), ("embedded", "tantivy"), ("memory", "whoosh"),
-         ("sparql", "tantivy"), ("virtuoso", "whoosh")]
+         ("sparql", "tantivy")]
 
 
 @pytest.fixture(params=PAIRS, ids=["-".join(p) for p in PAIRS])

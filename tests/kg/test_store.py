@@ -7,6 +7,14 @@ from rdflib import Literal, URIRef
 from kg.errors import QueryError
 from kg.store import open_store
 
+from ..conftest import WITH_VIRTUOSO
+
+
+@pytest.fixture(params=WITH_VIRTUOSO)
+def settings(request, settings_for):
+    """This module's tests also run against a Virtuoso server."""
+    return settings_for(request.param)
+
 # Graphs live under the deployment's base IRI, as every graph kg writes does.
 G1, G2 = URIRef("http://localhost:8000/article/g1"), URIRef("http://localhost:8000/article/g2")
 A, P, B = URIRef("http://example.org/a"), URIRef("http://example.org/p"), URIRef("http://example.org/b")
