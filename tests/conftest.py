@@ -51,6 +51,21 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _wait_until_answering(proc, url: str, log: Path, seconds: float) -> None:
+    """Poll a server we started until it answers, or fail with its log."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"{url} did not start: "
+                                   + log.read_text(errors="replace")[-2000:])
+            time.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory):
     """A real Oxigraph SPARQL server (PyPI `oxigraph`) on a free loopback
@@ -62,16 +77,7 @@ def oxigraph_server(tmp_path_factory):
         proc = subprocess.Popen([str(binary), "serve", "--bind", f"127.0.0.1:{port}",
                                  "--union-default-graph"], stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"oxigraph server did not start: {log.read_text()}")
-            time.sleep(0.1)
+    _wait_until_answering(proc, f"{base}/query?query=ASK%7B%7D", log, 30)
     yield base
     proc.terminate()
     proc.wait(timeout=10)
@@ -114,17 +120,7 @@ def virtuoso_server(tmp_path_factory):
     proc = subprocess.Popen([binary, "+foreground", "+configfile", str(folder / "virtuoso.ini")],
                             stdout=log, stderr=subprocess.STDOUT, cwd=folder)
     base = f"http://127.0.0.1:{http}/sparql"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}?query=ASK%7B%7D", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("virtuoso did not start: " +
-                                   (folder / "out.log").read_text(errors="replace")[-2000:])
-            time.sleep(0.2)
+    _wait_until_answering(proc, f"{base}?query=ASK%7B%7D", folder / "out.log", 60)
     subprocess.run([shutil.which("isql-vt") or "isql-vt", f"127.0.0.1:{isql}", "dba", "dba",
                     'exec=GRANT SPARQL_UPDATE TO "SPARQL";'], check=True, capture_output=True)
     yield base
