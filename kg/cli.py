@@ -378,7 +378,10 @@ def export(ctx, entity, depth, predicates, modalities, min_articles, types, arti
            target, construct, fmt, output, quiet):
     """Export part of the graph for teaching: RDF, network, table, picture or pack.
 
-    Every relation keeps its evidence sentences and articles.  Example:
+    Every relation keeps its evidence sentences and articles.
+
+    \b
+    Example:
     kg export --entity ketamine --depth 2 --modality asserted --format svg
     """
     from .export import ExportRequest, get_format

@@ -59,8 +59,7 @@ def _download(params: dict[str, list[str]], fmt_name: str, inline: bool = False)
     export = ExportRequest.from_params(params)
     subgraph = export.select(get_graph())
     data = fmt.write(subgraph)
-    response = Response(data, mimetype=fmt.media_type.split(";")[0],
-                        content_type=fmt.media_type)
+    response = Response(data, content_type=fmt.media_type)
     response.headers.set("Content-Disposition", "inline" if inline else "attachment",
                          filename=export.filename(subgraph, fmt))
     response.headers["Cache-Control"] = "no-store"
