@@ -25,7 +25,12 @@ from .terms import HKG
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
 
-__all__ = ["IngestResult", "delete_article", "ensure_ontology", "find_articles", "ingest_file"]
+#: More claims than this from one article is refused (see ingest_file).
+MAX_CLAIMS = 5000
+#: Longer article text than this (after reading) is refused.
+MAX_TEXT_CHARS = 1_000_000
+
+__all__ = ["MAX_CLAIMS", "MAX_TEXT_CHARS", "IngestResult", "delete_article", "ensure_ontology", "find_articles", "ingest_file"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,11 @@ def ingest_file(graph: "KnowledgeGraph", path: str | Path,
             other = claimed_ids.setdefault(document.id, str(path))
             if other != str(path):
                 raise ArticleError(path, f"article id {document.id!r} is already used by {other}")
+        if len(document.text) > MAX_TEXT_CHARS:
+            # Extraction time grows with the text; a health article is far
+            # below this, so a longer one is refused before any work is done.
+            raise ArticleError(path, f"the text is {len(document.text):,} characters; the limit "
+                                     f"is {MAX_TEXT_CHARS:,} per article")
         iri = graph.minter.article(document.id)
         previous = _stored_hash(graph, iri)
         if previous == content_hash(document.text, EXTRACTOR_VERSION):
@@ -110,6 +120,12 @@ def ingest_file(graph: "KnowledgeGraph", path: str | Path,
             extraction = extract(document, graph.vocabulary)
         except Exception as err:  # a defect in a rule must not stop the batch
             raise ArticleError(path, f"extraction failed ({type(err).__name__}: {err})") from err
+        if len(extraction.claims) > MAX_CLAIMS:
+            # A real article states tens or hundreds of claims; a file that
+            # yields thousands (one sentence repeated for megabytes) would
+            # take minutes to write and drown every page it touches.
+            raise ArticleError(path, f"{len(extraction.claims)} claims extracted; the limit "
+                                     f"is {MAX_CLAIMS} per article")
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         triples = article_triples(graph.minter, extraction, EXTRACTOR_VERSION, modified=now)
         if previous:
