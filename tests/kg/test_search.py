@@ -120,6 +120,13 @@ def test_replace_and_retract_keep_index_equal_to_graph(seeded, seed_copy):
     assert "ketamine-for-anxiety" not in left.facets["article"]
 
 
+def _found(response) -> tuple:
+    """What a search found, without the scores (BM25 statistics shift a
+    little when an index is rebuilt, e.g. after deleted documents)."""
+    return (response.total, response.facets,
+            sorted((h["kind"], h["iri"], h["highlight"]) for h in response.hits))
+
+
 @pytest.mark.parametrize("engine", ["whoosh", "tantivy"])
 def test_reindex_after_losing_the_index_restores_results(tmp_path, data_dir, engine):
     from kg import Settings
@@ -127,15 +134,15 @@ def test_reindex_after_losing_the_index_restores_results(tmp_path, data_dir, eng
     settings = Settings(data_dir=str(data_dir), search_engine=engine)
     with KnowledgeGraph.open(settings) as graph:
         ingest_file(graph, SEED)
-        before = graph.search.search("NMDA receptor", limit=50).as_json()
+        before = _found(graph.search.search("NMDA receptor", limit=50))
     shutil.rmtree(data_dir / f"search-{engine}")
     with KnowledgeGraph.open(settings, write=False) as reader:
         assert reader.search.check() == ["@vocabulary", "ketamine-for-anxiety"]
     with KnowledgeGraph.open(settings) as graph:  # a writer repairs on start
         assert graph.search.check() == []
-        assert graph.search.search("NMDA receptor", limit=50).as_json() == before
+        assert _found(graph.search.search("NMDA receptor", limit=50)) == before
         assert graph.search.reindex() == 1
-        assert graph.search.search("NMDA receptor", limit=50).as_json() == before
+        assert _found(graph.search.search("NMDA receptor", limit=50)) == before
 
 
 def test_autocomplete_by_prefix(seeded):

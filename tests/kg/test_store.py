@@ -23,6 +23,8 @@ A, P, B = URIRef("http://example.org/a"), URIRef("http://example.org/p"), URIRef
 @pytest.fixture
 def store(settings):
     opened = open_store(settings)
+    for graph in opened.graphs():  # a shared server may still hold the ontology graph
+        opened.drop_graph(graph)
     yield opened
     opened.close()
 
