@@ -8,8 +8,10 @@ one-way star is split in half between the sides), and each column is
 grouped by relation, then entity type, so a star of side effects reads as
 one tidy list that the picture draws as a single bundle.  Beyond the first
 step, entities are ordered by the position of what links them to the column
-before (the barycentre heuristic), which keeps edges from crossing.  A column taller than the page allows is split into
-two staggered sub-columns.  Coordinates are in SVG pixels (y grows down).
+before (the barycentre heuristic), which keeps edges from crossing.  A
+column taller than the page allows is split into two staggered sub-columns
+whose rows leave a gap for lines to pass (`Layout.lane`).  Coordinates are
+in SVG pixels (y grows down).
 """
 from __future__ import annotations
 

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
     from ..graph import KnowledgeGraph
 
-__all__ = ["ExportRequest", "PARAMETERS", "PREDICATE_NAMES", "TYPES", "article_metadata", "export", "save"]
+__all__ = ["ExportRequest", "PARAMETERS", "PREDICATE_NAMES", "TYPES", "article_metadata", "export",
+           "save"]
 
 TYPES = tuple(t.value for t in EntityType)
 PREDICATE_NAMES = tuple(sorted(PREDICATES))

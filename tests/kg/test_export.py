@@ -31,7 +31,7 @@ from kg import KnowledgeGraph, QueryError, Settings
 from kg.export import FORMATS, ExportRequest, Format, export, get_format
 from kg.export.rdf import JSONLD_CONTEXT
 from kg.rdf import article_triples
-from kg.terms import DCTERMS, HKG, PROV, RDF, RDFS
+from kg.terms import DCTERMS, HKG, PROV, RDF, RDFS, SKOS
 
 from ..conftest import SEED
 
@@ -208,6 +208,27 @@ def test_rdf_round_trip_keeps_edges_claims_and_provenance(depth1, fmt, parser):
     assert isomorphic(parsed, reference)
 
 
+@JSONLD_PARSER_WARNING
+def test_rdf_formats_keep_awkward_text_exactly(depth1):
+    """Quotes, backslashes, line breaks, tabs and non-Latin characters in
+    labels and evidence survive every RDF format.  (Other control characters
+    never reach the graph: readers drop them, and XML could not hold them.)"""
+    awkward = 'say "no" \\ C:\\x\nnew line\ttab — ケタミン 🧪'
+    sub = depth1.copy()
+    sub.graph["articles"] = depth1.graph["articles"]
+    sub.nodes[iri("dizziness")]["label"] = awkward
+    claim = sub.edges[iri("zetamine"), iri("dizziness"), "hasAdverseEffect"]["claims"][0]
+    sub.edges[iri("zetamine"), iri("dizziness"), "hasAdverseEffect"]["claims"] = [
+        {**claim, "evidence": awkward}]
+    graphs = {fmt: Graph().parse(data=FORMATS[fmt].write(sub), format=parser) for fmt, parser in
+              (("ttl", "turtle"), ("jsonld", "json-ld"), ("nt", "nt"), ("rdfxml", "xml"))}
+    for parsed in graphs.values():
+        assert str(parsed.value(URIRef(iri("dizziness")), RDFS.label)) == awkward
+        assert str(parsed.value(URIRef(claim["claim"]), HKG.evidence)) == awkward
+        assert isomorphic(parsed, graphs["ttl"])
+
+
+@JSONLD_PARSER_WARNING
 def test_jsonld_has_a_compact_context(depth1):
     """Keys are short names from the embedded @context, and the document
     expands to full IRIs without any network access."""
@@ -219,6 +240,12 @@ def test_jsonld_has_a_compact_context(depth1):
     assert all(isinstance(c["start"], int) for c in claims)
     hub = next(n for n in data["@graph"] if n["@id"] == iri("zetamine"))
     assert hub["antagonistOf"] == iri("qx-receptor")
+    with_ids = depth1.copy()
+    with_ids.nodes[iri("zetamine")]["ids"] = ["CHEBI:6121", "MESH:D007649"]
+    expanded = Graph().parse(data=FORMATS["jsonld"].write(with_ids), format="json-ld")
+    assert set(expanded.objects(URIRef(iri("zetamine")), SKOS.exactMatch)) == {
+        URIRef("http://purl.obolibrary.org/obo/CHEBI_6121"),
+        URIRef("http://id.nlm.nih.gov/mesh/D007649")}
 
 
 # ---------------------------------------------------------------- networks
