@@ -1,0 +1,126 @@
+"""Export speed: a depth-2 export of the hub entity, per format.
+
+    python -m benchmarks.export 2000        # articles; ~1M triples
+
+A seeded corpus (`benchmarks.generator`) is extracted and bulk-loaded into
+the embedded store (the same triples `kg ingest` writes, without the search
+index, so building the graph takes minutes, not an hour).  The hub is the
+entity most claims name.  The selection is timed once per run and each
+writer on its result (an export is the sum); the floor is the same claims fetched by
+one SPARQL CONSTRUCT in pyoxigraph and serialised by pyoxigraph itself
+(N-Triples), measured in the same run.  Target (issue 7): <= 1 s for the
+RDF and network formats.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ingest import EXTRACTOR_VERSION, extract
+from ingest.model import Document
+from kg import KnowledgeGraph, Settings
+from kg.export import FORMATS, ExportRequest
+from kg.rdf import article_triples
+from kg.store._convert import to_ox
+from kg.terms import sparql_prefixes
+
+from .common import peak_rss_mb, table, timed
+from .generator import Generator
+
+
+def build(n: int, data: Path) -> tuple[KnowledgeGraph, float]:
+    """An embedded store holding `n` generated articles; (graph, seconds)."""
+    began = time.perf_counter()
+    graph = KnowledgeGraph.open(Settings(data_dir=str(data)))
+    store = graph.store._store  # pyoxigraph itself: a bulk load, not one update per article
+
+    def quads():
+        for name, text in Generator().articles(n):
+            doc_id = name.rsplit(".", 1)[0]
+            document = Document(doc_id, text.splitlines()[0], text, "txt")
+            context = to_ox(graph.minter.article(doc_id))
+            for s, p, o in article_triples(graph.minter, extract(document, graph.vocabulary),
+                                           EXTRACTOR_VERSION):
+                yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), context)
+
+    store.bulk_extend(quads())
+    store.flush()
+    return graph, time.perf_counter() - began
+
+
+def hub(graph: KnowledgeGraph) -> str:
+    row = graph.store.select(sparql_prefixes() + """
+        SELECT ?e (COUNT(?c) AS ?n) WHERE { ?c a hkg:Claim ; hkg:subject ?e }
+        GROUP BY ?e ORDER BY DESC(?n) LIMIT 1""")[0]
+    return str(row["e"])
+
+
+def floor(graph: KnowledgeGraph, claims: list[str]) -> float:
+    """Milliseconds for pyoxigraph alone to CONSTRUCT and serialise the
+    selected claim nodes (every triple about each)."""
+    values = " ".join(f"<{c}>" for c in claims)
+    query = f"CONSTRUCT {{ ?c ?cp ?cv }} WHERE {{ VALUES ?c {{ {values} }} ?c ?cp ?cv }}"
+    store = graph.store._store
+
+    def run():
+        ox.serialize(store.query(query, use_default_graph_as_union=True),
+                     format=ox.RdfFormat.N_TRIPLES)
+    return timed(run, repeat=3)["median"]
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def measure(n: int, repeat: int = 3) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        graph, took = build(n, Path(tmp))
+        _say(f"built {n} articles in {took:.0f} s")
+        try:
+            triples = len(graph.store)
+            centre = hub(graph)
+            request = ExportRequest(entity=centre, depth=2)
+            select = timed(lambda: request.select(graph), repeat=repeat)
+            sub = request.select(graph)
+            _say(f"selection {select['median']:.0f} ms")
+            claim_iris = [c["claim"] for _, _, d in sub.edges(data=True) for c in d["claims"]]
+            claims = len(claim_iris)
+            base = floor(graph, claim_iris)
+            _say(f"floor {base:.0f} ms")
+            rows = [["selection only", "", f"{select['median']:.0f}", "", "", ""]]
+            for fmt in FORMATS.values():
+                try:
+                    writer, sizes = fmt.load(), []
+                    result = timed(lambda: sizes.append(len(writer(sub))), repeat=repeat)
+                    total = select["median"] + result["median"]
+                    rows.append([fmt.name, f"{sizes[-1] / 1e6:.2f}", f"{result['median']:.0f}",
+                                 f"{total:.0f}", f"{total / base:.1f}",
+                                 "yes" if total <= 1000 else "no"])
+                except Exception as err:  # a refusal (e.g. too big to draw) is a result too
+                    rows.append([fmt.name, "", "", "", "", f"refused: {err}"])
+                _say(" | ".join(map(str, rows[-1])))
+        finally:
+            graph.close()
+    head = (f"{n} articles, {triples:,} triples (built in {took:.0f} s); hub "
+            f"`{centre.rsplit('/', 1)[-1]}`: depth 2 = {sub.number_of_nodes()} entities, "
+            f"{sub.number_of_edges()} relations, {claims:,} claims, "
+            f"{len(sub.graph['articles'])} articles"
+            f"{' (cut at the per-step claim limit)' if sub.graph.get('truncated') else ''}. "
+            f"Floor (pyoxigraph CONSTRUCT + N-Triples of the same claim nodes): {base:.0f} ms. "
+            f"Peak RSS {peak_rss_mb():.0f} MB.\n\n")
+    return head + table(["format", "MB", "write ms", "select + write ms", "× floor",
+                         "<= 1 s"], rows)
+
+
+def run(sizes: list[int]) -> str:
+    return "\n\n".join(measure(n) for n in sizes)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    print(run([int(a) for a in sys.argv[1:]] or [2000]))
