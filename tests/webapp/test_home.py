@@ -47,8 +47,8 @@ def test_home_shows_the_graph_counts(app, graph):
 
 
 def test_article_titles_are_escaped(graph, tmp_path):
-    evil = tmp_path / "evil.md"
-    evil.write_text("# <script>alert(1)</script> title\n\nKetamine can cause nausea.\n",
+    evil = tmp_path / "evil.txt"  # a .txt title is kept verbatim, tags and all
+    evil.write_text("<script>alert(1)</script> title\n\nKetamine can cause nausea.\n",
                     encoding="utf-8")
     assert ingest_file(graph, evil).ok
     html = create_app(graph.settings, graph=graph).test_client().get("/").get_data(as_text=True)
