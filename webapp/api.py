@@ -150,6 +150,9 @@ def _row_json(row) -> dict:
             "object": _entity_json(row.object), "summary": row.summary(),
             "modality": row.modality, "articles": row.articles,
             "contradicted": row.contradicted,
+            "articles_by_modality": row.articles_by_modality,
+            "claims_by_modality": row.claims_by_modality,
+            "evidence_complete": row.complete,
             "evidence": [_evidence_json(e) for e in row.evidence]}
 
 

@@ -55,6 +55,11 @@ def _schemas() -> dict:
         "object": {"$ref": "#/components/schemas/Entity"}, "summary": {"type": "string"},
         "modality": _MODALITY, "articles": {"type": "integer"},
         "contradicted": {"type": "boolean"},
+        "articles_by_modality": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "claims_by_modality": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "evidence_complete": {"type": "boolean", "description":
+                              "False on entity pages, which carry a sample (the first and "
+                              "last article per modality); the relation has every quote."},
         "evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}}}}
     claim = {"type": "object", "description": "The claims contract of DESIGN.md.",
              "properties": {

@@ -105,3 +105,23 @@ def test_article_view_rereads_when_replaced_midway(notes, tmp_path, monkeypatch)
     assert all(view.text[c.start:c.end] == c.evidence for c in view.claims)
     assert "drowsiness" in {c.object.label for c in view.claims}
     assert view.summary.claims == len(view.claims)
+
+
+def test_entity_rows_count_everything_and_sample_the_evidence(notes, tmp_path):
+    """An entity page's row keeps full counts but only the first and last
+    article's claim per modality; the relation has every claim."""
+    for n in range(3):
+        path = tmp_path / f"extra-{n}.txt"
+        path.write_text(f"Extra {n}\n\nKetamine can cause nausea.\n", encoding="utf-8")
+        assert ingest_file(notes, path).ok
+    row = next(r for r in views.entity_view(notes, "ketamine").outgoing["hasAdverseEffect"]
+               if r.object.label == "nausea")
+    assert row.articles == 5 and row.articles_by_modality["asserted"] == 4
+    assert row.claims_by_modality == {"asserted": 4, "hedged": 1, "investigational": 0,
+                                      "negated": 0}
+    asserted = [e.article for e in row.by_modality["asserted"]]
+    assert asserted == ["extra-0", "first"] and not row.complete
+    assert row.summary().startswith("Ketamine can cause nausea — 5 articles, 4 asserted, "
+                                    "1 hedged")
+    full = views.relation_view(notes, "ketamine", "hasAdverseEffect", "nausea").row
+    assert full.complete and len(full.evidence) == 5 and full.articles == 5

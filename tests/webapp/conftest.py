@@ -33,7 +33,10 @@ class LiveServer:
         self.thread.start()
 
     def close(self):
-        self.server.close()
+        # Close from inside the server's own loop: closing its sockets from
+        # this thread races the loop's select() ("Bad file descriptor" in the
+        # server thread, reported by pytest as an unhandled thread error).
+        self.server.trigger.pull_trigger(self.server.close)
         self.thread.join(timeout=5)
 
 
