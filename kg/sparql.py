@@ -501,10 +501,21 @@ def _worker_main(conn, path: str) -> None:
             store = ox.Store.read_only(path)
         return store
 
+    try:
+        fresh()
+    except OSError:  # reported by the first query
+        pass
+    try:
+        conn.send("ready")  # a query's time limit starts after this
+    except OSError:
+        return
     while True:
         try:
             if not conn.poll(1.0):
-                fresh()
+                try:
+                    fresh()
+                except OSError:  # reported by the next query
+                    store = None
                 continue
             job = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
@@ -516,6 +527,8 @@ def _worker_main(conn, path: str) -> None:
             reply = ("ok", run_ox(fresh().query, query, fmt, limits, dataset, prefixes))
         except KGError as err:
             reply = ("error", type(err).__name__, str(err))
+        except OSError as err:
+            reply = ("error", "StoreUnavailable", f"cannot read the store: {err}")
         except Exception as err:  # an engine error: report it, keep serving
             reply = ("error", "QueryError", f"the query failed: {err}")
         try:
@@ -581,6 +594,10 @@ class _Worker:
         self.conn.close()
 
 
+#: Seconds a new worker may take to start and open the store.
+_START_TIMEOUT = 30.0
+
+
 class _Pool:
     """`size` warm workers; one killed at its time limit is replaced in the
     background, so the next query does not wait for a process to start."""
@@ -590,6 +607,7 @@ class _Pool:
         self._idle: list[_Worker] = []
         self._cond = threading.Condition()
         self._count = 0  # idle + busy + starting
+        self._starting = 0
         self._closed = False
         with self._cond:
             for _ in range(size):
@@ -599,17 +617,25 @@ class _Pool:
         """Start one worker in the background (call with the lock held)."""
         self._count += 1
 
+        self._starting += 1
+
         def start():
+            worker = None
             try:
                 worker = _Worker(self.path)
+                if not (worker.conn.poll(_START_TIMEOUT) and worker.conn.recv() == "ready"):
+                    raise OSError("the worker did not start")
             except Exception:  # noqa: BLE001 - the next run() tries again
+                if worker is not None:
+                    worker.stop(kill=True)
                 worker = None
             with self._cond:
+                self._starting -= 1
                 if worker is None or self._closed:
                     self._count -= 1
                 else:
                     self._idle.append(worker)
-                self._cond.notify()
+                self._cond.notify_all()
             if worker is not None and self._closed:
                 worker.stop()
 
@@ -625,14 +651,18 @@ class _Pool:
     def run(self, job, timeout: float | None):
         """Send a job to an idle worker and wait up to `timeout` for its
         reply; past it, kill the worker and raise QueryTimeout.  Waiting for
-        a free worker has its own limit of the same length (EngineBusy)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        a busy worker to come free has its own limit of the same length
+        (EngineBusy); a worker still starting is waited for longer."""
+        now = time.monotonic()
+        busy = None if timeout is None else now + timeout
+        starting = now + _START_TIMEOUT  # a worker still starting is not "busy"
         with self._cond:
             while not self._idle:
                 if self._closed:
                     raise EngineBusy("the query service is shutting down")
                 if self._count < self.size:
                     self._spawn()
+                deadline = starting if self._starting else busy
                 wait = None if deadline is None else deadline - time.monotonic()
                 if wait is not None and wait <= 0:
                     raise EngineBusy("every query worker is busy; try again in a moment")

@@ -664,3 +664,30 @@ def test_cors_for_other_editors(site):
     assert headers["access-control-allow-origin"] == "*"
     assert "X-Result-Truncated" in headers["access-control-expose-headers"]
 
+
+
+@EMBEDDED_ONLY
+def test_limits_come_from_the_app_settings(site):
+    """create_app(settings, graph=...) applies the app's KG_QUERY_TIMEOUT,
+    not the one the graph was opened with."""
+    app = create_app(site.graph.settings.replace(query_timeout=7), graph=site.graph)
+    try:
+        assert app.extensions["kg_sparql"].runner.limits.timeout == 7
+    finally:
+        app.extensions["kg_sparql"].runner.close()
+
+
+def test_budget_limits_concurrent_queries_per_client():
+    """A third simultaneous query of one client is refused at once (retry
+    in 1 s); other clients are not affected; finishing frees the slot."""
+    from webapp.sparql import TooManyQueries
+
+    budget = ClientBudget(concurrent=2)
+    budget.admit("a")
+    budget.admit("a")
+    with pytest.raises(TooManyQueries) as caught:
+        budget.admit("a")
+    assert caught.value.retry_after == 1 and caught.value.status == 429
+    budget.admit("b")
+    budget.charge("a", 0.1)
+    budget.admit("a")
