@@ -127,7 +127,7 @@ def entity_info(graph: "KnowledgeGraph", iris: Iterable[str]) -> dict[str, Entit
         labels = sorted(info.get("label", ())) or [_local(iri).replace("-", " ")]
         types = sorted(_TYPES[t] for t in info.get("type", ()) if t in _TYPES)
         synonyms = sorted((info.get("altLabel", set()) | info.get("abbreviation", set()))
-                          - {labels[0]}, key=str.lower)
+                          - {labels[0]}, key=lambda s: (s.lower(), s))
         ids = sorted(filter(None, (iri_to_curie(v) for v in info.get("exactMatch", ()))))
         mapped = "false" not in info.get("mapped", {"true"})
         result[iri] = EntityInfo(iri, labels[0], types[0] if types else "Entity",
@@ -174,7 +174,7 @@ def claims(graph: "KnowledgeGraph", article: str | None = None) -> list[ClaimRec
         cues=tuple(sorted(c for c in str(r.get("cues", "")).split("\x1f") if c)),
         extractor_version=str(r.get("ver", ""))) for r in rows]
     return sorted(records, key=lambda c: (c.article, c.start, c.end, c.predicate,
-                                          c.subject.label, c.object.label))
+                                          c.subject.label, c.object.label, c.iri))
 
 
 def claims_graph(graph: "KnowledgeGraph", article: str | None = None):
