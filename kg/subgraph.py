@@ -79,16 +79,23 @@ def resolve_entity(graph: "KnowledgeGraph", name: str) -> str:
     return str(rows[0]["e"])
 
 
+def selection_values(selection: Selection) -> str:
+    """VALUES clauses binding ?p and ?m to the selection's predicates and
+    modalities (nothing when it does not restrict them)."""
+    parts = []
+    if selection.predicates:
+        parts.append("VALUES ?p { " + " ".join(f"hkg:{p}" for p in sorted(selection.predicates))
+                     + " }")
+    if selection.modalities:
+        parts.append("VALUES ?m { " + " ".join(f"hkg:{m}" for m in sorted(selection.modalities))
+                     + " }")
+    return " ".join(parts)
+
+
 def _claims_touching(graph: "KnowledgeGraph", iris: Iterable[str], selection: Selection,
                      limit: int = MAX_CLAIMS) -> list[dict]:
     values = " ".join(f"<{i}>" for i in sorted(set(iris)))
-    filters = []
-    if selection.predicates:
-        filters.append("VALUES ?p { " + " ".join(f"hkg:{p}" for p in sorted(selection.predicates))
-                       + " }")
-    if selection.modalities:
-        filters.append("VALUES ?m { " + " ".join(f"hkg:{m}" for m in sorted(selection.modalities))
-                       + " }")
+    filters = selection_values(selection)
     pattern = """GRAPH ?a { ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ;
                         hkg:modality ?m ; hkg:evidence ?ev ; hkg:start ?start ; hkg:end ?end .
                     ?a dcterms:identifier ?id ; dcterms:title ?title } """
@@ -96,7 +103,7 @@ def _claims_touching(graph: "KnowledgeGraph", iris: Iterable[str], selection: Se
     # unbound (SPARQL evaluates a group bottom-up), which matched nothing.
     rows = graph.store.select(_PREFIXES + f"""
         SELECT ?c ?s ?p ?o ?m ?ev ?start ?end ?id ?title WHERE {{
-          {' '.join(filters)}
+          {filters}
           {{ VALUES ?s {{ {values} }} {pattern} }} UNION {{ VALUES ?o {{ {values} }} {pattern} }}
         }} LIMIT {limit + 1}""")
     return [{k: str(v) for k, v in row.items()} for row in rows]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from . import read
 from .errors import NotFound
 from .read import ClaimRecord, EntityInfo
-from .subgraph import MODALITIES, Selection, neighbourhood, resolve_entity
+from .subgraph import MODALITIES, Selection, neighbourhood, resolve_entity, selection_values
 from .terms import sparql_prefixes
 
 if TYPE_CHECKING:
@@ -148,17 +148,6 @@ def _evidence(claims: list[dict]) -> tuple[Evidence, ...]:
                           c["start"], c["end"]) for c in claims)
 
 
-def _filters(selection: Selection) -> str:
-    parts = []
-    if selection.predicates:
-        parts.append("VALUES ?p { " + " ".join(f"hkg:{p}" for p in sorted(selection.predicates))
-                     + " }")
-    if selection.modalities:
-        parts.append("VALUES ?m { " + " ".join(f"hkg:{m}" for m in sorted(selection.modalities))
-                     + " }")
-    return " ".join(parts)
-
-
 def _relation_counts(graph: "KnowledgeGraph", iri: str, selection: Selection) -> list[dict]:
     """Per direction, predicate, related entity and modality: claims,
     articles, and the first and last claim (by article) as a sample.
@@ -168,7 +157,7 @@ def _relation_counts(graph: "KnowledgeGraph", iri: str, selection: Selection) ->
     rather than the union default graph: Oxigraph answers it from its graph
     indexes without merging graphs (2-3x faster here).
     """
-    filters = _filters(selection)
+    filters = selection_values(selection)
     branch = """{{ {filters} GRAPH ?a {{ ?c hkg:{this} <{iri}> ; hkg:predicate ?p ;
                         hkg:{that} ?x ; hkg:modality ?m }} BIND("{dir}" AS ?dir) {extra} }}"""
     out = branch.format(filters=filters, this="subject", that="object", iri=iri, dir="out",
