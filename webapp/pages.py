@@ -53,10 +53,12 @@ PREDICATES = ("treats", "hasAdverseEffect", "antagonistOf", "activates", "increa
 TYPES = tuple(t.value for t in EntityType)
 #: Related entities per predicate group on an entity page showing every
 #: group, and on a page of one group; quotes per modality in each row (the
-#: relation page has them all).  Keeps a hub's page small (issue 5 speed).
+#: relation page has them all, RELATION_PAGE_SIZE per modality and page).
+#: Keeps a hub's page small (issue 5 speed).
 GROUP_SIZE = 10
 PAGE_SIZE = 50
 QUOTE_CAP = 3
+RELATION_PAGE_SIZE = 50
 MAX_DEPTH_VIEW = 2
 
 
@@ -241,7 +243,8 @@ def relation(subject: str, predicate: str, obj: str):
     graph = get_graph()
     view = views.relation_view(graph, str(graph.minter.entity(subject)), predicate,
                                str(graph.minter.entity(obj)))
-    return render_template("relation.html", view=view, row=view.row)
+    return render_template("relation.html", view=view, row=view.row, subject=subject, obj=obj,
+                           page=_page_number(), page_size=RELATION_PAGE_SIZE)
 
 
 @bp.get("/claim/<claim_id>")

@@ -237,6 +237,30 @@ def test_relation_page_shows_contradiction(client):
     _get(client, "/relation/ketamine/treats/blood-pressure", 404)
 
 
+def test_relation_page_pages_through_quotes(client, monkeypatch):
+    """A relation stated by many articles is paged: each page shows at most
+    a page of quotes per modality, the pages together show every quote once,
+    and the counts stay the totals."""
+    from webapp import pages
+
+    monkeypatch.setattr(pages, "RELATION_PAGE_SIZE", 1)
+    url = "/relation/ketamine/treats/anxiety"
+    first = html(_get(client, url))
+    supporting = first.xpath("//section[contains(@class,'asserted')]")[0]
+    total = int(text_of(supporting.xpath(".//h5/span[@class='count']")[0]))
+    assert total > 1
+    quotes, page_url = [], url
+    while page_url:
+        page = html(_get(client, page_url))
+        shown = page.xpath("//section[contains(@class,'asserted')]//blockquote")
+        assert len(shown) <= 1 and not page.xpath("//p[@class='more']")
+        quotes += [text_of(q) for q in shown]
+        following = page.xpath("//nav[@class='pager']/a[@rel='next']/@href")
+        page_url = following[0] if following else None
+    assert len(quotes) == total == len(set(quotes))
+    _get(client, url + "?page=0", 400)
+
+
 def test_claim_page_shows_source_modality_and_relation(client, seeded):
     claim = read.claims(seeded[0], "ketamine-for-anxiety")[0]
     page = html(_get(client, f"/claim/{claim.iri.rsplit('/', 1)[-1]}"))
