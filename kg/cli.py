@@ -122,7 +122,8 @@ def ingest(ctx, paths, quiet, server, token):
     if server:  # issue 5: add articles while the server holds the data folder
         from .client import ServerClient, read_token
 
-        write = ServerClient(server, read_token(ctx.obj.data_path, token)).ingest
+        client = ServerClient(server, read_token(ctx.obj.data_path, token))
+        write = lambda path: client.ingest(path, claimed)  # noqa: E731
     else:
         graph = _open(ctx, write=True)
         write = lambda path: ingest_file(graph, path, claimed)  # noqa: E731

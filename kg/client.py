@@ -17,6 +17,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from ingest import ArticleError, read_article
+
 from .errors import KGError
 from .load import IngestResult
 
@@ -81,9 +83,25 @@ class ServerClient:
             reason = getattr(err, "reason", err)
             raise KGError(f"cannot reach {self.base}: {reason}") from None
 
-    def ingest(self, path: str | Path) -> IngestResult:
-        """Upload one article file; the server adds, replaces or skips it."""
+    def ingest(self, path: str | Path,
+               claimed_ids: dict[str, str] | None = None) -> IngestResult:
+        """Upload one article file; the server adds, replaces or skips it.
+
+        `claimed_ids` (article id -> file, for this run) works as in
+        `kg.load.ingest_file`: the id is read here, before the upload, and a
+        second file with an id already used in the run is refused instead of
+        replacing the first on the server.
+        """
         path = Path(path)
+        if claimed_ids is not None:
+            try:
+                article = read_article(path).id
+            except ArticleError as err:
+                return IngestResult(str(path), error=str(err))
+            other = claimed_ids.setdefault(article, str(path))
+            if other != str(path):
+                return IngestResult(str(path), error=f"{path}: article id {article!r} is "
+                                                     f"already used by {other}")
         boundary = "kg-" + secrets.token_hex(16)
         media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         name = path.name.replace('"', "_").replace("\r", "_").replace("\n", "_")

@@ -227,13 +227,19 @@ def test_kg_ingest_and_delete_through_the_server(served, graph, tmp_path):
     (folder / "seed.txt").write_bytes(SEED.read_bytes())
     (folder / "note.md").write_bytes(NOTE)
     (folder / "empty.txt").write_bytes(b"")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "note.txt").write_bytes(b"Another note\n\nAspirin can cause "
+                                                      b"stomach bleeding.\n")
     runner = CliRunner()
     result = runner.invoke(main, ["--data-dir", str(data), "ingest", "--server", served.url,
-                                  "-q", str(folder)])
-    assert result.exit_code == 1, result.output  # empty.txt failed, the others went in
-    assert "2 added, 0 replaced, 0 unchanged, 1 failed" in result.output
+                                  "-q", str(folder), str(tmp_path / "elsewhere" / "note.txt")])
+    # empty.txt failed and the second "note" was refused; the others went in
+    assert result.exit_code == 1, result.output
+    assert "2 added, 0 replaced, 0 unchanged, 2 failed" in result.output
     assert "empty.txt" in result.output
+    assert "article id 'note' is already used by" in result.output
     assert {a.id for a in read.articles(graph)} == {"seed", "note"}
+    assert "aspirin" not in {c.subject.label for c in read.claims(graph, "note")}
     again = runner.invoke(main, ["--data-dir", str(data), "ingest", "--server", served.url,
                                  "-q", str(folder / "note.md")])
     assert again.exit_code == 0 and "1 unchanged" in again.output
