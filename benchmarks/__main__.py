@@ -2,7 +2,7 @@
 
     python -m benchmarks                 # default sizes (about 15 minutes)
     python -m benchmarks --quick         # small sizes, a smoke run
-    python -m benchmarks --only search   # one section
+    python -m benchmarks --only search   # one section (the others are kept)
 
 Every figure is measured in the same run as its baseline (tantivy called
 directly, a bulk load into pyoxigraph, pyoxigraph and rdflib directly), so
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import platform
+import re
 import time
 from pathlib import Path
 
@@ -26,23 +27,40 @@ SECTIONS = {
 }
 
 
+def _sections(text: str) -> dict[str, str]:
+    """The `## name` sections of an earlier docs/benchmarks.md."""
+    found = {}
+    for match in re.finditer(r"^## (\w+)\n(.*?)(?=^## |\Z)", text, re.S | re.M):
+        found[match.group(1)] = match.group(0).rstrip() + "\n"
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", choices=sorted(SECTIONS), action="append")
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
+                        help="comma-separated sizes instead of the section's defaults")
     args = parser.parse_args()
-    parts = [f"# Benchmarks\n\nMeasured {time.strftime('%Y-%m-%d')} on {platform.node()} "
-             f"({platform.processor() or platform.machine()}, Python "
-             f"{platform.python_version()}), by `python -m benchmarks"
-             f"{' --quick' if args.quick else ''}`.\n"]
+    sections = _sections(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
     for name in args.only or SECTIONS:
         module, sizes, quick = SECTIONS[name]
+        sizes = args.sizes or (quick if args.quick else sizes)
         began = time.perf_counter()
-        text = importlib.import_module(module).run(quick if args.quick else sizes)
-        parts.append(f"## {name}\n\n{importlib.import_module(module).__doc__.strip()}\n\n"
-                     f"{text}\n\n(section took {time.perf_counter() - began:.0f} s)\n")
-        print(parts[-1], flush=True)
-    OUT.write_text("\n".join(parts), encoding="utf-8")
+        text = importlib.import_module(module).run(sizes)
+        sections[name] = (
+            f"## {name}\n\n{importlib.import_module(module).__doc__.strip()}\n\n{text}\n\n"
+            f"Measured {time.strftime('%Y-%m-%d')} on {platform.node()} "
+            f"({platform.machine()}, {platform.python_version()}) with `python -m benchmarks "
+            f"--only {name} --sizes {','.join(map(str, sizes))}`; took "
+            f"{time.perf_counter() - began:.0f} s.\n")
+        print(sections[name], flush=True)
+        # Written after each section, so a long run keeps what it measured.
+        parts = ["# Benchmarks\n\nEach section is measured with its baseline in the same "
+                 "run; `python -m benchmarks --only NAME` re-measures one section and keeps "
+                 "the others.\n"]
+        parts += [sections[key] for key in SECTIONS if key in sections]
+        OUT.write_text("\n".join(parts), encoding="utf-8")
     print(f"wrote {OUT}")
 
 
