@@ -66,16 +66,24 @@ def _wait_until_answering(proc, url: str, log: Path, seconds: float) -> None:
             time.sleep(0.1)
 
 
+#: The test server's own query timeout, in seconds: above every honest
+#: query of the suite, so only a runaway query meets it.
+OXIGRAPH_TIMEOUT_S = 5
+
+
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory):
     """A real Oxigraph SPARQL server (PyPI `oxigraph`) on a free loopback
-    port, with the union of named graphs as its default graph."""
+    port, with the union of named graphs as its default graph and its own
+    query timeout, as a public deployment configures it (docs/deploy.md):
+    our deadline answers the client, the server's stops the work."""
     binary = Path(sys.executable).parent / "oxigraph"
     port = _free_port()
     log = tmp_path_factory.mktemp("oxigraph") / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([str(binary), "serve", "--bind", f"127.0.0.1:{port}",
-                                 "--union-default-graph"], stdout=out, stderr=subprocess.STDOUT)
+                                 "--union-default-graph", "--timeout-s", str(OXIGRAPH_TIMEOUT_S)],
+                                stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     _wait_until_answering(proc, f"{base}/query?query=ASK%7B%7D", log, 30)
     yield base
