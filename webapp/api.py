@@ -28,6 +28,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized
 
+from ingest import readers
 from ingest.readers import READERS, article_id
 from kg import read, views
 from kg.errors import NotFound
@@ -377,8 +378,11 @@ def add_article():
 def remove_article(article_id: str):
     """Retract one article (its whole graph)."""
     _require_admin()
+    # Every stored id is a slug (`readers.article_id`); anything else (a NUL,
+    # `../`) names no article, and would not even make a valid graph IRI.
     with _write_lock():
-        existed = delete_article(get_graph(), article_id)
+        existed = readers.article_id(article_id) == article_id and \
+            delete_article(get_graph(), article_id)
     if not existed:
         raise NotFound(f"no article {article_id!r}")
     return jsonify(article=article_id, status="deleted")

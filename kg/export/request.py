@@ -14,7 +14,9 @@ iri, title, source, date), ``base_name`` (for file names), ``scope`` and
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
+import errno
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Mapping, Sequenc
 
 from ingest.model import PREDICATES, EntityType
 
-from ..errors import QueryError
+from ..errors import KGError, QueryError
 from ..subgraph import (MAX_DEPTH, MODALITIES, Selection, article_subgraph, construct_subgraph,
                         neighbourhood, paths)
 from ..terms import PREFIXES, sparql_prefixes
@@ -403,9 +405,19 @@ def save(subgraph: "nx.MultiDiGraph", fmt: Format, output: str | Path,
         data = tables.write_zip(subgraph, stem)
     else:
         data = fmt.load()(subgraph)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True)
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+        if path.parent and not path.parent.exists():
+            path.parent.mkdir(parents=True)
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError as err:
+        # A path the user cannot write (a folder, /proc, no permission) is a
+        # one-line error, never a traceback, and no .partial file stays
+        # (issue 9, web and CLI paths).
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise KGError(f"cannot write {output_text}: {err.strerror or err}") from None
     return [path]
