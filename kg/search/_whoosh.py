@@ -10,6 +10,7 @@ from whoosh import fields, index, query, scoring, sorting
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.filedb.filestore import RamStorage
 
+from ..errors import StoreUnavailable
 from .base import FACETS, Engine, EngineHit, EngineResult
 from .query import QueryPlan
 
@@ -53,6 +54,7 @@ class WhooshEngine(Engine):
                 self._index = index.create_in(str(folder), _schema())
         self._analyzer = self._index.schema["text"].analyzer
         self._batch = None
+        self._folder = folder
 
     def _terms(self, words: Iterable[str]) -> list[str]:
         return [t.text for w in words for t in self._analyzer(w)]
@@ -68,10 +70,28 @@ class WhooshEngine(Engine):
                 writer.update_document(**{**doc, "article": ",".join(doc.get("article", ()))})
         except BaseException:
             if self._batch is None:
-                writer.cancel()
+                self._cancel(writer)
             raise
         if self._batch is None:
+            self._commit(writer)
+
+    def _commit(self, writer) -> None:
+        try:
             writer.commit()
+        except OSError as err:  # disk full, read-only, file too large (issue 9)
+            self._cancel(writer)
+            raise StoreUnavailable(f"cannot write the search index in {self._folder}: "
+                                   f"{err}") from None
+
+    @staticmethod
+    def _cancel(writer) -> None:
+        """Drop an unfinished segment.  On a full disk the cancel fails
+        too; the error already being raised says why, and whoosh ignores an
+        uncommitted segment on the next open (reconcile() redoes it)."""
+        try:
+            writer.cancel()
+        except OSError:
+            pass
 
     @contextlib.contextmanager
     def batch(self):
@@ -84,10 +104,10 @@ class WhooshEngine(Engine):
         try:
             yield
         except BaseException:
-            self._batch.cancel()
+            self._cancel(self._batch)
             raise
         else:
-            self._batch.commit()
+            self._commit(self._batch)
         finally:
             self._batch = None
 

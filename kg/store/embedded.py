@@ -6,6 +6,7 @@ on rdflib's default store (measured for DESIGN.md).
 """
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -42,8 +43,8 @@ class EmbeddedStore(Store):
         self.read_only = False
         path = self.folder / "store"
         try:
-            if self.lock.try_acquire():
-                self._store = ox.Store(str(path))
+            if self._writable_open(path, write):
+                pass
             elif write:
                 self.lock.acquire()  # raises StoreBusy with the holder's name
             elif path.exists():
@@ -54,7 +55,29 @@ class EmbeddedStore(Store):
                                 f"{self.lock.holder()}; try again in a moment")
         except OSError as err:
             self.lock.release()
+            if getattr(err, "errno", None) == errno.EROFS:
+                raise StoreUnavailable(f"the data folder {self.folder} is read-only "
+                                       f"({err.strerror}); it cannot be written") from None
             raise StoreUnavailable(f"cannot open the store in {path}: {err}") from None
+
+    def _writable_open(self, path: Path, write: bool) -> bool:
+        """Open for writing if the lock is free; False if another process
+        holds it.  A reader falls back to a read-only snapshot when the
+        folder cannot be written (a read-only mount, a full disk: RocksDB
+        needs to write to open for writing), so the data stays readable
+        (issue 9)."""
+        try:
+            if not self.lock.try_acquire():
+                return False
+            self._store = ox.Store(str(path))
+            return True
+        except OSError:
+            if write or not path.exists():
+                raise
+            self.lock.release()
+            self._store = ox.Store.read_only(str(path))
+            self.read_only = True
+            return True
 
     def _writable(self) -> ox.Store:
         if self.read_only:
