@@ -23,8 +23,8 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from werkzeug.exceptions import HTTPException
 
 from kg import KGError, QueryError
-from kg.sparql import (Answer, Limits, QueryRunner, QueryTimeout, UpdateRefused, check_query,
-                       dataset_counts, examples)
+from kg.sparql import (Answer, EngineBusy, Limits, QueryRunner, QueryTimeout, UpdateRefused,
+                       check_query, dataset_counts, examples)
 from kg.terms import HKG, PREFIXES
 
 from . import get_graph
@@ -134,6 +134,11 @@ class SparqlService:
     runner: QueryRunner
     budget: ClientBudget = field(default_factory=ClientBudget)
     _void: tuple[float, object] | None = None
+    #: Queries in the endpoint at once (running or waiting for a worker).
+    #: Each holds a server thread, so past this many the rest are refused
+    #: at once and pages keep their threads (issue 9: 10 runaway queries).
+    slots: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(4))
 
     def counts(self):
         """The VoID counts, recomputed at most once a minute."""
@@ -149,7 +154,8 @@ def init_app(app: Flask, limits: Limits | None = None, budget: ClientBudget | No
     graph = app.extensions["kg"]
     limits = limits or Limits.public(app.config.get("KG_SETTINGS") or graph.settings)
     service = SparqlService(QueryRunner(graph, limits, workers=workers),
-                            budget or ClientBudget())
+                            budget or ClientBudget(),
+                            slots=threading.BoundedSemaphore(2 * max(1, workers)))
     app.extensions["kg_sparql"] = service
     app.register_blueprint(bp)
     return service
@@ -199,6 +205,8 @@ def _protocol_request() -> _Request:
             if query is None and not any(k == "update" for k, _ in body):
                 raise QueryError("the form has no `query` field")
         elif kind == "application/sparql-query":
+            if any(k == "query" for k, _ in url):  # two queries: which one runs?
+                raise QueryError("a direct POST carries the query in its body, not in the URL")
             charset = request.mimetype_params.get("charset", "utf-8").lower()
             if charset not in ("utf-8", "utf8"):
                 raise QueryError(f"the query must be sent as UTF-8, not {charset}")
@@ -269,17 +277,25 @@ def _client() -> str:
 
 def _run(query, fmt: str, protocol: _Request) -> Answer:
     service, client = _service(), _client()
-    service.budget.admit(client)
-    began = time.monotonic()
-    cost = None
+    if not service.slots.acquire(blocking=False):
+        busy = EngineBusy("every query worker is busy; try again in a moment")
+        busy.retry_after = 1
+        raise busy
     try:
-        return service.runner.run(query, fmt, protocol.default_graphs or None,
-                                  protocol.named_graphs or None)
-    except QueryTimeout:
-        cost = service.runner.limits.timeout
-        raise
+        service.budget.admit(client)
+        began = time.monotonic()
+        cost = None
+        try:
+            return service.runner.run(query, fmt, protocol.default_graphs or None,
+                                      protocol.named_graphs or None)
+        except QueryTimeout:
+            cost = service.runner.limits.timeout
+            raise
+        finally:
+            service.budget.charge(client,
+                                  cost if cost is not None else time.monotonic() - began)
     finally:
-        service.budget.charge(client, cost if cost is not None else time.monotonic() - began)
+        service.slots.release()
 
 
 def _result_response(answer: Answer) -> Response:

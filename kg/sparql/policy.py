@@ -207,7 +207,17 @@ def check_query(text: str, local: str, limits: Limits = Limits()) -> CheckedQuer
     prefixes: dict[str, str] = {}
     graphs: dict[bool, list[str]] = {False: [], True: []}
     tokens = list(_tokens(source))
+    unary = 0  # a run of prefix operators nests like brackets: `!!!!x`, `^^^^p`
     for i, (kind, value, _) in enumerate(tokens):
+        if kind == "other" and value in "!^+-":
+            unary += 1
+            if depth + unary > limits.max_depth:
+                # 10,000 `!` overflowed the engine parser's stack and killed
+                # the worker (issue 9, deep nesting).
+                raise QueryError("the query nests operators more than "
+                                 f"{limits.max_depth} deep")
+            continue
+        unary = 0
         if kind == "open":
             depth += 1
             if depth > limits.max_depth:

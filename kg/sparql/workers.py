@@ -193,17 +193,24 @@ class WorkerPool:
         """Send a job to an idle worker and wait up to `timeout` for its
         reply; past it, kill the worker and raise QueryTimeout.  Waiting for
         a busy worker to come free has its own limit of the same length
-        (EngineBusy); a worker still starting is waited for longer."""
+        (EngineBusy); a worker still starting is waited for longer, unless
+        the query already waited for a busy one."""
         now = time.monotonic()
         busy = None if timeout is None else now + timeout
         starting = now + _START_TIMEOUT  # a worker still starting is not "busy"
+        queued = False
         with self._cond:
             while not self._idle:
                 if self._closed:
                     raise EngineBusy("the query service is shutting down")
                 if self._count < self.size:
                     self._spawn()
-                deadline = starting if self._starting else busy
+                # Once a query has waited for busy workers, the replacement of
+                # a killed one does not extend its wait: otherwise it runs
+                # after waiting a whole limit, and answers after twice the
+                # limit plus a start-up (issue 9: 10 runaway queries at once).
+                queued = queued or self._count > self._starting
+                deadline = starting if self._starting and not queued else busy
                 wait = None if deadline is None else deadline - time.monotonic()
                 if wait is not None and wait <= 0:
                     raise EngineBusy("every query worker is busy; try again in a moment")
