@@ -15,13 +15,15 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from ..errors import QueryError
 
-__all__ = ["Capabilities", "Quad", "QueryResult", "Row", "Store", "Term", "Triple", "nt_term",
-           "replace_update"]
+__all__ = ["Capabilities", "Quad", "QueryResult", "Row", "Store", "Term", "Triple", "ValueRow",
+           "nt_term", "replace_update"]
 
 Term = Union[URIRef, Literal, BNode]
 Triple = tuple[Term, Term, Term]
 Quad = tuple[Term, Term, Term, URIRef]
 Row = dict[str, Term]
+#: A SELECT row as plain strings: IRIs, literals' lexical forms, blank node ids.
+ValueRow = dict[str, str]
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -116,6 +118,22 @@ class Store(abc.ABC):
     def select(self, query: str) -> list[Row]:
         """Rows of a SELECT; each maps variable -> term (unbound ones absent)."""
         return self._expect(query, "select").rows
+
+    def select_values(self, query: str) -> list[ValueRow]:
+        """Rows of a SELECT as plain strings: each maps variable -> the IRI,
+        the literal's lexical form (no language or datatype) or the blank
+        node id; unbound variables are absent.
+
+        Equal to ``[{k: str(v) for k, v in row.items()} for row in
+        self.select(query)]``, without making an rdflib term per value:
+        for callers that read values only (subgraph selection, issue 7),
+        where making the terms took most of the time.  Backends override
+        it to read their native results directly.
+
+        Raises:
+            QueryError: the query does not parse or is not a SELECT.
+        """
+        return [{k: str(v) for k, v in row.items()} for row in self.select(query)]
 
     def ask(self, query: str) -> bool:
         return self._expect(query, "ask").boolean

@@ -15,7 +15,7 @@ from rdflib import Graph, URIRef
 
 from ..errors import QueryError, StoreBusy, StoreUnavailable
 from ._convert import from_ox, to_ox
-from .base import Capabilities, Quad, QueryResult, Store, Triple, replace_update
+from .base import Capabilities, Quad, QueryResult, Store, Triple, ValueRow, replace_update
 from .lock import WriterLock
 
 __all__ = ["EmbeddedStore"]
@@ -137,6 +137,22 @@ class EmbeddedStore(Store):
         for triple in result:
             graph.add((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)))
         return QueryResult("graph", graph=graph)
+
+    def select_values(self, query: str) -> list[ValueRow]:
+        result = self._query(query)
+        if not isinstance(result, ox.QuerySolutions):
+            kind = "an ask" if isinstance(result, ox.QueryBoolean) else "a graph"
+            raise QueryError(f"expected a select query, got {kind} query")
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            row = {}
+            for name in names:
+                value = solution[name]
+                if value is not None:
+                    row[name] = value.value
+            rows.append(row)
+        return rows
 
     def graphs(self) -> list[URIRef]:
         return sorted(URIRef(g.value) for g in self._store.named_graphs()

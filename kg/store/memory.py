@@ -11,7 +11,7 @@ from rdflib import Dataset, Graph, URIRef
 from pyparsing import ParseException
 
 from ..errors import QueryError
-from .base import Capabilities, Quad, QueryResult, Store, Triple
+from .base import Capabilities, Quad, QueryResult, Store, Triple, ValueRow
 
 __all__ = ["MemoryStore"]
 
@@ -60,6 +60,15 @@ class MemoryStore(Store):
         for triple in result:
             graph.add(triple)
         return QueryResult("graph", graph=graph)
+
+    def select_values(self, query: str) -> list[ValueRow]:
+        result = self._query(query)
+        if result.type != "SELECT":
+            kind = "an ask" if result.type == "ASK" else "a graph"
+            raise QueryError(f"expected a select query, got {kind} query")
+        names = [str(v) for v in result.vars]
+        return [{n: str(row[i]) for i, n in enumerate(names) if row[i] is not None}
+                for row in result]
 
     def graphs(self) -> list[URIRef]:
         with self._lock:

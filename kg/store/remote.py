@@ -17,7 +17,7 @@ from typing import Iterable, Iterator
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ..errors import QueryError, StoreUnavailable
-from .base import Capabilities, Quad, QueryResult, Store, Triple, replace_update
+from .base import Capabilities, Quad, QueryResult, Store, Triple, ValueRow, replace_update
 
 __all__ = ["RemoteStore"]
 
@@ -116,24 +116,43 @@ class RemoteStore(Store):
             self.update(f"DROP SILENT GRAPH <{graph}>")
         return existed
 
-    def query(self, query: str) -> QueryResult:
-        form = query_form(query)
-        accept = "application/n-triples" if form == "graph" else "application/sparql-results+json"
+    def _ask(self, query: str, accept: str) -> str:
         body = self._post(self.query_url, urllib.parse.urlencode({"query": query}).encode(),
                           "application/x-www-form-urlencoded", accept)
-        text = body.decode("utf-8")
-        if form != "graph":
-            data = json.loads(text)
-            if "boolean" in data:
-                return QueryResult("ask", boolean=bool(data["boolean"]))
-            names = data["head"].get("vars", [])
-            if names == ["__ASK_RETVAL"]:  # Virtuoso answers ASK as a one-cell SELECT
-                bindings = data["results"]["bindings"]
-                value = bindings[0]["__ASK_RETVAL"]["value"] if bindings else "0"
-                return QueryResult("ask", boolean=value not in ("0", "false"))
-            rows = [{k: _term(v) for k, v in b.items()} for b in data["results"]["bindings"]]
-            return QueryResult("select", variables=names, rows=rows)
-        return QueryResult("graph", graph=Graph().parse(data=text, format="nt"))
+        return body.decode("utf-8")
+
+    def _results(self, query: str) -> tuple[list[str], list[dict]] | bool:
+        """A SELECT's (variables, JSON bindings), or an ASK's answer."""
+        data = json.loads(self._ask(query, "application/sparql-results+json"))
+        if "boolean" in data:
+            return bool(data["boolean"])
+        names = data["head"].get("vars", [])
+        if names == ["__ASK_RETVAL"]:  # Virtuoso answers ASK as a one-cell SELECT
+            bindings = data["results"]["bindings"]
+            value = bindings[0]["__ASK_RETVAL"]["value"] if bindings else "0"
+            return value not in ("0", "false")
+        return names, data["results"]["bindings"]
+
+    def query(self, query: str) -> QueryResult:
+        if query_form(query) == "graph":
+            text = self._ask(query, "application/n-triples")
+            return QueryResult("graph", graph=Graph().parse(data=text, format="nt"))
+        answer = self._results(query)
+        if isinstance(answer, bool):
+            return QueryResult("ask", boolean=answer)
+        names, bindings = answer
+        rows = [{k: _term(v) for k, v in b.items()} for b in bindings]
+        return QueryResult("select", variables=names, rows=rows)
+
+    def select_values(self, query: str) -> list[ValueRow]:
+        form = query_form(query)
+        if form != "select":
+            kind = "an ask" if form == "ask" else "a graph"
+            raise QueryError(f"expected a select query, got {kind} query")
+        answer = self._results(query)
+        if isinstance(answer, bool):
+            raise QueryError("expected a select query, got an ask query")
+        return [{k: str(v["value"]) for k, v in b.items()} for b in answer[1]]
 
     def graphs(self) -> list[URIRef]:
         rows = self.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._in_scope('g')} }}")

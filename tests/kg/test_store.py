@@ -95,3 +95,30 @@ def test_dump_is_valid_nquads(store):
     parsed = Dataset()
     parsed.parse(data=store.dump_nquads(), format="nquads")
     assert {(s, p, o) for s, p, o, _ in parsed.quads()} == {(A, P, value), (A, P, Literal(3))}
+
+
+def test_select_values_are_the_plain_strings_of_select(store):
+    """`select_values` gives each bound value as the string of the term
+    `select` gives (IRI, lexical form without language or datatype), leaves
+    unbound variables out, keeps the row order, and refuses other forms."""
+    values = [Literal('say "hi"\n\ttab'), Literal("été", lang="fr"), Literal(42),
+              Literal("😀 emoji"), B]
+    store.replace_graph(G1, [(A, P, v) for v in values])
+    query = """SELECT ?o ?missing ?len WHERE {
+                 <http://example.org/a> <http://example.org/p> ?o
+                 OPTIONAL { ?o <http://example.org/nothing> ?missing }
+                 BIND(IF(isLiteral(?o), STRLEN(STR(?o)), ?unbound) AS ?len) }
+               ORDER BY STR(?o)"""
+    plain = store.select_values(query)
+    assert plain == [{k: str(v) for k, v in row.items()} for row in store.select(query)]
+    assert [row["o"] for row in plain] == sorted(str(v) for v in values)
+    assert all(isinstance(v, str) and type(v) is str for row in plain for v in row.values())
+    assert {row["o"]: row.get("len") for row in plain} == {
+        'say "hi"\n\ttab': "13", "été": "3", "42": "2", "😀 emoji": "7", str(B): None}
+    assert all("missing" not in row for row in plain)
+    with pytest.raises(QueryError):
+        store.select_values("ASK { ?s ?p ?o }")
+    with pytest.raises(QueryError):
+        store.select_values("CONSTRUCT WHERE { <http://example.org/a> ?p ?o }")
+    with pytest.raises(QueryError):
+        store.select_values("SELECT WHERE {")
