@@ -238,8 +238,8 @@ def test_fuzz_search_page(server, q, extra):
 
 
 def test_server_still_answers_after_the_fuzzing(server):
-    """Runs last in this file by position only to report; it also holds on
-    its own: the server answers a page and a query, and has its workers."""
+    """After whatever ran before it on this server: the page and a query
+    answer, and both query workers run."""
     began = time.monotonic()
     server.settle()
     server.alive()
