@@ -351,16 +351,16 @@ def article_metadata(graph: "KnowledgeGraph", ids: Sequence[str]) -> dict[str, d
     ids = sorted(set(ids))
     for chunk in range(0, len(ids), 500):
         values = " ".join(f"<{graph.minter.article(i)}>" for i in ids[chunk:chunk + 500])
-        rows = graph.store.select(sparql_prefixes() + f"""
+        # Plain strings, and the union graph rather than VALUES ?a + GRAPH
+        # ?a, which Oxigraph answers by scanning every graph (issue 7).
+        rows = graph.store.select_values(sparql_prefixes() + f"""
             SELECT ?a ?id ?title ?source ?date WHERE {{ VALUES ?a {{ {values} }}
-              GRAPH ?a {{ ?a dcterms:identifier ?id ; dcterms:title ?title .
-                         OPTIONAL {{ ?a dcterms:source ?source }}
-                         OPTIONAL {{ ?a dcterms:date ?date }} }} }}""")
+              ?a dcterms:identifier ?id ; dcterms:title ?title .
+              OPTIONAL {{ ?a dcterms:source ?source }}
+              OPTIONAL {{ ?a dcterms:date ?date }} }}""")
         for row in rows:
-            result[str(row["id"])] = {"id": str(row["id"]), "iri": str(row["a"]),
-                                      "title": str(row["title"]),
-                                      "source": str(row.get("source", "")),
-                                      "date": str(row.get("date", ""))}
+            result[row["id"]] = {"id": row["id"], "iri": row["a"], "title": row["title"],
+                                 "source": row.get("source", ""), "date": row.get("date", "")}
     return dict(sorted(result.items()))
 
 
