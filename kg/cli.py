@@ -341,13 +341,16 @@ def search(ctx, text, limit, page, kind, type_, predicate, modality, article, fm
 @main.command()
 @click.pass_context
 def reindex(ctx):
-    """Rebuild the search index from the graph."""
+    """Rebuild the search index and the relation tally from the graph."""
+    from . import tally
+
     graph = _open(ctx, write=True)
     total = len(graph.search.graph_hashes())
     with click.progressbar(length=total, label="Reindexing", file=sys.stderr,
                            show_pos=True) as bar:
         count = graph.search.reindex(progress=lambda _: bar.update(1))
-    click.echo(f"reindexed {count} articles")
+    relations = tally.rebuild(graph)
+    click.echo(f"reindexed {count} articles; recounted {relations} relation tallies")
 
 
 @main.command()

@@ -35,6 +35,7 @@ class KnowledgeGraph:
         Raises:
             StoreBusy: `write` and another process holds the data folder.
         """
+        from . import tally
         from .load import ensure_ontology
 
         settings = settings or load_settings()
@@ -44,6 +45,12 @@ class KnowledgeGraph:
             if writable and (write or not graph.store.has_graph(graph.minter.ontology_graph)):
                 if ensure_ontology(graph):
                     graph.search.update_vocabulary()
+                if tally.ensure(graph):
+                    log.info("counted the relations of the stored articles (relation tally)")
+            elif not graph.store.has_graph(tally.tally_graph(graph)):
+                log.warning("the relation tally is missing (a store written by an older "
+                            "version); entity pages show no relations until a writer opens "
+                            "it or `kg reindex` runs")
             graph._check_search(repair=write and writable)
         except BaseException:
             graph.close()

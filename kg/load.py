@@ -18,7 +18,7 @@ import ontology
 from ingest import EXTRACTOR_VERSION, ArticleError, extract, read_article
 from ingest.readers import READERS
 
-from . import read
+from . import read, tally
 from .rdf import article_triples, content_hash
 from .terms import HKG
 
@@ -130,7 +130,9 @@ def ingest_file(graph: "KnowledgeGraph", path: str | Path,
         triples = article_triples(graph.minter, extraction, EXTRACTOR_VERSION, modified=now)
         if previous:
             triples += _change_notes(graph, document.id, extraction)
-        graph.store.replace_graph(iri, triples)
+        # The relation tally changes in the same transaction as the article.
+        patch = tally.article_patch(graph, iri, tally.claims_of_triples(triples))
+        graph.store.replace_graph(iri, triples, patch)
         # A crash between these two writes leaves the index behind the graph;
         # SearchIndex.check() finds it and `kg reindex` or reconcile() mends it.
         graph.search.update_article(document.id)
@@ -160,7 +162,8 @@ def _change_notes(graph: "KnowledgeGraph", article_id: str, extraction) -> list:
 def delete_article(graph: "KnowledgeGraph", article_id: str) -> bool:
     """Drop an article's graph (its metadata, claims and edges) and its
     search documents; True if it existed."""
-    existed = graph.store.drop_graph(graph.minter.article(article_id))
+    iri = graph.minter.article(article_id)
+    existed = graph.store.drop_graph(iri, tally.article_patch(graph, iri, []))
     if existed:
         graph.search.remove_article(article_id)
     return existed

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import read
+from . import read, tally
 from .errors import NotFound
 from .read import ClaimRecord, EntityInfo
-from .subgraph import MODALITIES, Selection, neighbourhood, resolve_entity, selection_values
+from .subgraph import MODALITIES, Selection, neighbourhood, resolve_entity
 from .terms import sparql_prefixes
 
 if TYPE_CHECKING:
@@ -150,35 +150,45 @@ def _evidence(claims: list[dict]) -> tuple[Evidence, ...]:
 
 def _relation_counts(graph: "KnowledgeGraph", iri: str, selection: Selection) -> list[dict]:
     """Per direction, predicate, related entity and modality: claims,
-    articles, and the first and last claim (by article) as a sample.
+    articles, the relation's total articles, and sample claims.
 
-    Counted by the store (one aggregate query, no evidence text), so a hub's
-    page costs its number of relations, not its number of claims.  `GRAPH ?a`
-    rather than the union default graph: Oxigraph answers it from its graph
-    indexes without merging graphs (2-3x faster here).
+    Read from the relation tally (`kg.tally`), so a hub's page costs its
+    number of relations, not its number of claims (10,000 claims counted per
+    request took 0.6 s).  The total is the relation's article count over
+    every modality, or with a modality filter the sum over the chosen
+    modalities (an article stating it two ways then counts twice).
     """
-    filters = selection_values(selection)
-    branch = """{{ {filters} GRAPH ?a {{ ?c hkg:{this} <{iri}> ; hkg:predicate ?p ;
-                        hkg:{that} ?x ; hkg:modality ?m }} BIND("{dir}" AS ?dir) {extra} }}"""
-    out = branch.format(filters=filters, this="subject", that="object", iri=iri, dir="out",
-                        extra="")
-    into = branch.format(filters=filters, this="object", that="subject", iri=iri, dir="in",
-                         extra=f"FILTER(?x != <{iri}>)")
     rows = graph.store.select(_PREFIXES + f"""
-        SELECT ?dir ?p ?x ?m (COUNT(DISTINCT ?c) AS ?claims) (COUNT(DISTINCT ?a) AS ?articles)
-               (MIN(CONCAT(STR(?a), " ", STR(?c))) AS ?first)
-               (MAX(CONCAT(STR(?a), " ", STR(?c))) AS ?last)
-        WHERE {{ {out} UNION {into} }} GROUP BY ?dir ?p ?x ?m""")
-    totals = graph.store.select(_PREFIXES + f"""
-        SELECT ?dir ?p ?x (COUNT(DISTINCT ?a) AS ?articles)
-        WHERE {{ {out} UNION {into} }} GROUP BY ?dir ?p ?x""")
-    total = {(str(r["dir"]), str(r["p"]), str(r["x"])): int(r["articles"]) for r in totals}
-    return [{"dir": str(r["dir"]), "p": str(r["p"]), "x": str(r["x"]),
-             "m": str(r["m"]).rsplit("#", 1)[-1], "claims": int(r["claims"]),
-             "articles": int(r["articles"]), "total": total[str(r["dir"]), str(r["p"]),
-                                                          str(r["x"])],
-             "sample": {str(r["first"]).rsplit(" ", 1)[-1], str(r["last"]).rsplit(" ", 1)[-1]}}
-            for r in rows]
+        SELECT ?dir ?p ?x ?m ?n ?k ?sample WHERE {{ GRAPH <{tally.tally_graph(graph)}> {{
+          {{ ?r hkg:tallySubject <{iri}> ; hkg:tallyObject ?x . BIND("out" AS ?dir) }}
+          UNION
+          {{ ?r hkg:tallyObject <{iri}> ; hkg:tallySubject ?x . FILTER(?x != <{iri}>)
+             BIND("in" AS ?dir) }}
+          ?r hkg:tallyPredicate ?p ; hkg:claimCount ?n ; hkg:articleCount ?k .
+          OPTIONAL {{ ?r hkg:tallyModality ?m }} OPTIONAL {{ ?r hkg:sampleClaim ?sample }}
+        }} }}""")
+    counted: dict[tuple[str, str, str, str], dict] = {}
+    for r in rows:
+        p = str(r["p"]).rsplit("#", 1)[-1]
+        m = str(r["m"]).rsplit("#", 1)[-1] if r.get("m") is not None else ""
+        if selection.predicates and p not in selection.predicates:
+            continue
+        if m and selection.modalities and m not in selection.modalities:
+            continue
+        entry = counted.setdefault((str(r["dir"]), str(r["p"]), str(r["x"]), m), {
+            "dir": str(r["dir"]), "p": str(r["p"]), "x": str(r["x"]), "m": m,
+            "claims": int(r["n"]), "articles": int(r["k"]), "sample": set()})
+        if r.get("sample") is not None:
+            entry["sample"].add(str(r["sample"]))
+    by_modality = [c for c in counted.values() if c["m"]]
+    chosen: dict[tuple[str, str, str], int] = {}
+    for c in by_modality:
+        key = (c["dir"], c["p"], c["x"])
+        chosen[key] = chosen.get(key, 0) + c["articles"]
+    for c in by_modality:
+        key = (c["dir"], c["p"], c["x"])
+        c["total"] = chosen[key] if selection.modalities else counted[(*key, "")]["articles"]
+    return by_modality
 
 
 def _sample_evidence(graph: "KnowledgeGraph", claims: set[str]) -> dict[str, Evidence]:

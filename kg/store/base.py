@@ -16,7 +16,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from ..errors import QueryError
 
 __all__ = ["Capabilities", "Quad", "QueryResult", "Row", "Store", "Term", "Triple", "ValueRow",
-           "nt_term", "replace_update"]
+           "Patch", "drop_update", "nt_term", "replace_update"]
 
 Term = Union[URIRef, Literal, BNode]
 Triple = tuple[Term, Term, Term]
@@ -49,14 +49,48 @@ def nt_term(term: Term) -> str:
     return term.n3()
 
 
-def replace_update(graph: URIRef, triples: Iterable[Triple]) -> str:
-    """One SPARQL Update request that replaces a graph's content.
+@dataclass(frozen=True)
+class Patch:
+    """Triples to remove from and add to one graph, applied in the same
+    transaction as a graph replacement or drop (the relation tally that
+    changes with an article, `kg.tally`)."""
+
+    graph: URIRef
+    remove: list[Triple] = field(default_factory=list)
+    add: list[Triple] = field(default_factory=list)
+
+    def update(self) -> str:
+        """The patch as SPARQL Update operations ("" when empty), to follow
+        another operation after " ;"."""
+        parts = []
+        for verb, triples in (("DELETE", self.remove), ("INSERT", self.add)):
+            if triples:
+                body = "\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ."
+                                 for s, p, o in triples)
+                parts.append(f"{verb} DATA {{ GRAPH {nt_term(self.graph)} {{\n{body}\n}} }}")
+        return " ;\n".join(parts)
+
+
+def _then(update: str, patch: Patch | None) -> str:
+    tail = patch.update() if patch is not None else ""
+    return f"{update} ;\n{tail}" if tail else update
+
+
+def replace_update(graph: URIRef, triples: Iterable[Triple], patch: Patch | None = None) -> str:
+    """One SPARQL Update request that replaces a graph's content (and
+    applies `patch`).
 
     Executed as one request it is atomic on every SPARQL 1.1 store we
     support (Oxigraph runs an update in one transaction).
     """
     body = "\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ." for s, p, o in triples)
-    return f"DROP SILENT GRAPH {nt_term(graph)} ;\nINSERT DATA {{ GRAPH {nt_term(graph)} {{\n{body}\n}} }}"
+    return _then(f"DROP SILENT GRAPH {nt_term(graph)} ;\n"
+                 f"INSERT DATA {{ GRAPH {nt_term(graph)} {{\n{body}\n}} }}", patch)
+
+
+def drop_update(graph: URIRef, patch: Patch | None = None) -> str:
+    """One SPARQL Update request that drops a graph (and applies `patch`)."""
+    return _then(f"DROP SILENT GRAPH {nt_term(graph)}", patch)
 
 
 @dataclass
@@ -94,12 +128,15 @@ class Store(abc.ABC):
     capabilities = Capabilities()
 
     @abc.abstractmethod
-    def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> None:
-        """Replace everything in `graph` with `triples`, atomically."""
+    def replace_graph(self, graph: URIRef, triples: Iterable[Triple],
+                      patch: Patch | None = None) -> None:
+        """Replace everything in `graph` with `triples`, and apply `patch`
+        to its graph, atomically."""
 
     @abc.abstractmethod
-    def drop_graph(self, graph: URIRef) -> bool:
-        """Remove `graph`; True if it existed."""
+    def drop_graph(self, graph: URIRef, patch: Patch | None = None) -> bool:
+        """Remove `graph` (and apply `patch`, atomically); True if it
+        existed.  The patch is applied only when it did."""
 
     @abc.abstractmethod
     def query(self, query: str) -> QueryResult:

@@ -15,7 +15,8 @@ from rdflib import Graph, URIRef
 
 from ..errors import QueryError, StoreBusy, StoreUnavailable
 from ._convert import from_ox, to_ox
-from .base import Capabilities, Quad, QueryResult, Store, Triple, ValueRow, replace_update
+from .base import (Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow, drop_update,
+                   replace_update)
 from .lock import WriterLock
 
 __all__ = ["EmbeddedStore"]
@@ -85,13 +86,14 @@ class EmbeddedStore(Store):
                             "this command opened it read-only")
         return self._store
 
-    def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> None:
-        self._update(replace_update(graph, triples))
+    def replace_graph(self, graph: URIRef, triples: Iterable[Triple],
+                      patch: Patch | None = None) -> None:
+        self._update(replace_update(graph, triples, patch))
 
-    def drop_graph(self, graph: URIRef) -> bool:
+    def drop_graph(self, graph: URIRef, patch: Patch | None = None) -> bool:
         existed = self._store.contains_named_graph(ox.NamedNode(str(graph)))
         if existed:
-            self._update(f"DROP SILENT GRAPH <{graph}>")
+            self._update(drop_update(graph, patch))
         return existed
 
     def _update(self, update: str) -> None:

@@ -11,7 +11,7 @@ from rdflib import Dataset, Graph, URIRef
 from pyparsing import ParseException
 
 from ..errors import QueryError
-from .base import Capabilities, Quad, QueryResult, Store, Triple, ValueRow
+from .base import Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow
 
 __all__ = ["MemoryStore"]
 
@@ -26,19 +26,31 @@ class MemoryStore(Store):
         self._data = Dataset(default_union=True)
         self._lock = threading.RLock()
 
-    def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> None:
+    def replace_graph(self, graph: URIRef, triples: Iterable[Triple],
+                      patch: Patch | None = None) -> None:
         triples = list(triples)  # materialise before taking the lock
         with self._lock:
             self._data.remove_graph(graph)
             target = self._data.graph(graph)
             for triple in triples:
                 target.add(triple)
+            self._apply(patch)
 
-    def drop_graph(self, graph: URIRef) -> bool:
+    def drop_graph(self, graph: URIRef, patch: Patch | None = None) -> bool:
         with self._lock:
             existed = graph in set(self.graphs())
             self._data.remove_graph(graph)
+            if existed:
+                self._apply(patch)
             return existed
+
+    def _apply(self, patch: Patch | None) -> None:
+        if patch is not None:
+            target = self._data.graph(patch.graph)
+            for triple in patch.remove:
+                target.remove(triple)
+            for triple in patch.add:
+                target.add(triple)
 
     def _query(self, query: str):
         try:

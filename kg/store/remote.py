@@ -17,7 +17,8 @@ from typing import Iterable, Iterator
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ..errors import QueryError, StoreUnavailable
-from .base import Capabilities, Quad, QueryResult, Store, Triple, ValueRow, replace_update
+from .base import (Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow, drop_update,
+                   replace_update)
 
 __all__ = ["RemoteStore"]
 
@@ -107,13 +108,14 @@ class RemoteStore(Store):
         self._post(self.update_url, urllib.parse.urlencode({"update": update}).encode(),
                    "application/x-www-form-urlencoded", "*/*")
 
-    def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> None:
-        self.update(replace_update(graph, triples))
+    def replace_graph(self, graph: URIRef, triples: Iterable[Triple],
+                      patch: Patch | None = None) -> None:
+        self.update(replace_update(graph, triples, patch))
 
-    def drop_graph(self, graph: URIRef) -> bool:
+    def drop_graph(self, graph: URIRef, patch: Patch | None = None) -> bool:
         existed = self.has_graph(graph)
         if existed:
-            self.update(f"DROP SILENT GRAPH <{graph}>")
+            self.update(drop_update(graph, patch))
         return existed
 
     def _ask(self, query: str, accept: str) -> str:

@@ -1,0 +1,117 @@
+"""The relation tally (`kg.tally`): counts kept in step with the articles
+through adds, replacements and retractions, on every backend (and Virtuoso),
+equal to counting the claims."""
+from __future__ import annotations
+
+import pytest
+
+from kg import KnowledgeGraph, tally
+from kg.load import delete_article, ingest_file
+from kg.terms import sparql_prefixes
+
+from ..conftest import WITH_VIRTUOSO
+
+ARTICLES = {
+    "one": "Article one\n\nSertraline is used to treat depression. Sertraline can cause "
+           "nausea. Sertraline may cause insomnia. Sertraline does not cause weight gain.\n",
+    "two": "Article two\n\nSertraline is used to treat depression. Doctors prescribe "
+           "sertraline for depression. Sertraline may cause nausea.\n",
+    "three": "Article three\n\nSertraline can cause nausea. Sertraline does not treat "
+             "depression. Fluoxetine can cause insomnia.\n",
+}
+REPLACEMENT = ("Article two, revised\n\nSertraline can cause headache. Sertraline may "
+               "cause nausea.\n")
+
+
+@pytest.fixture(params=WITH_VIRTUOSO)
+def settings(request, settings_for):
+    return settings_for(request.param)
+
+
+def _stored(graph: KnowledgeGraph) -> dict[tuple, tuple[int, int]]:
+    rows = graph.store.select(sparql_prefixes() + f"""
+        SELECT ?s ?p ?o ?m ?n ?k WHERE {{ GRAPH <{tally.tally_graph(graph)}> {{
+          ?r a hkg:RelationTally ; hkg:tallySubject ?s ; hkg:tallyPredicate ?p ;
+             hkg:tallyObject ?o ; hkg:claimCount ?n ; hkg:articleCount ?k .
+          OPTIONAL {{ ?r hkg:tallyModality ?m }} }} }}""")
+    return {(str(r["s"]), str(r["p"]), str(r["o"]), str(r.get("m", ""))):
+            (int(r["n"]), int(r["k"])) for r in rows}
+
+
+def _counted(graph: KnowledgeGraph) -> dict[tuple, tuple[int, int]]:
+    """The same counts computed from the claims themselves."""
+    claims: dict[tuple, set] = {}
+    articles: dict[tuple, set] = {}
+    for r in graph.store.select(sparql_prefixes() + """
+            SELECT ?c ?a ?s ?p ?o ?m WHERE { GRAPH ?a { ?c a hkg:Claim ; hkg:subject ?s ;
+              hkg:predicate ?p ; hkg:object ?o ; hkg:modality ?m } }"""):
+        for m in (str(r["m"]), ""):
+            key = (str(r["s"]), str(r["p"]), str(r["o"]), m)
+            claims.setdefault(key, set()).add(str(r["c"]))
+            articles.setdefault(key, set()).add(str(r["a"]))
+    return {key: (len(claims[key]), len(articles[key])) for key in claims}
+
+
+def _samples_are_claims_of_their_relation(graph: KnowledgeGraph) -> None:
+    rows = graph.store.select(sparql_prefixes() + f"""
+        SELECT ?r ?n (COUNT(?c) AS ?samples) (SUM(?ok) AS ?valid) WHERE {{
+          GRAPH <{tally.tally_graph(graph)}> {{ ?r hkg:tallySubject ?s ; hkg:tallyPredicate ?p ;
+            hkg:tallyObject ?o ; hkg:claimCount ?n . OPTIONAL {{ ?r hkg:tallyModality ?m }}
+            OPTIONAL {{ ?r hkg:sampleClaim ?c }} }}
+          OPTIONAL {{ GRAPH ?a {{ ?c hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ;
+                                  hkg:modality ?cm }} FILTER(!BOUND(?m) || ?cm = ?m)
+                     BIND(1 AS ?ok) }}
+        }} GROUP BY ?r ?n""")
+    assert rows
+    for r in rows:
+        wanted = min(tally.SAMPLES, int(r["n"]))
+        assert int(r["samples"]) == wanted, r
+        assert int(r.get("valid", 0)) == wanted, r
+
+
+def _write(folder, name: str, text: str):
+    path = folder / f"{name}.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_tally_follows_adds_replacements_and_retractions(graph, tmp_path):
+    for name, text in ARTICLES.items():
+        assert ingest_file(graph, _write(tmp_path, name, text)).ok
+    first = _stored(graph)
+    assert first == _counted(graph)
+    depression = [v for k, v in first.items()
+                  if k[1].endswith("#treats") and k[2].endswith("/depression") and not k[3]]
+    assert depression == [(4, 3)]  # 4 claims (2 in "two"), 3 articles, any modality
+    _samples_are_claims_of_their_relation(graph)
+
+    assert ingest_file(graph, _write(tmp_path, "two", REPLACEMENT)).status == "replaced"
+    assert _stored(graph) == _counted(graph) != first
+    _samples_are_claims_of_their_relation(graph)
+
+    assert delete_article(graph, "one")
+    assert _stored(graph) == _counted(graph)
+    _samples_are_claims_of_their_relation(graph)
+    for name in ("two", "three"):
+        assert delete_article(graph, name)
+    assert _stored(graph) == {}
+
+
+def test_rebuild_equals_the_maintained_tally_and_runs_on_open(settings, tmp_path):
+    with KnowledgeGraph.open(settings) as graph:
+        for name, text in ARTICLES.items():
+            ingest_file(graph, _write(tmp_path, name, text))
+        ingest_file(graph, _write(tmp_path, "two", REPLACEMENT))
+        maintained = _stored(graph)
+        assert tally.rebuild(graph) == len(maintained)
+        assert _stored(graph) == maintained
+        # A store written before the tally existed: a writer's open counts it.
+        graph.store.drop_graph(tally.tally_graph(graph))
+        assert _stored(graph) == {}
+        if settings.store == "memory":
+            assert tally.ensure(graph)
+            assert _stored(graph) == maintained
+            return
+    with KnowledgeGraph.open(settings) as graph:
+        assert _stored(graph) == maintained
+        assert not tally.ensure(graph)
