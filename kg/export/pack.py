@@ -5,7 +5,9 @@ Contents, in one folder named after the selection::
 
     README.txt             what each file is and how to open it
     <name>-handout.html    printable handout (diagram, relations, quotes, sources)
-    <name>.svg             the diagram
+    <name>.svg             the diagram (left out above `picture.MAX_ENTITIES`
+                           entities, where it cannot be read: the handout and
+                           README say so)
     <name>.graphml         for yEd, Cytoscape, Gephi
     <name>.ttl             RDF with claims and provenance
     <name>-edges.csv       relations table
@@ -25,14 +27,14 @@ from typing import TYPE_CHECKING
 
 from ..views import describe
 from .networks import write_graphml
-from .picture import predicate_label, write_svg
+from .picture import MAX_ENTITIES, predicate_label, write_svg
 from .rdf import write_turtle
 from .tables import write_edges_csv, write_nodes_csv
 
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["handout_html", "write_handout", "write_pack"]
+__all__ = ["drawable", "handout_html", "write_handout", "write_pack"]
 
 MODALITY_WORDS = {"asserted": "stated", "hedged": "hedged", "investigational": "under study",
                   "negated": "denied"}
@@ -55,6 +57,12 @@ def _safe_url(value: str) -> str:
     ('https://example.org/a', '')
     """
     return value if value.lower().startswith(("http://", "https://")) else ""
+
+
+def drawable(sub: "nx.MultiDiGraph") -> bool:
+    """Whether the selection is small enough for a readable diagram
+    (`picture.MAX_ENTITIES`); a larger pack has no SVG, and says so."""
+    return sub.number_of_nodes() <= MAX_ENTITIES
 
 
 def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
@@ -88,7 +96,9 @@ def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
     groups: dict[str, list] = {}
     for relation in relations:
         groups.setdefault(relation["predicate"], []).append(relation)
-    svg = write_svg(sub).decode("utf-8").split("?>", 1)[-1].strip()
+    # Over MAX_ENTITIES the diagram is unreadable (and write_svg refuses):
+    # the handout says why it has none.
+    svg = write_svg(sub).decode("utf-8").split("?>", 1)[-1].strip() if drawable(sub) else ""
     title = sub.graph.get("title") or "Relations between entities"
     return _environment().get_template("handout.html").render(
         title=title, description=sub.graph.get("description", ""),
@@ -97,7 +107,7 @@ def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
         groups=[{"heading": GROUP_HEADINGS.get(p, predicate_label(p).capitalize()),
                  "relations": rs} for p, rs in sorted(groups.items())],
         # Our own SVG writer escaped every text node, so the markup is trusted.
-        svg=Markup(svg), files=files or [])
+        svg=Markup(svg), max_entities=MAX_ENTITIES, files=files or [])
 
 
 def write_handout(sub: "nx.MultiDiGraph") -> bytes:
@@ -114,9 +124,7 @@ Files
   {name}-handout.html  printable handout: the diagram, every relation in plain
                        words with the sentences that state it, and the sources.
                        Open it in a web browser and print it (A4).
-  {name}.svg           the diagram, for slides and printing (any browser,
-                       Inkscape, PowerPoint, Keynote, LibreOffice).
-  {name}.graphml       the network with labels, types, predicates, modality,
+{diagram}  {name}.graphml       the network with labels, types, predicates, modality,
                        article counts and evidence as attributes: yEd,
                        Cytoscape (File > Import > Network from File), Gephi.
   {name}.ttl           RDF Turtle: the relations, one node per claim with its
@@ -125,18 +133,28 @@ Files
   {name}-edges.csv     one row per relation, for spreadsheets.
   {name}-nodes.csv     one row per entity.
 """
+_SVG_LINE = """  {name}.svg           the diagram, for slides and printing (any browser,
+                       Inkscape, PowerPoint, Keynote, LibreOffice).
+"""
+_NO_SVG_LINE = """  (no diagram)         the selection has {entities} entities; a diagram of
+                       more than {limit} cannot be read, so there is none: open
+                       the GraphML file, or export a smaller selection.
+"""
 
 
 def write_pack(sub: "nx.MultiDiGraph") -> bytes:
     """The teaching pack as zip bytes."""
     name = sub.graph.get("base_name") or "export"
-    files = {f"{name}.svg": write_svg(sub), f"{name}.graphml": write_graphml(sub),
-             f"{name}.ttl": write_turtle(sub), f"{name}-edges.csv": write_edges_csv(sub),
-             f"{name}-nodes.csv": write_nodes_csv(sub)}
+    files = {f"{name}.svg": write_svg(sub)} if drawable(sub) else {}
+    files.update({f"{name}.graphml": write_graphml(sub), f"{name}.ttl": write_turtle(sub),
+                  f"{name}-edges.csv": write_edges_csv(sub),
+                  f"{name}-nodes.csv": write_nodes_csv(sub)})
     handout = handout_html(sub, files=sorted(files)).encode("utf-8")
+    diagram = (_SVG_LINE if drawable(sub) else _NO_SVG_LINE).format(
+        name=name, entities=sub.number_of_nodes(), limit=MAX_ENTITIES)
     readme = _README.format(title=sub.graph.get("title") or "health-kg export", name=name,
                             generated=sub.graph.get("generated")
-                            or datetime.date.today().isoformat())
+                            or datetime.date.today().isoformat(), diagram=diagram)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{name}/README.txt", readme.replace("\n", "\r\n"))

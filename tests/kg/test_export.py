@@ -454,6 +454,53 @@ def test_pack_holds_the_files_and_a_handout_that_quotes_the_articles(depth1):
     assert "2024-05-01" in text and "Zetamine in trials" in text
 
 
+def test_pack_over_the_diagram_limit_leaves_the_diagram_out_and_says_so(tmp_path):
+    """Above `MAX_ENTITIES` entities the pack holds no SVG (a diagram that
+    large cannot be read, and the SVG format refuses it); the handout and
+    README say why and point to the GraphML, which holds every entity, and
+    the handout still quotes every relation."""
+    from kg.export.picture import MAX_ENTITIES
+
+    many = MAX_ENTITIES + 10
+    lines = [f"Zetamine causes side effect {n}." for n in range(many)]
+    text = "Zetamine at scale\n\n" + "\n".join(lines) + "\n"
+    hub = Entity(key="test-zetamine", label="zetamine", type=EntityType.DRUG, mapped=False)
+    claims = tuple(Claim(hub, "hasAdverseEffect",
+                         Entity(key=f"test-effect-{n}", label=f"side effect {n}",
+                                type=EntityType.ADVERSE_EFFECT, mapped=False),
+                         Modality.ASSERTED, line, text.index(line), text.index(line) + len(line),
+                         "test") for n, line in enumerate(lines))
+    document = Document("zeta-many", "Zetamine at scale", text, "txt")
+    with KnowledgeGraph.open(Settings(store="memory", data_dir=str(tmp_path))) as graph:
+        graph.store.replace_graph(graph.minter.article("zeta-many"), article_triples(
+            graph.minter, Extraction(document, (), claims), "test-1"))
+        sub = ExportRequest(entity="zetamine", depth=1).select(graph)
+    assert sub.number_of_nodes() == many + 1 > MAX_ENTITIES
+    with pytest.raises(QueryError, match="at most"):
+        FORMATS["svg"].write(sub)
+    archive = zipfile.ZipFile(io.BytesIO(FORMATS["pack"].write(sub)))
+    folder = "zetamine-depth-1/"
+    assert sorted(archive.namelist()) == sorted(folder + n for n in [
+        "README.txt", "zetamine-depth-1-handout.html", "zetamine-depth-1.graphml",
+        "zetamine-depth-1.ttl", "zetamine-depth-1-edges.csv", "zetamine-depth-1-nodes.csv"])
+    assert nx.read_graphml(io.BytesIO(archive.read(folder + "zetamine-depth-1.graphml"))
+                           ).number_of_nodes() == many + 1
+    readme = " ".join(archive.read(folder + "README.txt").decode("utf-8").split())
+    assert ".svg" not in readme
+    assert f"the selection has {many + 1} entities" in readme
+    html = archive.read(folder + "zetamine-depth-1-handout.html").decode("utf-8")
+    parser = _Text()
+    parser.feed(html)
+    assert "svg" not in {tag for tag, _ in parser.tags}
+    assert ("p", {"class": "no-diagram", "id": "no-diagram"}) in parser.tags
+    text = " ".join(" ".join(parser.parts).split())
+    assert (f"No diagram: this selection has {many + 1} entities, and a diagram of more "
+            f"than {MAX_ENTITIES} cannot be read") in text
+    assert ".svg" not in text and "zetamine-depth-1.graphml" in text
+    for line in lines:
+        assert f"“{line}”" in text
+
+
 # ---------------------------------------------------------------- depth and filters
 
 def test_depth_one_is_a_subset_of_depth_two(kg_graph, depth1):
