@@ -116,7 +116,8 @@ expressions = st.recursive(
                   inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
         st.tuples(st.sampled_from(["STR", "LANG", "UCASE", "STRLEN", "isIRI", "BOUND",
                                    "REGEX", "CONTAINS", "STRSTARTS", "COALESCE", "ABS",
-                                   "SUBSTR", "LCASE", "IRI", "DATATYPE", "SHA256", "ENCODE_FOR_URI"]),
+                                   "SUBSTR", "LCASE", "IRI", "DATATYPE", "SHA256",
+                                   "ENCODE_FOR_URI"]),
                   st.lists(inner, min_size=1, max_size=3))
         .map(lambda t: f"{t[0]}({', '.join(t[1])})"),
         inner.map(lambda e: f"!{e}"), inner.map(lambda e: f"-{e}")), max_leaves=6)

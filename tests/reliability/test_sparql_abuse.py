@@ -14,7 +14,6 @@ import http.client
 import os
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -217,7 +216,8 @@ def _outbound_queries(target: str) -> dict[str, str]:
         "variable-unbound": "SELECT * { SERVICE ?x { ?s ?p ?o } }",
         "values-bound": f"SELECT * {{ VALUES ?x {{ <{target}> }} SERVICE ?x {{ ?s ?p ?o }} }}",
         "values-after": f"SELECT * {{ SERVICE ?x {{ ?s ?p ?o }} }} VALUES ?x {{ <{target}> }}",
-        "iri-from-string": f"SELECT * {{ BIND(IRI(\"{target}\") AS ?x) SERVICE ?x {{ ?s ?p ?o }} }}",
+        "iri-from-string": f"SELECT * {{ BIND(IRI(\"{target}\") AS ?x) SERVICE ?x "
+                           "{ ?s ?p ?o } }",
         "escaped": f"SELECT * {{ \\u0053\\u0045RVICE <{target}> {{ ?s ?p ?o }} }}",
         "escaped-long": f"SELECT * {{ \\U00000053ERVICE <{target}> {{ ?s ?p ?o }} }}",
         "construct": f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
@@ -389,8 +389,8 @@ MALFORMED = {
     "unterminated-string": ("GET", "?query=" + urllib.parse.quote('ASK { FILTER("x) }'),
                             None, {}),
     "undefined-prefix": ("GET", "?query=" + urllib.parse.quote("ASK { nope:x ?p ?o }"), None, {}),
-    "bad-codepoint-escape": ("GET", "?query=" + urllib.parse.quote("ASK { FILTER(\"\\UFFFFFFFF\") }"),
-                             None, {}),
+    "bad-codepoint-escape": ("GET", "?query=" + urllib.parse.quote(
+        "ASK { FILTER(\"\\UFFFFFFFF\") }"), None, {}),
     "escaped-backslash-u": ("GET", "?query=" + urllib.parse.quote('ASK { FILTER("\\\\u0041") }'),
                             None, {}),
     "content-length-short": ("POST", "", b"ASK {", {**DIRECT}),

@@ -136,7 +136,7 @@ def _pages(site) -> dict[str, str]:
         "claim": f"/claim/{site.claim}",
         "graph": f"/graph?entity={ket}&depth=1",
         "graph-hostile": "/graph?entity=script-alert&depth=2",
-        "path": f"/path?from=zorblaxin&to=img-src-x-onerror-alert",
+        "path": "/path?from=zorblaxin&to=img-src-x-onerror-alert",
         "types": "/types/",
         "type-index": "/types/AdverseEffect?unmapped=1",
         "export-form": f"/export?entity={ket}&depth=1",
