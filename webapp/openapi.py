@@ -253,18 +253,91 @@ def _paths() -> dict:
             "responses": {"200": _ok("Paths, each hop with its claims.", {"type": "object"}),
                           **_ERRORS}}},
         "/api/export": {
-            method: {"summary": "Download part of the graph (the parameters of `kg export`).",
+            method: {"summary": "Download part of the graph as a file, in one of the export "
+                                "formats (the parameters of `kg export`).",
+                     "description": _EXPORT_DESCRIPTION,
                      "operationId": f"export{method.title()}",
-                     "parameters": [_q("format", "ttl, jsonld, nt, rdfxml, graphml, gexf, "
-                                                 "csv, cytoscape, svg or pack.", required=True),
-                                    _q("entity", "Centre entity."),
-                                    _q("depth", "Steps.", {"type": "integer"}),
-                                    _q("article", "Or: one article."),
-                                    _q("from", "Or: paths from ..."), _q("to", "... to."),
-                                    _q("construct", "Or: a SPARQL CONSTRUCT."), *_SELECTION],
-                     "responses": {"200": {"description": "The file."}, **_ERRORS}}
+                     "parameters": _export_parameters(),
+                     **({"requestBody": _export_form()} if method == "post" else {}),
+                     "responses": {"200": _export_file(), **_ERRORS}}
             for method in ("get", "post")},
     }
+
+
+_EXPORT_DESCRIPTION = (
+    "Give one scope: `entity` (with `depth`), `article`, `from` and `to` (the paths between "
+    "two entities) or `construct` (a SPARQL CONSTRUCT naming relations); the filters apply to "
+    "each. The answer is an attachment named after the selection "
+    "(`ketamine-depth-2.ttl`). POST takes the same parameters form-encoded, for long "
+    "CONSTRUCT queries. `svg` and `pack` hold a diagram, which is refused (`svg`) or left "
+    "out of the pack above 250 entities.")
+
+
+def _export_fields() -> dict[str, tuple[str, dict, bool]]:
+    """Parameter name -> (description, schema, required): those of
+    `kg.export.request.PARAMETERS`, with the registry's formats."""
+    from kg.export import FORMATS
+    from kg.export.request import PREDICATE_NAMES, TYPES
+    from kg.subgraph import MAX_DEPTH
+
+    def many(values) -> dict:
+        return {"type": "array", "items": {"type": "string", "enum": list(values)}}
+
+    formats = ", ".join(f"`{f.name}` ({f.label})" for f in FORMATS.values())
+    return {
+        "format": (f"The file format: {formats}.",
+                   {"type": "string", "enum": list(FORMATS)}, True),
+        "entity": ("Scope: the entity at the centre (name, key or IRI).", {"type": "string"},
+                   False),
+        "depth": ("Steps from the entity.",
+                  {"type": "integer", "minimum": 1, "maximum": MAX_DEPTH, "default": 1}, False),
+        "article": ("Scope: the relations one article states (its id).", {"type": "string"},
+                    False),
+        "from": ("Scope: the paths from this entity ...", {"type": "string"}, False),
+        "to": ("... to this one.", {"type": "string"}, False),
+        "construct": ("Scope: the relations a SPARQL CONSTRUCT returns (`?s hkg:treats ?o`), "
+                      "with the claims that state them.", {"type": "string"}, False),
+        "predicate": ("Only these relations (repeat, or comma-separate).",
+                      many(PREDICATE_NAMES), False),
+        "modality": ("Only claims stated so (repeat, or comma-separate).",
+                     many(_MODALITY["enum"]), False),
+        "type": ("Only entities of these types (repeat, or comma-separate).", many(TYPES),
+                 False),
+        "min_articles": ("Only relations stated by at least this many articles.",
+                         {"type": "integer", "minimum": 1, "default": 1}, False),
+    }
+
+
+def _export_parameters() -> list[dict]:
+    out = []
+    for name, (description, schema, required) in _export_fields().items():
+        parameter = _q(name, description, schema, required)
+        if schema["type"] == "array":
+            parameter.update(style="form", explode=True)
+        out.append(parameter)
+    return out
+
+
+def _export_form() -> dict:
+    fields = _export_fields()
+    return {"required": False, "content": {"application/x-www-form-urlencoded": {"schema": {
+        "type": "object", "required": [n for n, (_, _, req) in fields.items() if req],
+        "properties": {n: {**schema, "description": description}
+                       for n, (description, schema, _) in fields.items()}}}}}
+
+
+def _export_file() -> dict:
+    """The 200 answer: one media type per export format."""
+    from kg.export import FORMATS
+
+    return {"description": "The file, as an attachment named after the selection.",
+            "headers": {"Content-Disposition": {
+                "description": "`attachment; filename=<selection>.<extension>`",
+                "schema": {"type": "string"}}},
+            "content": {f.media_type.split(";")[0].strip(): {
+                "schema": {"type": "string", "contentMediaType": f.media_type,
+                           "description": f"format={f.name}: {f.label}, .{f.extension}"}}
+                for f in FORMATS.values()}}
 
 
 def openapi_document(server: str = "") -> dict:

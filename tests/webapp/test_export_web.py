@@ -105,6 +105,40 @@ def test_api_takes_the_cli_parameters_and_answers_json_errors(client):
     assert missing.status_code == 400 and "format is required" in missing.json["message"]
 
 
+def test_openapi_documents_api_export_with_its_parameters_and_media_types(client):
+    """/api/openapi.json lists /api/export (GET, and POST with a form body)
+    with every parameter the request takes, the registry's formats, and
+    one media type per format, each the one the download is served with."""
+    from kg.export.request import PARAMETERS, PREDICATE_NAMES, TYPES
+
+    doc = client.get("/api/openapi.json").get_json()
+    operations = doc["paths"]["/api/export"]
+    assert set(operations) == {"get", "post"}
+    for method, operation in operations.items():
+        parameters = {p["name"]: p for p in operation["parameters"]}
+        assert set(parameters) == set(PARAMETERS), method
+        assert all(p["in"] == "query" for p in parameters.values())
+        assert [n for n, p in parameters.items() if p["required"]] == ["format"]
+        assert parameters["format"]["schema"]["enum"] == list(FORMATS)
+        assert parameters["predicate"]["schema"]["items"]["enum"] == list(PREDICATE_NAMES)
+        assert parameters["type"]["schema"]["items"]["enum"] == list(TYPES)
+        assert parameters["modality"]["schema"]["items"]["enum"] == [
+            "asserted", "hedged", "investigational", "negated"]
+        assert parameters["depth"]["schema"]["maximum"] == 3
+        assert set(operation["responses"]) == {"200", "400", "404"}
+    form = operations["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+    assert set(form["schema"]["properties"]) == set(PARAMETERS)
+    assert "requestBody" not in operations["get"]
+    media = operations["get"]["responses"]["200"]["content"]
+    assert set(media) == {f.media_type.split(";")[0] for f in FORMATS.values()}
+    for fmt in FORMATS.values():
+        served = client.get(f"/api/export?entity=zetamine&format={fmt.name}")
+        assert served.status_code == 200
+        assert served.mimetype in media, fmt.name
+        assert media[served.mimetype]["schema"]["contentMediaType"] == \
+            served.headers["Content-Type"].replace("; ", ";").replace(";", "; ")
+
+
 @pytest.mark.parametrize("query,status,message", [
     ("entity=zetamine&format=docx", 400, "unknown export format 'docx'"),
     ("entity=zetamine&depth=9&format=ttl", 400, "depth must be"),
