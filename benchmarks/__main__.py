@@ -24,6 +24,7 @@ SECTIONS = {
     "ingest": ("benchmarks.ingest", [1000, 10000], [200]),
     "search": ("benchmarks.search", [10000, 100000], [1000]),
     "entity_page": ("benchmarks.entity_page", [1250], [100]),
+    "sparql": ("benchmarks.sparql_endpoint", [1150], [100]),
 }
 
 

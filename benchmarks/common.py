@@ -4,7 +4,11 @@ from __future__ import annotations
 import resource
 import statistics
 import time
-from typing import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from kg import Settings
 
 
 def timed(func: Callable[[], object], repeat: int = 50) -> dict[str, float]:
@@ -30,3 +34,30 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def build_store(folder: Path, n: int) -> "Settings":
+    """The seeded corpus of `n` articles ingested into an embedded store in
+    `folder` (once per folder and size; later calls reuse it).
+
+    The search index is not kept: the store benchmarks do not read it, and
+    keeping it in step was most of a 1000-article load (seconds per article
+    on a busy two-core machine, against 0.07 s without).  Open the result
+    with `write=False`, which reports the index gap instead of repairing it.
+    """
+    from kg import KnowledgeGraph, Settings
+    from kg.load import ingest_file
+
+    from .generator import write_corpus
+
+    settings = Settings(data_dir=str(folder / "data"), search_engine="tantivy")
+    marker = folder / f"built-{n}"
+    if marker.exists():
+        return settings
+    corpus = write_corpus(n, folder / "corpus")
+    with KnowledgeGraph.open(settings) as graph:
+        graph.search.update_article = lambda *args, **kwargs: None
+        for path in corpus:
+            ingest_file(graph, path)
+    marker.write_text("ok")
+    return settings

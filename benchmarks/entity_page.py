@@ -17,32 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from kg import KnowledgeGraph, Settings
-from kg.load import ingest_file
+from kg import KnowledgeGraph
 from kg.terms import sparql_prefixes
 
-from .common import table, timed
-from .generator import write_corpus
-
-
-def _build(folder: Path, n: int) -> Settings:
-    """Ingest the seeded corpus (once per folder and size).
-
-    The search index is not kept: the entity page does not read it, and
-    keeping it in step was most of a 1000-article load here (seconds per
-    article on a busy two-core machine, against 0.07 s without).
-    """
-    settings = Settings(data_dir=str(folder / "data"), search_engine="tantivy")
-    marker = folder / f"built-{n}"
-    if marker.exists():
-        return settings
-    corpus = write_corpus(n, folder / "corpus")
-    with KnowledgeGraph.open(settings) as graph:
-        graph.search.update_article = lambda *args, **kwargs: None
-        for path in corpus:
-            ingest_file(graph, path)
-    marker.write_text("ok")
-    return settings
+from .common import build_store, table, timed
 
 
 def _entities(graph: KnowledgeGraph) -> tuple[str, str, int, int]:
@@ -61,7 +39,7 @@ def measure(n: int, keep: Path | None = None, repeat: int = 30) -> str:
         folder = keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         began = time.perf_counter()
-        settings = _build(folder, n)
+        settings = build_store(folder, n)
         build = time.perf_counter() - began
         with KnowledgeGraph.open(settings, write=False) as graph:
             triples = len(graph.store)

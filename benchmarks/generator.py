@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
-from rdflib import Graph, RDF, RDFS, URIRef
+from rdflib import RDF, RDFS, Graph
 
 import ontology
 
