@@ -2,6 +2,7 @@
 store, each killed when its query runs out of time."""
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -10,6 +11,9 @@ from pathlib import Path
 from ..errors import KGError, StoreUnavailable
 from .answers import run_ox
 from .policy import EngineBusy, QueryTimeout
+
+#: How much lower a query worker's CPU priority is than the server's.
+WORKER_NICENESS = 10
 
 
 def _store_stamp(path: str) -> tuple:
@@ -82,6 +86,10 @@ def _worker_entry(fd: int, path: str) -> None:
     """`python -c` entry of a worker process: the socket it was handed."""
     from multiprocessing.connection import Connection
 
+    # Queries yield the CPU to the server process: with every worker busy
+    # on a runaway query, pages still get answered fast (issue 9).
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(WORKER_NICENESS)
     _worker_main(Connection(fd), path)
 
 
