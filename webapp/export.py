@@ -25,12 +25,12 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from kg.errors import KGError, QueryError
 from kg.export import FORMATS, ExportRequest, get_format
-from kg.export.request import PREDICATE_NAMES, TYPES
+from kg.export.request import PREDICATE_NAMES, TYPES, check_construct, file_name
 from kg.subgraph import MAX_DEPTH, MODALITIES
 
 from . import get_graph
 
-__all__ = ["bp", "export_url"]
+__all__ = ["bp", "export_links", "export_url"]
 
 bp = Blueprint("export", __name__)
 
@@ -52,6 +52,44 @@ def export_url(export: ExportRequest, fmt: str | None = None, endpoint: str = "e
     """The URL of an export page or download (for links on other pages)."""
     params = export.as_params() + ([("format", fmt)] if fmt else [])
     return url_for(endpoint) + ("?" + urlencode(params) if params else "")
+
+
+def export_links(label: str | None = None, target_label: str | None = None,
+                 entities: int | None = None, **scope) -> list[dict]:
+    """Download links for a selection another page shows (entity, path,
+    SPARQL CONSTRUCT results): one per export format, each with the file
+    name the download will carry (for the link's `download` attribute).
+
+    Args:
+        label, target_label: the labels the file name is made of (the
+            entity's, or the paths' two ends').
+        entities: at most this many entities: above `MAX_ENTITIES` the SVG
+            diagram, which would be refused, is not offered.
+        scope: `ExportRequest` fields (entity, depth, predicates, source,
+            target, construct...).
+
+    Returns:
+        [{"format": Format, "href": str, "filename": str, "form": the export
+        form filled with this selection}], empty when the scope is not an
+        export (a DESCRIBE, say).
+    """
+    from kg.export.picture import MAX_ENTITIES
+
+    try:
+        export = ExportRequest(**scope)
+        if export.construct:
+            check_construct(export.construct)
+    except QueryError:
+        return []
+    stem, form = export.base_name(label, target_label), export_url(export)
+    return [{"format": f, "href": export_url(export, f.name), "filename": file_name(stem, f),
+             "form": form} for f in FORMATS.values()
+            if not (f.name == "svg" and entities is not None and entities > MAX_ENTITIES)]
+
+
+@bp.app_context_processor
+def _export_helpers() -> dict:
+    return {"export_links": export_links}
 
 
 def _download(params: dict[str, list[str]], fmt_name: str, inline: bool = False) -> Response:

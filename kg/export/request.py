@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
     from ..graph import KnowledgeGraph
 
-__all__ = ["ExportRequest", "PARAMETERS", "PREDICATE_NAMES", "TYPES", "article_metadata", "export",
-           "save"]
+__all__ = ["ExportRequest", "PARAMETERS", "PREDICATE_NAMES", "TYPES", "article_metadata",
+           "check_construct", "export", "file_name", "save"]
 
 TYPES = tuple(t.value for t in EntityType)
 PREDICATE_NAMES = tuple(sorted(PREDICATES))
@@ -71,7 +71,7 @@ def _check_choice(kind: str, values: Sequence[str], allowed: Sequence[str]) -> t
     return tuple(sorted(values))
 
 
-def _check_construct(query: str) -> str:
+def check_construct(query: str) -> str:
     """The query with our prefixes added where it lacks them, after checking
     that it is one read-only CONSTRUCT that cannot reach other hosts
     (no SERVICE, no FROM/FROM NAMED, which rdflib would fetch).
@@ -299,36 +299,64 @@ class ExportRequest:
             label = sub.nodes[centre].get("label", self.entity)
             steps = "step" if self.depth == 1 else "steps"
             title = f"{label[:1].upper()}{label[1:]}: relations within {self.depth} {steps}"
-            base = f"{label}-depth-{self.depth}"
+            base = self.base_name(label)
             scope = "entity"
         elif self.article:
             sub = article_subgraph(graph, self.article, selection)
-            title, base, scope = None, f"article-{self.article}", "article"
+            title, base, scope = None, self.base_name(), "article"
         elif self.source:
             sub, found = paths(graph, self.source, self.target, selection=selection)
             sub.graph["paths"] = found
             a = sub.nodes[sub.graph["source"]].get("label", self.source)
             b = sub.nodes[sub.graph["target"]].get("label", self.target)
-            title, base, scope = f"Paths from {a} to {b}", f"paths-{a}-to-{b}", "paths"
+            title, base, scope = f"Paths from {a} to {b}", self.base_name(a, b), "paths"
         else:
-            query = _limited_construct(graph, _check_construct(self.construct))
+            query = _limited_construct(graph, check_construct(self.construct))
             sub = construct_subgraph(graph, query, selection)
-            title, base, scope = ("Relations selected by a SPARQL query", "construct",
+            title, base, scope = ("Relations selected by a SPARQL query", self.base_name(),
                                   "construct")
         sub.graph["articles"] = article_metadata(graph, _article_ids(sub))
         if scope == "article":
             meta = sub.graph["articles"].get(self.article)
             title = f"Relations stated in “{meta['title'] if meta else self.article}”"
         sub.graph.update(title=title, description=self.describe_filters(),
-                         base_name=_slug(base), scope=scope,
+                         base_name=base, scope=scope,
                          generated=datetime.date.today().isoformat())
         return sub
 
+    def base_name(self, label: str | None = None, target_label: str | None = None) -> str:
+        """The stem of the download's file names, from the labels of the
+        entity (or the paths' two ends); without them, from what the request
+        names.  The same stem the selection gets, so a page can name a
+        download before selecting it.
+
+        >>> ExportRequest(entity="ketamine", depth=2).base_name("NMDA receptor")
+        'nmda-receptor-depth-2'
+        >>> ExportRequest(construct="CONSTRUCT WHERE { ?s ?p ?o }").base_name()
+        'construct'
+        """
+        if self.entity:
+            return _slug(f"{label or self.entity}-depth-{self.depth}")
+        if self.article:
+            return _slug(f"article-{self.article}")
+        if self.source:
+            return _slug(f"paths-{label or self.source}-to-{target_label or self.target}")
+        return "construct"
+
     def filename(self, subgraph: "nx.MultiDiGraph", fmt: Format | str) -> str:
         """The download's file name: `ketamine-depth-1.ttl`."""
-        fmt = get_format(fmt) if isinstance(fmt, str) else fmt
-        suffix = "-pack" if fmt.name == "pack" else ""
-        return f"{subgraph.graph.get('base_name') or 'export'}{suffix}.{fmt.extension}"
+        return file_name(subgraph.graph.get("base_name") or "export", fmt)
+
+
+def file_name(base_name: str, fmt: Format | str) -> str:
+    """A download's file name from its stem and format.
+
+    >>> file_name("ketamine-depth-1", "pack")
+    'ketamine-depth-1-pack.zip'
+    """
+    fmt = get_format(fmt) if isinstance(fmt, str) else fmt
+    suffix = "-pack" if fmt.name == "pack" else ""
+    return f"{base_name}{suffix}.{fmt.extension}"
 
 
 def _article_ids(sub: "nx.MultiDiGraph") -> list[str]:

@@ -7,24 +7,28 @@ drugs, an article title and evidence carrying `<script>`).
 """
 from __future__ import annotations
 
+import csv
 import io
+import json
 import os
 import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlencode
 
 import networkx as nx
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from kg import KnowledgeGraph, Settings
-from kg.export import FORMATS
+from kg.export import FORMATS, ExportRequest
+from kg.terms import HKG, RDF
 from webapp import create_app
 
 from ..conftest import SEED
-from ..kg.test_export import XSS, write_articles
+from ..kg.test_export import JSONLD_PARSER_WARNING, XSS, edges_of, iri, write_articles
 from .conftest import OUTPUT
 
 #: Screenshots go to test-output/; with UPDATE_SCREENSHOTS=1 also to docs/screenshots/.
@@ -198,6 +202,162 @@ def test_downloads_keep_the_security_headers(client):
     response = client.get("/export?entity=zetamine&format=svg")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+# ---------------------------------------------------------------- download links on other pages
+
+class _Links(HTMLParser):
+    """The export download links of a page: (href, download name, format)."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[tuple[str, str, str]] = []
+        self.native: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and "download" in attrs and attrs.get("data-format"):
+            kept = self.found if attrs["href"].startswith("/export?") else self.native
+            kept.append((attrs["href"], attrs["download"], attrs["data-format"]))
+
+
+def _links(client, url: str) -> _Links:
+    """The download links on the page at `url` (which must answer 200)."""
+    response = client.get(url, headers={"Accept": "text/html"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    links = _Links()
+    links.feed(response.get_data(as_text=True))
+    return links
+
+
+_RDF_PARSERS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
+
+
+def _claims_in_rdf(graph: Graph) -> set[tuple[str, str, str]]:
+    return {(str(graph.value(c, HKG.subject)), str(graph.value(c, HKG.predicate)).rsplit("#")[-1],
+             str(graph.value(c, HKG.object))) for c in graph.subjects(RDF.type, HKG.Claim)}
+
+
+def _read_back(fmt: str, data: bytes) -> set[tuple[str, str, str]]:
+    """The (subject IRI, predicate, object IRI) relations of a downloaded
+    file, read with the format's standard reader."""
+    if fmt in _RDF_PARSERS:
+        return _claims_in_rdf(Graph().parse(data=data, format=_RDF_PARSERS[fmt]))
+    if fmt in ("graphml", "gexf"):
+        back = (nx.read_graphml(io.BytesIO(data), force_multigraph=True) if fmt == "graphml"
+                else nx.read_gexf(io.BytesIO(data)))
+        return {(s, d["predicate"], o) for s, o, d in back.edges(data=True)}
+    if fmt == "cytoscape":
+        return {(e["data"]["source"], e["data"]["predicate"], e["data"]["target"])
+                for e in json.loads(data)["elements"]["edges"]}
+    if fmt == "csv":
+        return {(r["subject_iri"], r["predicate"], r["object_iri"])
+                for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))}
+    if fmt == "pack":
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        graphml = next(n for n in archive.namelist() if n.endswith(".graphml"))
+        handout = next(n for n in archive.namelist() if n.endswith("-handout.html"))
+        assert "Not medical advice" in archive.read(handout).decode("utf-8")
+        return _read_back("graphml", archive.read(graphml))
+    raise AssertionError(f"no reader for {fmt}")
+
+
+def _follow_every_link(client, links: _Links, expected) -> None:
+    """Each export format is linked once; each link downloads the file its
+    `download` attribute names, with the format's media type, and the file
+    read back holds exactly the expected selection's relations (the SVG
+    draws each of its entities)."""
+    assert sorted(f for _, _, f in links.found) == sorted(FORMATS)
+    labels = {d["label"] for _, d in expected.nodes(data=True)}
+    for href, name, fmt in links.found:
+        response = client.get(href)
+        assert response.status_code == 200, (href, response.get_data(as_text=True)[:300])
+        assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
+        assert name.endswith("." + FORMATS[fmt].extension)
+        assert response.mimetype == FORMATS[fmt].media_type.split(";")[0]
+        if fmt == "svg":
+            root = ET.fromstring(response.data)
+            drawn = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+            assert all(label in drawn for label in labels), fmt
+        else:
+            assert _read_back(fmt, response.data) == edges_of(expected), fmt
+
+
+@JSONLD_PARSER_WARNING
+def test_entity_page_links_download_its_relations_in_every_format(client, kg_graph):
+    """The entity page links the entity's depth-1 relations in each export
+    format, named after the entity; with a predicate chosen, only those."""
+    links = _links(client, "/entity/test-zetamine")
+    assert {name for _, name, _ in links.found} == {
+        f"zetamine-depth-1{'-pack' if f == 'pack' else ''}.{FORMATS[f].extension}"
+        for f in FORMATS}
+    expected = ExportRequest(entity="zetamine", depth=1).select(kg_graph)
+    assert len(expected.edges) == 6
+    _follow_every_link(client, links, expected)
+    treats = _links(client, "/entity/test-zetamine?predicate=treats")
+    expected = ExportRequest(entity="zetamine", depth=1, predicates=("treats",)).select(kg_graph)
+    assert edges_of(expected) == {(iri("zetamine"), "treats", iri("gloom-disorder"))}
+    _follow_every_link(client, treats, expected)
+
+
+@JSONLD_PARSER_WARNING
+def test_path_page_links_download_its_paths_in_every_format(client, kg_graph):
+    """The path page links the paths it shows in each export format."""
+    links = _links(client, "/path?from=etazine&to=gloom+disorder")
+    assert {name for _, name, _ in links.found} >= {
+        "paths-etazine-to-gloom-disorder.graphml", "paths-etazine-to-gloom-disorder-pack.zip"}
+    expected = ExportRequest(source="etazine", target="gloom disorder").select(kg_graph)
+    assert {(iri("etazine"), "antagonistOf", iri("qx-receptor")),
+            (iri("zetamine"), "treats", iri("gloom-disorder"))} <= edges_of(expected)
+    _follow_every_link(client, links, expected)
+    missing = client.get("/path?from=etazine&to=nobody", headers={"Accept": "text/html"})
+    assert missing.status_code == 404
+    nothing = _Links()
+    nothing.feed(missing.get_data(as_text=True))
+    assert nothing.found == []
+
+
+@JSONLD_PARSER_WARNING
+def test_sparql_results_link_their_downloads(client, kg_graph):
+    """A CONSTRUCT's results link the export of the relations it names (with
+    their claims) in every format, and its RDF in each SPARQL format; a
+    DESCRIBE only the latter; a SELECT its table as CSV and TSV, which the
+    csv module reads back as the rows the JSON results hold."""
+    construct = "CONSTRUCT { ?s hkg:antagonistOf ?o } WHERE { ?s hkg:antagonistOf ?o }"
+    links = _links(client, "/sparql?" + urlencode({
+        "query": "PREFIX hkg: <https://w3id.org/health-kg/ontology#>\n" + construct}))
+    assert {name for _, name, _ in links.found} >= {"construct.ttl", "construct-pack.zip"}
+    expected = ExportRequest(construct=construct).select(kg_graph)
+    assert edges_of(expected) == {(iri("zetamine"), "antagonistOf", iri("qx-receptor")),
+                                  (iri("etazine"), "antagonistOf", iri("qx-receptor"))}
+    _follow_every_link(client, links, expected)
+    relations = {(str(s), str(o)) for s, _, o, in Graph().parse(
+        data=client.get(links.native[0][0]).data, format=_RDF_PARSERS[links.native[0][2]])}
+    assert {f for _, _, f in links.native} == {"ttl", "nt", "rdfxml", "jsonld"}
+    for href, _, fmt in links.native:
+        parsed = Graph().parse(data=client.get(href).data, format=_RDF_PARSERS[fmt])
+        assert {(str(s), str(o)) for s, _, o in parsed} == relations == {
+            (s, o) for s, _, o in edges_of(expected)}, fmt
+    describe = _links(client, "/sparql?" + urlencode({"query": f"DESCRIBE <{iri('etazine')}>"}))
+    assert describe.found == [] and {f for _, _, f in describe.native} >= {"ttl", "nt"}
+    for href, _, fmt in describe.native:
+        assert (URIRef(iri("etazine")), None, None) in Graph().parse(
+            data=client.get(href).data, format=_RDF_PARSERS[fmt]), fmt
+    select = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+              "SELECT ?e ?label WHERE { ?e rdfs:label ?label "
+              "FILTER(STRSTARTS(STR(?e), 'http://localhost:8000/entity/test-')) } ORDER BY ?e")
+    table = _links(client, "/sparql?" + urlencode({"query": select}))
+    assert table.found == []
+    rows = client.get("/sparql?" + urlencode({"query": select, "format": "json"})).get_json()
+    wanted = [(b["e"]["value"], b["label"]["value"]) for b in rows["results"]["bindings"]]
+    assert ("http://localhost:8000/entity/test-zetamine", "zetamine") in wanted
+    native = {f: href for href, _, f in table.native}
+    assert {"csv", "tsv"} <= set(native)
+    got = list(csv.DictReader(io.StringIO(client.get(native["csv"]).get_data(as_text=True))))
+    assert [(r["e"], r["label"]) for r in got] == wanted
+    tsv = client.get(native["tsv"]).get_data(as_text=True).splitlines()
+    assert tsv[0].split("\t") == ["?e", "?label"]
+    assert [tuple(cell.strip("<>\"") for cell in line.split("\t")) for line in tsv[1:]] == wanted
 
 
 def _save(path: Path) -> None:
