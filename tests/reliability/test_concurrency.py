@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from kg import KnowledgeGraph, Settings
 from kg.load import ingest_file
@@ -68,3 +69,82 @@ _COUNT = """PREFIX hkg: <https://w3id.org/health-kg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?title (COUNT(DISTINCT ?c) AS ?n) WHERE {{ GRAPH <{iri}> {{
   <{iri}> dcterms:title ?title . OPTIONAL {{ ?c a hkg:Claim }} }} }} GROUP BY ?title"""
+
+
+def test_readers_see_whole_articles_while_100_articles_are_replaced(tmp_path):
+    """5 readers x at least 1,000 queries, each on a random one of 100
+    articles, while a writer replaces all 100 (version one -> version two):
+    every read sees one article's version one whole or its version two
+    whole, both versions are seen while the writer runs (the reads did
+    overlap the writes), no read fails, and the index ends in step."""
+    import random
+
+    settings = Settings(data_dir=str(tmp_path / "data"))
+    folder = tmp_path / "articles"
+    folder.mkdir()
+
+    def write(i: int, version: str) -> Path:
+        path = folder / f"article-{i:03d}.txt"
+        title = f"Article {i}, version {'one' if version == 'v1' else 'two'}"
+        path.write_text(title + VERSIONS[version][VERSIONS[version].index("\n"):],
+                        encoding="utf-8")
+        return path
+
+    with KnowledgeGraph.open(settings) as graph:
+        with graph.search.batch():
+            for i in range(100):
+                assert ingest_file(graph, write(i, "v1")).status == "added"
+        n_v1 = _claims_in(graph, 0)
+        assert ingest_file(graph, write(99, "v2")).status == "replaced"
+        n_v2 = _claims_in(graph, 99)
+        assert ingest_file(graph, write(99, "v1")).status == "replaced"
+        assert n_v1 != n_v2
+        whole = {f"Article {i}, version one": n_v1 for i in range(100)}
+        whole.update({f"Article {i}, version two": n_v2 for i in range(100)})
+        errors: list[BaseException] = []
+        seen: list[tuple[int, str, int]] = []
+        done = threading.Event()
+
+        def reader(seed: int):
+            rng = random.Random(seed)
+            try:
+                count = 0
+                while count < 1000 or not done.is_set():
+                    i = rng.randrange(100)
+                    for row in graph.store.select(_COUNT.format(iri=graph.minter.article(
+                            f"article-{i:03d}"))):
+                        seen.append((i, str(row["title"]), int(row["n"])))
+                    count += 1
+            except BaseException as err:  # recorded, then asserted on
+                errors.append(err)
+
+        def writer():
+            try:
+                for i in range(100):
+                    assert ingest_file(graph, write(i, "v2")).status == "replaced"
+            except BaseException as err:
+                errors.append(err)
+            finally:
+                done.set()
+
+        threads = [threading.Thread(target=reader, args=(seed,)) for seed in range(5)]
+        threads.append(threading.Thread(target=writer))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+        assert errors == []
+        assert len(seen) >= 5000
+        assert all(whole.get(title) == n and title.startswith(f"Article {i},")
+                   for i, title, n in seen)
+        versions = [title.rsplit(" ", 1)[1] for _, title, _ in seen]
+        print(f"{len(seen)} reads: {versions.count('one')} saw version one, "
+              f"{versions.count('two')} version two")
+        assert set(versions) == {"one", "two"}
+        assert all(_claims_in(graph, i) == n_v2 for i in range(100))
+        assert graph.search.check() == []
+
+
+def _claims_in(graph, i: int) -> int:
+    rows = graph.store.select(_COUNT.format(iri=graph.minter.article(f"article-{i:03d}")))
+    return int(rows[0]["n"])
