@@ -225,9 +225,67 @@ def write_ntriples(subgraph: "nx.MultiDiGraph") -> bytes:
 
 def write_rdfxml(subgraph: "nx.MultiDiGraph") -> bytes:
     """RDF/XML, nested per subject (rdflib's pretty-xml) when small enough
-    to read; flat above `PRETTY_LIMIT` triples, where pretty-xml is slow."""
-    graph = to_rdf(subgraph)
-    return _text(graph, "pretty-xml" if len(graph) <= PRETTY_LIMIT else "xml")
+    to read; above `PRETTY_LIMIT` triples, where pretty-xml is slow, one
+    flat description per subject written directly (rdflib's flat writer
+    took 8 s of CPU on a 40,000-claim export)."""
+    statements = list(_statements(subgraph))
+    if len(statements) <= PRETTY_LIMIT:
+        return _text(to_rdf(subgraph), "pretty-xml")
+    return _flat_rdfxml(statements) or _text(to_rdf(subgraph), "xml")
+
+
+#: Characters XML 1.0 cannot hold at all, escaped or not.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_XML_ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                           "\r": "&#13;", "\n": "&#10;", "\t": "&#9;"})
+
+
+def _flat_rdfxml(statements: list[tuple[str, str, object]]) -> bytes | None:
+    """Flat RDF/XML (an rdf:Description per subject, in first-seen order),
+    or None when a predicate has no prefixed name or a value holds a
+    character XML cannot, for rdflib's writer to handle.
+
+    >>> print(_flat_rdfxml([("http://x/a", str(RDFS.label), 'a & "b"'),
+    ...                     ("http://x/a", str(RDF.type), _IRI("http://x/T"))]).decode(),
+    ...       end="")  # doctest: +ELLIPSIS
+    <?xml version="1.0" encoding="utf-8"?>
+    <rdf:RDF...>
+      <rdf:Description rdf:about="http://x/a">
+        <rdfs:label>a &amp; "b"</rdfs:label>
+        <rdf:type rdf:resource="http://x/T"/>
+      </rdf:Description>
+    </rdf:RDF>
+    """
+    compact = _compacter()
+    grouped: dict[str, list[str]] = {}
+    for s, p, o in statements:
+        name = compact(p)
+        if name is None:
+            return None
+        if isinstance(o, _IRI):
+            line = f'    <{name} rdf:resource="{o.translate(_XML_ATTR)}"/>'
+        else:
+            if isinstance(o, bool):
+                text, datatype = str(o).lower(), f' rdf:datatype="{XSD.boolean}"'
+            elif isinstance(o, int):
+                text, datatype = str(o), f' rdf:datatype="{XSD.integer}"'
+            else:
+                text, datatype = str(o), ""
+            if _NOT_XML.search(text):
+                return None
+            line = f"    <{name}{datatype}>{text.translate(_XML_TEXT)}</{name}>"
+        grouped.setdefault(s, []).append(line)
+    namespaces = "\n".join(f'   xmlns:{prefix}="{ns}"' for prefix, ns in sorted(PREFIXES.items()))
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', f"<rdf:RDF\n{namespaces}>"]
+    for subject, body in grouped.items():
+        if _NOT_XML.search(subject):
+            return None
+        lines.append(f'  <rdf:Description rdf:about="{subject.translate(_XML_ATTR)}">')
+        lines.extend(body)
+        lines.append("  </rdf:Description>")
+    lines.append("</rdf:RDF>\n")
+    return "\n".join(lines).encode("utf-8")
 
 
 def write_jsonld(subgraph: "nx.MultiDiGraph") -> bytes:

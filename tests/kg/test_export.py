@@ -228,6 +228,30 @@ def test_rdf_formats_keep_awkward_text_exactly(depth1):
         assert isomorphic(parsed, graphs["ttl"])
 
 
+def test_big_rdfxml_is_flat_and_holds_the_same_graph(depth1, monkeypatch):
+    """Above `PRETTY_LIMIT` triples RDF/XML is written flat by our own
+    writer: one rdf:Description per subject, the same graph as Turtle, with
+    markup characters, quotes, tabs and line breaks (CR too) kept exactly."""
+    from kg.export import rdf
+
+    awkward = 'a <b> & "c" \r\n\ttab — ケタミン 🧪'
+    sub = depth1.copy()
+    sub.graph["articles"] = depth1.graph["articles"]
+    sub.nodes[iri("dizziness")]["label"] = awkward
+    monkeypatch.setattr(rdf, "PRETTY_LIMIT", 0)
+    data = FORMATS["rdfxml"].write(sub)
+    root = ET.fromstring(data)
+    subjects = [d.get(f"{{{RDF}}}about") for d in root]
+    assert {d.tag for d in root} == {f"{{{RDF}}}Description"}
+    assert len(subjects) == len(set(subjects)) and iri("zetamine") in subjects
+    parsed = Graph().parse(data=data, format="xml")
+    assert str(parsed.value(URIRef(iri("dizziness")), RDFS.label)) == awkward
+    assert isomorphic(parsed, Graph().parse(data=FORMATS["ttl"].write(sub), format="turtle"))
+    monkeypatch.setattr(rdf, "PRETTY_LIMIT", 10 ** 9)
+    nested = ET.fromstring(FORMATS["rdfxml"].write(sub))
+    assert any(child.tag != f"{{{RDF}}}Description" for child in nested)  # pretty-xml types
+
+
 @JSONLD_PARSER_WARNING
 def test_jsonld_has_a_compact_context(depth1):
     """Keys are short names from the embedded @context, and the document
