@@ -43,20 +43,22 @@ def main() -> None:
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
                         help="comma-separated sizes instead of the section's defaults")
     args = parser.parse_args()
-    sections = _sections(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
     for name in args.only or SECTIONS:
         module, sizes, quick = SECTIONS[name]
         sizes = args.sizes or (quick if args.quick else sizes)
         began = time.perf_counter()
         text = importlib.import_module(module).run(sizes)
-        sections[name] = (
+        section = (
             f"## {name}\n\n{importlib.import_module(module).__doc__.strip()}\n\n{text}\n\n"
             f"Measured {time.strftime('%Y-%m-%d')} on {platform.node()} "
             f"({platform.machine()}, {platform.python_version()}) with `python -m benchmarks "
             f"--only {name} --sizes {','.join(map(str, sizes))}`; took "
             f"{time.perf_counter() - began:.0f} s.\n")
-        print(sections[name], flush=True)
-        # Written after each section, so a long run keeps what it measured.
+        print(section, flush=True)
+        # Written after each section, so a long run keeps what it measured;
+        # read again first, so runs of other sections in parallel are kept.
+        sections = _sections(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
+        sections[name] = section
         parts = ["# Benchmarks\n\nEach section is measured with its baseline in the same "
                  "run; `python -m benchmarks --only NAME` re-measures one section and keeps "
                  "the others.\n"]
