@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import threading
 import subprocess
 import sys
 import time
@@ -194,3 +195,40 @@ def seed_copy(tmp_path) -> Path:
     folder = tmp_path / "articles"
     folder.mkdir()
     return Path(shutil.copy(SEED, folder / SEED.name))
+
+
+class _Listener:
+    """A TCP listener on 127.0.0.1 that records every connection made to it:
+    the witness that a query made no outbound request."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.connections: list[tuple] = []
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                conn, address = self.sock.accept()
+            except OSError:
+                continue
+            self.connections.append(address)
+            conn.close()
+
+    def close(self):
+        self._stop.set()
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    opened = _Listener()
+    yield opened
+    opened.close()

@@ -145,40 +145,6 @@ def server(tmp_path_factory):
     served.stop()
 
 
-class _Listener:
-    """A TCP listener on 127.0.0.1 that records every connection made to it."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.connections: list[tuple] = []
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                conn, address = self.sock.accept()
-            except OSError:
-                continue
-            self.connections.append(address)
-            conn.close()
-
-    def close(self):
-        self._stop.set()
-        self.thread.join(timeout=2)
-        self.sock.close()
-
-
-@pytest.fixture
-def listener():
-    opened = _Listener()
-    yield opened
-    opened.close()
 
 
 # ------------------------------------------------------------------ no outbound requests

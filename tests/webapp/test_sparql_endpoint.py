@@ -8,7 +8,6 @@ import http.client
 import io
 import json
 import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -360,40 +359,6 @@ def test_updates_get_4xx_and_change_nothing(site, update):
     assert site.graph.store.dump_nquads() == before
 
 
-class _Listener:
-    """A TCP listener that records every connection made to it."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections: list[tuple] = []
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                conn, address = self.sock.accept()
-            except OSError:
-                continue
-            self.connections.append(address)
-            conn.close()
-
-    def close(self):
-        self._stop.set()
-        self.thread.join(timeout=2)
-        self.sock.close()
-
-
-@pytest.fixture
-def listener():
-    opened = _Listener()
-    yield opened
-    opened.close()
 
 
 def test_no_query_makes_an_outbound_connection(site, listener):
