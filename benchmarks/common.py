@@ -61,3 +61,16 @@ def build_store(folder: Path, n: int) -> "Settings":
             ingest_file(graph, path)
     marker.write_text("ok")
     return settings
+
+
+def store_benchmark_main(doc: str, measure: Callable[..., str], articles: int) -> None:
+    """Command line of a benchmark over a built store: `ARTICLES [--keep DIR]
+    [--repeat N]`, printing `measure(articles, keep, repeat)`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("articles", type=int, nargs="?", default=articles)
+    parser.add_argument("--keep", type=Path, help="Build the store here once and reuse it.")
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    print(measure(args.articles, args.keep, args.repeat))

@@ -12,7 +12,6 @@ fetches the same hub's claims, run on pyoxigraph directly.  Target (issue
 """
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 from kg import KnowledgeGraph
 from kg.terms import sparql_prefixes
 
-from .common import build_store, table, timed
+from .common import build_store, store_benchmark_main, table, timed
 
 
 def _entities(graph: KnowledgeGraph) -> tuple[str, str, int, int]:
@@ -74,14 +73,5 @@ def run(sizes: list[int]) -> str:
     return "\n\n".join(measure(n) for n in sizes)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("articles", type=int, nargs="?", default=1250)
-    parser.add_argument("--keep", type=Path, help="Build the store here once and reuse it.")
-    parser.add_argument("--repeat", type=int, default=30)
-    args = parser.parse_args()
-    print(measure(args.articles, args.keep, args.repeat))
-
-
 if __name__ == "__main__":
-    main()
+    store_benchmark_main(__doc__, measure, 1250)

@@ -24,7 +24,6 @@ time limit's accuracy: a cartesian product under 1 s and 2 s limits.
 """
 from __future__ import annotations
 
-import argparse
 import tempfile
 import threading
 import time
@@ -38,7 +37,7 @@ from kg import KnowledgeGraph
 from kg.sparql import Limits, QueryRunner
 from kg.terms import sparql_prefixes
 
-from .common import build_store, table, timed
+from .common import build_store, store_benchmark_main, table, timed
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
@@ -185,14 +184,5 @@ def run(sizes: list[int]) -> str:
     return "\n\n".join(measure(n) for n in sizes)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("articles", type=int, nargs="?", default=1150)
-    parser.add_argument("--keep", type=Path, help="Build the store here once and reuse it.")
-    parser.add_argument("--repeat", type=int, default=30)
-    args = parser.parse_args()
-    print(measure(args.articles, args.keep, args.repeat))
-
-
 if __name__ == "__main__":
-    main()
+    store_benchmark_main(__doc__, measure, 1150)
