@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ingest.model import PREDICATES
+
 from . import read, tally
 from .errors import NotFound
 from .read import ClaimRecord, EntityInfo
-from .subgraph import MODALITIES, Selection, neighbourhood, resolve_entity
+from .subgraph import MODALITIES, Selection, resolve_entity
 from .terms import sparql_prefixes
 
 if TYPE_CHECKING:
@@ -286,13 +288,24 @@ def relation_view(graph: "KnowledgeGraph", subject: str, predicate: str,
     Raises:
         NotFound: no claim states it.
     """
+    if predicate not in PREDICATES:
+        raise NotFound(f"no relation {predicate!r}")
     s, o = resolve_entity(graph, subject), resolve_entity(graph, obj)
-    sub = neighbourhood(graph, s, 1, Selection(predicates=frozenset({predicate})))
-    data = sub.get_edge_data(s, o, key=predicate)
-    if not data:
+    # The claims of this one relation only: not the subject's neighbourhood,
+    # which for a hub is thousands of claims of other relations.
+    rows = graph.store.select(_PREFIXES + f"""
+        SELECT ?c ?m ?ev ?start ?end ?id ?title WHERE {{ GRAPH ?a {{
+          ?c hkg:subject <{s}> ; hkg:predicate hkg:{predicate} ; hkg:object <{o}> ;
+             hkg:modality ?m ; hkg:evidence ?ev ; hkg:start ?start ; hkg:end ?end .
+          ?a dcterms:identifier ?id ; dcterms:title ?title }} }}""")
+    if not rows:
         raise NotFound(f"no claim that {subject} {predicate} {obj}")
+    claims = sorted(({"claim": str(r["c"]), "article": str(r["id"]), "title": str(r["title"]),
+                      "modality": str(r["m"]).rsplit("#", 1)[-1], "evidence": str(r["ev"]),
+                      "start": int(r["start"]), "end": int(r["end"])} for r in rows),
+                    key=lambda c: (c["article"], c["start"], c["claim"]))
     info = read.entity_info(graph, [s, o])
-    return RelationView(RelationRow(info[s], predicate, info[o], _evidence(data["claims"])))
+    return RelationView(RelationRow(info[s], predicate, info[o], _evidence(claims)))
 
 
 @dataclass(frozen=True)
