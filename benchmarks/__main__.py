@@ -25,6 +25,7 @@ SECTIONS = {
     "search": ("benchmarks.search", [10000, 100000], [1000]),
     "entity_page": ("benchmarks.entity_page", [1250], [100]),
     "sparql": ("benchmarks.sparql_endpoint", [1150], [100]),
+    "export": ("benchmarks.export", [2000], [200]),
 }
 
 

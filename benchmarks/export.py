@@ -1,18 +1,18 @@
 """Export speed: a depth-2 export of the hub entity, per format.
 
-    python -m benchmarks.export 2000        # articles; ~1M triples
-    python -m benchmarks.export 2000 --store /tmp/export-bench   # keep the store
+    python -m benchmarks.export 2000        # articles; ~1.7M triples
+    python -m benchmarks.export 2000 --keep DIR   # build the store once, reuse it
 
 A seeded corpus (`benchmarks.generator`) is extracted and bulk-loaded into
 the embedded store (the same triples `kg ingest` writes, without the search
 index, so building the graph takes minutes, not an hour).  The hub is the
-entity most claims name.  The selection is timed once per run and each
-writer on its result (an export is the sum); the floor is the same claims fetched by
-one SPARQL CONSTRUCT in pyoxigraph and serialised by pyoxigraph itself
-(N-Triples), measured in the same run.  Target (issue 7): <= 1 s for the
-RDF and network formats.
+entity most claims name.  The selection and each writer on its result are
+timed, median of three (an export is their sum); the floor is the same
+claims fetched by one SPARQL CONSTRUCT in pyoxigraph and serialised by
+pyoxigraph itself (N-Triples), measured in the same run.  Target (issue 7):
+<= 1 s for the RDF and network formats.
 
-With ``--store DIR`` the built store is kept in DIR and reused by later runs
+With ``--keep DIR`` the built store is kept in DIR and reused by later runs
 with the same number of articles (the build is most of a run's time); the
 generator is seeded, so a kept store holds what a fresh build would.
 """
@@ -151,6 +151,6 @@ if __name__ == "__main__":
     os.environ.setdefault("PYTHONHASHSEED", "0")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[2000], help="articles per run")
-    parser.add_argument("--store", type=Path, help="keep the built stores here and reuse them")
+    parser.add_argument("--keep", type=Path, help="build the stores here once and reuse them")
     args = parser.parse_args()
-    print(run(args.sizes, keep=args.store))
+    print(run(args.sizes, keep=args.keep))
