@@ -9,7 +9,8 @@ Bounded and local: the server binds 127.0.0.1 on a free port, locust runs
 headless for `--minutes` and the server is stopped at the end.  Without
 `--data`, the seeded generator's corpus (`--articles`, default 1250:
 about 1.08M triples, as in benchmarks/entity_page.py) is ingested once
-into `--folder` with the tantivy search index and reused by later runs.
+into `--folder` (default: <tmp>/kg-bench-load) with the tantivy search
+index and reused by later runs.
 
 The workload, by request count: 70% pages (entity 25, article 20, search
 page 15, home 10), 20% /api/search, 9% SPARQL (small SELECTs), 1% runaway
@@ -41,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -212,6 +214,20 @@ def sample(pid: int) -> dict[str, float]:
             "workers": len(kids), "threads": own["Threads"]}
 
 
+def _warm(url: str, seconds: float = 120) -> None:
+    """GET `url` until it answers 200 (a 503 while workers start is retried)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=60).read()
+            return
+        except urllib.error.HTTPError as err:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url}: HTTP {err.code}: {err.read()[:200]!r}") from None
+            print(f"warm-up: {url}: HTTP {err.code}; retrying", file=sys.stderr)
+            time.sleep(2)
+
+
 def _percentile(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else 0.0
@@ -238,11 +254,12 @@ def run(data: Path, users: int, minutes: float, locust: list[str], spawn_rate: f
                     raise RuntimeError("kg serve did not start: "
                                        + (work / "server.log").read_text(errors="replace"))
                 time.sleep(0.5)
-        # One of each page first, so the start figures include loaded caches.
+        # One of each page first, so the start figures include loaded caches
+        # and the SPARQL workers (started on the first query).
         for path in ("/", f"/entity/{info['entities'][0]}", f"/article/{info['articles'][0]}",
                      "/search?q=nausea", "/api/search?q=nausea",
-                     "/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D"):  # starts the workers
-            urllib.request.urlopen(base + path, timeout=60).read()
+                     "/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D"):
+            _warm(base + path)
         start = sample(server.pid)
         env = {**os.environ, "LOAD_TARGETS": str(work / "targets.json"),
                "LOAD_SAMPLES": str(work / "samples.json")}
@@ -316,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spawn-rate", type=float, default=5.0, help="users started per second")
     parser.add_argument("--articles", type=int, default=1250,
                         help="generated articles when building (1250: ~1.08M triples)")
-    parser.add_argument("--folder", type=Path, default=Path(".bench-load"),
+    parser.add_argument("--folder", type=Path,
+                        default=Path(tempfile.gettempdir()) / "kg-bench-load",
                         help="where a built data folder is kept for later runs")
     parser.add_argument("--data", type=Path, help="serve this data folder instead of building")
     parser.add_argument("--locust", default=shutil.which("locust") or "",
