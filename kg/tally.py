@@ -105,10 +105,12 @@ def _current(graph: "KnowledgeGraph", nodes: dict[URIRef, Key]) -> dict[URIRef, 
     names = sorted(nodes)
     for chunk in range(0, len(names), 500):
         values = " ".join(f"<{n}>" for n in names[chunk:chunk + 500])
+        # VALUES inside GRAPH: outside it, Oxigraph scans the whole tally
+        # graph and joins (0.2-0.5 s at 1.6M triples, against 2 ms).
         rows = graph.store.select(_PREFIXES + f"""
-            SELECT ?r ?n ?k ?sample WHERE {{ VALUES ?r {{ {values} }}
-              GRAPH <{tally_graph(graph)}> {{ ?r hkg:claimCount ?n ; hkg:articleCount ?k .
-                OPTIONAL {{ ?r hkg:sampleClaim ?sample }} }} }}""")
+            SELECT ?r ?n ?k ?sample WHERE {{ GRAPH <{tally_graph(graph)}> {{
+              VALUES ?r {{ {values} }} ?r hkg:claimCount ?n ; hkg:articleCount ?k .
+              OPTIONAL {{ ?r hkg:sampleClaim ?sample }} }} }}""")
         for row in rows:
             count = found.setdefault(URIRef(str(row["r"])),
                                      _Count(int(row["n"]), int(row["k"])))

@@ -160,7 +160,7 @@ def _relation_counts(graph: "KnowledgeGraph", iri: str, selection: Selection) ->
     every modality, or with a modality filter the sum over the chosen
     modalities (an article stating it two ways then counts twice).
     """
-    rows = graph.store.select(_PREFIXES + f"""
+    rows = graph.store.select_values(_PREFIXES + f"""
         SELECT ?dir ?p ?x ?m ?n ?k ?sample WHERE {{ GRAPH <{tally.tally_graph(graph)}> {{
           {{ ?r hkg:tallySubject <{iri}> ; hkg:tallyObject ?x . BIND("out" AS ?dir) }}
           UNION
@@ -197,9 +197,9 @@ def _sample_evidence(graph: "KnowledgeGraph", claims: set[str]) -> dict[str, Evi
     if not claims:
         return {}
     rows = graph.store.select(_PREFIXES + f"""
-        SELECT ?c ?m ?ev ?start ?end ?id ?title WHERE {{
+        SELECT ?c ?m ?ev ?start ?end ?id ?title WHERE {{ GRAPH ?a {{
           VALUES ?c {{ {" ".join(f"<{c}>" for c in sorted(claims))} }}
-          GRAPH ?a {{ ?c hkg:modality ?m ; hkg:evidence ?ev ; hkg:start ?start ;
+          ?c hkg:modality ?m ; hkg:evidence ?ev ; hkg:start ?start ;
                          hkg:end ?end . ?a dcterms:identifier ?id ; dcterms:title ?title }} }}""")
     return {str(r["c"]): Evidence(str(r["c"]), str(r["id"]), str(r["title"]),
                                   str(r["m"]).rsplit("#", 1)[-1], str(r["ev"]),
