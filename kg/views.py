@@ -143,6 +143,13 @@ class EntityView:
     truncated: bool = False
     #: ("out"|"in", predicate) -> related entities in that group before paging.
     totals: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: Articles that mention the entity; `articles` holds the first
+    #: MENTIONS_SHOWN of them by title.
+    articles_total: int = 0
+
+
+#: Mentioning articles an entity view lists (a hub is named by thousands).
+MENTIONS_SHOWN = 50
 
 
 def _evidence(claims: list[dict]) -> tuple[Evidence, ...]:
@@ -262,12 +269,14 @@ def entity_view(graph: "KnowledgeGraph", name: str, selection: Selection | None 
                              key=lambda e: (e.article, e.start))),
                 article_counts=row["articles"], claim_counts=row["claims"],
                 total_articles=row["total"]) for other, row in rows]
-    mentions = graph.store.select(_PREFIXES + f"""
+    mentions = graph.store.select_values(_PREFIXES + f"""
         SELECT DISTINCT ?id ?title WHERE {{ GRAPH ?a {{ ?a hkg:mentions <{iri}> ;
-          dcterms:identifier ?id ; dcterms:title ?title }} }} ORDER BY ?title""")
+          dcterms:identifier ?id ; dcterms:title ?title }} }}""")
+    mentions.sort(key=lambda r: (r["title"], r["id"]))
     return EntityView(info, dict(sorted(result["out"].items())),
                       dict(sorted(result["in"].items())),
-                      [(str(r["id"]), str(r["title"])) for r in mentions], False, totals)
+                      [(r["id"], r["title"]) for r in mentions[:MENTIONS_SHOWN]], False, totals,
+                      len(mentions))
 
 
 @dataclass(frozen=True)

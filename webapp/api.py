@@ -165,7 +165,8 @@ def _entity_view_json(view, offset: int, limit: int) -> dict:
 
     return {"entity": _entity_json(view.entity), "outgoing": groups("out", view.outgoing),
             "incoming": groups("in", view.incoming), "truncated": view.truncated,
-            "articles": [{"id": i, "title": t} for i, t in view.articles]}
+            "articles": [{"id": i, "title": t} for i, t in view.articles],
+            "articles_total": view.articles_total}
 
 
 # ------------------------------------------------------------------- reads

@@ -108,7 +108,10 @@ def _schemas() -> dict:
             "entity": {"$ref": "#/components/schemas/Entity"},
             "outgoing": {"type": "array", "items": group},
             "incoming": {"type": "array", "items": group}, "truncated": {"type": "boolean"},
-            "articles": {"type": "array", "items": {"type": "object"}}}},
+            "articles": {"type": "array", "items": {"type": "object"},
+                         "description": "The first 50 mentioning articles by title"},
+            "articles_total": {"type": "integer",
+                               "description": "Every article that mentions the entity"}}},
         "Article": {"type": "object", "properties": {
             "id": {"type": "string"}, "iri": {"type": "string"}, "title": {"type": "string"},
             "source": {"type": "string"}, "date": {"type": "string"},

@@ -188,6 +188,24 @@ def test_entity_page_header_ids_and_relations_both_ways(client):
         assert re.search(r" — \d+ articles?, ", text_of(summary))
 
 
+def test_entity_page_lists_the_first_mentioning_articles_and_counts_all(client, monkeypatch):
+    """A hub is named by thousands of articles: the page lists the first
+    MENTIONS_SHOWN by title, says how many there are and links a search."""
+    from kg import views
+
+    page = html(_get(client, "/entity/ketamine"))
+    every = page.xpath("//section[@aria-labelledby='mentioned']//li/a/text()")
+    assert len(every) >= 2 and every == sorted(every)
+    assert not page.xpath("//section[@aria-labelledby='mentioned']//p[@class='filter-note']")
+    monkeypatch.setattr(views, "MENTIONS_SHOWN", 1)
+    page = html(_get(client, "/entity/ketamine"))
+    assert page.xpath("//section[@aria-labelledby='mentioned']//li/a/text()") == every[:1]
+    note = page.xpath("//section[@aria-labelledby='mentioned']//p[@class='filter-note']")[0]
+    assert text_of(note).startswith(f"{len(every)} articles; the first 1 by title")
+    query = parse_qs(urlsplit(note.xpath(".//a/@href")[0]).query)
+    assert query == {"q": ["ketamine"], "kind": ["article"]}
+
+
 def test_unmapped_entity_has_a_notice(client):
     page = html(_get(client, f"/entity/{HOSTILE_ENTITY}"))
     assert "Not yet mapped" in text_of(page.xpath("//p[@class='unmapped']")[0])
