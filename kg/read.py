@@ -94,7 +94,7 @@ class Stats:
     vocabulary: int = 0
 
 
-def _local(iri: object) -> str:
+def local_name(iri: object) -> str:
     text = str(iri)
     return text.rsplit("#", 1)[-1] if "#" in text else text.rsplit("/", 1)[-1]
 
@@ -120,11 +120,11 @@ def entity_info(graph: "KnowledgeGraph", iris: Iterable[str]) -> dict[str, Entit
                             skos:exactMatch, hkg:mapped)) }}""")
         for row in rows:
             info = found.setdefault(str(row["e"]), defaultdict(set))
-            info[_local(row["p"])].add(str(row["v"]))
+            info[local_name(row["p"])].add(str(row["v"]))
     result = {}
     for iri in iris:
         info = found.get(iri, {})
-        labels = sorted(info.get("label", ())) or [_local(iri).replace("-", " ")]
+        labels = sorted(info.get("label", ())) or [local_name(iri).replace("-", " ")]
         types = sorted(_TYPES[t] for t in info.get("type", ()) if t in _TYPES)
         synonyms = sorted((info.get("altLabel", set()) | info.get("abbreviation", set()))
                           - {labels[0]}, key=lambda s: (s.lower(), s))
@@ -172,7 +172,7 @@ def claims(graph: "KnowledgeGraph", article: str | None = None) -> list[ClaimRec
     info = entity_info(graph, [r["s"] for r in rows] + [r["o"] for r in rows])
     records = [ClaimRecord(
         iri=str(r["c"]), article=str(r["id"]), subject=info[str(r["s"])],
-        predicate=_local(r["p"]), object=info[str(r["o"])], modality=_local(r["m"]),
+        predicate=local_name(r["p"]), object=info[str(r["o"])], modality=local_name(r["m"]),
         evidence=str(r["ev"]), start=int(r["start"]), end=int(r["end"]),
         rule=str(r.get("rule", "")),
         cues=tuple(sorted(c for c in str(r.get("cues", "")).split("\x1f") if c)),
@@ -239,8 +239,8 @@ def stats(graph: "KnowledgeGraph") -> Stats:
     for row in store.select(_PREFIXES + """
             SELECT ?m (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a hkg:Claim ; hkg:modality ?m }
             GROUP BY ?m"""):
-        by_modality[_local(row["m"])] = int(row["n"])
-    by_predicate = {_local(r["p"]): int(r["n"]) for r in store.select(_PREFIXES + """
+        by_modality[local_name(row["m"])] = int(row["n"])
+    by_predicate = {local_name(r["p"]): int(r["n"]) for r in store.select(_PREFIXES + """
             SELECT ?p (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a hkg:Claim ; hkg:predicate ?p }
             GROUP BY ?p""")}
     by_type = {t.value: 0 for t in EntityType}

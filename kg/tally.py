@@ -5,14 +5,21 @@ articles state it in each modality.  Counting that per request costs about
 30 µs per claim (a hub with 10,000 claims: 0.6 s); the *tally graph* keeps
 the counts, so a page costs its number of relations instead.
 
-One tally node per (subject, predicate, object, modality), and one per
-(subject, predicate, object) over every modality (its article count is the
-relation's total: an article that both states and hedges it counts once):
+One tally node per relation (subject, predicate, object) over every
+modality (its article count is the relation's total: an article that both
+states and hedges it counts once), and one per modality the relation is
+stated in, linked to it:
 
     <{base}tally/3f2a...> a hkg:RelationTally ;
         hkg:tallySubject <entity/ketamine> ; hkg:tallyPredicate hkg:treats ;
-        hkg:tallyObject <entity/depression> ; hkg:tallyModality hkg:asserted ;
+        hkg:tallyObject <entity/depression> ;
+        hkg:claimCount 14 ; hkg:articleCount 10 ; hkg:sampleClaim <claim/..> .
+    <{base}tally/9c01...> a hkg:RelationTally ; hkg:tallyOf <{base}tally/3f2a...> ;
+        hkg:tallyModality hkg:asserted ;
         hkg:claimCount 12 ; hkg:articleCount 9 ; hkg:sampleClaim <claim/..> .
+
+So a page reads an entity's relations (to sort and count them) without
+their per-modality rows, and those only for the relations it shows.
 
 `kg.load` changes the tally in the same SPARQL Update request as the article
 (`article_patch`), so readers never see counts that disagree with the
@@ -40,7 +47,7 @@ __all__ = ["SAMPLES", "TALLY_VERSION", "Key", "article_patch", "ensure", "rebuil
            "tally_graph"]
 
 #: Layout of the tally graph; a writer rebuilds a tally of another version.
-TALLY_VERSION = "1"
+TALLY_VERSION = "2"
 #: Claims kept per tally node to quote on an entity page.
 SAMPLES = 2
 _PREFIXES = sparql_prefixes()
@@ -136,14 +143,16 @@ def _other_samples(graph: "KnowledgeGraph", key: Key, article: URIRef,
     return [str(r["c"]) for r in rows]
 
 
-def _node_triples(node: URIRef, key: Key, count: _Count) -> list["Triple"]:
+def _node_triples(graph: "KnowledgeGraph", key: Key, count: _Count) -> list["Triple"]:
     s, p, o, m = key
-    triples: list[Triple] = [(node, RDF.type, HKG.RelationTally),
-                             (node, HKG.tallySubject, URIRef(s)),
-                             (node, HKG.tallyPredicate, URIRef(p)),
-                             (node, HKG.tallyObject, URIRef(o))]
+    node = _node(graph, key)
+    triples: list[Triple] = [(node, RDF.type, HKG.RelationTally)]
     if m:
-        triples.append((node, HKG.tallyModality, URIRef(m)))
+        triples += [(node, HKG.tallyOf, _node(graph, (s, p, o, ""))),
+                    (node, HKG.tallyModality, URIRef(m))]
+    else:
+        triples += [(node, HKG.tallySubject, URIRef(s)), (node, HKG.tallyPredicate, URIRef(p)),
+                    (node, HKG.tallyObject, URIRef(o))]
     return triples + _count_triples(node, count)
 
 
@@ -169,12 +178,12 @@ def article_patch(graph: "KnowledgeGraph", article: URIRef,
         if before is None:
             # No node, so no stored claim of this key (a tally never lags the
             # articles it counts): only the new article's.
-            add += _node_triples(node, key, now)
+            add += _node_triples(graph, key, now)
             continue
         after = _Count(before.claims - was.claims + now.claims,
                        before.articles - was.articles + now.articles)
         if after.claims <= 0:
-            remove += _node_triples(node, key, before)
+            remove += _node_triples(graph, key, before)
             continue
         # Samples from other articles stay; the article's own are its new ones.
         kept = [c for c in before.samples if c not in was.members]
@@ -208,7 +217,7 @@ def rebuild(graph: "KnowledgeGraph") -> int:
             claims[key] = _Count(int(r["n"]), int(r["k"]), samples)
     triples: list[Triple] = [(tally_graph(graph), HKG.tallyVersion, Literal(TALLY_VERSION))]
     for key, count in claims.items():
-        triples += _node_triples(_node(graph, key), key, count)
+        triples += _node_triples(graph, key, count)
     graph.store.replace_graph(tally_graph(graph), triples)
     return len(claims)
 

@@ -31,9 +31,11 @@ def settings(request, settings_for):
 def _stored(graph: KnowledgeGraph) -> dict[tuple, tuple[int, int]]:
     rows = graph.store.select(sparql_prefixes() + f"""
         SELECT ?s ?p ?o ?m ?n ?k WHERE {{ GRAPH <{tally.tally_graph(graph)}> {{
-          ?r a hkg:RelationTally ; hkg:tallySubject ?s ; hkg:tallyPredicate ?p ;
-             hkg:tallyObject ?o ; hkg:claimCount ?n ; hkg:articleCount ?k .
-          OPTIONAL {{ ?r hkg:tallyModality ?m }} }} }}""")
+          {{ ?r hkg:tallySubject ?s ; hkg:tallyPredicate ?p ; hkg:tallyObject ?o }}
+          UNION
+          {{ ?r hkg:tallyOf ?rel ; hkg:tallyModality ?m .
+             ?rel hkg:tallySubject ?s ; hkg:tallyPredicate ?p ; hkg:tallyObject ?o }}
+          ?r a hkg:RelationTally ; hkg:claimCount ?n ; hkg:articleCount ?k . }} }}""")
     return {(str(r["s"]), str(r["p"]), str(r["o"]), str(r.get("m", ""))):
             (int(r["n"]), int(r["k"])) for r in rows}
 
@@ -55,9 +57,12 @@ def _counted(graph: KnowledgeGraph) -> dict[tuple, tuple[int, int]]:
 def _samples_are_claims_of_their_relation(graph: KnowledgeGraph) -> None:
     rows = graph.store.select(sparql_prefixes() + f"""
         SELECT ?r ?n (COUNT(?c) AS ?samples) (SUM(?ok) AS ?valid) WHERE {{
-          GRAPH <{tally.tally_graph(graph)}> {{ ?r hkg:tallySubject ?s ; hkg:tallyPredicate ?p ;
-            hkg:tallyObject ?o ; hkg:claimCount ?n . OPTIONAL {{ ?r hkg:tallyModality ?m }}
-            OPTIONAL {{ ?r hkg:sampleClaim ?c }} }}
+          GRAPH <{tally.tally_graph(graph)}> {{
+            {{ ?r hkg:tallySubject ?s ; hkg:tallyPredicate ?p ; hkg:tallyObject ?o }}
+            UNION
+            {{ ?r hkg:tallyOf ?rel ; hkg:tallyModality ?m .
+               ?rel hkg:tallySubject ?s ; hkg:tallyPredicate ?p ; hkg:tallyObject ?o }}
+            ?r hkg:claimCount ?n . OPTIONAL {{ ?r hkg:sampleClaim ?c }} }}
           OPTIONAL {{ GRAPH ?a {{ ?c hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ;
                                   hkg:modality ?cm }} FILTER(!BOUND(?m) || ?cm = ?m)
                      BIND(1 AS ?ok) }}
