@@ -103,8 +103,13 @@ def _values(iris: Iterable[str]) -> str:
     return " ".join(f"<{iri}>" for iri in iris)
 
 
-def entity_info(graph: "KnowledgeGraph", iris: Iterable[str]) -> dict[str, EntityInfo]:
-    """Label, type, synonyms, standard IDs and mapping state of entities."""
+def entity_info(graph: "KnowledgeGraph", iris: Iterable[str],
+                names_only: bool = False) -> dict[str, EntityInfo]:
+    """Label, type, synonyms, standard IDs and mapping state of entities
+    (`names_only`: label and type, the rest left empty; a third of the
+    rows, for sorting many entities of which few are shown)."""
+    wanted = ("rdf:type, rdfs:label" if names_only else
+              "rdf:type, rdfs:label, skos:altLabel, hkg:abbreviation, skos:exactMatch, hkg:mapped")
     iris = sorted(set(map(str, iris)))
     found: dict[str, dict] = {}
     for chunk in range(0, len(iris), 500):
@@ -116,8 +121,7 @@ def entity_info(graph: "KnowledgeGraph", iris: Iterable[str]) -> dict[str, Entit
             SELECT DISTINCT ?e ?p ?v WHERE {{
               VALUES ?e {{ {values} }}
               ?e ?p ?v
-              FILTER(?p IN (rdf:type, rdfs:label, skos:altLabel, hkg:abbreviation,
-                            skos:exactMatch, hkg:mapped)) }}""")
+              FILTER(?p IN ({wanted})) }}""")
         for row in rows:
             info = found.setdefault(str(row["e"]), defaultdict(set))
             info[local_name(row["p"])].add(str(row["v"]))

@@ -242,7 +242,7 @@ def entity_view(graph: "KnowledgeGraph", name: str, selection: Selection | None 
         for rel in relations.values():
             rel["total"] = sum(rel["articles"].values())
         relations = {key: rel for key, rel in relations.items() if rel["articles"]}
-    others = read.entity_info(graph, {x for _, _, x in relations})
+    others = read.entity_info(graph, {x for _, _, x in relations}, names_only=True)
     groups: dict[str, dict[str, list]] = {"out": {}, "in": {}}
     for (direction, p, x), row in relations.items():
         other = others[x]
@@ -262,6 +262,11 @@ def entity_view(graph: "KnowledgeGraph", name: str, selection: Selection | None 
     if not selection.modalities:
         _add_modalities(graph, shown, selection)
     wanted = {c for row in shown for c in row["sample"]}
+    full = read.entity_info(graph, {other.iri for by_predicate in groups.values()
+                                    for rows in by_predicate.values() for other, _ in rows})
+    for by_predicate in groups.values():
+        for p, rows in by_predicate.items():
+            by_predicate[p] = [(full[other.iri], row) for other, row in rows]
     evidence = _sample_evidence(graph, wanted)
     result: dict[str, dict[str, list[RelationRow]]] = {"out": {}, "in": {}}
     for direction, by_predicate in groups.items():
