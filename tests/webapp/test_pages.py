@@ -215,10 +215,20 @@ def test_entity_relations_page_through_one_predicate(client, seeded, monkeypatch
     """A long group is paged: 'Next' goes to the same predicate's next slice."""
     from webapp import pages
 
-    monkeypatch.setattr(pages, "GROUP_SIZE", 2)
+    monkeypatch.setattr(pages, "GROUP_SIZE", 1)
     monkeypatch.setattr(pages, "PAGE_SIZE", 2)
     page = html(_get(client, "/entity/ketamine"))
-    nxt = page.xpath("//nav[@class='pager']/a[@rel='next']/@href")[0]
+    # The overview shows GROUP_SIZE rows and links the group's own page,
+    # which starts at its first row (not at row PAGE_SIZE + 1).
+    groups = page.xpath("//section[@class='predicate-group']")
+    largest = max(groups, key=lambda g: int(text_of(g.xpath(".//h3/span")[0]).split()[0]))
+    assert int(text_of(largest.xpath(".//h3/span")[0]).split()[0]) > 2
+    group = largest.xpath(".//nav[@class='pager']/a[@rel='next']/@href")[0]
+    query = parse_qs(urlsplit(group).query)
+    assert "page" not in query and query["predicate"]
+    first = html(_get(client, group))
+    assert first.xpath("//nav[@class='pager']/span/text()")[0].startswith("1–2 of")
+    nxt = first.xpath("//nav[@class='pager']/a[@rel='next']/@href")[0]
     query = parse_qs(urlsplit(nxt).query)
     assert query["page"] == ["2"] and query["predicate"]
     second = html(_get(client, nxt))
