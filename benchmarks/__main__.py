@@ -23,7 +23,7 @@ OUT = Path(__file__).parents[1] / "docs" / "benchmarks.md"
 SECTIONS = {
     "ingest": ("benchmarks.ingest", [1000, 10000], [200]),
     "search": ("benchmarks.search", [10000, 100000], [1000]),
-    "entity_page": ("benchmarks.entity_page", [1250], [100]),
+    "entity_page": ("benchmarks.entity_page", [820, 1250], [100]),
     "sparql": ("benchmarks.sparql_endpoint", [1150], [100]),
     "export": ("benchmarks.export", [2000], [200]),
 }

@@ -1,7 +1,7 @@
 """Entity page latency on a large graph, against the store's floor.
 
-    python -m benchmarks.entity_page 1250            # articles; ~1.08M triples
-    python -m benchmarks.entity_page 1250 --keep DIR # reuse/keep the store in DIR
+    python -m benchmarks.entity_page 820             # articles; ~1.05M triples
+    python -m benchmarks.entity_page 820 --keep DIR  # reuse/keep the store in DIR
 
 The seeded generator's corpus is ingested into the embedded store; then the
 HTML entity page (`GET /entity/<key>` through Flask's test client, so
@@ -74,4 +74,4 @@ def run(sizes: list[int]) -> str:
 
 
 if __name__ == "__main__":
-    store_benchmark_main(__doc__, measure, 1250)
+    store_benchmark_main(__doc__, measure, 820)
