@@ -41,6 +41,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -190,11 +191,13 @@ def _free_port() -> int:
 
 
 def _status(pid: int) -> dict[str, int]:
-    fields = {}
+    fields = {"VmRSS": 0, "zombie": 0}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, value = line.partition(":")
         if key in ("VmRSS", "Threads"):
             fields[key] = int(value.split()[0])
+        elif key == "State":
+            fields["zombie"] = int(value.split()[0] == "Z")
     return fields
 
 
@@ -208,10 +211,11 @@ def _children(pid: int) -> list[int]:
 def sample(pid: int) -> dict[str, float]:
     """The server's RSS (MB), with its worker processes, and its counts."""
     own = _status(pid)
-    kids = _children(pid)
-    total = own["VmRSS"] + sum(_status(k).get("VmRSS", 0) for k in kids)
+    kids = [_status(k) for k in _children(pid)]
+    total = own["VmRSS"] + sum(k["VmRSS"] for k in kids)
     return {"rss_mb": own["VmRSS"] / 1024, "rss_all_mb": total / 1024,
-            "workers": len(kids), "threads": own["Threads"]}
+            "workers": sum(1 for k in kids if not k["zombie"]),
+            "zombies": sum(k["zombie"] for k in kids), "threads": own["Threads"]}
 
 
 def _warm(url: str, seconds: float = 120) -> None:
@@ -264,12 +268,26 @@ def run(data: Path, users: int, minutes: float, locust: list[str], spawn_rate: f
         env = {**os.environ, "LOAD_TARGETS": str(work / "targets.json"),
                "LOAD_SAMPLES": str(work / "samples.json")}
         began = time.monotonic()
+        curve: list[tuple[float, float]] = []
+        watching = threading.Event()
+
+        def watch():  # the server's RSS every 30 s: growth that levels off is warm-up
+            while not watching.wait(30):
+                curve.append((time.monotonic() - began, sample(server.pid)["rss_all_mb"]))
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
         subprocess.run(locust + ["-f", __file__, "--headless", "--only-summary",
                                  "-u", str(users), "-r", str(spawn_rate),
                                  "-t", f"{int(minutes * 60)}s", "--host", base,
                                  "--stop-timeout", "30", "--exit-code-on-error", "0"],
                        env=env, check=True, cwd=work)
         took = time.monotonic() - began
+        watching.set()
+        watcher.join()
+        # A worker killed at its limit is replaced before the old process is
+        # reaped; a few seconds after the last request the pool has settled.
+        time.sleep(5)
         end = sample(server.pid)
         alive = server.poll() is None
     finally:
@@ -282,7 +300,9 @@ def run(data: Path, users: int, minutes: float, locust: list[str], spawn_rate: f
         log.close()
     samples = json.loads((work / "samples.json").read_text(encoding="utf-8"))
     shutil.rmtree(work, ignore_errors=True)
-    return summarise(samples, start, end, alive, info, users, took)
+    result = summarise(samples, start, end, alive, info, users, took)
+    result["rss_curve_mb"] = [(round(t), round(mb, 1)) for t, mb in curve]
+    return result
 
 
 def summarise(samples, start, end, alive, info, users, took) -> dict:
@@ -320,9 +340,12 @@ def report(result: dict) -> str:
         ["RSS, server process (MB)", start["rss_mb"], end["rss_mb"]],
         ["RSS, with SPARQL workers (MB)", start["rss_all_mb"], end["rss_all_mb"]],
         ["SPARQL worker processes", start["workers"], end["workers"]],
+        ["exited workers not yet reaped", start["zombies"], end["zombies"]],
         ["threads", start["threads"], end["threads"]]]),
         "", f"RSS growth {result['rss_growth']:+.1%}; server alive at the end: "
-            f"{result['server_alive']}"]
+            f"{result['server_alive']}",
+        "RSS with workers every 30 s (s, MB): " + ", ".join(
+            f"{t} {mb:.0f}" for t, mb in result.get("rss_curve_mb", []))]
     return "\n".join(lines)
 
 
