@@ -342,11 +342,22 @@ def report(result: dict) -> str:
         ["SPARQL worker processes", start["workers"], end["workers"]],
         ["exited workers not yet reaped", start["zombies"], end["zombies"]],
         ["threads", start["threads"], end["threads"]]]),
-        "", f"RSS growth {result['rss_growth']:+.1%}; server alive at the end: "
-            f"{result['server_alive']}",
+        "", (f"RSS growth {result['rss_growth']:+.1%}; server alive at the end: "
+             f"{result['server_alive']}"),
         "RSS with workers every 30 s (s, MB): " + ", ".join(
             f"{t} {mb:.0f}" for t, mb in result.get("rss_curve_mb", []))]
     return "\n".join(lines)
+
+
+def section(sizes: list[int]) -> str:
+    """`python -m benchmarks --only load`: web throughput for docs/benchmarks.md,
+    each size a number of users for one minute on the built 1250-article folder
+    (issue 8: e.g. 16 concurrent clients for 60 s on the mixed workload)."""
+    locust = [shutil.which("locust")] if shutil.which("locust") else [sys.executable, "-m",
+                                                                       "locust"]
+    data = build(Path(tempfile.gettempdir()) / "kg-bench-load", 1250)
+    return "\n\n".join(f"{users} users for 60 s:\n\n" + report(run(data, users, 1.0, locust, 5.0))
+                         for users in sizes)
 
 
 def main(argv: list[str] | None = None) -> int:
