@@ -46,6 +46,28 @@ def test_home_shows_the_graph_counts(app, graph):
     assert "Ketamines For Anxiety" in text
 
 
+def test_home_counts_follow_ingest_and_delete(app, graph, tmp_path):
+    """The home page keeps its counts between requests (recounting a large
+    graph per request saturated the server) and recounts after a write."""
+    from kg.load import delete_article
+
+    client = app.test_client()
+    before = read.stats(graph)
+    assert f"Articles {before.articles}" in _text(client.get("/").get_data(as_text=True))
+    note = tmp_path / "home-note.txt"
+    note.write_text("Home note\n\nSertraline can cause nausea. Sertraline may cause "
+                    "insomnia.\n", encoding="utf-8")
+    assert ingest_file(graph, note).ok
+    after = read.stats(graph)
+    assert after.articles == before.articles + 1 and after.claims > before.claims
+    text = _text(client.get("/").get_data(as_text=True))
+    assert f"Articles {after.articles}" in text and f"Claims {after.claims}" in text
+    assert "Home note" in text
+    assert delete_article(graph, "home-note")
+    text = _text(client.get("/").get_data(as_text=True))
+    assert f"Articles {before.articles}" in text and "Home note" not in text
+
+
 def test_article_titles_are_escaped(graph, tmp_path):
     evil = tmp_path / "evil.txt"  # a .txt title is kept verbatim, tags and all
     evil.write_text("<script>alert(1)</script> title\n\nKetamine can cause nausea.\n",
