@@ -67,7 +67,7 @@ SPARQL = [
 WORDS = ["sertraline", "nausea", "depression", "ketamine", "headache", "insomnia", "receptor",
          "anxiety", "dizziness", "serotonin", "ibuprofen", "side effects", "migraine"]
 
-if HttpUser is not None:
+if HttpUser is not None and "LOAD_TARGETS" in os.environ:  # the locust process
     _addresses = itertools.count(2)
     _samples: list[tuple[str, float, bool]] = []
     _targets = json.loads(Path(os.environ["LOAD_TARGETS"]).read_text(encoding="utf-8"))
