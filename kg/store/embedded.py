@@ -124,15 +124,7 @@ class EmbeddedStore(Store):
         result = self._query(query)
         if isinstance(result, ox.QuerySolutions):
             names = [v.value for v in result.variables]
-            rows = []
-            for solution in result:
-                row = {}
-                for name in names:
-                    value = solution[name]
-                    if value is not None:
-                        row[name] = from_ox(value)
-                rows.append(row)
-            return QueryResult("select", variables=names, rows=rows)
+            return QueryResult("select", variables=names, rows=_rows(result, names, from_ox))
         if isinstance(result, ox.QueryBoolean):
             return QueryResult("ask", boolean=bool(result))
         graph = Graph()
@@ -145,16 +137,7 @@ class EmbeddedStore(Store):
         if not isinstance(result, ox.QuerySolutions):
             kind = "an ask" if isinstance(result, ox.QueryBoolean) else "a graph"
             raise QueryError(f"expected a select query, got {kind} query")
-        names = [v.value for v in result.variables]
-        rows = []
-        for solution in result:
-            row = {}
-            for name in names:
-                value = solution[name]
-                if value is not None:
-                    row[name] = value.value
-            rows.append(row)
-        return rows
+        return _rows(result, [v.value for v in result.variables], lambda value: value.value)
 
     def graphs(self) -> list[URIRef]:
         return sorted(URIRef(g.value) for g in self._store.named_graphs()
@@ -183,3 +166,16 @@ class EmbeddedStore(Store):
             del self._store
             self._store = None
         self.lock.release()
+
+
+def _rows(solutions: "ox.QuerySolutions", names: list[str], convert) -> list[dict]:
+    """Each solution as a dict of its bound variables, values converted."""
+    rows = []
+    for solution in solutions:
+        row = {}
+        for name in names:
+            value = solution[name]
+            if value is not None:
+                row[name] = convert(value)
+        rows.append(row)
+    return rows
