@@ -114,3 +114,5 @@ def test_construct_shows_turtle_and_graph_downloads(editor, page):
     assert "@prefix" in page.locator("pre.rdf").inner_text()
     formats = page.locator("#downloads a").evaluate_all("l => l.map(a => a.dataset.format)")
     assert formats == ["ttl", "nt", "rdfxml", "jsonld"]
+    names = page.locator("#downloads a").evaluate_all("l => l.map(a => a.download)")
+    assert names == ["results.ttl", "results.nt", "results.rdf", "results.jsonld"]

@@ -179,7 +179,7 @@
       var a = document.createElement("a");
       a.href = endpoint + "?" + new URLSearchParams({query: query, format: name}).toString();
       a.dataset.format = name;
-      a.download = "results." + name;
+      a.download = "results." + (name === "rdfxml" ? "rdf" : name);  // RDF/XML's extension
       a.textContent = name.toUpperCase();
       downloads.appendChild(a);
       downloads.appendChild(document.createTextNode(" "));
