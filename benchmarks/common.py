@@ -1,14 +1,16 @@
 """Timing helpers shared by the benchmarks."""
 from __future__ import annotations
 
+import contextlib
 import resource
 import statistics
+import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 if TYPE_CHECKING:
-    from kg import Settings
+    from kg import KnowledgeGraph, Settings
 
 
 def timed(func: Callable[[], object], repeat: int = 50) -> dict[str, float]:
@@ -61,6 +63,32 @@ def build_store(folder: Path, n: int) -> "Settings":
             ingest_file(graph, path)
     marker.write_text("ok")
     return settings
+
+
+@contextlib.contextmanager
+def built_graph(n: int, keep: Path | None = None) -> Iterator[tuple["KnowledgeGraph", float]]:
+    """The `n`-article store (`build_store`, in `keep` or a temporary folder)
+    opened read-only; yields (graph, seconds the build took)."""
+    from kg import KnowledgeGraph
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        began = time.perf_counter()
+        settings = build_store(folder, n)
+        took = time.perf_counter() - began
+        with KnowledgeGraph.open(settings, write=False) as graph:
+            yield graph, took
+
+
+def entities_by_claims(graph: "KnowledgeGraph") -> list[tuple[str, int]]:
+    """(entity IRI, claims naming it as subject or object), most first."""
+    from kg.terms import sparql_prefixes
+
+    rows = graph.store.select_values(sparql_prefixes() + """
+        SELECT ?e (COUNT(?c) AS ?n) WHERE {
+          { ?c hkg:subject ?e } UNION { ?c hkg:object ?e } } GROUP BY ?e ORDER BY DESC(?n)""")
+    return [(r["e"], int(r["n"])) for r in rows]
 
 
 def store_benchmark_main(doc: str, measure: Callable[..., str], articles: int) -> None:

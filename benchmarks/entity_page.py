@@ -12,58 +12,41 @@ fetches the same hub's claims, run on pyoxigraph directly.  Target (issue
 """
 from __future__ import annotations
 
-import tempfile
-import time
 from pathlib import Path
 
-from kg import KnowledgeGraph
 from kg.terms import sparql_prefixes
 
-from .common import build_store, store_benchmark_main, table, timed
-
-
-def _entities(graph: KnowledgeGraph) -> tuple[str, str, int, int]:
-    """The entity with the most claims, a median one, and their claim counts."""
-    rows = graph.store.select(sparql_prefixes() + """
-        SELECT ?e (COUNT(?c) AS ?n) WHERE {
-          { ?c hkg:subject ?e } UNION { ?c hkg:object ?e } } GROUP BY ?e ORDER BY DESC(?n)""")
-    hub, median = rows[0], rows[len(rows) // 2]
-    return str(hub["e"]), str(median["e"]), int(hub["n"]), int(median["n"])
+from .common import built_graph, entities_by_claims, store_benchmark_main, table, timed
 
 
 def measure(n: int, keep: Path | None = None, repeat: int = 30) -> str:
     from webapp import create_app
 
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = keep or Path(tmp)
-        folder.mkdir(parents=True, exist_ok=True)
-        began = time.perf_counter()
-        settings = build_store(folder, n)
-        build = time.perf_counter() - began
-        with KnowledgeGraph.open(settings, write=False) as graph:
-            triples = len(graph.store)
-            hub, median, hub_claims, median_claims = _entities(graph)
-            client = create_app(settings, graph=graph).test_client()
-            rows = []
-            for name, iri, claims in (("hub", hub, hub_claims), ("median", median,
-                                                                  median_claims)):
-                key = graph.minter.local(iri, "entity")
-                for label, url in (("HTML page", f"/entity/{key}"),
-                                   ("JSON", f"/api/entity/{key}")):
-                    response = client.get(url)
-                    assert response.status_code == 200, (url, response.status_code)
-                    size = len(response.data)
-                    numbers = timed(lambda u=url: client.get(u).data, repeat)
-                    rows.append([f"{label} of the {name} entity ({key}, {claims} claims)",
-                                 numbers["median"], numbers["p95"], f"{size / 1024:.0f} KB"])
-            floor = timed(lambda: graph.store.select(sparql_prefixes() + f"""
-                SELECT ?c ?s ?p ?o ?m ?ev WHERE {{
-                  {{ VALUES ?s {{ <{hub}> }} ?c hkg:subject ?s ; hkg:predicate ?p ;
-                     hkg:object ?o ; hkg:modality ?m ; hkg:evidence ?ev }} UNION
-                  {{ VALUES ?o {{ <{hub}> }} ?c hkg:subject ?s ; hkg:predicate ?p ;
-                     hkg:object ?o ; hkg:modality ?m ; hkg:evidence ?ev }} }}"""), repeat)
-            rows.append(["floor: the hub's claims in one pyoxigraph query", floor["median"],
-                         floor["p95"], ""])
+    with built_graph(n, keep) as (graph, build):
+        triples = len(graph.store)
+        ranked = entities_by_claims(graph)
+        (hub, hub_claims), (median, median_claims) = ranked[0], ranked[len(ranked) // 2]
+        client = create_app(graph.settings, graph=graph).test_client()
+        rows = []
+        for name, iri, claims in (("hub", hub, hub_claims), ("median", median,
+                                                              median_claims)):
+            key = graph.minter.local(iri, "entity")
+            for label, url in (("HTML page", f"/entity/{key}"),
+                               ("JSON", f"/api/entity/{key}")):
+                response = client.get(url)
+                assert response.status_code == 200, (url, response.status_code)
+                size = len(response.data)
+                numbers = timed(lambda u=url: client.get(u).data, repeat)
+                rows.append([f"{label} of the {name} entity ({key}, {claims} claims)",
+                             numbers["median"], numbers["p95"], f"{size / 1024:.0f} KB"])
+        floor = timed(lambda: graph.store.select(sparql_prefixes() + f"""
+            SELECT ?c ?s ?p ?o ?m ?ev WHERE {{
+              {{ VALUES ?s {{ <{hub}> }} ?c hkg:subject ?s ; hkg:predicate ?p ;
+                 hkg:object ?o ; hkg:modality ?m ; hkg:evidence ?ev }} UNION
+              {{ VALUES ?o {{ <{hub}> }} ?c hkg:subject ?s ; hkg:predicate ?p ;
+                 hkg:object ?o ; hkg:modality ?m ; hkg:evidence ?ev }} }}"""), repeat)
+        rows.append(["floor: the hub's claims in one pyoxigraph query", floor["median"],
+                     floor["p95"], ""])
     head = (f"{n} generated articles, {triples:,} triples, embedded store "
             f"(built in {build:.0f} s); {repeat} requests each.\n\n")
     return head + table(["request", "median ms", "p95 ms", "response"], rows)

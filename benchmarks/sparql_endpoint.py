@@ -24,7 +24,6 @@ time limit's accuracy: a cartesian product under 1 s and 2 s limits.
 """
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -37,17 +36,9 @@ from kg import KnowledgeGraph
 from kg.sparql import Limits, QueryRunner
 from kg.terms import sparql_prefixes
 
-from .common import build_store, store_benchmark_main, table, timed
+from .common import built_graph, entities_by_claims, store_benchmark_main, table, timed
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-
-
-
-def _hub(graph: KnowledgeGraph) -> str:
-    """The entity most claims are about."""
-    return str(graph.store.select(sparql_prefixes() + """
-        SELECT ?e (COUNT(?c) AS ?n) WHERE { { ?c hkg:subject ?e } UNION { ?c hkg:object ?e } }
-        GROUP BY ?e ORDER BY DESC(?n) LIMIT 1""")[0]["e"])
 
 
 def queries(hub: str) -> dict[str, str]:
@@ -113,64 +104,59 @@ def measure(n: int, keep: Path | None = None, repeat: int = 30) -> str:
     from webapp import create_app
     from webapp.sparql import ClientBudget
 
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = keep or Path(tmp)
-        folder.mkdir(parents=True, exist_ok=True)
-        began = time.perf_counter()
-        settings = build_store(folder, n)
-        build = time.perf_counter() - began
-        with KnowledgeGraph.open(settings, write=False) as graph:
-            triples = len(graph.store)
-            hub = _hub(graph)
-            app = create_app(settings.replace(query_timeout=60), graph=graph)
-            app.extensions["kg_sparql"].budget = ClientBudget(seconds=1e9)  # measuring, not limiting
-            server = create_server(app, host="127.0.0.1", port=0, threads=4)
-            threading.Thread(target=server.run, daemon=True).start()
-            endpoint = f"http://127.0.0.1:{server.effective_port}/sparql?"
-            runner = QueryRunner(graph, Limits(timeout=60), workers=2)
-            runner.warm()
-            dataset, rdflib_load = _rdflib_dataset(graph)
-            rows = []
-            try:
-                runner.run("ASK {}")
-                for name, query in queries(hub).items():
-                    url = endpoint + urllib.parse.urlencode({"query": query})
-                    answer = runner.run(query)
-                    _http(url)
-                    direct = timed(lambda q=query: _direct(graph, q), repeat)
-                    via_runner = timed(lambda q=query: runner.run(q), repeat)
-                    via_http = timed(lambda u=url: _http(u), repeat)
-                    baseline = _rdflib_timed(dataset, query, 3)
-                    rows.append([name, answer.rows, direct["median"], via_runner["median"],
-                                 via_http["median"], via_http["p95"],
-                                 f"{via_http['median'] / direct['median']:.2f}", baseline,
-                                 f"{baseline / via_http['median']:.1f}"])
-                ask_direct = timed(lambda: _direct(graph, "ASK {}"), repeat)
-                ask_runner = timed(lambda: runner.run("ASK {}"), repeat)
-                ask_http = timed(lambda: _http(endpoint + "query=ASK%7B%7D"), repeat)
-                rows.append(["ASK {} (fixed cost)", 1, ask_direct["median"],
-                             ask_runner["median"], ask_http["median"], ask_http["p95"], "",
-                             "", ""])
-                del dataset
-                limits = []
-                for limit in (1.0, 2.0):
-                    timed_app = create_app(settings.replace(query_timeout=limit), graph=graph)
-                    client = timed_app.test_client()
-                    client.get("/sparql?query=ASK%7B%7D")
-                    began = time.perf_counter()
-                    status = client.get("/sparql", query_string={"query": CARTESIAN}).status_code
-                    stopped = time.perf_counter() - began
-                    began = time.perf_counter()
-                    after = client.get("/sparql?query=ASK%7B%7D").status_code
-                    recovery = time.perf_counter() - began
-                    limits.append([f"{limit:g} s", status, f"{stopped:.3f}",
-                                   f"{(stopped - limit) * 1000:.0f}", f"{recovery * 1000:.0f}",
-                                   after])
-                    timed_app.extensions["kg_sparql"].runner.close()
-            finally:
-                runner.close()
-                server.close()
-                app.extensions["kg_sparql"].runner.close()
+    with built_graph(n, keep) as (graph, build):
+        settings = graph.settings
+        triples = len(graph.store)
+        hub = entities_by_claims(graph)[0][0]
+        app = create_app(settings.replace(query_timeout=60), graph=graph)
+        app.extensions["kg_sparql"].budget = ClientBudget(seconds=1e9)  # measuring, not limiting
+        server = create_server(app, host="127.0.0.1", port=0, threads=4)
+        threading.Thread(target=server.run, daemon=True).start()
+        endpoint = f"http://127.0.0.1:{server.effective_port}/sparql?"
+        runner = QueryRunner(graph, Limits(timeout=60), workers=2)
+        runner.warm()
+        dataset, rdflib_load = _rdflib_dataset(graph)
+        rows = []
+        try:
+            runner.run("ASK {}")
+            for name, query in queries(hub).items():
+                url = endpoint + urllib.parse.urlencode({"query": query})
+                answer = runner.run(query)
+                _http(url)
+                direct = timed(lambda q=query: _direct(graph, q), repeat)
+                via_runner = timed(lambda q=query: runner.run(q), repeat)
+                via_http = timed(lambda u=url: _http(u), repeat)
+                baseline = _rdflib_timed(dataset, query, 3)
+                rows.append([name, answer.rows, direct["median"], via_runner["median"],
+                             via_http["median"], via_http["p95"],
+                             f"{via_http['median'] / direct['median']:.2f}", baseline,
+                             f"{baseline / via_http['median']:.1f}"])
+            ask_direct = timed(lambda: _direct(graph, "ASK {}"), repeat)
+            ask_runner = timed(lambda: runner.run("ASK {}"), repeat)
+            ask_http = timed(lambda: _http(endpoint + "query=ASK%7B%7D"), repeat)
+            rows.append(["ASK {} (fixed cost)", 1, ask_direct["median"],
+                         ask_runner["median"], ask_http["median"], ask_http["p95"], "",
+                         "", ""])
+            del dataset
+            limits = []
+            for limit in (1.0, 2.0):
+                timed_app = create_app(settings.replace(query_timeout=limit), graph=graph)
+                client = timed_app.test_client()
+                client.get("/sparql?query=ASK%7B%7D")
+                began = time.perf_counter()
+                status = client.get("/sparql", query_string={"query": CARTESIAN}).status_code
+                stopped = time.perf_counter() - began
+                began = time.perf_counter()
+                after = client.get("/sparql?query=ASK%7B%7D").status_code
+                recovery = time.perf_counter() - began
+                limits.append([f"{limit:g} s", status, f"{stopped:.3f}",
+                               f"{(stopped - limit) * 1000:.0f}", f"{recovery * 1000:.0f}",
+                               after])
+                timed_app.extensions["kg_sparql"].runner.close()
+        finally:
+            runner.close()
+            server.close()
+            app.extensions["kg_sparql"].runner.close()
     head = (f"{n} generated articles, {triples:,} triples, embedded store (built in "
             f"{build:.0f} s); medians of {repeat} runs (rdflib: up to 3), hub entity `{hub}`; "
             f"rdflib took {rdflib_load:.0f} s to load the same quads.\n\n")
