@@ -13,13 +13,14 @@ stated in, linked to it:
     <{base}tally/3f2a...> a hkg:RelationTally ;
         hkg:tallySubject <entity/ketamine> ; hkg:tallyPredicate hkg:treats ;
         hkg:tallyObject <entity/depression> ;
-        hkg:claimCount 14 ; hkg:articleCount 10 ; hkg:sampleClaim <claim/..> .
+        hkg:claimCount 14 ; hkg:articleCount 10 .
     <{base}tally/9c01...> a hkg:RelationTally ; hkg:tallyOf <{base}tally/3f2a...> ;
         hkg:tallyModality hkg:asserted ;
         hkg:claimCount 12 ; hkg:articleCount 9 ; hkg:sampleClaim <claim/..> .
 
 So a page reads an entity's relations (to sort and count them) without
-their per-modality rows, and those only for the relations it shows.
+their per-modality rows, and those (with the sample claims it quotes) only
+for the relations it shows.
 
 `kg.load` changes the tally in the same SPARQL Update request as the article
 (`article_patch`), so readers never see counts that disagree with the
@@ -47,8 +48,8 @@ __all__ = ["SAMPLES", "TALLY_VERSION", "Key", "article_patch", "ensure", "rebuil
            "tally_graph"]
 
 #: Layout of the tally graph; a writer rebuilds a tally of another version.
-TALLY_VERSION = "2"
-#: Claims kept per tally node to quote on an entity page.
+TALLY_VERSION = "3"
+#: Claims kept per modality node to quote on an entity page.
 SAMPLES = 2
 _PREFIXES = sparql_prefixes()
 
@@ -63,6 +64,11 @@ def tally_graph(graph: "KnowledgeGraph") -> URIRef:
 def _node(graph: "KnowledgeGraph", key: Key) -> URIRef:
     digest = hashlib.sha1("\x1f".join(key).encode("utf-8")).hexdigest()[:24]
     return URIRef(f"{graph.minter.base}tally/{digest}")
+
+
+def _samples(key: Key) -> int:
+    """Sample claims a node keeps: only modality nodes are quoted."""
+    return SAMPLES if key[3] else 0
 
 
 @dataclass
@@ -81,7 +87,7 @@ def _contributions(claims: Iterable[tuple[str, str, str, str, str]]) -> dict[Key
             count = counts.setdefault(key, _Count(articles=1))
             count.claims += 1
             count.members.add(claim)
-            if len(count.samples) < SAMPLES:
+            if len(count.samples) < _samples(key):
                 count.samples.append(claim)
     return counts
 
@@ -187,10 +193,11 @@ def article_patch(graph: "KnowledgeGraph", article: URIRef,
             continue
         # Samples from other articles stay; the article's own are its new ones.
         kept = [c for c in before.samples if c not in was.members]
-        after.samples = kept + now.samples[:SAMPLES - len(kept)]
-        if len(after.samples) < SAMPLES and len(kept) < after.claims - now.claims:
+        wanted = _samples(key)
+        after.samples = kept + now.samples[:wanted - len(kept)]
+        if len(after.samples) < wanted and len(kept) < after.claims - now.claims:
             after.samples += _other_samples(graph, key, article, kept)[
-                :SAMPLES - len(after.samples)]
+                :wanted - len(after.samples)]
         after.samples.sort()
         if (after.claims, after.articles, after.samples) != (before.claims, before.articles,
                                                              before.samples):
@@ -213,7 +220,7 @@ def rebuild(graph: "KnowledgeGraph") -> int:
             GROUP BY {group}""")
         for r in rows:
             key = (str(r["s"]), str(r["p"]), str(r["o"]), str(r.get("m", "")))
-            samples = sorted({str(r["c1"]), str(r["c2"])})[:SAMPLES]
+            samples = sorted({str(r["c1"]), str(r["c2"])})[:_samples(key)]
             claims[key] = _Count(int(r["n"]), int(r["k"]), samples)
     triples: list[Triple] = [(tally_graph(graph), HKG.tallyVersion, Literal(TALLY_VERSION))]
     for key, count in claims.items():
