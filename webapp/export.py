@@ -87,9 +87,22 @@ def export_links(label: str | None = None, target_label: str | None = None,
             if not (f.name == "svg" and entities is not None and entities > MAX_ENTITIES)]
 
 
+def construct_export_formats() -> dict:
+    """What the SPARQL editor needs to offer export downloads for a
+    CONSTRUCT it ran in place (the server renders the same links with
+    `export_links` when it runs the query): the export page's URL and, per
+    format, its name, file name, media type and label."""
+    stem = ExportRequest(construct="CONSTRUCT WHERE { ?s ?p ?o }").base_name()
+    return {"url": url_for("export.page"),
+            "formats": [{"name": f.name, "file": file_name(stem, f), "type": f.media_type,
+                         "label": f.label,
+                         "text": "Teaching pack" if f.name == "pack" else f.name.upper()}
+                        for f in FORMATS.values()]}
+
+
 @bp.app_context_processor
 def _export_helpers() -> dict:
-    return {"export_links": export_links}
+    return {"export_links": export_links, "construct_export_formats": construct_export_formats}
 
 
 def _download(params: dict[str, list[str]], fmt_name: str, inline: bool = False) -> Response:

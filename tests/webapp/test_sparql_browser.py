@@ -116,3 +116,30 @@ def test_construct_shows_turtle_and_graph_downloads(editor, page):
     assert formats == ["ttl", "nt", "rdfxml", "jsonld"]
     names = page.locator("#downloads a").evaluate_all("l => l.map(a => a.download)")
     assert names == ["results.ttl", "results.nt", "results.rdf", "results.jsonld"]
+
+
+def test_construct_run_in_place_offers_the_same_export_links_as_the_server(editor, page):
+    """Running a CONSTRUCT in place empties the results, server-rendered
+    export links included; the script puts back the same links (format,
+    file name, URL), and the Turtle one downloads the relations with their
+    quotes."""
+    import rdflib
+    from playwright.sync_api import expect
+
+    query = ("PREFIX hkg: <https://w3id.org/health-kg/ontology#>\n"
+             "CONSTRUCT { ?s hkg:antagonistOf ?o } WHERE { ?s hkg:antagonistOf ?o }")
+    page.goto(editor.url + "/sparql?" + urllib.parse.urlencode({"query": query}))
+    links = "l => l.map(a => [a.dataset.format, a.download, a.getAttribute('href')])"
+    server = page.locator("#export-downloads a[data-format]").evaluate_all(links)
+    assert [f for f, _, _ in server][:3] == ["ttl", "jsonld", "nt"] and len(server) >= 9
+    page.locator("#run").click()
+    expect(page.locator("#status")).to_contain_text(" ms")  # the run in place answered
+    page.wait_for_selector("#export-downloads a[data-format='ttl']")
+    assert page.locator("#export-downloads a[data-format]").evaluate_all(links) == server
+    assert page.locator("#export-downloads a", has_text="more options").count() == 1
+    href = dict((f, h) for f, _, h in server)["ttl"]
+    with urllib.request.urlopen(editor.url + href) as response:
+        exported = rdflib.Graph().parse(data=response.read(), format="turtle")
+    hkg = rdflib.Namespace("https://w3id.org/health-kg/ontology#")
+    assert set(exported.objects(None, hkg.predicate)) == {hkg.antagonistOf}
+    assert any("NMDA" in str(e) for e in exported.objects(None, hkg.evidence))

@@ -15,6 +15,7 @@
   var base = root.dataset.base;
   var prefixes = JSON.parse(root.dataset.prefixes || "{}");
   var maxRows = parseInt(root.dataset.maxRows || "0", 10);
+  var exporter = JSON.parse(root.dataset.export || "null");
   var form = document.getElementById("sparql-form");
   var status = document.getElementById("status");
   var results = document.getElementById("results");
@@ -187,6 +188,35 @@
     downloads.hidden = false;
   }
 
+  // The relations a CONSTRUCT names, exported with their claims and sources:
+  // the links the server renders under a CONSTRUCT it ran, rebuilt here for
+  // one run in place (it empties #output, where those links live).
+  function addExportLinks(query) {
+    if (!exporter) { return; }
+    var p = document.createElement("p");
+    p.className = "downloads";
+    p.id = "export-downloads";
+    p.textContent = "Download the relations this CONSTRUCT names, with the claims, quotes " +
+      "and sources behind them: ";
+    exporter.formats.forEach(function (f, i) {
+      var a = document.createElement("a");
+      a.href = exporter.url + "?" + new URLSearchParams({construct: query, format: f.name}).toString();
+      a.download = f.file;
+      a.type = f.type;
+      a.title = f.label;
+      a.dataset.format = f.name;
+      a.textContent = f.text;
+      if (i) { p.appendChild(document.createTextNode(" · ")); }
+      p.appendChild(a);
+    });
+    var more = document.createElement("a");
+    more.href = exporter.url + "?" + new URLSearchParams({construct: query}).toString();
+    more.textContent = "more options";
+    p.appendChild(document.createTextNode(" · "));
+    p.appendChild(more);
+    output.appendChild(p);
+  }
+
   function showError(code, message) {
     errorBox.textContent = "";
     var strong = document.createElement("strong");
@@ -232,6 +262,7 @@
         pre.className = "rdf";
         pre.textContent = text;
         output.appendChild(pre);
+        if (form === "CONSTRUCT") { addExportLinks(query); }
       } else {
         var data = JSON.parse(text);
         if (typeof data.boolean === "boolean") {
