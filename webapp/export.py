@@ -26,6 +26,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from kg.errors import KGError, QueryError
 from kg.export import FORMATS, ExportRequest, get_format
 from kg.export.request import PREDICATE_NAMES, TYPES, check_construct, file_name
+from kg import subgraph as _subgraph
 from kg.subgraph import MAX_DEPTH, MODALITIES
 
 from . import get_graph
@@ -114,6 +115,8 @@ def _download(params: dict[str, list[str]], fmt_name: str, inline: bool = False)
     response.headers.set("Content-Disposition", "inline" if inline else "attachment",
                          filename=export.filename(subgraph, fmt))
     response.headers["Cache-Control"] = "no-store"
+    if subgraph.graph.get("truncated"):  # a hub's step was cut at the claim limit
+        response.headers["X-Export-Truncated"] = f"claims-per-step={_subgraph.MAX_CLAIMS}"
     return response
 
 

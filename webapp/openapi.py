@@ -336,7 +336,11 @@ def _export_file() -> dict:
     return {"description": "The file, as an attachment named after the selection.",
             "headers": {"Content-Disposition": {
                 "description": "`attachment; filename=<selection>.<extension>`",
-                "schema": {"type": "string"}}},
+                "schema": {"type": "string"}},
+                "X-Export-Truncated": {
+                    "description": "Present when a hub entity had more claims than one step "
+                                   "fetches, so the selection was cut: `claims-per-step=<n>`.",
+                    "schema": {"type": "string"}}},
             "content": {f.media_type.split(";")[0].strip(): {
                 "schema": {"type": "string", "contentMediaType": f.media_type,
                            "description": f"format={f.name}: {f.label}, .{f.extension}"}}

@@ -107,7 +107,8 @@ def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
         groups=[{"heading": GROUP_HEADINGS.get(p, predicate_label(p).capitalize()),
                  "relations": rs} for p, rs in sorted(groups.items())],
         # Our own SVG writer escaped every text node, so the markup is trusted.
-        svg=Markup(svg), max_entities=MAX_ENTITIES, files=files or [])
+        svg=Markup(svg), max_entities=MAX_ENTITIES, files=files or [],
+        truncated=bool(sub.graph.get("truncated")))
 
 
 def write_handout(sub: "nx.MultiDiGraph") -> bytes:

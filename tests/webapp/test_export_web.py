@@ -109,6 +109,30 @@ def test_api_takes_the_cli_parameters_and_answers_json_errors(client):
     assert missing.status_code == 400 and "format is required" in missing.json["message"]
 
 
+def test_a_cut_selection_says_so_in_the_download_and_the_handout(client, monkeypatch):
+    """A hub whose step has more claims than the limit is cut; the cut is
+    never silent: a header on the download and a sentence in the handout
+    (the SVG and the form page already say it), and none without a cut."""
+    import kg.subgraph
+
+    whole = client.get("/api/export?entity=zetamine&depth=2&format=pack")
+    assert "X-Export-Truncated" not in whole.headers
+    assert "was cut" not in _handout(whole.data)
+    monkeypatch.setattr(kg.subgraph, "MAX_CLAIMS", 2)
+    cut = client.get("/api/export?entity=zetamine&depth=2&format=pack")
+    assert cut.status_code == 200
+    assert cut.headers["X-Export-Truncated"] == "claims-per-step=2"
+    assert "this selection was cut" in " ".join(_handout(cut.data).split())
+    rows = client.get("/api/export?entity=zetamine&depth=2&format=csv").get_data(as_text=True)
+    assert len(rows.lstrip("\ufeff").splitlines()) - 1 <= 4  # 2 claims per step, 2 steps
+
+
+def _handout(pack: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(pack)) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".html"))
+        return archive.read(name).decode("utf-8")
+
+
 def test_openapi_documents_api_export_with_its_parameters_and_media_types(client):
     """/api/openapi.json lists /api/export (GET, and POST with a form body)
     with every parameter the request takes, the registry's formats, and
