@@ -25,7 +25,7 @@ SECTIONS = {
     "search": ("benchmarks.search", [10000, 100000], [1000]),
     "entity_page": ("benchmarks.entity_page", [820, 1250], [100]),
     "sparql": ("benchmarks.sparql_endpoint", [1150], [100]),
-    "export": ("benchmarks.export", [2000], [200]),
+    "export": ("benchmarks.export", [1180, 2000], [200]),  # ~1.0M, 1.7M triples
     "load": ("benchmarks.load", [16], [4]),  # users, one minute each
 }
 

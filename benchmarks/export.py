@@ -1,7 +1,7 @@
 """Export speed: a depth-2 export of the hub entity, per format.
 
-    python -m benchmarks.export 2000        # articles; ~1.7M triples
-    python -m benchmarks.export 2000 --keep DIR   # build the store once, reuse it
+    python -m benchmarks.export 1180        # articles; ~1.0M triples
+    python -m benchmarks.export 1180 --keep DIR   # build the store once, reuse it
 
 A seeded corpus (`benchmarks.generator`) is extracted and bulk-loaded into
 the embedded store (the same triples `kg ingest` writes, without the search
@@ -11,6 +11,14 @@ timed, median of three (an export is their sum); the floor is the same
 claims fetched by one SPARQL CONSTRUCT in pyoxigraph and serialised by
 pyoxigraph itself (N-Triples), measured in the same run.  Target (issue 7):
 <= 1 s for the RDF and network formats.
+
+The run also counts the claims within two steps of the hub without the
+per-step claim limit (`kg.subgraph.MAX_CLAIMS`, 20,000): in the generated
+corpus, as in any graph whose entities come from one vocabulary of a few
+hundred drugs, receptors and conditions, two steps from a hub reach every
+claim, so a depth-2 hub export is the whole graph cut at the limit.  The
+floor -- pyoxigraph alone reading the claims the export holds -- is then
+above the 1 s target by itself.
 
 With ``--keep DIR`` the built store is kept in DIR and reused by later runs
 with the same number of articles (the build is most of a run's time); the
@@ -97,6 +105,22 @@ def floor(graph: KnowledgeGraph, claims: list[str]) -> float:
     return timed(run, repeat=3)["median"]
 
 
+def neighbourhood_claims(graph: KnowledgeGraph, centre: str) -> tuple[int, int]:
+    """(claims within two steps of `centre`, uncut; claims in the store):
+    how much of the graph a depth-2 export of the hub would hold without
+    the per-step claim limit."""
+    rows = graph.store.select_values(sparql_prefixes() + f"""
+        SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{
+          {{ SELECT DISTINCT ?e WHERE {{
+               {{ ?x hkg:subject <{centre}> ; hkg:object ?e }}
+               UNION {{ ?x hkg:object <{centre}> ; hkg:subject ?e }}
+               UNION {{ BIND(<{centre}> AS ?e) }} }} }}
+          {{ ?c hkg:subject ?e }} UNION {{ ?c hkg:object ?e }} }}""")
+    total = graph.store.select_values(sparql_prefixes() + """
+        SELECT (COUNT(?c) AS ?n) WHERE { ?c a hkg:Claim }""")
+    return int(rows[0]["n"]), int(total[0]["n"])
+
+
 def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -115,6 +139,7 @@ def measure(n: int, repeat: int = 3, keep: Path | None = None) -> str:
             _say(f"selection {select['median']:.0f} ms")
             claim_iris = [c["claim"] for _, _, d in sub.edges(data=True) for c in d["claims"]]
             claims = len(claim_iris)
+            whole, stored = neighbourhood_claims(graph, centre)
             base = floor(graph, claim_iris)
             _say(f"floor {base:.0f} ms")
             rows = [["selection only", "", f"{select['median']:.0f}", "", "", ""]]
@@ -136,7 +161,8 @@ def measure(n: int, repeat: int = 3, keep: Path | None = None) -> str:
             f"`{centre.rsplit('/', 1)[-1]}`: depth 2 = {sub.number_of_nodes()} entities, "
             f"{sub.number_of_edges()} relations, {claims:,} claims, "
             f"{len(sub.graph['articles'])} articles"
-            f"{' (cut at the per-step claim limit)' if sub.graph.get('truncated') else ''}. "
+            f"{' (cut at the per-step claim limit)' if sub.graph.get('truncated') else ''}; "
+            f"uncut, two steps from the hub hold {whole:,} of the store's {stored:,} claims. "
             f"Floor (pyoxigraph CONSTRUCT + N-Triples of the same claim nodes): {base:.0f} ms. "
             f"Peak RSS {peak_rss_mb():.0f} MB.\n\n")
     return head + table(["format", "MB", "write ms", "select + write ms", "× floor",
@@ -150,7 +176,7 @@ def run(sizes: list[int], keep: Path | None = None) -> str:
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONHASHSEED", "0")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sizes", nargs="*", type=int, default=[2000], help="articles per run")
+    parser.add_argument("sizes", nargs="*", type=int, default=[1180], help="articles per run")
     parser.add_argument("--keep", type=Path, help="build the stores here once and reuse them")
     args = parser.parse_args()
     print(run(args.sizes, keep=args.keep))
