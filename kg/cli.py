@@ -413,7 +413,10 @@ def export(ctx, entity, depth, predicates, modalities, min_articles, types, arti
     summary = (f"{subgraph.number_of_nodes()} entities, {subgraph.number_of_edges()} relations, "
                f"{n_articles} article{'s' if n_articles != 1 else ''}")
     if subgraph.graph.get("truncated"):
-        summary += "; a hub had more claims than one step fetches, so the selection was cut"
+        left = subgraph.graph.get("left_out", 0)
+        summary += "; a step had more claims than one step fetches, so it was cut: " + (
+            "an entity's relations hold only some of their claims" if subgraph.graph.get("partial")
+            else f"the claims of {left} entit{'y' if left == 1 else 'ies'} were left out")
     click.echo(f"wrote {', '.join(map(str, written)) or 'stdout'} ({summary})",
                err=output == "-")
 

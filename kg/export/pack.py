@@ -108,7 +108,7 @@ def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
                  "relations": rs} for p, rs in sorted(groups.items())],
         # Our own SVG writer escaped every text node, so the markup is trusted.
         svg=Markup(svg), max_entities=MAX_ENTITIES, files=files or [],
-        truncated=bool(sub.graph.get("truncated")))
+        truncated=bool(sub.graph.get("truncated")), partial=bool(sub.graph.get("partial")))
 
 
 def write_handout(sub: "nx.MultiDiGraph") -> bytes:

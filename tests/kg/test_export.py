@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from html.parser import HTMLParser
@@ -538,6 +539,45 @@ def test_depth_one_is_a_subset_of_depth_two(kg_graph, depth1):
     assert set(read[1]) - set(read[0]) == {iri("etazine"), iri("calm-signalling")}
 
 
+def _claims_by_edge(sub) -> dict[tuple[str, str, str], set[str]]:
+    return {(s, k, o): {c["claim"] for c in d["claims"]}
+            for s, o, k, d in sub.edges(keys=True, data=True)}
+
+
+def test_a_cut_step_takes_whole_entities_so_every_relation_keeps_all_its_claims(
+        kg_graph, monkeypatch):
+    """Over the per-step claim limit, a step takes the most connected
+    entities whole and leaves the others out: every relation exported then
+    has exactly the claims it has uncut (counts stay true), the cut is
+    signalled with how many entities were left out, and a limit the step
+    fits in cuts nothing.  Only a centre over the limit by itself is cut
+    claim by claim."""
+    import kg.subgraph
+
+    whole = ExportRequest(entity="zetamine", depth=2).select(kg_graph)
+    uncut = _claims_by_edge(whole)
+    centre = sum(len(c) for (s, _, o), c in uncut.items() if iri("zetamine") in (s, o))
+    total = sum(map(len, uncut.values()))
+    cuts = 0
+    for limit in range(centre, total + 2):
+        monkeypatch.setattr(kg.subgraph, "MAX_CLAIMS", limit)
+        sub = ExportRequest(entity="zetamine", depth=2).select(kg_graph)
+        got = _claims_by_edge(sub)
+        assert set(got) <= set(uncut)
+        assert all(got[edge] == uncut[edge] for edge in got), limit
+        assert sub.graph["truncated"] == (sub.graph["left_out"] > 0)
+        assert not sub.graph["partial"]
+        if not sub.graph["truncated"]:
+            assert got == uncut, limit
+        elif set(got) < set(uncut):
+            cuts += 1
+    assert cuts >= 1  # some limit really cut the second step
+    monkeypatch.setattr(kg.subgraph, "MAX_CLAIMS", centre - 1)
+    sub = ExportRequest(entity="zetamine", depth=1).select(kg_graph)
+    assert sub.graph["truncated"] and sub.graph["partial"]
+    assert sum(map(len, _claims_by_edge(sub).values())) == centre - 1
+
+
 def _csv_edges(kg_graph, **filters) -> set[tuple[str, str, str]]:
     sub = ExportRequest(entity="zetamine", **filters).select(kg_graph)
     return {(r["subject_iri"], r["predicate"], r["object_iri"])
@@ -684,7 +724,7 @@ def test_kg_export_on_the_seed_writes_every_format(seeded, tmp_path, monkeypatch
         assert quoted, "the handout quotes no sentence of the seed"
 
 
-def test_kg_export_outputs_stdout_folder_zip_and_one_line_errors(seeded, tmp_path):
+def test_kg_export_outputs_stdout_folder_zip_and_one_line_errors(seeded, tmp_path, monkeypatch):
     """`-o -` writes to stdout; csv into a folder or .zip writes both tables;
     a bad parameter is one line and exit status 1."""
     from kg.cli import main
@@ -708,3 +748,16 @@ def test_kg_export_outputs_stdout_folder_zip_and_one_line_errors(seeded, tmp_pat
     missing = runner.invoke(main, base[:3] + ["--entity", "nothing-like-it", "--format", "ttl",
                                               "-o", str(tmp_path / "y.ttl")])
     assert missing.exit_code == 1 and "no entity named" in missing.output
+    whole = runner.invoke(main, base + ["--depth", "2", "--format", "ttl", "-o",
+                                        str(tmp_path / "whole.ttl")])
+    assert whole.exit_code == 0 and "cut" not in whole.output
+    import kg.subgraph
+
+    with KnowledgeGraph.open(Settings(data_dir=str(seeded)), write=False) as graph:
+        own = sum(len(d["claims"]) for _, _, d in
+                  ExportRequest(entity="ketamine").select(graph).edges(data=True))
+    monkeypatch.setattr(kg.subgraph, "MAX_CLAIMS", own + 1)  # room for ketamine, not for all
+    cut = runner.invoke(main, base + ["--depth", "2", "--format", "ttl", "-o",
+                                      str(tmp_path / "cut.ttl")])
+    assert cut.exit_code == 0
+    assert re.search(r"so it was cut: the claims of \d+ entit(y|ies) were left out", cut.output)
