@@ -58,6 +58,24 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _whole(value: str, least: int, what: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = least - 1
+    if number < least:
+        raise ValueError(f"must be {what}")
+    return number
+
+
+def _count(value: str) -> int:
+    return _whole(value, 1, "a whole number, 1 or more")
+
+
+def _megabytes(value: str) -> int:
+    return _whole(value, 0, "a whole number of MB, or 0 for no cap")
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "./data", "Data folder: the embedded store, search index, lock file.",
             lambda v: str(Path(v).expanduser())),
@@ -68,6 +86,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("base_iri", "http://localhost:8000/",
             "Base of every minted IRI (articles, claims, entities).", _base_iri),
     Setting("query_timeout", 15.0, "Seconds a public SPARQL query may run.", _positive_float),
+    Setting("query_workers", 3,
+            "Worker processes that run public SPARQL queries on the embedded store.", _count),
+    Setting("long_queries", 2,
+            "How many of them may run a query past 1 s at once; fewer than the workers, so "
+            "short queries always find one.", _count),
+    Setting("query_memory", 2048,
+            "MB of memory each query worker may map (0: no cap); a query needing more is "
+            "stopped.", _megabytes),
     Setting("search_engine", "whoosh",
             "Full-text engine: whoosh (pure Python, small collections) or tantivy (large ones).",
             _search_engine),
@@ -84,6 +110,9 @@ class Settings:
     sparql_update: str = ""
     base_iri: str = "http://localhost:8000/"
     query_timeout: float = 15.0
+    query_workers: int = 3
+    long_queries: int = 2
+    query_memory: int = 2048
     search_engine: str = "whoosh"
 
     @property
@@ -105,6 +134,10 @@ class Settings:
     def validate(self) -> None:
         if self.store == "sparql" and not self.sparql_query:
             raise ConfigError("KG_STORE=sparql needs KG_SPARQL_QUERY (the query endpoint URL)")
+        if self.long_queries >= self.query_workers:
+            raise ConfigError(f"KG_LONG_QUERIES ({self.long_queries}) must be below "
+                              f"KG_QUERY_WORKERS ({self.query_workers}), so that one worker "
+                              "always stays free for short queries")
 
 
 def _checked(row: Setting, raw: str, where: str) -> Any:

@@ -134,9 +134,12 @@ class SparqlService:
     runner: QueryRunner
     budget: ClientBudget = field(default_factory=ClientBudget)
     _void: tuple[float, object] | None = None
-    #: Queries in the endpoint at once (running or waiting for a worker).
-    #: Each holds a server thread, so past this many the rest are refused
-    #: at once and pages keep their threads (issue 9: 10 runaway queries).
+    #: Queries in the endpoint at once (running or waiting for a worker),
+    #: 2 per worker.  Each holds a server thread, so past this many the
+    #: rest are refused at once and pages keep their threads (issue 9: 10
+    #: runaway queries).  Long queries hold at most `long_queries` of them;
+    #: the others turn over within the long-query threshold, so short
+    #: queries get in while long ones run.
     slots: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(4))
 
@@ -149,13 +152,21 @@ class SparqlService:
 
 
 def init_app(app: Flask, limits: Limits | None = None, budget: ClientBudget | None = None,
-             workers: int = 2) -> SparqlService:
-    """Give the app its SPARQL service and register the blueprint."""
+             workers: int | None = None, long_queries: int | None = None) -> SparqlService:
+    """Give the app its SPARQL service and register the blueprint.
+
+    `workers` and `long_queries` default to the settings' `query_workers`
+    and `long_queries` (`KG_QUERY_WORKERS`, `KG_LONG_QUERIES`).
+    """
     graph = app.extensions["kg"]
-    limits = limits or Limits.public(app.config.get("KG_SETTINGS") or graph.settings)
-    service = SparqlService(QueryRunner(graph, limits, workers=workers),
-                            budget or ClientBudget(),
-                            slots=threading.BoundedSemaphore(2 * max(1, workers)))
+    settings = app.config.get("KG_SETTINGS") or graph.settings
+    limits = limits or Limits.public(settings)
+    runner = QueryRunner(graph, limits,
+                         workers=settings.query_workers if workers is None else workers,
+                         long_queries=settings.long_queries if long_queries is None
+                         else long_queries, memory_mb=settings.query_memory)
+    service = SparqlService(runner, budget or ClientBudget(),
+                            slots=threading.BoundedSemaphore(2 * runner.workers))
     app.extensions["kg_sparql"] = service
     app.register_blueprint(bp)
     return service

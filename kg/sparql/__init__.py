@@ -16,8 +16,11 @@ Two halves (issue 6):
   - embedded: in a pool of warm worker *processes* that each hold a
     read-only view of the store (`pyoxigraph.Store.read_only`, which works
     while this process holds the writer lock); a worker past its time is
-    killed, so the work really stops.  A worker reopens its view when the
-    store's files change, so it never serves stale data for long.
+    killed, so the work really stops.  A query runs past 1 s only while it
+    holds one of fewer long-query slots than there are workers, so short
+    queries always find a worker; each worker's memory is capped.  A
+    worker reopens its view when the store's files change, so it never
+    serves stale data for long.
   - memory: in a thread of this process (a process cannot share an rdflib
     store); past its time the thread gets an asynchronous exception, which
     stops rdflib's pure-Python evaluator at its next bytecode.
@@ -31,6 +34,8 @@ from .policy import (
                      CheckedQuery,
                      EngineBusy,
                      Limits,
+                     LongQueriesBusy,
+                     QueryOutOfMemory,
                      QueryTimeout,
                      QueryTooLarge,
                      UpdateRefused,
@@ -41,6 +46,7 @@ from .policy import (
 from .runner import QueryRunner
 
 __all__ = ["FORMATS", "Answer", "CheckedQuery", "DatasetCounts", "EngineBusy", "Example",
-           "Limits", "QueryRunner", "QueryTimeout", "QueryTooLarge", "UpdateRefused",
+           "Limits", "LongQueriesBusy", "QueryOutOfMemory", "QueryRunner", "QueryTimeout",
+           "QueryTooLarge", "UpdateRefused",
            "check_graph_iri", "check_query", "dataset_counts", "examples", "format_for",
            "write_ox"]

@@ -27,12 +27,33 @@ class QueryTimeout(KGError):
     """The query ran out of time and was stopped."""
 
     status = 503
+    #: Seconds a client is told to wait (Retry-After): the stopped worker's
+    #: replacement is ready by then.
+    retry_after = 1
 
 
 class EngineBusy(KGError):
     """No query worker became free in time."""
 
     status = 503
+    retry_after = 1
+
+
+class LongQueriesBusy(EngineBusy):
+    """The query ran past the long-query threshold while every long-query
+    slot was taken, and was stopped (`retry_after`: when a slot frees)."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class QueryOutOfMemory(KGError):
+    """The query needed more memory than a query worker may use, and was
+    stopped."""
+
+    status = 503
+    retry_after = 1
 
 
 @dataclass(frozen=True)

@@ -221,12 +221,24 @@ class QueryRunner:
         limits: the limits; the public ones for the graph's settings if None.
         workers: worker processes kept warm (embedded store with a time
             limit); started by `warm()` or the first query.
+        long_queries: how many queries may run past `LONG_QUERY_SECONDS`
+            at once (at most `workers`); a query past it without a free
+            slot is stopped (`LongQueriesBusy`).
+        memory_mb: the memory cap of each worker (0: none).
+        Each of these three is the graph's setting when None
+        (`KG_QUERY_WORKERS`, `KG_LONG_QUERIES`, `KG_QUERY_MEMORY`).
     """
 
-    def __init__(self, graph: "KnowledgeGraph", limits: Limits | None = None, workers: int = 2):
+    def __init__(self, graph: "KnowledgeGraph", limits: Limits | None = None,
+                 workers: int | None = None, long_queries: int | None = None,
+                 memory_mb: int | None = None):
+        settings = graph.settings
         self.graph = graph
-        self.limits = limits or Limits.public(graph.settings)
-        self.workers = max(1, workers)
+        self.limits = limits or Limits.public(settings)
+        self.workers = max(1, settings.query_workers if workers is None else workers)
+        self.long_queries = min(self.workers, max(
+            1, settings.long_queries if long_queries is None else long_queries))
+        self.memory_mb = settings.query_memory if memory_mb is None else memory_mb
         self._pool: WorkerPool | None = None
         self._lock = threading.Lock()
         _RUNNERS.add(self)
@@ -240,7 +252,9 @@ class QueryRunner:
     def _ensure_pool(self) -> WorkerPool:
         with self._lock:
             if self._pool is None:
-                self._pool = WorkerPool(str(Path(self.graph.store.folder) / "store"), self.workers)
+                self._pool = WorkerPool(str(Path(self.graph.store.folder) / "store"),
+                                        self.workers, self.long_queries,
+                                        memory=self.memory_mb * 1024 * 1024)
                 # Workers stop with the runner even if nobody calls close().
                 weakref.finalize(self, self._pool.close)
             return self._pool
@@ -266,7 +280,10 @@ class QueryRunner:
         Raises:
             QueryError, UpdateRefused: refused by the policy or malformed.
             QueryTimeout: stopped at the time limit.
-            EngineBusy: no worker free before the time limit.
+            EngineBusy: no worker free before the time limit;
+                LongQueriesBusy: past `LONG_QUERY_SECONDS` with every
+                long-query slot taken.
+            QueryOutOfMemory: the worker ran out of its memory cap.
         """
         limits = limits or self.limits
         local = self.graph.settings.base_iri

@@ -1,19 +1,50 @@
 """The pool of warm worker processes that evaluate queries on the embedded
-store, each killed when its query runs out of time."""
+store.  A query runs past `LONG_QUERY_SECONDS` only while it holds one of a
+few long-query slots, and a worker is killed (and replaced) when its query
+runs out of time, of long-query slots or of memory."""
 from __future__ import annotations
 
 import contextlib
+import logging
+import math
 import os
+import signal
+import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 from ..errors import KGError, StoreUnavailable
 from .answers import run_ox
-from .policy import EngineBusy, QueryTimeout
+from .policy import EngineBusy, LongQueriesBusy, QueryOutOfMemory, QueryTimeout
 
 #: How much lower a query worker's CPU priority is than the server's.
 WORKER_NICENESS = 10
+
+#: Seconds a query may run without a long-query slot.  The pool keeps more
+#: workers than long slots, so however many runaway queries arrive, one
+#: worker is always back within this long for short queries (issue 9: 1%
+#: runaway queries held both workers and refused every ordinary one).
+LONG_QUERY_SECONDS = 1.0
+
+#: Address space a worker may map (RLIMIT_AS), so that a runaway join
+#: cannot take the machine's memory.  With `_WORKER_ENV`, a worker that
+#: opened a 1.5M-triple store maps 0.18-0.27 GB, and 0.26 GB after a GROUP
+#: BY over every triple (measured).
+WORKER_MEMORY_BYTES = 2 * 1024 ** 3
+
+#: Environment added to a worker's: two malloc arenas instead of glibc's
+#: 8 per core, each reserving 64 MB of address space (a worker's queries
+#: run on one thread), so that the cap above counts memory in use, not
+#: reservations (0.44-0.5 GB of a fresh worker's address space without).
+_WORKER_ENV = {"MALLOC_ARENA_MAX": "2"}
+
+#: What a worker's stderr says when an allocation failed: Rust's allocation
+#: error handler (pyoxigraph aborts the process), C++'s (RocksDB), Python's.
+_OUT_OF_MEMORY = (b"memory allocation of", b"std::bad_alloc", b"MemoryError")
+
+_log = logging.getLogger("kg")
 
 
 def _store_stamp(path: str) -> tuple:
@@ -74,6 +105,8 @@ def _worker_main(conn, path: str) -> None:
             reply = ("error", type(err).__name__, str(err))
         except OSError as err:
             reply = ("error", "StoreUnavailable", f"cannot read the store: {err}")
+        except MemoryError:  # the pool replaces this worker: its heap is suspect
+            reply = ("error", "QueryOutOfMemory", "")
         except Exception as err:  # an engine error: report it, keep serving
             reply = ("error", "QueryError", f"the query failed: {err}")
         try:
@@ -82,7 +115,21 @@ def _worker_main(conn, path: str) -> None:
             return
 
 
-def _worker_entry(fd: int, path: str) -> None:
+def _cap_memory(limit: int) -> None:
+    """Lower this process's address-space limit to `limit` bytes (0: leave
+    it).  An allocation past it fails: pyoxigraph then aborts the process,
+    which the pool reports as a query out of memory."""
+    import resource
+
+    if limit <= 0:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _worker_entry(fd: int, path: str, memory: int = 0) -> None:
     """`python -c` entry of a worker process: the socket it was handed."""
     from multiprocessing.connection import Connection
 
@@ -90,6 +137,7 @@ def _worker_entry(fd: int, path: str) -> None:
     # on a runaway query, pages still get answered fast (issue 9).
     with contextlib.suppress(AttributeError, OSError):
         os.nice(WORKER_NICENESS)
+    _cap_memory(memory)
     _worker_main(Connection(fd), path)
 
 
@@ -102,30 +150,55 @@ package = types.ModuleType("kg")
 package.__path__ = [sys.argv[3]]
 sys.modules["kg"] = package
 from kg.sparql.workers import _worker_entry
-_worker_entry(int(sys.argv[1]), sys.argv[2])
+_worker_entry(int(sys.argv[1]), sys.argv[2], int(sys.argv[4]))
 """
+
+
+def _summary(said: bytes, limit: int = 300) -> str:
+    """A worker's stderr in one line for the server's log: its message
+    lines without the indented backtrace frames."""
+    lines = [line.strip() for line in said.decode("utf-8", "replace").splitlines()
+             if line.strip() and not line[:1].isspace()]
+    return " | ".join(lines)[-limit:]
 
 
 class _Worker:
     """A worker process started afresh (`python -c`): it imports kg.sparql
     and pyoxigraph only, never the parent's main module, and it talks over a
-    socket pair, so nothing of a threaded web server is forked."""
+    socket pair, so nothing of a threaded web server is forked.  Its stderr
+    goes to an unnamed file, read when it dies to tell why."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, memory: int):
         import socket
-        import subprocess
         import sys
         from multiprocessing.connection import Connection
 
         ours, theirs = socket.socketpair()
         package = str(Path(__file__).resolve().parent)
+        self.stderr = tempfile.TemporaryFile()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _WORKER_MAIN, str(theirs.fileno()), path, package],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+                [sys.executable, "-c", _WORKER_MAIN, str(theirs.fileno()), path, package,
+                 str(memory)],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stderr=self.stderr,
+                env={**os.environ, **_WORKER_ENV})
+        except BaseException:
+            self.stderr.close()
+            raise
         finally:
             theirs.close()
         self.conn = Connection(ours.detach())
+
+    def last_words(self, limit: int = 1 << 20) -> bytes:
+        """The end of what the process wrote to stderr: the crash report
+        (Rust's allocation failure comes first, then a backtrace of any
+        length when RUST_BACKTRACE is set)."""
+        try:
+            size = self.stderr.seek(0, os.SEEK_END)
+            self.stderr.seek(max(0, size - limit))
+            return self.stderr.read()
+        except (OSError, ValueError):
+            return b""
 
     def stop(self, kill: bool = False) -> None:
         try:
@@ -141,6 +214,7 @@ class _Worker:
             self.process.kill()
             self.process.wait(timeout=2)
         self.conn.close()
+        self.stderr.close()
 
 
 #: Seconds a new worker may take to start and open the store.
@@ -149,11 +223,24 @@ _START_TIMEOUT = 30.0
 
 class WorkerPool:
     """`size` warm workers; one killed at its time limit is replaced in the
-    background, so the next query does not wait for a process to start."""
+    background, so the next query does not wait for a process to start.
 
-    def __init__(self, path: str, size: int):
+    Args:
+        path: the store folder, opened read-only by each worker.
+        size: the number of workers, kept constant.
+        long_slots: how many queries may run past `long_after` at once
+            (at most `size`; fewer keeps a worker free for short queries).
+        long_after: the long-query threshold in seconds.
+        memory: the address space of each worker in bytes (0: no cap).
+    """
+
+    def __init__(self, path: str, size: int, long_slots: int | None = None,
+                 long_after: float = LONG_QUERY_SECONDS, memory: int = WORKER_MEMORY_BYTES):
         self.path, self.size = path, size
+        self.long_slots = size if long_slots is None else max(1, min(long_slots, size))
+        self.long_after, self.memory = long_after, memory
         self._idle: list[_Worker] = []
+        self._long: list[float] = []  # deadlines of the queries holding long slots
         self._cond = threading.Condition()
         self._count = 0  # idle + busy + starting
         self._starting = 0
@@ -171,12 +258,14 @@ class WorkerPool:
         def start():
             worker = None
             try:
-                worker = _Worker(self.path)
+                worker = _Worker(self.path, self.memory)
                 if not (worker.conn.poll(_START_TIMEOUT) and worker.conn.recv() == "ready"):
                     raise OSError("the worker did not start")
             except Exception:  # noqa: BLE001 - the next run() tries again
                 if worker is not None:
+                    said = _summary(worker.last_words())
                     worker.stop(kill=True)
+                    _log.warning("a query worker did not start: %s", said or "no message")
                 worker = None
             with self._cond:
                 self._starting -= 1
@@ -199,8 +288,40 @@ class WorkerPool:
 
     def run(self, job, timeout: float | None):
         """Send a job to an idle worker and wait up to `timeout` for its
-        reply; past it, kill the worker and raise QueryTimeout.  Waiting for
-        a busy worker to come free has its own limit of the same length
+        reply; past it, kill the worker and raise QueryTimeout.  Past
+        `long_after`, the query runs on only if a long-query slot is free
+        (LongQueriesBusy otherwise, the worker killed); a worker that runs
+        out of memory raises QueryOutOfMemory.  A killed worker is replaced
+        in the background.
+
+        Time spent waiting for busy workers counts against `timeout`, but
+        every query may run for `long_after`: a query is answered within
+        `timeout` plus that (plus a worker start), never after twice its
+        limit (issue 9: 10 runaway queries at once)."""
+        worker, waited = self._take(timeout)
+        if timeout is not None:
+            timeout = max(timeout - waited, min(timeout, self.long_after))
+        began = time.monotonic()
+        try:
+            worker.conn.send(job)
+            reply = self._reply(worker, timeout, began)
+        except (EOFError, OSError):
+            raise self._died(worker) from None
+        if reply[:2] == ("error", "QueryOutOfMemory"):
+            self._retire(worker, kill=True)
+            raise QueryOutOfMemory(self._memory_message())
+        with self._cond:
+            if self._closed:
+                self._count -= 1
+                threading.Thread(target=worker.stop, daemon=True).start()
+            else:
+                self._idle.append(worker)
+                self._cond.notify()
+        return reply
+
+    def _take(self, timeout: float | None) -> tuple[_Worker, float]:
+        """An idle worker, and the seconds waited for busy ones.  Waiting for
+        a busy worker to come free has its own limit of `timeout`
         (EngineBusy); a worker still starting is waited for longer, unless
         the query already waited for a busy one."""
         now = time.monotonic()
@@ -223,25 +344,73 @@ class WorkerPool:
                 if wait is not None and wait <= 0:
                     raise EngineBusy("every query worker is busy; try again in a moment")
                 self._cond.wait(wait)
-            worker = self._idle.pop()
-        try:
-            worker.conn.send(job)
-            if not worker.conn.poll(timeout):
-                self._retire(worker, kill=True)
-                raise QueryTimeout("")
-            reply = worker.conn.recv()
-        except (EOFError, OSError):
+            return self._idle.pop(), time.monotonic() - now if queued else 0.0
+
+    def _reply(self, worker: _Worker, timeout: float | None, began: float):
+        """The worker's reply to the job sent at `began`: until `long_after`
+        freely, then only while holding a long-query slot, and never past
+        `timeout`.  A worker stopped on the way is retired."""
+        short = self.long_after if timeout is None else min(timeout, self.long_after)
+        if worker.conn.poll(short):
+            return worker.conn.recv()
+        if timeout is not None and timeout <= self.long_after:
             self._retire(worker, kill=True)
-            raise StoreUnavailable("the query worker stopped unexpectedly; try again") \
-                from None
+            raise QueryTimeout("")
+        deadline = math.inf if timeout is None else began + timeout
+        if not self._hold_long(deadline):
+            wait = self._long_free_in()
+            self._retire(worker, kill=True)
+            raise LongQueriesBusy(
+                f"the query was stopped after {self.long_after:g} s: this endpoint already "
+                f"runs its {self.long_slots} long queries (over {self.long_after:g} s); try "
+                f"again in {wait} s, or narrow it down (fewer patterns joined, a LIMIT, a "
+                "FILTER on a specific entity)", wait)
+        try:
+            left = None if timeout is None else max(0.0, deadline - time.monotonic())
+            if worker.conn.poll(left):
+                return worker.conn.recv()
+            self._retire(worker, kill=True)
+            raise QueryTimeout("")
+        finally:
+            with self._cond:
+                self._long.remove(deadline)
+
+    def _hold_long(self, deadline: float) -> bool:
+        """Take a long-query slot until `deadline`, if one is free."""
         with self._cond:
-            if self._closed:
-                self._count -= 1
-                threading.Thread(target=worker.stop, daemon=True).start()
-            else:
-                self._idle.append(worker)
-                self._cond.notify()
-        return reply
+            if len(self._long) >= self.long_slots:
+                return False
+            self._long.append(deadline)
+            return True
+
+    def _long_free_in(self) -> int:
+        """Whole seconds until a long-query slot frees at the latest (the
+        soonest time limit of the queries holding one), at least 1."""
+        with self._cond:
+            soonest = min(self._long, default=0.0)
+        left = soonest - time.monotonic()
+        return max(1, math.ceil(left)) if math.isfinite(left) else 60
+
+    def _died(self, worker: _Worker) -> KGError:
+        """The error for a worker that stopped in the middle of a query,
+        which is replaced: out of memory when its last words or the kernel's
+        SIGKILL (the OOM killer) say so, otherwise unexpected."""
+        try:
+            code = worker.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            code = None
+        said = worker.last_words()
+        self._retire(worker, kill=True)
+        _log.warning("query worker %d stopped (exit %s): %s", worker.process.pid, code,
+                     _summary(said) or "no message")
+        if code == -signal.SIGKILL or any(marker in said for marker in _OUT_OF_MEMORY):
+            return QueryOutOfMemory(self._memory_message())
+        return StoreUnavailable("the query worker stopped unexpectedly; try again")
+
+    def _memory_message(self) -> str:
+        cap = f" ({self.memory / 1024 ** 2:,.0f} MB per query)" if self.memory > 0 else ""
+        return (f"the query needed more memory than this endpoint allows{cap}; narrow it "
+                "down (fewer patterns joined, a LIMIT, a FILTER on a specific entity)")
 
     def close(self) -> None:
         with self._cond:

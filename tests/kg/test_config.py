@@ -23,7 +23,10 @@ def test_environment_then_flags():
 
 @pytest.mark.parametrize("env,name", [({"KG_STORE": "mongo"}, "KG_STORE"),
                                       ({"KG_BASE_IRI": "not an iri"}, "KG_BASE_IRI"),
-                                      ({"KG_QUERY_TIMEOUT": "-1"}, "KG_QUERY_TIMEOUT")])
+                                      ({"KG_QUERY_TIMEOUT": "-1"}, "KG_QUERY_TIMEOUT"),
+                                      ({"KG_QUERY_WORKERS": "0"}, "KG_QUERY_WORKERS"),
+                                      ({"KG_QUERY_MEMORY": "2 GB"}, "KG_QUERY_MEMORY"),
+                                      ({"KG_LONG_QUERIES": "3"}, "KG_LONG_QUERIES")])
 def test_bad_values_name_the_variable(env, name):
     with pytest.raises(ConfigError, match=name):
         load_settings(env)

@@ -6,16 +6,20 @@ import csv
 import http.server
 import io
 import json
+import re
+import signal
 import threading
 import time
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 
 from kg import KnowledgeGraph, QueryError, Settings
-from kg.sparql import (EngineBusy, Limits, QueryRunner, QueryTimeout, UpdateRefused,
-                       check_query, examples, write_ox)
+from kg.sparql import (EngineBusy, Limits, LongQueriesBusy, QueryOutOfMemory, QueryRunner,
+                       QueryTimeout, UpdateRefused, check_query, examples, write_ox)
+from kg.sparql.workers import LONG_QUERY_SECONDS
 from kg.store.remote import RemoteStore
 
 LOCAL = "http://localhost:8000/"
@@ -25,6 +29,9 @@ P = URIRef("http://example.org/p")
 BACKENDS = pytest.mark.parametrize("settings", ["memory", "embedded", "sparql"], indirect=True)
 #: Four independent patterns over every triple: ~800^4 solutions on the seed.
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+#: A cross product to sort: pyoxigraph holds every solution in memory
+#: (~200 MB a second, measured), where CARTESIAN counts in constant memory.
+SORTED_CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?i"
 
 
 def _refused(text: str, kind=QueryError, status: int = 400) -> str:
@@ -344,3 +351,96 @@ def test_a_busy_pool_answers_busy_not_forever(tmp_path):
             with pytest.raises((EngineBusy, QueryTimeout)):
                 runner.run("ASK {}", limits=Limits(timeout=0.2))
             slow.join()
+
+
+def _outcome(runner: QueryRunner, query: str, began: float) -> tuple[str, float, object]:
+    """Run a query: what came back (an exception's class name, or "ok"),
+    when (seconds since `began`), and the exception or answer."""
+    try:
+        answer = runner.run(query)
+        return "ok", time.monotonic() - began, answer
+    except Exception as err:  # noqa: BLE001 - the outcome is the result
+        return type(err).__name__, time.monotonic() - began, err
+
+
+@pytest.mark.parametrize("settings", ["embedded"], indirect=True)
+def test_a_third_long_query_is_stopped_at_the_threshold_and_short_ones_still_run(data):
+    """With 3 workers and 2 long-query slots, three runaway queries at
+    once: two hold the slots and run to the 2.5 s limit, the third is
+    stopped at the 1 s threshold (LongQueriesBusy, 503, Retry-After until
+    a slot frees); short queries sent while the two run are answered at
+    once, and afterwards the pool is back to 3 workers."""
+    limit = 2.5
+    with QueryRunner(data, Limits(timeout=limit), workers=3, long_queries=2) as runner:
+        runner.warm()
+        _settled(runner, 3)
+        began = time.monotonic()
+        outcomes: list = []
+        runaways = [threading.Thread(target=lambda: outcomes.append(
+            _outcome(runner, CARTESIAN, began))) for _ in range(3)]
+        for thread in runaways:
+            thread.start()
+        deadline = began + 2 * LONG_QUERY_SECONDS
+        while not outcomes and time.monotonic() < deadline:
+            time.sleep(0.02)
+        short = []
+        while time.monotonic() < began + limit - 0.3:  # while the two long ones run
+            sent = time.monotonic()
+            kind, _, answer = _outcome(runner, "ASK { ?s ?p 3 }", sent)
+            short.append((kind, time.monotonic() - sent))
+            time.sleep(0.05)
+        for thread in runaways:
+            thread.join(timeout=10)
+        kinds = sorted((kind, round(took, 2)) for kind, took, _ in outcomes)
+        print(f"\nrunaways: {kinds}; {len(short)} short queries meanwhile, slowest "
+              f"{max(t for _, t in short):.3f} s (the first waits for the replacement)")
+        assert [k for k, _ in kinds] == ["LongQueriesBusy", "QueryTimeout", "QueryTimeout"]
+        refused = next(err for kind, _, err in outcomes if kind == "LongQueriesBusy")
+        assert LONG_QUERY_SECONDS <= kinds[0][1] < LONG_QUERY_SECONDS + 0.6
+        assert all(limit <= took < limit + 0.6 for _, took in kinds[1:])
+        assert isinstance(refused, LongQueriesBusy) and isinstance(refused, EngineBusy)
+        assert refused.status == 503 and 1 <= refused.retry_after <= 2
+        assert "already runs its 2 long queries" in str(refused)
+        # The first may wait for the stopped worker's replacement to start
+        # (0.1-0.3 s here; ~1 s beside a busy process, workers being niced).
+        assert len(short) >= 2 and {k for k, _ in short} == {"ok"}
+        assert short[0][1] < 1.5 and max(t for _, t in short[1:]) < 0.5, short
+        assert _settled(runner, 3) == 3
+
+
+def _settled(runner: QueryRunner, size: int, seconds: float = 10) -> int:
+    """The pool's live workers once `size` of them are idle (killed ones
+    are replaced in the background), or AssertionError."""
+    pool = runner._pool
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with pool._cond:
+            idle = list(pool._idle)
+        if len(idle) == size and pool._count == size:
+            return sum(worker.process.poll() is None for worker in idle)
+        time.sleep(0.05)
+    raise AssertionError(f"{len(pool._idle)} idle of {pool._count} workers")
+
+
+@pytest.mark.parametrize("settings", ["embedded"], indirect=True)
+def test_a_query_over_the_memory_cap_is_stopped_and_its_worker_replaced(data):
+    """A worker runs under RLIMIT_AS (here 512 MB): a sorted cross product
+    that would take gigabytes makes pyoxigraph's allocation fail, which
+    aborts the worker; the query gets QueryOutOfMemory (503, naming the
+    cap) well before the time limit, and a new worker answers the next
+    query."""
+    with QueryRunner(data, Limits(timeout=20), workers=1, memory_mb=512) as runner:
+        runner.run("ASK {}")
+        first = runner._pool._idle[0].process
+        limits = Path(f"/proc/{first.pid}/limits").read_text()
+        assert re.search(r"Max address space\s+536870912\s", limits), limits
+        began = time.monotonic()
+        with pytest.raises(QueryOutOfMemory, match="more memory than this endpoint allows "
+                                                   r"\(512 MB") as caught:
+            runner.run(SORTED_CARTESIAN)
+        took = time.monotonic() - began
+        assert caught.value.status == 503 and took < 15, took
+        assert first.wait(timeout=5) == -signal.SIGABRT
+        assert runner.run("ASK { ?s ?p 3 }").rows == 1
+        assert runner._pool._idle[0].process.pid != first.pid
+        print(f"\nstopped on memory after {took:.2f} s")

@@ -240,7 +240,7 @@ def test_fuzz_search_page(server, q, extra):
 
 def test_server_still_answers_after_the_fuzzing(server):
     """After whatever ran before it on this server: the page and a query
-    answer, and both query workers run."""
+    answer, and all query workers run."""
     began = time.monotonic()
     server.settle()
     server.alive()

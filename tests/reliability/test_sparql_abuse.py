@@ -1,12 +1,14 @@
 """SPARQL abuse (issue 9, item 4) against `kg serve` itself.
 
 The server is the real command (`kg --query-timeout 2 serve --port 0`, the
-production waitress server with its default 8 threads) in its own process,
+production waitress server with its default 8 threads and 3 query workers,
+2 of which may run long queries) in its own process,
 on the embedded store holding the seed article, so the figures measured
 here are a server's, not a test thread's.  `tests/webapp/test_sparql_endpoint`
 covers the protocol cases and the first SERVICE forms; this file covers
 the positions and spellings it does not, deep nesting and size, malformed
-requests in bulk, and runaway queries in parallel with page latency.
+requests in bulk, runaway queries in parallel with page latency, the
+long-query slots and the memory cap.
 """
 from __future__ import annotations
 
@@ -26,9 +28,17 @@ import pytest
 from ..conftest import SEED
 
 TIME_LIMIT = 2.0
+#: The server's query workers (the default `KG_QUERY_WORKERS`).
+WORKERS = 3
+#: The memory cap (MB) of the server that tests it: about twice what a
+#: worker on the seed maps.
+MEMORY_MB = 512
 #: A 4-way cartesian product over the seed and the ontology: runs for
-#: minutes if nobody stops it.
+#: minutes if nobody stops it (in constant memory: it only counts).
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+#: A cross product to sort: every solution is held in memory, gigabytes
+#: within seconds.
+HUNGRY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?i"
 ORDINARY_PAGE = "/entity/ketamine"
 #: Rounds of 10 simultaneous runaway queries (each round ends when all 10
 #: are answered, the next starts at once).
@@ -39,12 +49,12 @@ class Served:
     """`kg serve` in a child process on a free loopback port, stopped with
     Ctrl-C (SIGINT) as a user would; `workers()` lists its query workers."""
 
-    def __init__(self, data: Path, timeout: float = TIME_LIMIT):
+    def __init__(self, data: Path, timeout: float = TIME_LIMIT, options: tuple = ()):
         kg = Path(sys.executable).parent / "kg"
         env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
         self.process = subprocess.Popen(
-            [str(kg), "--data-dir", str(data), "--query-timeout", str(timeout), "serve",
-             "--port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+            [str(kg), "--data-dir", str(data), "--query-timeout", str(timeout), *options,
+             "serve", "--port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
             text=True)
         self.log: list[str] = []
         found = threading.Event()
@@ -97,7 +107,7 @@ class Served:
                 pass
         return children
 
-    def settle(self, count: int = 2, seconds: float = 30) -> set[int]:
+    def settle(self, count: int = WORKERS, seconds: float = 30) -> set[int]:
         """Wait until `count` workers run and answer (after kills, the pool
         starts replacements in the background)."""
         deadline = time.monotonic() + seconds
@@ -127,15 +137,16 @@ class Served:
             self.process.stderr.close()
 
 
-def serve_seed(folder: Path, timeout: float = TIME_LIMIT) -> Served:
-    """Ingest the seed with `kg ingest`, then start `kg serve` on it."""
+def serve_seed(folder: Path, timeout: float = TIME_LIMIT, options: tuple = ()) -> Served:
+    """Ingest the seed with `kg ingest`, then start `kg serve` on it (with
+    these global `kg` options)."""
     data = folder / "data"
     kg = Path(sys.executable).parent / "kg"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
     done = subprocess.run([str(kg), "--data-dir", str(data), "ingest", str(SEED)], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    return Served(data, timeout)
+    return Served(data, timeout, options)
 
 
 @pytest.fixture(scope="module")
@@ -452,4 +463,84 @@ def test_ten_runaway_queries_in_parallel_are_stopped_and_pages_stay_fast(server)
     assert set(page_statuses) == {200} and len(page_times) >= 10
     assert p95 < 0.5, f"page p95 {p95:.3f} s during 10 runaway queries"
     server.settle()
+    server.alive()
+
+
+# ------------------------------------------------------------------ long queries and memory
+
+def _timed_query(server: Served, query: str, source: str, began: float) -> tuple:
+    status, headers, body = server.query(query, source=source)
+    return status, time.monotonic() - began, headers.get("retry-after"), body
+
+
+def test_a_third_runaway_query_is_stopped_at_the_threshold_and_short_queries_answer(server):
+    """Three clients send a runaway query each at the same moment: two
+    hold the 2 long-query slots and are stopped at the 2 s limit, the
+    third is answered 503 at the 1 s threshold, saying the endpoint already
+    runs its 2 long queries, with a Retry-After until a slot frees; short
+    queries sent meanwhile by a fourth client are answered 200 at once;
+    afterwards the server has its 3 workers again."""
+    server.settle()
+    began = time.monotonic()
+    answers: list[tuple] = []
+    clients = [threading.Thread(target=lambda i=i: answers.append(
+        _timed_query(server, RUNAWAY, f"127.0.0.{40 + i}", began))) for i in range(3)]
+    for thread in clients:
+        thread.start()
+    while not answers and time.monotonic() < began + 3:
+        time.sleep(0.02)
+    short = []
+    while time.monotonic() < began + TIME_LIMIT - 0.3:
+        sent = time.monotonic()
+        status, _, _ = server.query("ASK { ?s ?p ?o }", source="127.0.0.50")
+        short.append((status, time.monotonic() - sent))
+        time.sleep(0.05)
+    for thread in clients:
+        thread.join(timeout=30)
+    answers.sort(key=lambda a: a[1])
+    print(f"\nrunaways: {[(s, round(t, 2), r, b[:60]) for s, t, r, b in answers]}\n"
+          f"{len(short)} short queries meanwhile: {sorted(set(s for s, _ in short))}, "
+          f"slowest {max(t for _, t in short):.3f} s")
+    assert [a[0] for a in answers] == [503, 503, 503]
+    first, *stopped = answers
+    assert b"already runs its 2 long queries" in first[3], first
+    assert 1.0 <= first[1] < 1.8 and first[2] is not None and 1 <= int(first[2]) <= 2
+    assert all(b"stopped after 2 s" in a[3] and a[2] is not None for a in stopped)
+    assert all(TIME_LIMIT <= a[1] < TIME_LIMIT + 1 for a in stopped)
+    # The first may wait for the stopped worker's replacement to start.
+    assert len(short) >= 2 and {s for s, _ in short} == {200}
+    assert short[0][1] < 1.5 and max(t for _, t in short[1:]) < 0.5, short
+    assert len(server.settle()) == WORKERS
+    server.alive()
+
+
+@pytest.fixture(scope="module")
+def capped(tmp_path_factory):
+    """A server whose workers may map 512 MB, with a 30 s time limit, so
+    that only the memory cap can stop a hungry query even on a busy
+    machine (a niced worker there allocates slowly)."""
+    served = serve_seed(tmp_path_factory.mktemp("capped"), 30,
+                        ("--query-memory", str(MEMORY_MB)))
+    yield served
+    served.stop()
+
+
+def test_a_query_over_the_memory_cap_is_a_503_and_its_worker_is_replaced(capped):
+    """A sorted cross product needs far more than the 512 MB cap: the
+    worker's allocation fails and it dies; the client gets 503 "needed more
+    memory than this endpoint allows" with Retry-After (never a 500), long
+    before the time limit; one worker process was replaced and the others
+    kept, and the server answers next."""
+    server = capped
+    before = server.settle()
+    began = time.monotonic()
+    status, headers, body = server.query(HUNGRY, source="127.0.0.60")
+    took = time.monotonic() - began
+    print(f"\nmemory cap: {status} after {took:.2f} s: {body[:120]!r}")
+    assert status == 503 and b"needed more memory than this endpoint allows (512 MB" in body, \
+        body
+    assert headers.get("retry-after") == "1"
+    assert took < 20
+    after = server.settle()
+    assert len(after) == WORKERS and len(before - after) == 1, (before, after)
     server.alive()
