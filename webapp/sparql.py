@@ -289,9 +289,8 @@ def _client() -> str:
 def _run(query, fmt: str, protocol: _Request) -> Answer:
     service, client = _service(), _client()
     if not service.slots.acquire(blocking=False):
-        busy = EngineBusy("every query worker is busy; try again in a moment")
-        busy.retry_after = 1
-        raise busy
+        raise EngineBusy("too many queries are running or waiting at this endpoint; try again "
+                         "in a moment")
     try:
         service.budget.admit(client)
         began = time.monotonic()
