@@ -13,17 +13,25 @@ into `--folder` (default: <tmp>/kg-bench-load) with the tantivy search
 index and reused by later runs.
 
 The workload, by request count: 70% pages (entity 25, article 20, search
-page 15, home 10), 20% /api/search, 9% SPARQL (small SELECTs), 1% runaway
-SPARQL (a triple cross product, stopped at KG_QUERY_TIMEOUT and answered
-503: counted as success only if it is that answer).  Each simulated user
-sends from its own loopback address (127.0.0.2, .3, ...), as separate
-readers would, so the endpoint's per-client query budget applies per user.
+page 15, home 10), 20% /api/search, 9% SPARQL (small SELECTs, which must
+be answered 200), 1% runaway SPARQL (a triple cross product).  A runaway
+query cannot be answered: the endpoint stops it at KG_QUERY_TIMEOUT, at
+the long-query threshold when its long-query slots are taken, at the
+workers' memory cap, or refuses it as busy, each a 503 with Retry-After,
+and each the endpoint protecting itself, so for the runaway task any 503
+carrying Retry-After counts as success (the report says which of them
+each was); anything else is a failure.  Each simulated user sends from
+its own loopback address (127.0.0.2, .3, ...), as separate readers would,
+so the endpoint's per-client query budget applies per user.
 
 Printed at the end (a Markdown table for docs/reliability.md): requests,
 error rate, p50/p95 of the pages, API search and SPARQL, the runaway
-queries' times, the server's RSS (its own and with its SPARQL worker
-processes) at the start of the load and at the end, and the number of
-worker processes and threads at both moments.  Targets (issue 9): < 1%
+queries' times and outcomes, the server's RSS (its own and with its SPARQL
+worker processes) at the start of the load and at the end, the number of
+worker processes and threads at both moments, and all of these every
+30 s.  RSS growth is given twice: from the cold start (after one request
+of each kind) and from the steady state (the 30-second sample at
+`--warm-up`, default 2 minutes), both to the end.  Targets (issue 9): < 1%
 errors, page p95 < 300 ms, RSS growth < 10%, worker count constant.
 
 This file is also the locustfile: locust imports it in its own process,
@@ -32,6 +40,7 @@ so the module level imports only the standard library and locust.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -70,6 +79,7 @@ WORDS = ["sertraline", "nausea", "depression", "ketamine", "headache", "insomnia
 if HttpUser is not None and "LOAD_TARGETS" in os.environ:  # the locust process
     _addresses = itertools.count(2)
     _samples: list[tuple[str, float, bool]] = []
+    _runaway: dict[str, int] = {}  # outcome -> count
     _targets = json.loads(Path(os.environ["LOAD_TARGETS"]).read_text(encoding="utf-8"))
 
     class _FromAddress(HTTPAdapter):
@@ -89,7 +99,8 @@ if HttpUser is not None and "LOAD_TARGETS" in os.environ:  # the locust process
 
     @events.quitting.add_listener
     def _save(environment, **kw):
-        Path(os.environ["LOAD_SAMPLES"]).write_text(json.dumps(_samples), encoding="utf-8")
+        Path(os.environ["LOAD_SAMPLES"]).write_text(
+            json.dumps({"samples": _samples, "runaway": _runaway}), encoding="utf-8")
 
     class Reader(HttpUser):
         """A reader of the site, an API client and an analyst in one."""
@@ -133,17 +144,37 @@ if HttpUser is not None and "LOAD_TARGETS" in os.environ:  # the locust process
                                  headers={"Accept": "application/sparql-results+json"},
                                  catch_response=True) as r:
                 if r.status_code != 200:
-                    r.failure(f"HTTP {r.status_code}")
+                    r.failure(f"HTTP {r.status_code}: {r.text[:80]!r}")
 
         @task(1)
         def runaway(self):
             with self.client.get("/sparql", params={"query": RUNAWAY}, name="sparql:runaway",
                                  headers={"Accept": "application/sparql-results+json"},
                                  catch_response=True) as r:
-                if r.status_code == 503 and "time" in r.text.lower():
+                kind = _runaway_outcome(r.status_code, r.headers, r.text)
+                _runaway[kind] = _runaway.get(kind, 0) + 1
+                if kind.startswith("503"):
                     r.success()
                 else:
                     r.failure(f"HTTP {r.status_code}: {r.text[:80]!r}")
+
+
+def _runaway_outcome(status: int, headers, text: str) -> str:
+    """What the endpoint did with a runaway query: a 503 with Retry-After
+    (stopped at the time limit, at the long-query threshold, on memory, or
+    refused busy: no worker free in time, or too many queries in the
+    endpoint) or anything else, which is a failure."""
+    if status != 503 or "Retry-After" not in headers:
+        return f"HTTP {status}" + ("" if status != 503 else " without Retry-After")
+    text = text.lower()
+    for marker, kind in (("long queries", "503 long-query slots taken"),
+                         ("time limit", "503 time limit"),
+                         ("more memory", "503 memory cap"),
+                         ("busy", "503 no worker free"),
+                         ("running or waiting", "503 endpoint full")):
+        if marker in text:
+            return kind
+    return "503 other"
 
 
 # ------------------------------------------------------------------ the driver
@@ -204,14 +235,24 @@ def _status(pid: int) -> dict[str, int]:
 def _children(pid: int) -> list[int]:
     kids = []
     for task_dir in Path(f"/proc/{pid}/task").iterdir():
-        kids += [int(k) for k in (task_dir / "children").read_text().split()]
+        with contextlib.suppress(OSError):  # a thread that just ended
+            kids += [int(k) for k in (task_dir / "children").read_text().split()]
     return kids
+
+
+def _kid_status(pid: int) -> dict[str, int] | None:
+    """A worker's status, or None if it was reaped meanwhile (workers are
+    killed and replaced at the long-query threshold and time limit)."""
+    try:
+        return _status(pid)
+    except OSError:
+        return None
 
 
 def sample(pid: int) -> dict[str, float]:
     """The server's RSS (MB), with its worker processes, and its counts."""
     own = _status(pid)
-    kids = [_status(k) for k in _children(pid)]
+    kids = [k for k in map(_kid_status, _children(pid)) if k is not None]
     total = own["VmRSS"] + sum(k["VmRSS"] for k in kids)
     return {"rss_mb": own["VmRSS"] / 1024, "rss_all_mb": total / 1024,
             "workers": sum(1 for k in kids if not k["zombie"]),
@@ -237,8 +278,10 @@ def _percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else 0.0
 
 
-def run(data: Path, users: int, minutes: float, locust: list[str], spawn_rate: float) -> dict:
-    """Serve `data`, run locust against it, and return the figures."""
+def run(data: Path, users: int, minutes: float, locust: list[str], spawn_rate: float,
+        warm_up: float = 120.0) -> dict:
+    """Serve `data`, run locust against it, and return the figures (RSS
+    growth also from the sample at `warm_up` seconds)."""
     info = targets(data)
     work = Path(tempfile.mkdtemp(prefix="kg-load-"))
     (work / "targets.json").write_text(json.dumps(info), encoding="utf-8")
@@ -268,12 +311,12 @@ def run(data: Path, users: int, minutes: float, locust: list[str], spawn_rate: f
         env = {**os.environ, "LOAD_TARGETS": str(work / "targets.json"),
                "LOAD_SAMPLES": str(work / "samples.json")}
         began = time.monotonic()
-        curve: list[tuple[float, float]] = []
+        curve: list[dict] = []
         watching = threading.Event()
 
-        def watch():  # the server's RSS every 30 s: growth that levels off is warm-up
+        def watch():  # every 30 s: growth that levels off is warm-up, not a leak
             while not watching.wait(30):
-                curve.append((time.monotonic() - began, sample(server.pid)["rss_all_mb"]))
+                curve.append({"s": round(time.monotonic() - began), **sample(server.pid)})
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
@@ -298,11 +341,26 @@ def run(data: Path, users: int, minutes: float, locust: list[str], spawn_rate: f
             server.kill()
             server.wait()
         log.close()
-    samples = json.loads((work / "samples.json").read_text(encoding="utf-8"))
+    saved = json.loads((work / "samples.json").read_text(encoding="utf-8"))
     shutil.rmtree(work, ignore_errors=True)
-    result = summarise(samples, start, end, alive, info, users, took)
-    result["rss_curve_mb"] = [(round(t), round(mb, 1)) for t, mb in curve]
+    result = summarise(saved["samples"], start, end, alive, info, users, took)
+    result["runaway_outcomes"] = saved["runaway"]
+    result["curve"] = curve
+    result.update(growth(start, end, curve, warm_up))
     return result
+
+
+def growth(start: dict, end: dict, curve: list[dict], warm_up: float) -> dict:
+    """RSS growth to the end, of the server process alone and with its
+    workers, from the cold start and from the steady state: the first
+    30-second sample at or after `warm_up` seconds (None if the run was
+    shorter)."""
+    steady = next((point for point in curve if point["s"] >= warm_up), None)
+    figures = {"steady": steady}
+    for key in ("rss_mb", "rss_all_mb"):
+        figures[f"growth_cold_{key}"] = end[key] / start[key] - 1
+        figures[f"growth_steady_{key}"] = end[key] / steady[key] - 1 if steady else None
+    return figures
 
 
 def summarise(samples, start, end, alive, info, users, took) -> dict:
@@ -322,7 +380,7 @@ def summarise(samples, start, end, alive, info, users, took) -> dict:
             "requests": len(samples), "failed": failed,
             "error_rate": failed / len(samples) if samples else 1.0,
             "rps": len(samples) / took, "groups": rows, "start": start, "end": end,
-            "rss_growth": end["rss_all_mb"] / start["rss_all_mb"] - 1, "server_alive": alive}
+            "server_alive": alive}
 
 
 def report(result: dict) -> str:
@@ -335,17 +393,28 @@ def report(result: dict) -> str:
     lines.append(table(["requests", "count", "failed", "p50 ms", "p95 ms", "max ms"],
                        [[g, r["requests"], r["failed"], r["p50_ms"], r["p95_ms"], r["max_ms"]]
                         for g, r in result["groups"].items()]))
-    start, end = result["start"], result["end"]
-    lines += ["", table(["server", "start", "end"], [
-        ["RSS, server process (MB)", start["rss_mb"], end["rss_mb"]],
-        ["RSS, with SPARQL workers (MB)", start["rss_all_mb"], end["rss_all_mb"]],
-        ["SPARQL worker processes", start["workers"], end["workers"]],
-        ["exited workers not yet reaped", start["zombies"], end["zombies"]],
-        ["threads", start["threads"], end["threads"]]]),
-        "", (f"RSS growth {result['rss_growth']:+.1%}; server alive at the end: "
-             f"{result['server_alive']}"),
-        "RSS with workers every 30 s (s, MB): " + ", ".join(
-            f"{t} {mb:.0f}" for t, mb in result.get("rss_curve_mb", []))]
+    outcomes = result.get("runaway_outcomes") or {}
+    lines += ["", "runaway queries: " + (", ".join(
+        f"{kind} {n}" for kind, n in sorted(outcomes.items())) or "none")]
+    start, end, steady = result["start"], result["end"], result["steady"]
+    at = f"steady ({steady['s']} s)" if steady else "steady (none: run too short)"
+    rows = [["RSS, server process (MB)", "rss_mb"],
+            ["RSS, with SPARQL workers (MB)", "rss_all_mb"],
+            ["SPARQL worker processes", "workers"],
+            ["exited workers not yet reaped", "zombies"],
+            ["threads", "threads"]]
+    lines += ["", table(["server", "cold start", at, "end"], [
+        [label, start[key], steady[key] if steady else "", end[key]] for label, key in rows]),
+        ""]
+    for label, key in (("server process", "rss_mb"), ("with workers", "rss_all_mb")):
+        steady_growth = result[f"growth_steady_{key}"]
+        lines.append(f"RSS growth, {label}: {result[f'growth_cold_{key}']:+.1%} from the cold "
+                     "start, " + (f"{steady_growth:+.1%} from the steady state"
+                                  if steady_growth is not None else "no steady-state sample"))
+    lines += [f"server alive at the end: {result['server_alive']}",
+              "every 30 s (s: server MB / with workers MB / workers / threads): " + ", ".join(
+                  f"{p['s']}: {p['rss_mb']:.0f} / {p['rss_all_mb']:.0f} / {p['workers']} / "
+                  f"{p['threads']}" for p in result.get("curve", []))]
     return "\n".join(lines)
 
 
@@ -373,11 +442,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, help="serve this data folder instead of building")
     parser.add_argument("--locust", default=shutil.which("locust") or "",
                         help="the locust command (default: on PATH)")
+    parser.add_argument("--warm-up", type=float, default=2.0,
+                        help="minutes of load before the steady-state RSS sample")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     locust = args.locust.split() if args.locust else [sys.executable, "-m", "locust"]
     data = args.data or build(args.folder, args.articles)
-    result = run(data, args.users, args.minutes, locust, args.spawn_rate)
+    result = run(data, args.users, args.minutes, locust, args.spawn_rate, args.warm_up * 60)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(report(result))
