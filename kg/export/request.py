@@ -125,7 +125,9 @@ def _limited_construct(graph: "KnowledgeGraph", query: str) -> str:
 
     from ..sparql import QueryRunner
 
-    with QueryRunner(graph) as runner:
+    # One worker: an export runs one query, and the pool would start the
+    # endpoint's whole complement of processes for it.
+    with QueryRunner(graph, workers=1) as runner:
         answer = runner.run(query, "nt")
     edges = Graph().parse(data=answer.body, format="nt")
     rows = " ".join(f"({s.n3()} {p.n3()} {o.n3()})" for s, p, o in sorted(edges)
