@@ -64,36 +64,47 @@ def _statements(subgraph: "nx.MultiDiGraph") -> Iterator[tuple[str, str, object]
     Raises:
         KeyError: a claim's article is missing from ``subgraph.graph["articles"]``.
     """
-    hkg, rdf_type = str(HKG), str(RDF.type)
+    # Plain strings, made once: an rdflib namespace attribute costs ~10 µs,
+    # and a 26,000-claim export asked for one per claim (0.3 s of 1.8 s).
+    hkg, rdf_type, label, alt, match = (str(HKG), str(RDF.type), str(RDFS.label),
+                                        str(SKOS.altLabel), str(SKOS.exactMatch))
+    subject, predicate_, object_, modality, evidence, start, end = (
+        hkg + name for name in ("subject", "predicate", "object", "modality", "evidence",
+                                "start", "end"))
+    derived, claim_type = str(PROV.wasDerivedFrom), _IRI(hkg + "Claim")
     for node, data in subgraph.nodes(data=True):
         yield node, rdf_type, _IRI(hkg + (data.get("type") or "Entity"))
-        yield node, str(RDFS.label), str(data.get("label", node))
+        yield node, label, str(data.get("label", node))
         yield node, hkg + "mapped", bool(data.get("mapped", True))
         for synonym in data.get("synonyms", ()):
-            yield node, str(SKOS.altLabel), str(synonym)
+            yield node, alt, str(synonym)
         for curie in data.get("ids", ()):
             try:
-                yield node, str(SKOS.exactMatch), _IRI(curie_to_iri(curie))
+                yield node, match, _IRI(curie_to_iri(curie))
             except ValueError:  # a CURIE prefix we cannot resolve stays out
                 pass
     articles = subgraph.graph.get("articles", {})
+    modalities: dict[str, _IRI] = {}
     used = set()
     for s, o, data in subgraph.edges(data=True):
         predicate = hkg + data["predicate"]
+        s_iri, p_iri, o_iri = _IRI(s), _IRI(predicate), _IRI(o)
         if any(c["modality"] != "negated" for c in data["claims"]):
-            yield s, predicate, _IRI(o)
+            yield s, predicate, o_iri
         for claim in data["claims"]:
             node = claim["claim"]
             used.add(claim["article"])
-            yield node, rdf_type, _IRI(hkg + "Claim")
-            yield node, hkg + "subject", _IRI(s)
-            yield node, hkg + "predicate", _IRI(predicate)
-            yield node, hkg + "object", _IRI(o)
-            yield node, hkg + "modality", _IRI(hkg + claim["modality"])
-            yield node, hkg + "evidence", str(claim["evidence"])
-            yield node, hkg + "start", int(claim["start"])
-            yield node, hkg + "end", int(claim["end"])
-            yield node, str(PROV.wasDerivedFrom), _IRI(articles[claim["article"]]["iri"])
+            m = claim["modality"]
+            m_iri = modalities.get(m) or modalities.setdefault(m, _IRI(hkg + m))
+            yield node, rdf_type, claim_type
+            yield node, subject, s_iri
+            yield node, predicate_, p_iri
+            yield node, object_, o_iri
+            yield node, modality, m_iri
+            yield node, evidence, str(claim["evidence"])
+            yield node, start, int(claim["start"])
+            yield node, end, int(claim["end"])
+            yield node, derived, _IRI(articles[claim["article"]]["iri"])
     for article_id in sorted(used):
         meta = articles[article_id]
         article = meta["iri"]
