@@ -23,10 +23,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
 
+from kg import subgraph as _subgraph
 from kg.errors import KGError, QueryError
 from kg.export import FORMATS, ExportRequest, get_format
 from kg.export.request import PREDICATE_NAMES, TYPES, check_construct, file_name
-from kg import subgraph as _subgraph
 from kg.subgraph import MAX_DEPTH, MODALITIES
 
 from . import get_graph
@@ -55,6 +55,11 @@ def export_url(export: ExportRequest, fmt: str | None = None, endpoint: str = "e
     return url_for(endpoint) + ("?" + urlencode(params) if params else "")
 
 
+def _link_text(fmt) -> str:
+    """A download link's text: the format's name, or "Teaching pack"."""
+    return "Teaching pack" if fmt.name == "pack" else fmt.name.upper()
+
+
 def export_links(label: str | None = None, target_label: str | None = None,
                  entities: int | None = None, **scope) -> list[dict]:
     """Download links for a selection another page shows (entity, path,
@@ -71,8 +76,8 @@ def export_links(label: str | None = None, target_label: str | None = None,
 
     Returns:
         [{"format": Format, "href": str, "filename": str, "form": the export
-        form filled with this selection}], empty when the scope is not an
-        export (a DESCRIBE, say).
+        form filled with this selection, "text": the link's text}], empty
+        when the scope is not an export (a DESCRIBE, say).
     """
     from kg.export.picture import MAX_ENTITIES
 
@@ -84,7 +89,7 @@ def export_links(label: str | None = None, target_label: str | None = None,
         return []
     stem, form = export.base_name(label, target_label), export_url(export)
     return [{"format": f, "href": export_url(export, f.name), "filename": file_name(stem, f),
-             "form": form} for f in FORMATS.values()
+             "form": form, "text": _link_text(f)} for f in FORMATS.values()
             if not (f.name == "svg" and entities is not None and entities > MAX_ENTITIES)]
 
 
@@ -97,7 +102,7 @@ def construct_export_formats() -> dict:
     return {"url": url_for("export.page"),
             "formats": [{"name": f.name, "file": file_name(stem, f), "type": f.media_type,
                          "label": f.label,
-                         "text": "Teaching pack" if f.name == "pack" else f.name.upper()}
+                         "text": _link_text(f)}
                         for f in FORMATS.values()]}
 
 
