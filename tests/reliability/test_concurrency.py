@@ -53,12 +53,8 @@ def test_five_readers_see_whole_articles_while_100_replacements_run(tmp_path):
             finally:
                 stop.set()
 
-        threads = [threading.Thread(target=reader) for _ in range(5)]
-        threads.append(threading.Thread(target=writer))
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=300)
+        _together([threading.Thread(target=reader) for _ in range(5)]
+                  + [threading.Thread(target=writer)], timeout=300)
         assert errors == []
         assert len(seen) == 5000
         assert {pair for pair in seen} <= set(expected.items())
@@ -127,12 +123,8 @@ def test_readers_see_whole_articles_while_100_articles_are_replaced(tmp_path):
             finally:
                 done.set()
 
-        threads = [threading.Thread(target=reader, args=(seed,)) for seed in range(5)]
-        threads.append(threading.Thread(target=writer))
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=600)
+        _together([threading.Thread(target=reader, args=(seed,)) for seed in range(5)]
+                  + [threading.Thread(target=writer)], timeout=600)
         assert errors == []
         assert len(seen) >= 5000
         assert all(whole.get(title) == n and title.startswith(f"Article {i},")
@@ -148,3 +140,11 @@ def test_readers_see_whole_articles_while_100_articles_are_replaced(tmp_path):
 def _claims_in(graph, i: int) -> int:
     rows = graph.store.select(_COUNT.format(iri=graph.minter.article(f"article-{i:03d}")))
     return int(rows[0]["n"])
+
+
+def _together(threads: list[threading.Thread], timeout: float) -> None:
+    """Start the readers and the writer at once and wait for all of them."""
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
