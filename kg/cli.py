@@ -6,12 +6,12 @@ come from the `kg.commands` entry-point group, so `kg` never imports
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import click
 
@@ -99,18 +99,24 @@ _TOKEN_HELP = ("Admin token for --server (default: KG_ADMIN_TOKEN, else the data
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--server", metavar="URL", help=_SERVER_HELP)
 @click.option("--token", metavar="TOKEN", help=_TOKEN_HELP)
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Processes that read and extract articles (default: one per CPU for "
+                   "a large ingest; 0: none, all in this process).")
+@click.option("--batch", type=click.IntRange(min=1), default=None,
+              help="New articles per store transaction (default: 64).")
 @click.pass_context
-def ingest(ctx, paths, quiet, server, token):
+def ingest(ctx, paths, quiet, server, token, workers, batch):
     """Ingest article files or folders (.txt .md .html .json).
 
     Each article goes in whole or not at all; an unchanged file is skipped.
     A file that cannot be ingested is reported on one line and the others
-    still go in; the exit status is then 1.  With --server, the files go to
+    still go in; the exit status is then 1.  New articles are written many
+    per transaction, extracted in parallel.  With --server, the files go to
     a running `kg serve`, which ingests them the same way.
     """
     import time
 
-    from .load import find_articles, ingest_file
+    from .load import BATCH_ARTICLES, find_articles, ingest_files
 
     files, failures = find_articles(paths)
     for failure in failures:
@@ -118,22 +124,21 @@ def ingest(ctx, paths, quiet, server, token):
     counts = {"added": 0, "replaced": 0, "unchanged": 0, "failed": len(failures)}
     claims = 0
     claimed: dict[str, str] = {}
-    graph = None
     if server:  # issue 5: add articles while the server holds the data folder
         from .client import ServerClient, read_token
 
         client = ServerClient(server, read_token(ctx.obj.data_path, token))
-        write = lambda path: client.ingest(path, claimed)  # noqa: E731
+        results = (client.ingest(path, claimed) for path in files)
     else:
         graph = _open(ctx, write=True)
-        write = lambda path: ingest_file(graph, path, claimed)  # noqa: E731
+        results = ingest_files(graph, files, claimed, workers=workers,
+                               batch=batch or BATCH_ARTICLES, readers=False)
     began = time.perf_counter()
-    batch = graph.search.batch() if graph is not None else contextlib.nullcontext()
-    with batch, click.progressbar(
-            files, label="Ingesting", file=sys.stderr, show_pos=True, hidden=quiet or not files,
-            item_show_func=lambda p: p.name if p else "") as bar:
-        for path in bar:
-            result = write(path)
+    with click.progressbar(
+            results, length=len(files), label="Ingesting", file=sys.stderr, show_pos=True,
+            hidden=quiet or not files,
+            item_show_func=lambda r: Path(r.path).name if r else "") as bar:
+        for result in bar:
             counts[result.status] += 1
             claims += result.claims
             if not result.ok:

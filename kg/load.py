@@ -3,14 +3,27 @@
 Each article's graph is replaced in one store transaction, so a failure at
 any point leaves the article as it was before (all-or-nothing); a re-ingest
 of an unchanged file writes nothing (idempotent).
+
+`ingest_file` writes one article; `ingest_files` many (`kg ingest`, a
+multi-file upload): worker processes read and extract in parallel and send
+back each new article's N-Quads, tally rows and search documents; the
+writer adds a batch of new articles to the store in one change
+(`Store.add_graphs`, with the batch's tally patch), then commits their
+search documents once.  Replacements of stored articles go one by one
+through `ingest_file`, so readers never see an article missing.
 """
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import multiprocessing
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from rdflib import Graph, Literal
 
@@ -19,18 +32,28 @@ from ingest import EXTRACTOR_VERSION, ArticleError, extract, read_article
 from ingest.readers import READERS
 
 from . import read, tally
-from .rdf import article_triples, content_hash
-from .terms import HKG
+from .errors import QueryError
+from .rdf import article_nquads, article_triples, claim_iri, content_hash
+from .search.documents import extraction_documents
+from .terms import HKG, Minter, sparql_prefixes
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
+
+_PREFIXES = sparql_prefixes()
 
 #: More claims than this from one article is refused (see ingest_file).
 MAX_CLAIMS = 5000
 #: Longer article text than this (after reading) is refused.
 MAX_TEXT_CHARS = 1_000_000
 
-__all__ = ["MAX_CLAIMS", "MAX_TEXT_CHARS", "IngestResult", "delete_article", "ensure_ontology", "find_articles", "ingest_file"]
+#: New articles added to the store per transaction by `ingest_files`.
+BATCH_ARTICLES = 64
+#: Files a worker process reads and extracts per task.
+CHUNK_FILES = 8
+
+__all__ = ["BATCH_ARTICLES", "MAX_CLAIMS", "MAX_TEXT_CHARS", "IngestResult", "delete_article",
+           "ensure_ontology", "find_articles", "ingest_file", "ingest_files"]
 
 
 @dataclass(frozen=True)
@@ -138,6 +161,212 @@ def ingest_file(graph: "KnowledgeGraph", path: str | Path,
         return IngestResult(str(path), error=str(err))
     return IngestResult(str(path), document.id, "replaced" if previous else "added",
                         len(extraction.claims))
+
+
+@dataclass
+class _Prepared:
+    """What a worker made of one file, for the writer."""
+
+    path: str
+    article: str = ""
+    status: str = "new"  # new, unchanged, replace or failed
+    error: str = ""
+    claims: int = 0
+    nquads: str = ""
+    tally: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    documents: list[dict] = field(default_factory=list)
+
+
+#: A worker's context: (minter, vocabulary, stored content hashes by id).
+_CONTEXT: dict[str, object] = {}
+
+
+def _prepare(path: Path) -> _Prepared:
+    """Read, check and extract one file, and write its graph as N-Quads,
+    its tally rows and its search documents (in a worker process)."""
+    minter: Minter = _CONTEXT["minter"]  # type: ignore[assignment]
+    stored: dict[str, str] = _CONTEXT["stored"]  # type: ignore[assignment]
+    try:
+        document = read_article(path)
+        if len(document.text) > MAX_TEXT_CHARS:
+            raise ArticleError(path, f"the text is {len(document.text):,} characters; the limit "
+                                     f"is {MAX_TEXT_CHARS:,} per article")
+        digest = content_hash(document.text, EXTRACTOR_VERSION)
+        previous = stored.get(document.id)
+        if previous is not None:
+            return _Prepared(str(path), document.id,
+                             "unchanged" if previous == digest else "replace")
+        try:
+            extraction = extract(document, _CONTEXT["vocabulary"])
+        except Exception as err:  # a defect in a rule must not stop the batch
+            raise ArticleError(path, f"extraction failed ({type(err).__name__}: {err})") from err
+        if len(extraction.claims) > MAX_CLAIMS:
+            raise ArticleError(path, f"{len(extraction.claims)} claims extracted; the limit "
+                                     f"is {MAX_CLAIMS} per article")
+    except ArticleError as err:
+        return _Prepared(str(path), status="failed", error=str(err))
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    rows: dict[str, tuple[str, str, str, str, str]] = {}
+    for claim in extraction.claims:
+        node = str(claim_iri(minter, document.id, claim))
+        rows.setdefault(node, (node, str(minter.entity(claim.subject.key)),
+                               str(HKG[claim.predicate]), str(minter.entity(claim.object.key)),
+                               str(HKG[claim.modality.value])))
+    return _Prepared(str(path), document.id, claims=len(extraction.claims),
+                     nquads=article_nquads(minter, extraction, EXTRACTOR_VERSION, modified=now),
+                     tally=list(rows.values()),
+                     documents=extraction_documents(minter, extraction, digest))
+
+
+def _prepare_chunk(paths: list[Path]) -> list[_Prepared]:
+    return [_prepare(path) for path in paths]
+
+
+def _start_worker(context: dict[str, object], lock_fd: int | None) -> None:
+    """A forked worker: drop the parent's writer lock descriptor (the lock
+    must die with the writer), and end when the writer is gone (kill -9
+    included) instead of waiting for tasks forever."""
+    if lock_fd is not None:
+        try:
+            os.close(lock_fd)
+        except OSError:
+            pass
+    _CONTEXT.update(context)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _stored_hashes(graph: "KnowledgeGraph") -> dict[str, str]:
+    """Article id -> content hash of every stored article."""
+    rows = graph.store.select_values(_PREFIXES + """
+        SELECT ?id ?h WHERE { GRAPH ?a { ?a a hkg:Article ; dcterms:identifier ?id ;
+                                          hkg:contentHash ?h } }""")
+    return {r["id"]: r["h"] for r in rows}
+
+
+def _prepared(graph: "KnowledgeGraph", paths: list[Path],
+              workers: int) -> Iterator[_Prepared]:
+    """Each file prepared, in order: in `workers` processes (forked, so the
+    vocabulary is loaded once), at most a few chunks ahead of the writer so
+    the corpus is never held in memory; in this process when `workers` is 0."""
+    context = {"minter": graph.minter, "vocabulary": graph.vocabulary,
+               "stored": _stored_hashes(graph)}
+    if workers <= 0:
+        _CONTEXT.update(context)
+        for path in paths:
+            yield _prepare(path)
+        return
+    chunks = [paths[i:i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES)]
+    lock = getattr(graph.store, "lock", None)
+    pool = multiprocessing.get_context("fork").Pool(
+        workers, initializer=_start_worker, initargs=(context, getattr(lock, "_fd", None)))
+    try:
+        pending: deque = deque()
+        ahead = iter(chunks)
+        for chunk in ahead:
+            pending.append(pool.apply_async(_prepare_chunk, (chunk,)))
+            if len(pending) >= 2 * workers + 1:
+                break
+        while pending:
+            done = pending.popleft().get()
+            chunk = next(ahead, None)
+            if chunk is not None:
+                pending.append(pool.apply_async(_prepare_chunk, (chunk,)))
+            yield from done
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def default_workers(files: int) -> int:
+    """Worker processes for `files` files: one per CPU, none for fewer
+    files than a few batches (starting them would cost more)."""
+    if files < 2 * BATCH_ARTICLES:
+        return 0
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else os.cpu_count() or 1)
+
+
+def ingest_files(graph: "KnowledgeGraph", paths: Iterable[str | Path],
+                 claimed_ids: dict[str, str] | None = None, workers: int | None = None,
+                 batch: int = BATCH_ARTICLES, readers: bool = True) -> Iterator[IngestResult]:
+    """Ingest many files; yields one result per file, in order, each once
+    its article is written.
+
+    New articles go into the store `batch` at a time, each batch one change
+    (`Store.add_graphs`) with its tally patch, then their search documents
+    with one index commit.  A stored article whose file changed is replaced
+    alone (`ingest_file`: one transaction).  After a crash at any moment
+    every article is whole or absent, and running the ingest again adds the
+    rest.
+
+    Args:
+        graph: an open, writable knowledge graph.
+        paths: the article files.
+        claimed_ids: article id -> file, across calls; a second file with
+            the same id is refused (always, within one call).
+        workers: processes that read and extract (None: `default_workers`).
+        batch: new articles per store transaction.
+        readers: whether anything reads `graph` while this runs (a server);
+            if not (`kg ingest`), the store may load in bulk
+            (`Store.add_graphs`).
+    """
+    paths = [Path(p) for p in paths]
+    claimed = claimed_ids if claimed_ids is not None else {}
+    workers = default_workers(len(paths)) if workers is None else workers
+    waiting: list[IngestResult | _Prepared] = []
+    for item in _prepared(graph, paths, workers):
+        if item.status != "failed":
+            other = claimed.setdefault(item.article, item.path)
+            if other != item.path:
+                item = _Prepared(item.path, status="failed", error=f"{item.path}: article id "
+                                 f"{item.article!r} is already used by {other}")
+        if item.status == "replace":
+            yield from _write_batch(graph, waiting, readers)
+            waiting = []
+            yield ingest_file(graph, item.path)
+            continue
+        if item.status == "new":
+            waiting.append(item)
+        else:
+            waiting.append(IngestResult(item.path, item.article, item.status, error=item.error))
+        if sum(isinstance(w, _Prepared) for w in waiting) >= batch:
+            yield from _write_batch(graph, waiting, readers)
+            waiting = []
+    yield from _write_batch(graph, waiting, readers)
+
+
+def _write_batch(graph: "KnowledgeGraph", items: list[IngestResult | _Prepared],
+                 readers: bool) -> Iterator[IngestResult]:
+    """Add the prepared new articles among `items` in one change, index
+    them with one commit, and give every item's result in order."""
+    new = [item for item in items if isinstance(item, _Prepared)]
+    if new:
+        names = [graph.minter.article(item.article) for item in new]
+        patch = tally.articles_patch(graph, [(name, item.tally)
+                                             for name, item in zip(names, new)], new=True)
+        try:
+            graph.store.add_graphs(names, "".join(item.nquads for item in new), patch,
+                                   readers=readers)
+        except (QueryError, ValueError):
+            # A bad term in one article spoils the batch: each goes alone,
+            # and the one at fault fails with its own message.
+            singles = {item.path: ingest_file(graph, item.path) for item in new}
+            for item in items:
+                yield singles[item.path] if isinstance(item, _Prepared) else item
+            return
+        # A crash between these two writes leaves the index behind the graph;
+        # SearchIndex.check() finds it and `kg reindex` or reconcile() mends it.
+        graph.search.update_articles({item.article: item.documents for item in new})
+    for item in items:
+        yield (IngestResult(item.path, item.article, "added", item.claims)
+               if isinstance(item, _Prepared) else item)
 
 
 def _change_notes(graph: "KnowledgeGraph", article_id: str, extraction) -> list:

@@ -30,6 +30,7 @@ or its layout version changed (`ensure`).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -44,8 +45,8 @@ if TYPE_CHECKING:
     from .graph import KnowledgeGraph
     from .store.base import Triple
 
-__all__ = ["SAMPLES", "TALLY_VERSION", "Key", "article_patch", "ensure", "rebuild",
-           "tally_graph"]
+__all__ = ["SAMPLES", "TALLY_VERSION", "Key", "article_patch", "articles_patch", "ensure",
+           "rebuild", "tally_graph"]
 
 #: Layout of the tally graph; a writer rebuilds a tally of another version.
 TALLY_VERSION = "3"
@@ -115,12 +116,12 @@ def _stored_claims(graph: "KnowledgeGraph", article: URIRef) -> list[tuple[str, 
 
 def _current(graph: "KnowledgeGraph", nodes: dict[URIRef, Key]) -> dict[URIRef, _Count]:
     found: dict[URIRef, _Count] = {}
-    names = sorted(nodes)
+    names = sorted(map(str, nodes))
     for chunk in range(0, len(names), 500):
         values = iris(names[chunk:chunk + 500])
         # VALUES inside GRAPH: outside it, Oxigraph scans the whole tally
         # graph and joins (0.2-0.5 s at 1.6M triples, against 2 ms).
-        rows = graph.store.select(_PREFIXES + f"""
+        rows = graph.store.select_values(_PREFIXES + f"""
             SELECT ?r ?n ?k ?sample WHERE {{ GRAPH {iri(tally_graph(graph))} {{
               VALUES ?r {{ {values} }} ?r hkg:claimCount ?n ; hkg:articleCount ?k .
               OPTIONAL {{ ?r hkg:sampleClaim ?sample }} }} }}""")
@@ -134,16 +135,17 @@ def _current(graph: "KnowledgeGraph", nodes: dict[URIRef, Key]) -> dict[URIRef, 
     return found
 
 
-def _other_samples(graph: "KnowledgeGraph", key: Key, article: URIRef,
+def _other_samples(graph: "KnowledgeGraph", key: Key, articles: list[URIRef],
                    keep: list[str]) -> list[str]:
-    """Claims of `key` in articles other than `article`, for a node whose
-    samples were in it."""
+    """Claims of `key` in articles other than `articles`, for a node whose
+    samples were in them."""
     s, p, o, m = key
     modality = f"; hkg:modality {iri(m)}" if m else ""
     not_kept = f"FILTER(?c NOT IN ({', '.join(iri(c) for c in keep)}))" if keep else ""
+    others = f"FILTER(?a NOT IN ({', '.join(iri(a) for a in articles)}))"
     rows = graph.store.select(_PREFIXES + f"""
         SELECT ?c WHERE {{ GRAPH ?a {{ ?c hkg:subject {iri(s)} ; hkg:predicate {iri(p)} ;
-          hkg:object {iri(o)} {modality} }} FILTER(?a != {iri(article)})
+          hkg:object {iri(o)} {modality} }} {others}
           {not_kept} }}
         ORDER BY ?c LIMIT {integer(SAMPLES - len(keep))}""")
     return [str(r["c"]) for r in rows]
@@ -152,51 +154,90 @@ def _other_samples(graph: "KnowledgeGraph", key: Key, article: URIRef,
 def _node_triples(graph: "KnowledgeGraph", key: Key, count: _Count) -> list["Triple"]:
     s, p, o, m = key
     node = _node(graph, key)
-    triples: list[Triple] = [(node, RDF.type, HKG.RelationTally)]
+    triples: list[Triple] = [(node, _TYPE, _RELATION_TALLY)]
     if m:
-        triples += [(node, HKG.tallyOf, _node(graph, (s, p, o, ""))),
-                    (node, HKG.tallyModality, URIRef(m))]
+        triples += [(node, _TALLY_OF, _node(graph, (s, p, o, ""))),
+                    (node, _TALLY_MODALITY, URIRef(m))]
     else:
-        triples += [(node, HKG.tallySubject, URIRef(s)), (node, HKG.tallyPredicate, URIRef(p)),
-                    (node, HKG.tallyObject, URIRef(o))]
+        triples += [(node, _TALLY_SUBJECT, URIRef(s)), (node, _TALLY_PREDICATE, URIRef(p)),
+                    (node, _TALLY_OBJECT, URIRef(o))]
     return triples + _count_triples(node, count)
 
 
+# rdflib makes a new term on each namespace attribute access: these are
+# written a few times per tally node.
+_TYPE, _RELATION_TALLY, _TALLY_OF = RDF.type, HKG.RelationTally, HKG.tallyOf
+_TALLY_MODALITY, _TALLY_SUBJECT = HKG.tallyModality, HKG.tallySubject
+_TALLY_PREDICATE, _TALLY_OBJECT = HKG.tallyPredicate, HKG.tallyObject
+_CLAIM_COUNT, _ARTICLE_COUNT, _SAMPLE = HKG.claimCount, HKG.articleCount, HKG.sampleClaim
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(value: int) -> Literal:
+    return Literal(value)
+
+
 def _count_triples(node: URIRef, count: _Count) -> list["Triple"]:
-    return ([(node, HKG.claimCount, Literal(count.claims)),
-             (node, HKG.articleCount, Literal(count.articles))]
-            + [(node, HKG.sampleClaim, URIRef(c)) for c in count.samples])
+    return ([(node, _CLAIM_COUNT, _number(count.claims)),
+             (node, _ARTICLE_COUNT, _number(count.articles))]
+            + [(node, _SAMPLE, URIRef(c)) for c in count.samples])
 
 
 def article_patch(graph: "KnowledgeGraph", article: URIRef,
                   new_claims: list[tuple[str, str, str, str, str]]) -> Patch:
     """The tally change of replacing the article's stored claims by
     `new_claims` (an empty list: retracting it)."""
-    old = _contributions(_stored_claims(graph, article))
-    new = _contributions(new_claims)
-    keys = {_node(graph, key): key for key in set(old) | set(new)}
+    return articles_patch(graph, [(article, new_claims)])
+
+
+def _merge(total: dict[Key, _Count], part: dict[Key, _Count]) -> None:
+    """Add one article's contributions to a batch's, keeping the first
+    samples in article order (what applying the articles one by one keeps)."""
+    for key, count in part.items():
+        into = total.setdefault(key, _Count())
+        into.claims += count.claims
+        into.articles += count.articles
+        into.members |= count.members
+        into.samples += count.samples[:_samples(key) - len(into.samples)]
+
+
+def articles_patch(graph: "KnowledgeGraph",
+                   changes: list[tuple[URIRef, list[tuple[str, str, str, str, str]]]],
+                   new: bool = False) -> Patch:
+    """The tally change of replacing each article's stored claims by its
+    new claims, for many articles at once (a batch ingest: one patch, one
+    read of the current counts).  `new`: none of the articles is stored
+    yet, so their stored claims are not read."""
+    old: dict[Key, _Count] = {}
+    now: dict[Key, _Count] = {}
+    for article, claims in changes:
+        if not new:
+            _merge(old, _contributions(_stored_claims(graph, article)))
+        _merge(now, _contributions(claims))
+    articles = [article for article, _ in changes]
+    keys = {_node(graph, key): key for key in set(old) | set(now)}
     current = _current(graph, keys)
     remove: list[Triple] = []
     add: list[Triple] = []
-    for node, key in sorted(keys.items()):
+    for node, key in sorted(keys.items(), key=lambda item: item[1]):
         before = current.get(node)
-        was, now = old.get(key, _Count()), new.get(key, _Count())
+        was, then = old.get(key, _Count()), now.get(key, _Count())
         if before is None:
             # No node, so no stored claim of this key (a tally never lags the
-            # articles it counts): only the new article's.
-            add += _node_triples(graph, key, now)
+            # articles it counts): only the new articles'.
+            add += _node_triples(graph, key, then)
             continue
-        after = _Count(before.claims - was.claims + now.claims,
-                       before.articles - was.articles + now.articles)
+        after = _Count(before.claims - was.claims + then.claims,
+                       before.articles - was.articles + then.articles)
         if after.claims <= 0:
             remove += _node_triples(graph, key, before)
             continue
-        # Samples from other articles stay; the article's own are its new ones.
+        # Samples from other articles stay; the articles' own are their new ones.
         kept = [c for c in before.samples if c not in was.members]
         wanted = _samples(key)
-        after.samples = kept + now.samples[:wanted - len(kept)]
-        if len(after.samples) < wanted and len(kept) < after.claims - now.claims:
-            after.samples += _other_samples(graph, key, article, kept)[
+        after.samples = kept + then.samples[:wanted - len(kept)]
+        if len(after.samples) < wanted and len(kept) < after.claims - then.claims:
+            after.samples += _other_samples(graph, key, articles, kept)[
                 :wanted - len(after.samples)]
         after.samples.sort()
         if (after.claims, after.articles, after.samples) != (before.claims, before.articles,

@@ -94,6 +94,19 @@ class SearchIndex:
             self.engine.write(docs, delete_owners=[article_id])
         self._forget_lexicon()
 
+    def update_articles(self, documents: dict[str, list[dict]]) -> None:
+        """Replace the documents of many articles (article id -> its
+        documents, made from the extraction in hand: `extraction_documents`)
+        with one write and one commit: the batch ingest path."""
+        if not documents:
+            return
+        # One document per id: an entity minted by two articles of the batch
+        # is the later one's, as when they are written one by one.
+        docs = list({doc["id"]: doc for docs in documents.values() for doc in docs}.values())
+        with self._lock:
+            self.engine.write(docs, delete_owners=list(documents))
+        self._forget_lexicon()
+
     def remove_article(self, article_id: str) -> None:
         """Drop an article (already dropped from the graph) from the index."""
         with self._lock:

@@ -7,10 +7,13 @@ from .. import read
 from ..terms import iri, sparql_prefixes
 
 if TYPE_CHECKING:
-    from ..graph import KnowledgeGraph
+    from ingest.model import Entity, Extraction
 
-__all__ = ["VOCABULARY_OWNER", "article_documents", "lexicon_forms", "minted_documents",
-           "vocabulary_documents"]
+    from ..graph import KnowledgeGraph
+    from ..terms import Minter
+
+__all__ = ["VOCABULARY_OWNER", "article_documents", "extraction_documents", "lexicon_forms",
+           "minted_documents", "vocabulary_documents"]
 
 _PREFIXES = sparql_prefixes()
 _PREDICATE_WORDS = {"treats": "treats", "hasAdverseEffect": "has adverse effect",
@@ -48,6 +51,53 @@ def article_documents(graph: "KnowledgeGraph", article_id: str) -> list[dict]:
                      "text": claim.evidence, "type": "", "predicate": claim.predicate,
                      "modality": claim.modality, "article": [article_id], "hash": "",
                      "date": ""})
+    return docs
+
+
+def _synonyms(entity: "Entity") -> list[str]:
+    """An entity's synonyms and abbreviations as `kg.read.entity_info`
+    reads them back from the graph."""
+    return sorted(set(entity.synonyms) | set(entity.abbreviations) - {entity.label},
+                  key=lambda s: (s.lower(), s))
+
+
+def extraction_documents(minter: "Minter", extraction: "Extraction",
+                         content_hash: str) -> list[dict]:
+    """The documents `article_documents` + `minted_documents` read from the
+    graph after the article is written, made from the extraction in hand
+    instead (the batch ingest path: no store read per article)."""
+    from ..rdf import claim_iri
+
+    doc = extraction.document
+    article_id = doc.id
+    docs = [{"id": f"article:{article_id}", "kind": "article", "owner": article_id,
+             "iri": str(minter.article(article_id)), "label": doc.title or doc.id,
+             "names": doc.url or doc.source, "text": doc.text, "type": "", "predicate": "",
+             "modality": "", "article": [article_id], "hash": content_hash,
+             "date": doc.date}]
+    seen: set[str] = set()
+    for claim in extraction.claims:
+        node = str(claim_iri(minter, article_id, claim))
+        if node in seen:
+            continue
+        seen.add(node)
+        label = (f"{claim.subject.label} {predicate_words(claim.predicate)} "
+                 f"{claim.object.label}")
+        docs.append({"id": f"claim:{node}", "kind": "claim", "owner": article_id,
+                     "iri": node, "label": label,
+                     "names": " | ".join([*_synonyms(claim.subject),
+                                          *_synonyms(claim.object)]),
+                     "text": claim.evidence, "type": "", "predicate": claim.predicate,
+                     "modality": claim.modality.value, "article": [article_id], "hash": "",
+                     "date": ""})
+    for entity in extraction.minted:
+        docs.append({"id": f"entity:{minter.entity(entity.key)}", "kind": "entity",
+                     "owner": article_id, "iri": str(minter.entity(entity.key)),
+                     "label": entity.label, "names": " | ".join([*_synonyms(entity),
+                                                                 *entity.ids]),
+                     "text": f"{entity.label} ({entity.type.value})",
+                     "type": entity.type.value, "predicate": "", "modality": "",
+                     "article": [], "hash": "", "date": ""})
     return docs
 
 

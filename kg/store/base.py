@@ -8,8 +8,9 @@ reader sees an article's old graph or its new one, never a mix or a gap.
 from __future__ import annotations
 
 import abc
+import functools
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Union
+from typing import Iterable, Iterator, Sequence, Union
 
 from rdflib import BNode, Graph, Literal, URIRef
 
@@ -17,7 +18,7 @@ from ..errors import QueryError
 from ..terms import Sparql, blank, iri, language, literal
 
 __all__ = ["Capabilities", "Quad", "QueryResult", "Row", "Store", "Term", "Triple", "ValueRow",
-           "Patch", "drop_update", "nt_term", "replace_update"]
+           "Patch", "add_update", "drop_update", "nquads_graphs", "nt_term", "replace_update"]
 
 Term = Union[URIRef, Literal, BNode]
 Triple = tuple[Term, Term, Term]
@@ -30,6 +31,7 @@ ValueRow = dict[str, str]
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
+@functools.lru_cache(maxsize=65536)
 def nt_term(term: Term) -> Sparql:
     r"""A term in N-Triples syntax, valid in N-Quads dumps and SPARQL updates.
 
@@ -60,6 +62,13 @@ class Patch:
     graph: URIRef
     remove: list[Triple] = field(default_factory=list)
     add: list[Triple] = field(default_factory=list)
+
+    def nquads_added(self) -> str:
+        """The triples to add as N-Quads in the patch's graph (for a store
+        that loads them natively, `EmbeddedStore.add_graphs`)."""
+        name = nt_term(self.graph)
+        return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {name} .\n"
+                       for s, p, o in self.add)
 
     def update(self) -> str:
         """The patch as SPARQL Update operations ("" when empty), to follow
@@ -93,6 +102,41 @@ def replace_update(graph: URIRef, triples: Iterable[Triple], patch: Patch | None
     """
     return _then(f"DROP SILENT GRAPH {nt_term(graph)} ;\n"
                  f"INSERT DATA {{ GRAPH {nt_term(graph)} {{\n{_triples(triples)}\n}} }}", patch)
+
+
+def nquads_graphs(nquads: str, graphs: Sequence[URIRef]) -> dict[URIRef, list[Triple]]:
+    """N-Quads text as rdflib triples per graph, for `Store.add_graphs` on
+    backends that write rdflib terms or query text.
+
+    Raises:
+        QueryError: the text is not N-Quads, or holds a quad outside `graphs`.
+    """
+    import pyoxigraph as ox
+
+    from ._convert import from_ox
+
+    found: dict[URIRef, list[Triple]] = {URIRef(g): [] for g in graphs}
+    try:
+        for quad in ox.parse(nquads, format=ox.RdfFormat.N_QUADS):
+            triples = found.get(from_ox(quad.graph_name))
+            if triples is None:
+                raise QueryError(f"a quad in graph {quad.graph_name} is not in the graphs added")
+            triples.append((from_ox(quad.subject), from_ox(quad.predicate),
+                            from_ox(quad.object)))
+    except SyntaxError as err:
+        raise QueryError(f"invalid N-Quads: {err}") from None
+    return found
+
+
+def _graph_blocks(graphs: dict[URIRef, list[Triple]]) -> Sparql:
+    return Sparql("\n".join(f"GRAPH {nt_term(g)} {{\n{_triples(t)}\n}}"
+                             for g, t in graphs.items() if t))
+
+
+def add_update(graphs: dict[URIRef, list[Triple]], patch: Patch | None = None) -> str:
+    """One SPARQL Update request that adds graphs' triples (and applies
+    `patch`): `Store.add_graphs` on a SPARQL server, atomic there."""
+    return _then(f"INSERT DATA {{\n{_graph_blocks(graphs)}\n}}", patch)
 
 
 def drop_update(graph: URIRef, patch: Patch | None = None) -> str:
@@ -139,6 +183,24 @@ class Store(abc.ABC):
                       patch: Patch | None = None) -> None:
         """Replace everything in `graph` with `triples`, and apply `patch`
         to its graph, atomically."""
+
+    @abc.abstractmethod
+    def add_graphs(self, graphs: Sequence[URIRef], nquads: str,
+                   patch: Patch | None = None, readers: bool = True) -> None:
+        """Add new graphs, given as N-Quads text whose every quad is in one
+        of `graphs`, and apply `patch` to its graph, as one change: after a
+        crash at any moment the store holds all of it or none of it once a
+        writer has opened it again (the batch ingest path,
+        `kg.load.ingest_files`: many articles per transaction).  Readers
+        see each new graph whole or not at all, unless `readers` is False:
+        nobody reads this store object while it writes (a command-line
+        ingest), so a backend may load the quads in bulk.
+
+        Raises:
+            ValueError: one of `graphs` already exists (replacing a graph is
+                `replace_graph`'s job, which readers see atomically).
+            QueryError: `nquads` is not N-Quads.
+        """
 
     @abc.abstractmethod
     def drop_graph(self, graph: URIRef, patch: Patch | None = None) -> bool:

@@ -7,20 +7,31 @@ on rdflib's default store (measured for DESIGN.md).
 from __future__ import annotations
 
 import errno
+import json
+import os
+import uuid
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from ..errors import QueryError, StoreBusy, StoreUnavailable
 from ..lexer import refuse_outbound
 from ._convert import from_ox, to_ox
-from .base import (Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow, drop_update,
-                   replace_update)
+from .base import (Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow,
+                   drop_update, nt_term, replace_update)
 from .lock import WriterLock
 
-__all__ = ["EmbeddedStore"]
+__all__ = ["JOURNAL", "EmbeddedStore"]
+
+#: The update that undoes a batch being added (`EmbeddedStore.add_graphs`),
+#: in the data folder while the batch is written.
+JOURNAL = "store-batch.json"
+#: The marker quad of a batch being added: in the store from before the
+#: batch's quads go in until after its last update.
+_JOURNAL_GRAPH = URIRef("urn:x-health-kg:journal")
+_PENDING = URIRef("urn:x-health-kg:pending")
 
 
 class EmbeddedStore(Store):
@@ -55,6 +66,8 @@ class EmbeddedStore(Store):
             else:
                 raise StoreBusy(f"the data folder {self.folder} is being created by "
                                 f"{self.lock.holder()}; try again in a moment")
+            if not self.read_only:
+                self._recover()
         except OSError as err:
             self.lock.release()
             if getattr(err, "errno", None) == errno.EROFS:
@@ -90,6 +103,86 @@ class EmbeddedStore(Store):
     def replace_graph(self, graph: URIRef, triples: Iterable[Triple],
                       patch: Patch | None = None) -> None:
         self._update(replace_update(graph, triples, patch))
+
+    def add_graphs(self, graphs: Sequence[URIRef], nquads: str,
+                   patch: Patch | None = None, readers: bool = True) -> None:
+        """The quads and the patch's additions go in through pyoxigraph's
+        N-Quads loader (no SPARQL text to parse): in one transaction, or,
+        with no `readers` in this process (`kg ingest`: other processes
+        read snapshots), through the bulk loader, 2.4 times faster and not
+        transactional.  The patch's removals follow as one update.
+
+        So that a crash leaves all or nothing, the batch is journalled: a
+        file with the update that undoes it is written first, then one
+        update inserts a marker quad, then the loader runs, then one update
+        applies the removals and deletes the marker.  A writer that opens
+        the store and finds the marker undoes the batch (`_recover`).
+        Readers may see the new counts of the tally beside the old ones for
+        the milliseconds between the load and the last update."""
+        store = self._writable()
+        self._recover()  # a batch whose last update failed earlier in this process
+        taken = [g for g in graphs if store.contains_named_graph(to_ox(g))]
+        if taken:
+            raise ValueError(f"graph {taken[0]} exists; replace it with replace_graph")
+        patch = patch or Patch(_JOURNAL_GRAPH)
+        # Loaded first and removed after, a triple in both would be lost.
+        added, removed = set(patch.add), set(patch.remove)
+        add = [t for t in dict.fromkeys(patch.add) if t not in removed]
+        remove = [t for t in dict.fromkeys(patch.remove) if t not in added]
+        marker = Patch(_JOURNAL_GRAPH, add=[(_JOURNAL_GRAPH, _PENDING, Literal(uuid.uuid4().hex))])
+        marker_gone = f"DROP SILENT GRAPH {nt_term(_JOURNAL_GRAPH)}"
+        undo = [f"DROP SILENT GRAPH {nt_term(g)}" for g in graphs]
+        undo += [Patch(patch.graph, remove=add, add=remove).update(), marker_gone]
+        self._write_journal(" ;\n".join(part for part in undo if part))
+        self._update(marker.update())
+        loaded = Patch(patch.graph, add=add).nquads_added()
+        try:
+            if readers:
+                store.load(nquads + loaded, format=ox.RdfFormat.N_QUADS)
+            else:
+                store.bulk_load(nquads + loaded, format=ox.RdfFormat.N_QUADS)
+        except (SyntaxError, ValueError) as err:
+            self._recover()
+            raise QueryError(f"invalid N-Quads: {err}") from None
+        except OSError as err:
+            raise StoreUnavailable(f"cannot write to the store in {self.folder}: {err}") \
+                from None
+        finish = [Patch(patch.graph, remove=remove).update(), marker_gone]
+        self._update(" ;\n".join(part for part in finish if part))
+        self._journal.unlink(missing_ok=True)
+
+    @property
+    def _journal(self) -> Path:
+        return self.folder / JOURNAL
+
+    def _write_journal(self, undo: str) -> None:
+        """The update that undoes a batch, on disk before the batch starts."""
+        temporary = self._journal.with_suffix(".tmp")
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump({"undo": undo}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self._journal)
+        descriptor = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def _recover(self) -> bool:
+        """Undo a batch a crash (or an error) interrupted: with its marker
+        in the store, the batch may be partly loaded, so the journalled
+        update drops its graphs, restores the patch's graph and deletes the
+        marker, in one transaction.  Without the marker the batch either
+        never started or ended.  True when a batch was undone."""
+        if not self._journal.exists():
+            return False
+        pending = any(True for _ in self._store.quads_for_pattern(
+            None, to_ox(_PENDING), None, to_ox(_JOURNAL_GRAPH)))
+        if pending:
+            self._update(json.loads(self._journal.read_text(encoding="utf-8"))["undo"])
+        self._journal.unlink(missing_ok=True)
+        return pending
 
     def drop_graph(self, graph: URIRef, patch: Patch | None = None) -> bool:
         existed = self._store.contains_named_graph(ox.NamedNode(str(graph)))

@@ -5,14 +5,15 @@ It passes the same contract tests as the on-disk store; nothing persists.
 from __future__ import annotations
 
 import threading
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from rdflib import Dataset, Graph, URIRef
 from pyparsing import ParseException
 
 from ..errors import QueryError
 from ..lexer import refuse_outbound
-from .base import Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow
+from .base import (Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow,
+                   nquads_graphs)
 
 __all__ = ["MemoryStore"]
 
@@ -35,6 +36,20 @@ class MemoryStore(Store):
             target = self._data.graph(graph)
             for triple in triples:
                 target.add(triple)
+            self._apply(patch)
+
+    def add_graphs(self, graphs: Sequence[URIRef], nquads: str,
+                   patch: Patch | None = None, readers: bool = True) -> None:
+        found = nquads_graphs(nquads, graphs)  # parsed before taking the lock
+        with self._lock:
+            existing = set(self.graphs())
+            taken = [g for g in found if g in existing]
+            if taken:
+                raise ValueError(f"graph {taken[0]} exists; replace it with replace_graph")
+            for name, triples in found.items():
+                target = self._data.graph(name)
+                for triple in triples:
+                    target.add(triple)
             self._apply(patch)
 
     def drop_graph(self, graph: URIRef, patch: Patch | None = None) -> bool:

@@ -3,7 +3,7 @@
 The server must expose the union of its named graphs as the default graph
 (Oxigraph: `oxigraph serve --union-default-graph`; Fuseki:
 `tdb2:unionDefaultGraph true`).  Replacing an article is one Update request,
-so it is atomic on the server.
+so it is atomic on the server, and so is adding a batch of articles.
 """
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ..errors import QueryError, StoreUnavailable
 from ..lexer import refuse_outbound
-from ..terms import BadTerm, Sparql, iri, literal
-from .base import (Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow, drop_update,
-                   replace_update)
+from ..terms import BadTerm, Sparql, iri, iris, literal
+from .base import (Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow, add_update,
+                   drop_update, nquads_graphs, replace_update)
 
 __all__ = ["RemoteStore"]
 
@@ -115,6 +115,17 @@ class RemoteStore(Store):
     def replace_graph(self, graph: URIRef, triples: Iterable[Triple],
                       patch: Patch | None = None) -> None:
         self.update(replace_update(graph, triples, patch))
+
+    def add_graphs(self, graphs: Sequence[URIRef], nquads: str,
+                   patch: Patch | None = None, readers: bool = True) -> None:
+        """One Update request for the whole batch: atomic on the server."""
+        found = nquads_graphs(nquads, graphs)
+        if found:
+            rows = self.select(f"SELECT DISTINCT ?g WHERE {{ VALUES ?g {{ {iris(found)} }} "
+                               "GRAPH ?g { ?s ?p ?o } }")
+            if rows:
+                raise ValueError(f"graph {rows[0]['g']} exists; replace it with replace_graph")
+        self.update(add_update(found, patch))
 
     def drop_graph(self, graph: URIRef, patch: Patch | None = None) -> bool:
         existed = self.has_graph(graph)

@@ -122,3 +122,96 @@ def test_select_values_are_the_plain_strings_of_select(store):
         store.select_values("CONSTRUCT WHERE { <http://example.org/a> ?p ?o }")
     with pytest.raises(QueryError):
         store.select_values("SELECT WHERE {")
+
+
+TALLY = URIRef("http://localhost:8000/graph/tally")
+
+
+def _nquads(graph: URIRef, *objects: str) -> str:
+    return "".join(f'<{A}> <{P}> "{o}" <{graph}> .\n' for o in objects)
+
+
+@pytest.mark.parametrize("readers", [True, False])
+def test_add_graphs_adds_every_graph_and_applies_the_patch(store, readers):
+    """A batch adds each new graph's quads and the patch (its removals and
+    additions, a triple in both kept) in one call, leaving other graphs be."""
+    from kg.store.base import Patch
+
+    store.replace_graph(TALLY, [(A, P, Literal(1)), (A, P, Literal("kept"))])
+    store.replace_graph(G2, [(A, P, Literal("other"))])
+    g3 = URIRef("http://localhost:8000/article/g3")
+    patch = Patch(TALLY, remove=[(A, P, Literal(1)), (A, P, Literal("kept"))],
+                  add=[(A, P, Literal(2)), (A, P, Literal("kept"))])
+    store.add_graphs([G1, g3], _nquads(G1, "one", "two") + _nquads(g3, "three"), patch,
+                     readers=readers)
+    assert {(str(q[2]), str(q[3])) for q in store.quads()} == {
+        ("one", str(G1)), ("two", str(G1)), ("three", str(g3)), ("other", str(G2)),
+        ("2", str(TALLY)), ("kept", str(TALLY))}
+    assert store.graphs() == sorted([G1, G2, g3, TALLY])
+
+
+def test_add_graphs_refuses_a_graph_that_exists(store):
+    """Adding is for new graphs; an existing one is refused and nothing is
+    written (replacing is replace_graph's job)."""
+    store.replace_graph(G1, [(A, P, Literal("old"))])
+    before = store.dump_nquads()
+    with pytest.raises(ValueError, match="exists"):
+        store.add_graphs([G2, G1], _nquads(G2, "x") + _nquads(G1, "new"))
+    assert store.dump_nquads() == before
+
+
+def test_add_graphs_refuses_bad_nquads_and_writes_nothing(store):
+    store.replace_graph(G2, [(A, P, Literal("other"))])
+    before = store.dump_nquads()
+    with pytest.raises(QueryError):
+        store.add_graphs([G1], f'<{A}> <{P}> "unterminated <{G1}> .\n')
+    assert store.dump_nquads() == before
+
+
+def test_embedded_batch_interrupted_after_its_marker_is_undone(settings, tmp_path):
+    """The embedded store journals a batch: if the process dies while the
+    batch's marker is in the store (its quads perhaps half loaded), the next
+    writer to open the store undoes the batch, restoring the patch's graph,
+    and the journal is gone; a finished batch leaves no journal behind."""
+    if settings.store != "embedded":
+        pytest.skip("the journal is the embedded store's own")
+    import pyoxigraph
+
+    from kg.errors import StoreUnavailable
+    from kg.store.base import Patch
+    from kg.store.embedded import _JOURNAL_GRAPH, _PENDING, JOURNAL
+
+    store = open_store(settings)
+    store.replace_graph(TALLY, [(A, P, Literal(1))])
+    journal = settings.data_path / JOURNAL
+    store.add_graphs([G1], _nquads(G1, "done"), Patch(TALLY, [(A, P, Literal(1))],
+                                                      [(A, P, Literal(2))]), readers=False)
+    assert not journal.exists() and not store.has_graph(_JOURNAL_GRAPH)
+    before = store.dump_nquads()
+    # The process dies inside the loader, half of the batch loaded: the
+    # journal is written and the marker inserted before it.
+    real = store._store
+
+    class DiesWhileLoading:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def bulk_load(self, data, format):
+            real.extend(list(pyoxigraph.parse(data, format=format))[:1])
+            raise OSError("killed")
+
+    store._store = DiesWhileLoading()
+    patch = Patch(TALLY, [(A, P, Literal(2))], [(A, P, Literal(3))])
+    with pytest.raises(StoreUnavailable):
+        store.add_graphs([G2], _nquads(G2, "half", "other half"), patch, readers=False)
+    store._store = real
+    assert journal.exists() and store.has_graph(G2) and store.has_graph(_JOURNAL_GRAPH)
+    del real  # the only other reference: RocksDB closes with the store
+    store.close()
+    reopened = open_store(settings)
+    try:
+        assert reopened.dump_nquads() == before
+        assert not journal.exists() and reopened.graphs() == [G1, TALLY]
+        assert not reopened.ask(f"ASK {{ ?s <{_PENDING}> ?o }}")
+    finally:
+        reopened.close()
