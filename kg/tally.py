@@ -63,8 +63,15 @@ def tally_graph(graph: "KnowledgeGraph") -> URIRef:
 
 
 def _node(graph: "KnowledgeGraph", key: Key) -> URIRef:
+    return _node_named(graph.minter.base, key)
+
+
+@functools.lru_cache(maxsize=65536)
+def _node_named(base: str, key: Key) -> URIRef:
+    """A batch names each node several times (old and new counts, a
+    modality node's parent)."""
     digest = hashlib.sha1("\x1f".join(key).encode("utf-8")).hexdigest()[:24]
-    return URIRef(f"{graph.minter.base}tally/{digest}")
+    return URIRef(f"{base}tally/{digest}")
 
 
 def _samples(key: Key) -> int:

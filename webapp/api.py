@@ -11,7 +11,9 @@ is KG_ADMIN_TOKEN when set, else the one `kg serve` writes to
 An upload is written to a fresh private folder inside the data folder under
 a name made from the article id (never from a path the client sent), then
 ingested with `kg.load.ingest_file`: the article's graph is replaced in one
-transaction, so readers see the old version or the new one.  Writes are
+transaction, so readers see the old version or the new one.  Several files
+in one request take the batch path (`kg.load.ingest_files`): new articles
+are added many per transaction, each whole to readers.  Writes are
 serialised by a lock; the store's own transaction keeps readers safe.
 """
 from __future__ import annotations
@@ -26,13 +28,13 @@ import threading
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request, url_for
-from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized
+from werkzeug.exceptions import BadRequest, Forbidden, RequestEntityTooLarge, Unauthorized
 
 from ingest import readers
 from ingest.readers import READERS, article_id
 from kg import read, views
 from kg.errors import NotFound
-from kg.load import delete_article, ingest_file
+from kg.load import delete_article, ingest_file, ingest_files
 from kg.search import FACETS
 from kg.subgraph import Selection, neighbourhood, paths
 
@@ -46,6 +48,10 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 ADMIN_TOKEN_FILE = "admin-token"
 #: Uploads are refused above this size (the readers refuse > 5 MB anyway).
 MAX_UPLOAD = 5 * 1024 * 1024 + 64 * 1024
+#: A request of several files (the batch path) is refused above this size
+#: in all, or above this many files.
+MAX_BATCH_UPLOAD = 64 * 1024 * 1024
+MAX_BATCH_FILES = 1000
 _WRITE_LOCK = "kg.write-lock"
 
 
@@ -351,10 +357,16 @@ def _upload_to(folder: Path) -> Path:
 @bp.post("/articles")
 def add_article():
     """Add or replace one article; 201 when added, 200 when replaced or
-    unchanged, 422 when the file cannot be ingested (nothing written)."""
+    unchanged, 422 when the file cannot be ingested (nothing written).
+    Several files in the form field 'file': the batch path (`_add_many`)."""
     _require_admin()
-    # The app-wide body limit (1 MB) suits queries; an article may be 5 MB.
-    request.max_content_length = MAX_UPLOAD
+    # The app-wide body limit (1 MB) suits queries; an article may be 5 MB,
+    # and a request of several files MAX_BATCH_UPLOAD in all.
+    request.max_content_length = MAX_BATCH_UPLOAD
+    if request.files and len(request.files.getlist("file")) > 1:
+        return _add_many(request.files.getlist("file"))
+    if (request.content_length or 0) > MAX_UPLOAD:
+        raise RequestEntityTooLarge(f"an article file is at most {MAX_UPLOAD // 1024} KB")
     graph = get_graph()
     uploads = graph.settings.data_path / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
@@ -372,6 +384,52 @@ def add_article():
     body = {"article": result.article, "status": result.status, "claims": result.claims,
             "url": url_for("pages.article", article_id=result.article)}
     return jsonify(body), 201 if result.status == "added" else 200
+
+
+def _add_many(uploads: list) -> tuple:
+    """Add or replace many articles in one request (`kg.load.ingest_files`:
+    new articles in batches, one store change and one index commit each).
+    200 with one result per file, in order: its article, status and claims,
+    or why it failed (that file only)."""
+    if len(uploads) > MAX_BATCH_FILES or set(request.files) != {"file"} or request.form:
+        raise BadRequest(f"send at most {MAX_BATCH_FILES} files, all in the form field 'file' "
+                         "(each article's id comes from its file name)")
+    graph = get_graph()
+    uploads_dir = graph.settings.data_path / "uploads"
+    uploads_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=uploads_dir))
+    names, paths, results = [], [], {}
+    try:
+        for number, upload in enumerate(uploads):
+            name = Path((upload.filename or "").replace("\\", "/")).name
+            suffix = Path(name).suffix.lower()
+            ident = article_id(Path(name).stem)
+            names.append(name)
+            if suffix not in READERS or not ident:
+                results[number] = {"file": name, "status": "failed", "message":
+                                   f"unsupported file type {suffix or '(none)'!r}" if ident
+                                   else "cannot derive an article id from the file name"}
+                continue
+            # One folder per file: two files may name the same article.
+            target = folder / str(number) / f"{ident}{suffix}"
+            target.parent.mkdir()
+            upload.save(target)
+            paths.append((number, target))
+        with _write_lock():
+            written = list(ingest_files(graph, [p for _, p in paths], workers=0))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    for (number, path), result in zip(paths, written):
+        if result.ok:
+            results[number] = {"file": names[number], "article": result.article,
+                               "status": result.status, "claims": result.claims,
+                               "url": url_for("pages.article", article_id=result.article)}
+        else:
+            message = result.error.removeprefix(f"{path}: ")
+            for other, saved in paths:  # temporary paths mean nothing to the client
+                message = message.replace(str(saved), names[other])
+            results[number] = {"file": names[number], "status": "failed", "message": message}
+    return jsonify(articles=[results[n] for n in range(len(uploads))]), 200
 
 
 @bp.delete("/articles/<article_id>")

@@ -197,7 +197,9 @@ def _paths() -> dict:
                     "responses": {"200": _ok("Articles.", {
                         "type": "array", "items": {"$ref": "#/components/schemas/ArticleSummary"}
                     })}},
-            "post": {"summary": "Add or replace an article while the server runs.",
+            "post": {"summary": "Add or replace an article while the server runs; several "
+                                "files in the field 'file' take the batch path and answer "
+                                "200 with {articles: [one result per file]}.",
                      "operationId": "addArticle", "security": [{"bearer": []}],
                      "requestBody": {"required": True, "content": {
                          "multipart/form-data": {"schema": {

@@ -20,7 +20,7 @@ from ..errors import QueryError, StoreBusy, StoreUnavailable
 from ..lexer import refuse_outbound
 from ._convert import from_ox, to_ox
 from .base import (Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow,
-                   drop_update, nt_term, replace_update)
+                   drop_update, nquads_graphs, nt_term, replace_update)
 from .lock import WriterLock
 
 __all__ = ["JOURNAL", "EmbeddedStore"]
@@ -32,6 +32,7 @@ JOURNAL = "store-batch.json"
 #: batch's quads go in until after its last update.
 _JOURNAL_GRAPH = URIRef("urn:x-health-kg:journal")
 _PENDING = URIRef("urn:x-health-kg:pending")
+_MARKER_GONE = f"DROP SILENT GRAPH {nt_term(_JOURNAL_GRAPH)}"
 
 
 class EmbeddedStore(Store):
@@ -130,12 +131,13 @@ class EmbeddedStore(Store):
         add = [t for t in dict.fromkeys(patch.add) if t not in removed]
         remove = [t for t in dict.fromkeys(patch.remove) if t not in added]
         marker = Patch(_JOURNAL_GRAPH, add=[(_JOURNAL_GRAPH, _PENDING, Literal(uuid.uuid4().hex))])
-        marker_gone = f"DROP SILENT GRAPH {nt_term(_JOURNAL_GRAPH)}"
-        undo = [f"DROP SILENT GRAPH {nt_term(g)}" for g in graphs]
-        undo += [Patch(patch.graph, remove=add, add=remove).update(), marker_gone]
-        self._write_journal(" ;\n".join(part for part in undo if part))
-        self._update(marker.update())
         loaded = Patch(patch.graph, add=add).nquads_added()
+        # The journal holds what undoing needs as N-Quads (the additions are
+        # the text loaded anyway); the undo update is built only if needed.
+        self._write_journal({"graphs": [str(g) for g in graphs], "graph": str(patch.graph),
+                             "added": loaded,
+                             "removed": Patch(patch.graph, add=remove).nquads_added()})
+        self._update(marker.update())
         try:
             if readers:
                 store.load(nquads + loaded, format=ox.RdfFormat.N_QUADS)
@@ -147,7 +149,7 @@ class EmbeddedStore(Store):
         except OSError as err:
             raise StoreUnavailable(f"cannot write to the store in {self.folder}: {err}") \
                 from None
-        finish = [Patch(patch.graph, remove=remove).update(), marker_gone]
+        finish = [Patch(patch.graph, remove=remove).update(), _MARKER_GONE]
         self._update(" ;\n".join(part for part in finish if part))
         self._journal.unlink(missing_ok=True)
 
@@ -155,11 +157,11 @@ class EmbeddedStore(Store):
     def _journal(self) -> Path:
         return self.folder / JOURNAL
 
-    def _write_journal(self, undo: str) -> None:
-        """The update that undoes a batch, on disk before the batch starts."""
+    def _write_journal(self, entry: dict) -> None:
+        """What undoing a batch needs, on disk before the batch starts."""
         temporary = self._journal.with_suffix(".tmp")
         with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump({"undo": undo}, handle)
+            json.dump(entry, handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, self._journal)
@@ -171,16 +173,23 @@ class EmbeddedStore(Store):
 
     def _recover(self) -> bool:
         """Undo a batch a crash (or an error) interrupted: with its marker
-        in the store, the batch may be partly loaded, so the journalled
-        update drops its graphs, restores the patch's graph and deletes the
-        marker, in one transaction.  Without the marker the batch either
-        never started or ended.  True when a batch was undone."""
+        in the store, the batch may be partly loaded, so one update drops
+        its graphs, restores the patch's graph (deletes what it added,
+        inserts what it removed: both idempotent) and deletes the marker.
+        Without the marker the batch either never started or ended.  True
+        when a batch was undone."""
         if not self._journal.exists():
             return False
         pending = any(True for _ in self._store.quads_for_pattern(
             None, to_ox(_PENDING), None, to_ox(_JOURNAL_GRAPH)))
         if pending:
-            self._update(json.loads(self._journal.read_text(encoding="utf-8"))["undo"])
+            entry = json.loads(self._journal.read_text(encoding="utf-8"))
+            name = URIRef(entry["graph"])
+            added = nquads_graphs(entry["added"], [name])[name]
+            removed = nquads_graphs(entry["removed"], [name])[name]
+            undo = [f"DROP SILENT GRAPH {nt_term(URIRef(g))}" for g in entry["graphs"]]
+            undo += [Patch(name, remove=added, add=removed).update(), _MARKER_GONE]
+            self._update(" ;\n".join(part for part in undo if part))
         self._journal.unlink(missing_ok=True)
         return pending
 

@@ -14,7 +14,7 @@ import pytest
 from rdflib import URIRef
 
 from kg import KnowledgeGraph, Settings, read
-from kg.load import delete_article, ensure_ontology, find_articles, ingest_file
+from kg.load import delete_article, ensure_ontology, find_articles, ingest_file, ingest_files
 from kg.terms import DCTERMS
 
 from ..conftest import SEED, WITH_VIRTUOSO
@@ -236,3 +236,61 @@ def test_no_blank_nodes_are_written(graph, seed_copy):
     ingest_file(graph, seed_copy)
     assert not [q for q in graph.store.quads() if isinstance(q[0], BNode) or
                 isinstance(q[2], BNode)]
+
+
+def _stable_dump(graph: KnowledgeGraph) -> str:
+    """Sorted N-Quads without dcterms:modified (the time of each write)."""
+    return "".join(line + "\n" for line in graph.store.dump_nquads().splitlines()
+                   if f"<{DCTERMS.modified}>" not in line)
+
+
+def test_batches_write_what_one_by_one_writes(graph, settings_for, tmp_path):
+    """ingest_files in batches (in this process, and in worker processes)
+    leaves the same store as ingest_file article by article: the articles'
+    graphs, the relation tally with its sample claims, and a search index in
+    step with the graph."""
+    from benchmarks.generator import write_corpus
+
+    corpus = write_corpus(11, tmp_path / "corpus") + [SEED]
+    for path in corpus:
+        assert ingest_file(graph, path).status == "added"
+    expected = _stable_dump(graph)
+    for number, (workers, batch) in enumerate([(0, 4), (2, 5)]):
+        settings = settings_for(graph.settings.store)
+        if settings.store == "embedded":
+            settings = Settings(data_dir=str(tmp_path / f"batched-{number}"))
+        with KnowledgeGraph.open(settings) as batched:
+            for stored in batched.store.graphs():  # a shared server keeps the last test's
+                if stored not in (batched.minter.ontology_graph,):
+                    batched.store.drop_graph(stored)
+            from kg import tally
+            tally.rebuild(batched)
+            results = list(ingest_files(batched, corpus, workers=workers, batch=batch))
+            assert [r.status for r in results] == ["added"] * len(corpus)
+            assert [r.path for r in results] == [str(p) for p in corpus]
+            assert _stable_dump(batched) == expected
+            assert batched.search.check() == []
+            assert batched.search.search("ketamine", limit=5).total == \
+                graph.search.search("ketamine", limit=5).total
+
+
+def test_batches_skip_replace_and_refuse_per_file(graph, tmp_path):
+    """In one call: an unchanged file is skipped, a changed one replaced
+    (alone, one transaction), a bad file and a second file with a taken id
+    fail with their own message, and the new ones are added."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Sertraline can cause nausea.\n", encoding="utf-8")
+    (folder / "b.txt").write_text("Lithium can cause tremor.\n", encoding="utf-8")
+    assert [r.status for r in ingest_files(graph, sorted(folder.iterdir()))] == ["added"] * 2
+    (folder / "b.txt").write_text("Lithium can cause dizziness.\n", encoding="utf-8")
+    (folder / "c.txt").write_text("Ketamine can cause dizziness.\n", encoding="utf-8")
+    (folder / "d.txt").write_bytes(b"\x00\x01\x02" * 400)
+    (tmp_path / "c.md").write_text("# C\n\nKetamine may cause nausea.\n", encoding="utf-8")
+    results = list(ingest_files(graph, sorted(folder.iterdir()) + [tmp_path / "c.md"],
+                                batch=1))
+    assert [r.status for r in results] == ["unchanged", "replaced", "added", "failed", "failed"]
+    assert "d.txt" in results[3].error and "already used" in results[4].error
+    assert [c.object.label for c in read.claims(graph, "b")] == ["dizziness"]
+    assert {a.id for a in read.articles(graph)} == {"a", "b", "c"}
+    assert graph.search.check() == []

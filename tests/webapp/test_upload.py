@@ -112,6 +112,34 @@ def test_upload_json_article(app, graph):
     assert bad.status_code == 400
 
 
+def test_upload_of_many_files_takes_the_batch_path(app, graph):
+    """Several files in one request: each gets its own result, in order; new
+    articles are added (the batch path), a changed one replaced, a second
+    file with the same id and a bad type refused alone; the index has them."""
+    import io
+
+    client = app.test_client()
+    assert _upload(client, "old.txt", NOTE).status_code == 201
+    files = [(io.BytesIO(b"Sertraline note\n\nSertraline can cause nausea.\n"), "a.txt"),
+             (io.BytesIO(NOTE.replace(b"nausea", b"dizziness")), "old.txt"),
+             (io.BytesIO(b"# B\n\nLithium can cause tremor.\n"), "b.md"),
+             (io.BytesIO(b"Lithium can cause thirst.\n"), "b.txt"),
+             (io.BytesIO(NOTE), "c.exe")]
+    response = client.post("/api/articles", headers=AUTH, data={"file": files},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_json()
+    results = response.get_json()["articles"]
+    assert [(r["file"], r["status"]) for r in results] == [
+        ("a.txt", "added"), ("old.txt", "replaced"), ("b.md", "added"), ("b.txt", "failed"),
+        ("c.exe", "failed")]
+    assert "already used" in results[3]["message"] and "uploads" not in results[3]["message"]
+    assert results[0]["url"] == "/article/a" and results[0]["claims"] == 1
+    assert sorted(a.id for a in read.articles(graph)) == ["a", "b", "old"]
+    assert [c.object.label for c in read.claims(graph, "old")] == ["dizziness"]
+    assert graph.search.search("tremor").total >= 1 and graph.search.check() == []
+    assert list((graph.settings.data_path / "uploads").iterdir()) == []
+
+
 def test_upload_names_cannot_point_anywhere(app, graph, tmp_path):
     """The client's file name gives the article id only: the file is written
     to a fresh folder inside the data folder and removed after ingest."""
