@@ -367,6 +367,8 @@ def article_view(graph: "KnowledgeGraph", article_id: str) -> ArticleView:
     from .errors import StoreUnavailable
 
     name = graph.minter.article(article_id)
+    if not graph.store.has_graph(name):
+        raise NotFound(f"no article {article_id!r}")
     for _ in range(5):
         values = _article_values(graph, name)
         if not values.get("text"):
