@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Iterable
 
 import networkx as nx
 
+from ingest import domain
+
 from .errors import KGError, NotFound, QueryError
 from .read import entity_info
 from .terms import HKG, BadTerm, Sparql, integer, iri, iris, literal, sparql_prefixes
@@ -27,7 +29,7 @@ __all__ = ["Selection", "article_subgraph", "construct_subgraph", "neighbourhood
            "resolve_entity"]
 
 _PREFIXES = sparql_prefixes()
-MODALITIES = ("asserted", "hedged", "investigational", "negated")
+MODALITIES = tuple(domain.MODALITIES)
 MAX_DEPTH = 3
 #: Claims fetched per frontier step; a hub beyond this is cut (signalled).
 MAX_CLAIMS = 20_000

@@ -24,7 +24,7 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
-from ingest.model import EntityType
+from ingest import domain
 from kg import read, views
 from kg.errors import NotFound, QueryError
 from kg.search import FACETS, SearchQueryError
@@ -39,19 +39,13 @@ __all__ = ["bp", "entity_href", "registry_url"]
 
 bp = Blueprint("pages", __name__)
 
-#: How each modality is named where evidence sits side by side.
-MODALITY_NAMES = {"asserted": "Supporting", "hedged": "Hedged",
-                  "investigational": "Under study", "negated": "Denying"}
-MODALITY_PASSIVE = {"asserted": "stated in", "hedged": "hedged in",
-                    "investigational": "reported as under study in", "negated": "denied in"}
-TYPE_PLURALS = {"Drug": "Drugs", "Chemical": "Chemicals", "Receptor": "Receptors",
-                "Mechanism": "Mechanisms", "Condition": "Conditions",
-                "AdverseEffect": "Side effects", "Procedure": "Procedures", "Route": "Routes"}
-MODALITY_VERBS = {"asserted": "states", "hedged": "hedges", "investigational":
-                  "reports as under study", "negated": "denies"}
-PREDICATES = ("treats", "hasAdverseEffect", "antagonistOf", "activates", "increases",
-              "decreases", "hasMechanism", "affects", "usedIn", "administeredVia")
-TYPES = tuple(t.value for t in EntityType)
+#: The domain table's words, as the templates use them.
+MODALITY_NAMES = {m: w.heading for m, w in domain.MODALITIES.items()}
+MODALITY_PASSIVE = {m: w.passive for m, w in domain.MODALITIES.items()}
+MODALITY_VERBS = {m: w.verb for m, w in domain.MODALITIES.items()}
+TYPE_PLURALS = {t: w.plural for t, w in domain.TYPES.items()}
+PREDICATES = tuple(domain.PREDICATES)
+TYPES = tuple(domain.TYPES)
 #: Related entities per predicate group on an entity page showing every
 #: group (the best supported; each group links its own pages), and on a
 #: page of one group; quotes per modality in each row (the relation page

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from ingest import domain
+
 __all__ = ["Layout", "NodeBox", "TYPE_ORDER", "edge_style", "layout", "text_width"]
 
 TYPE_ORDER = ("Drug", "Chemical", "Receptor", "Mechanism", "Condition", "AdverseEffect",
@@ -112,7 +114,7 @@ def _sort_key(sub: nx.MultiDiGraph, node: str) -> tuple:
     return (_type_rank(sub, node), str(sub.nodes[node].get("label", node)).lower(), node)
 
 
-STYLES = ("asserted", "hedged", "investigational", "negated")
+STYLES = tuple(domain.MODALITIES)
 
 
 def edge_style(data: dict) -> str:

@@ -21,6 +21,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ingest import domain
+
 from ..errors import QueryError
 from .layout import BOX_HEIGHT, FONT_SIZE, TYPE_ORDER, Layout, edge_style, layout, text_width
 
@@ -39,14 +41,10 @@ COLOURS = {
     "Procedure": ("#56B4E9", "#E0F1FB"), "Route": ("#7F7F7F", "#ECECEC"),
     "Entity": ("#555555", "#F2F2F2"),
 }
-TYPE_NAMES = {"AdverseEffect": "adverse effect", "Route": "route of administration"}
-#: modality -> (dash pattern, colour, legend words)
-LINE_STYLES = {
-    "asserted": ("", "#3A3A3A", "stated"),
-    "hedged": ("1.5 4", "#3A3A3A", "hedged (may, might)"),
-    "investigational": ("9 4 2 4", "#3A3A3A", "under study"),
-    "negated": ("8 5", "#B2182B", "denied by the article"),
-}
+#: modality -> (dash pattern, colour, legend words: the domain table's label)
+LINE_STYLES = {name: (dash, colour, domain.MODALITIES[name].label) for name, dash, colour in (
+    ("asserted", "", "#3A3A3A"), ("hedged", "1.5 4", "#3A3A3A"),
+    ("investigational", "9 4 2 4", "#3A3A3A"), ("negated", "8 5", "#B2182B"))}
 MAX_ENTITIES = 250
 MARGIN = 36
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -62,12 +60,19 @@ def clean(text: object) -> str:
 
 
 def predicate_label(predicate: str) -> str:
-    """The ontology's label of a predicate: its local name in words.
+    """A predicate in words (the domain table's label).
 
     >>> predicate_label("hasAdverseEffect")
     'has adverse effect'
     """
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", predicate).lower()
+    words = domain.PREDICATES.get(predicate)
+    return words.label if words else re.sub(r"(?<=[a-z])(?=[A-Z])", " ", predicate).lower()
+
+
+def type_label(kind: str) -> str:
+    """An entity type in words (the domain table's label)."""
+    words = domain.TYPES.get(kind)
+    return words.label if words else kind.lower()
 
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: object) -> ET.Element:
@@ -372,9 +377,9 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
         stroke, fill = COLOURS.get(kind, COLOURS["Entity"])
         group = _el(nodes_g, "g")
         ids = ", ".join(data.get("ids", ()))
-        _el(group, "title", f"{data.get('label', node)} ({TYPE_NAMES.get(kind, kind.lower())})"
-            + (f" — {ids}" if ids else "") + ("" if data.get("mapped", True)
-                                               else " — not yet in the vocabulary"))
+        unmapped = "" if data.get("mapped", True) else " — not yet in the vocabulary"
+        _el(group, "title", f"{data.get('label', node)} ({type_label(kind)})"
+            + (f" — {ids}" if ids else "") + unmapped)
         _el(group, "rect", x=f"{box.left:.1f}", y=f"{box.y - box.height / 2:.1f}",
             width=f"{box.width:.1f}", height=f"{box.height:.1f}", rx=6, fill=fill,
             stroke=stroke, stroke_width=3 if node in special else 1.6)
@@ -391,7 +396,7 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
     x += 70
     for kind in present:
         stroke, fill = COLOURS.get(kind, COLOURS["Entity"])
-        name = TYPE_NAMES.get(kind, kind.lower())
+        name = type_label(kind)
         if x + 26 + text_width(name, 12) > width - MARGIN:
             x, y = MARGIN + 70.0, y + 20
         _el(legend, "rect", x=x, y=y - 7, width=18, height=14, rx=3, fill=fill, stroke=stroke,

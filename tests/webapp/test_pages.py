@@ -62,7 +62,7 @@ def _check_ketamine_page(client):
     anchor = article.get_element_by_id(href.split("#")[1])
     assert text_of(anchor) == " ".join(NMDA_SENTENCE.split())
     assert "hedged" in anchor.get("class")
-    # Blood pressure: denied (under "decreases", in the Denying column), never an effect.
+    # Blood pressure: denied (under "decreases", in the Denied column), never an effect.
     effects = page.xpath("//section[@class='predicate-group'][.//h3[starts-with("
                          "normalize-space(), 'hasAdverseEffect')]]//h4/a/text()")
     assert "blood pressure" not in effects
@@ -251,7 +251,7 @@ def test_entity_rows_cap_quotes_and_link_the_rest(client, monkeypatch):
     total = int(text_of(supporting.xpath(".//h5/span[@class='count']")[0]))
     assert total > 1 and len(supporting.xpath(".//blockquote")) == 1
     more = supporting.xpath(".//p[@class='more']/a")[0]
-    assert text_of(more).startswith(f"{total - 1} more supporting quote")
+    assert text_of(more).startswith(f"{total - 1} more stated quote")
     assert more.get("href") == "/relation/ketamine/treats/anxiety"
 
 
