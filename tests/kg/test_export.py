@@ -34,7 +34,7 @@ from kg.export.rdf import JSONLD_CONTEXT
 from kg.rdf import article_triples
 from kg.terms import DCTERMS, HKG, PROV, RDF, RDFS, SKOS
 
-from ..conftest import SEED
+from ..conftest import seed_article
 
 XSS = "<script>alert('x')</script>"
 #: rdflib 7's own JSON-LD parser still builds a ConjunctiveGraph (inside rdflib).
@@ -682,8 +682,9 @@ def seeded(tmp_path_factory):
     """The seed ingested by `kg ingest` into an embedded store."""
     from kg.cli import main
 
+    seed = seed_article()
     data = tmp_path_factory.mktemp("seed-data")
-    result = CliRunner().invoke(main, ["--data-dir", str(data), "ingest", "-q", str(SEED)])
+    result = CliRunner().invoke(main, ["--data-dir", str(data), "ingest", "-q", str(seed)])
     assert result.exit_code == 0, result.output
     return data
 
@@ -719,7 +720,7 @@ def test_kg_export_on_the_seed_writes_every_format(seeded, tmp_path, monkeypatch
     else:
         archive = zipfile.ZipFile(io.BytesIO(data))
         html = archive.read("ketamine-depth-1/ketamine-depth-1-handout.html").decode("utf-8")
-        text = SEED.read_text(encoding="utf-8")
+        text = seed_article().read_text(encoding="utf-8")
         quoted = [q for q in text.splitlines() if q.strip() and f"“{q.strip()}”" in html]
         assert quoted, "the handout quotes no sentence of the seed"
 

@@ -17,7 +17,7 @@ from kg import KnowledgeGraph, Settings, read
 from kg.load import delete_article, ensure_ontology, find_articles, ingest_file
 from kg.terms import DCTERMS
 
-from ..conftest import SEED, WITH_VIRTUOSO
+from ..conftest import seed_article, WITH_VIRTUOSO
 
 
 @pytest.fixture(params=WITH_VIRTUOSO)
@@ -203,7 +203,7 @@ def test_kill_9_during_ingest_leaves_each_article_whole(tmp_path):
     converges to the same content as an uninterrupted ingest."""
     folder = tmp_path / "many"
     folder.mkdir()
-    text = SEED.read_text(encoding="utf-8")
+    text = seed_article().read_text(encoding="utf-8")
     for i in range(40):
         (folder / f"copy-{i:02d}.txt").write_text(text + f"\nVariant {i}.\n", encoding="utf-8")
     reference = tmp_path / "reference"

@@ -12,7 +12,7 @@ from kg import KnowledgeGraph
 from kg.load import delete_article, ingest_file
 from kg.search import SearchQueryError
 
-from ..conftest import SEED
+from ..conftest import seed_article
 
 
 #: (store, engine) pairs: both engines on the on-disk store, and each other
@@ -32,7 +32,7 @@ def graph(request, data_dir):
 
 @pytest.fixture
 def seeded(graph):
-    assert ingest_file(graph, SEED).ok
+    assert ingest_file(graph, seed_article()).ok
     return graph
 
 
@@ -131,9 +131,10 @@ def _found(response) -> tuple:
 def test_reindex_after_losing_the_index_restores_results(tmp_path, data_dir, engine):
     from kg import Settings
 
+    seed = seed_article()
     settings = Settings(data_dir=str(data_dir), search_engine=engine)
     with KnowledgeGraph.open(settings) as graph:
-        ingest_file(graph, SEED)
+        ingest_file(graph, seed)
         before = _found(graph.search.search("NMDA receptor", limit=50))
     shutil.rmtree(data_dir / f"search-{engine}")
     with KnowledgeGraph.open(settings, write=False) as reader:

@@ -32,7 +32,7 @@ from kg.sparql import Limits, QueryRunner
 from webapp import create_app
 from webapp.sparql import ClientBudget
 
-from ..conftest import SEED
+from ..conftest import seed_article
 from .conftest import LiveServer
 
 HKG = "PREFIX hkg: <https://w3id.org/health-kg/ontology#>\n" \
@@ -80,7 +80,7 @@ def site(request, tmp_path_factory):
     app (2 s time limit) from waitress; one per backend for the module."""
     folder = tmp_path_factory.mktemp(f"sparql-{request.param}")
     graph = KnowledgeGraph.open(_settings(request.param, folder, request))
-    assert ingest_file(graph, SEED).ok
+    assert ingest_file(graph, seed_article()).ok
     for n, name in DATA.items():
         graph.store.replace_graph(name, [(name, RDF.type, FOAF.Document)])
     app = create_app(graph.settings, graph=graph)
