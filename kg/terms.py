@@ -98,7 +98,8 @@ class Minter:
 
     def claim(self, article_id: str, subject: str, predicate: str, obj: str,
               start: int, end: int) -> URIRef:
-        return URIRef(f"{self.base}claim/{_digest(article_id, subject, predicate, obj, start, end)}")
+        digest = _digest(article_id, subject, predicate, obj, start, end)
+        return URIRef(f"{self.base}claim/{digest}")
 
     def local(self, iri: str, kind: str) -> str | None:
         """The id part of one of our IRIs of this kind, else None."""

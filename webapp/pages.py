@@ -27,7 +27,7 @@ from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 from ingest.model import EntityType
 from kg import read, views
 from kg.errors import NotFound, QueryError
-from kg.search import FACETS, SearchQueryError
+from kg.search import FACETS
 from kg.subgraph import MODALITIES, Selection, neighbourhood, paths
 from kg.terms import PREFIXES, curie_to_iri
 
@@ -284,8 +284,9 @@ def _article_spans(view: views.ArticleView) -> list[Span]:
         by_range.setdefault((record.start, record.end), []).append(record)
     for (start, end), records in sorted(by_range.items()):
         modalities = sorted({r.modality for r in records}, key=MODALITIES.index)
-        title = "; ".join(f"{views.describe(r.subject.label, r.predicate, r.object.label, r.modality)}"
-                          f" ({r.modality})" for r in records)
+        title = "; ".join(
+            f"{views.describe(r.subject.label, r.predicate, r.object.label, r.modality)}"
+            f" ({r.modality})" for r in records)
         spans.append(Span(start, end, "claim", " ".join(modalities), title=title))
     for start, end, iri, type_ in view.mentions:
         key = graph.minter.local(iri, "entity")

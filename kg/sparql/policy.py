@@ -168,7 +168,8 @@ def _tokens(text: str) -> Iterable[tuple[str, str, int]]:
     pos, size = 0, len(text)
     while pos < size:
         match = _TOKEN.match(text, pos)
-        kind, value = match.lastgroup, match.group()
+        assert match is not None, "`other` matches any character"
+        kind, value = match.lastgroup or "other", match.group()
         if kind == "quote":
             end = _STRING_END[value].match(text, match.end())
             if end is None:
