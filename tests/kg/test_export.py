@@ -156,8 +156,8 @@ def test_selection_carries_what_writers_need(depth1):
     """Depth 1 of zetamine: its six neighbours, the three articles with their
     metadata, a title and a file name."""
     assert set(depth1) == {iri(k) for k in ("zetamine", "qx-receptor", "gloom-disorder",
-                                             "dizziness", "blood-flow", "headache",
-                                             "queasiness")}
+                                            "dizziness", "blood-flow", "headache",
+                                            "queasiness")}
     assert set(depth1.graph["articles"]) == {"zeta-one", "zeta-two", "zeta-three"}
     assert depth1.graph["articles"]["zeta-one"]["source"] == "https://example.org/zeta?a=1&b=2"
     assert depth1.graph["articles"]["zeta-one"]["date"] == "2024-05-01"
@@ -738,7 +738,7 @@ def test_kg_export_outputs_stdout_folder_zip_and_one_line_errors(seeded, tmp_pat
     folder.mkdir()
     assert runner.invoke(main, base + ["--format", "csv", "-o", str(folder)]).exit_code == 0
     assert sorted(p.name for p in folder.iterdir()) == ["ketamine-depth-1-edges.csv",
-                                                         "ketamine-depth-1-nodes.csv"]
+                                                        "ketamine-depth-1-nodes.csv"]
     assert runner.invoke(main, base + ["--format", "csv", "-o",
                                        str(tmp_path / "t.zip")]).exit_code == 0
     assert len(zipfile.ZipFile(tmp_path / "t.zip").namelist()) == 2

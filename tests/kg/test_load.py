@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from rdflib import URIRef
 
 from kg import KnowledgeGraph, Settings, read
 from kg.load import delete_article, ensure_ontology, find_articles, ingest_file
@@ -66,7 +65,8 @@ def test_delete_retracts_the_whole_article(graph, seed_copy):
     assert delete_article(graph, "ketamine-for-anxiety") is True
     assert not any(True for _ in graph.store.quads(graph.minter.article("ketamine-for-anxiety")))
     assert read.claims(graph) == []
-    assert graph.store.select("SELECT ?s WHERE { ?s <https://w3id.org/health-kg/ontology#treats> ?o }") == []
+    assert graph.store.select(
+        "SELECT ?s WHERE { ?s <https://w3id.org/health-kg/ontology#treats> ?o }") == []
     assert delete_article(graph, "ketamine-for-anxiety") is False
 
 

@@ -157,8 +157,6 @@ def server(tmp_path_factory):
     served.stop()
 
 
-
-
 # ------------------------------------------------------------------ no outbound requests
 
 def _outbound_queries(target: str) -> dict[str, str]:

@@ -201,7 +201,7 @@ def test_every_page_shows_the_corpus_only_as_text(site, name):
     text = root.text_content()
     # The payload is on the page, as text: the escaped form is present.
     assert name == "types" or any(p in text for p in (SCRIPT, IMG, SVG, "<img src=x onerror=alert",
-                                   "<script>alert", '"><svg onload=alert')), url
+                                                      "<script>alert", '"><svg onload=alert')), url
     if name in SHOWS_TITLE:
         assert JINJA in text and JINJA_RAW in text, url
 

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from kg import KnowledgeGraph, read
+from kg import read
 from kg.load import ingest_file
 from webapp import create_app
 
