@@ -151,7 +151,7 @@ def _relations(graph: "KnowledgeGraph", entity: str,
              BIND("in" AS ?dir) }}
           ?r hkg:tallyPredicate ?p ; hkg:articleCount ?k . }} }}""")
     return {(r["dir"], r["p"], r["x"]): {"node": r["r"], "total": int(r["k"]), "articles": {},
-                                          "claims": {}, "sample": set()}
+                                         "claims": {}, "sample": set()}
             for r in rows
             if not selection.predicates or local_name(r["p"]) in selection.predicates}
 

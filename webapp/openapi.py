@@ -341,9 +341,10 @@ def _export_file() -> dict:
                     "description": "Present when a hub entity had more claims than one step "
                                    "fetches, so the selection was cut: `claims-per-step=<n>`.",
                     "schema": {"type": "string"}}},
-            "content": {f.media_type.split(";")[0].strip(): {
-                "schema": {"type": "string", "contentMediaType": f.media_type,
-                           "description": f"format={f.name}: {f.label}, .{f.extension}"}}
+            "content": {
+                f.media_type.split(";")[0].strip(): {
+                    "schema": {"type": "string", "contentMediaType": f.media_type,
+                               "description": f"format={f.name}: {f.label}, .{f.extension}"}}
                 for f in FORMATS.values()}}
 
 

@@ -27,7 +27,7 @@ from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 from ingest import domain
 from kg import read, views
 from kg.errors import NotFound, QueryError
-from kg.search import FACETS, SearchQueryError
+from kg.search import FACETS
 from kg.subgraph import MODALITIES, Selection, neighbourhood, paths, resolve_entity
 from kg.terms import PREFIXES, curie_to_iri
 
@@ -233,7 +233,12 @@ def entity(key: str):
     iri = resolve_entity(graph, key)
     canonical = graph.minter.local(iri, "entity")
     if canonical is not None and canonical != key:  # a label or synonym: the entity's own URL
-        return redirect(url_for("pages.entity", key=canonical, **request.args.to_dict()))
+        # The query appended, not passed to url_for, which would take `_external`,
+        # `_anchor`, `_scheme`... in it for its own options.
+        target = url_for("pages.entity", key=canonical)
+        if request.args:
+            target += "?" + urlencode(request.args.to_dict())
+        return redirect(target)
     if fmt.name != "html":
         return _rdf(iri, fmt)
     predicate = request.args.get("predicate", "").strip()
@@ -279,8 +284,9 @@ def _article_spans(view: views.ArticleView) -> list[Span]:
         by_range.setdefault((record.start, record.end), []).append(record)
     for (start, end), records in sorted(by_range.items()):
         modalities = sorted({r.modality for r in records}, key=MODALITIES.index)
-        title = "; ".join(f"{views.describe(r.subject.label, r.predicate, r.object.label, r.modality)}"
-                          f" ({r.modality})" for r in records)
+        title = "; ".join(
+            f"{views.describe(r.subject.label, r.predicate, r.object.label, r.modality)}"
+            f" ({r.modality})" for r in records)
         spans.append(Span(start, end, "claim", " ".join(modalities), title=title))
     for start, end, iri, type_ in view.mentions:
         key = graph.minter.local(iri, "entity")

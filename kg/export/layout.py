@@ -95,7 +95,7 @@ def _roots(sub: nx.MultiDiGraph) -> list[str]:
     else:
         first = None
     undirected = sub.to_undirected(as_view=True)
-    roots = []
+    roots: list[str] = []
     for component in sorted(nx.connected_components(undirected),
                             key=lambda c: (-len(c), min(c))):
         if first in component:

@@ -154,7 +154,7 @@ def _bundles(sub: "nx.MultiDiGraph", drawing: Layout) -> list[_Bundle]:
     for node, box in sorted(boxes.items(), key=lambda item: item[1].y):
         order.setdefault(box.column, []).append(node)
     rank = {node: i for nodes in order.values() for i, node in enumerate(nodes)}
-    found, used = [], set()
+    found, used = [], set[str]()
     for (hub, predicate, _, outward, side), members in sorted(groups.items()):
         members = sorted((m for m in members if m[0] not in used),
                          key=lambda m: rank[m[1]])
@@ -313,10 +313,10 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
         stacked[(node, side)] = count + 1
         return lane + 9 * side, box.y - 5 - 13 * count, "end" if side < 0 else "start"
 
-    for group in pairs.values():
-        for i, (s, o, k) in enumerate(group):
+    for siblings in pairs.values():
+        for i, (s, o, k) in enumerate(siblings):
             data = sub.edges[s, o, k]
-            offset = (i - (len(group) - 1) / 2) * 12
+            offset = (i - (len(siblings) - 1) / 2) * 12
             a, b = drawing.boxes[s], drawing.boxes[o]
             outer = o if abs(b.column) >= abs(a.column) else s
             if s == o:
@@ -353,7 +353,7 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
                 ends = None
             style = _style(data)
             dash, colour, _ = LINE_STYLES[style]
-            stroke = _stroke_width(data)
+            stroke_px = _stroke_width(data)
             path = " ".join(["M{:.1f},{:.1f}".format(*points[0]),
                              "C{:.1f},{:.1f}".format(*points[1]),
                              "{:.1f},{:.1f}".format(*points[2]),
@@ -363,7 +363,7 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
                         + " L{:.1f},{:.1f}".format(*ends[1]))
             edge = _el(edges_g, "g")
             _el(edge, "title", tooltip(s, o, k))
-            _el(edge, "path", d=path, stroke=colour, stroke_width=f"{stroke:.1f}",
+            _el(edge, "path", d=path, stroke=colour, stroke_width=f"{stroke_px:.1f}",
                 stroke_dasharray=dash or None, stroke_linecap="round" if dash else None,
                 marker_end=f"url(#arrow-{style})")
             lx, ly, anchor = spot

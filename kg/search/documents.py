@@ -103,7 +103,7 @@ def lexicon_forms(graph: "KnowledgeGraph") -> tuple[dict[str, tuple[str, ...]], 
     for key in set(labels) | set(others):
         first = sorted(labels.get(key, []))
         forms[key] = tuple(dict.fromkeys(first + sorted(others.get(key, ()))))
-    title_words = set()
+    title_words: set[str] = set()
     for row in graph.store.select(_PREFIXES + """
             SELECT DISTINCT ?t WHERE { GRAPH ?a { ?a a hkg:Article ; dcterms:title ?t } }"""):
         title_words.update(w.lower() for w in str(row["t"]).split() if w.isalpha())

@@ -17,7 +17,7 @@ from kg.load import ingest_file
 from webapp import create_app
 from webapp.markup import Span, marked_text, safe_highlight
 
-from .support import (HOSTILE_ENTITY, HOSTILE_ID, NMDA_SENTENCE, XSS, assert_escaped, html,
+from .support import (HOSTILE_ENTITY, HOSTILE_ID, NMDA_SENTENCE, assert_escaped, html,
                       seed_graph, text_of)
 
 NOTICE = "Not medical advice"
@@ -395,7 +395,7 @@ def test_hostile_claim_and_article_pages_show_escaped_text(client, seeded):
     ("plain <mark>word</mark>", "plain <mark>word</mark>"),
     ("&lt;b&gt; <mark>x</mark>", "&lt;b&gt; <mark>x</mark>"),
     ("<script>alert(1)</script><mark>x</mark>", "&lt;script&gt;alert(1)&lt;/script&gt;"
-                                                 "<mark>x</mark>"),
+     "<mark>x</mark>"),
     ("<mark onclick=x>a</mark>", "&lt;mark onclick=x&gt;a"),
     ("<mark>unclosed", "<mark>unclosed</mark>"),
     ("</mark>stray", "stray"),
