@@ -23,7 +23,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator, cast
 
 from rdflib import Graph, Literal
 
@@ -38,7 +38,10 @@ from .search.documents import extraction_documents
 from .terms import HKG, Minter, sparql_prefixes
 
 if TYPE_CHECKING:
+    from ingest.vocab import Vocabulary
+
     from .graph import KnowledgeGraph
+    from .store.base import Triple
 
 _PREFIXES = sparql_prefixes()
 
@@ -197,7 +200,7 @@ def _prepare(path: Path) -> _Prepared:
             return _Prepared(str(path), document.id,
                              "unchanged" if previous == digest else "replace")
         try:
-            extraction = extract(document, _CONTEXT["vocabulary"])
+            extraction = extract(document, cast("Vocabulary", _CONTEXT["vocabulary"]))
         except Exception as err:  # a defect in a rule must not stop the batch
             raise ArticleError(path, f"extraction failed ({type(err).__name__}: {err})") from err
         if len(extraction.claims) > MAX_CLAIMS:
@@ -275,9 +278,9 @@ def _prepared(graph: "KnowledgeGraph", paths: list[Path],
                 break
         while pending:
             done = pending.popleft().get()
-            chunk = next(ahead, None)
-            if chunk is not None:
-                pending.append(pool.apply_async(_prepare_chunk, (chunk,)))
+            following: list[Path] | None = next(ahead, None)
+            if following is not None:
+                pending.append(pool.apply_async(_prepare_chunk, (following,)))
             yield from done
     finally:
         pool.terminate()
@@ -317,11 +320,11 @@ def ingest_files(graph: "KnowledgeGraph", paths: Iterable[str | Path],
             if not (`kg ingest`), the store may load in bulk
             (`Store.add_graphs`).
     """
-    paths = [Path(p) for p in paths]
+    files = [Path(p) for p in paths]
     claimed = claimed_ids if claimed_ids is not None else {}
-    workers = default_workers(len(paths)) if workers is None else workers
+    workers = default_workers(len(files)) if workers is None else workers
     waiting: list[IngestResult | _Prepared] = []
-    for item in _prepared(graph, paths, workers):
+    for item in _prepared(graph, files, workers):
         if item.status != "failed":
             other = claimed.setdefault(item.article, item.path)
             if other != item.path:
@@ -414,5 +417,6 @@ def ensure_ontology(graph: "KnowledgeGraph") -> bool:
     data.parse(ontology.ONTOLOGY, format="turtle")
     data.parse(ontology.VOCABULARY, format="turtle", publicID=graph.settings.base_iri)
     data.add((name, HKG.contentHash, Literal(wanted)))
-    graph.store.replace_graph(name, data)
+    # An rdflib Graph yields our Term triples; rdflib types them as Node.
+    graph.store.replace_graph(name, cast("Iterable[Triple]", data))
     return True

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Iterator
+from typing import Iterator, Union
 
 from rdflib import Literal, URIRef
 
 from ingest.model import Claim, Entity, Extraction, Modality
 
-from .store.base import Triple
+from .store.base import Term, Triple
 from .terms import DCTERMS, HKG, PROV, RDF, RDFS, XSD, Minter, iri, literal
 
 __all__ = ["MODALITY_IRIS", "article_nquads", "article_triples", "content_hash",
@@ -44,13 +44,17 @@ def claim_iri(minter: Minter, article_id: str, claim: Claim) -> URIRef:
                         claim.start, claim.end)
 
 
+#: An object in `_article_rows`: an IRI, or a literal's (lexical form,
+#: datatype IRI or "" for a plain string).
+_Object = Union[str, tuple[str, str]]
+
 _XSD_INTEGER = str(XSD.integer)
 _XSD_BOOLEAN = str(XSD.boolean)
 _XSD_DATETIME = str(XSD.dateTime)
 
 
 def _article_rows(minter: Minter, extraction: Extraction, extractor_version: str,
-                  modified: str | None = None) -> Iterator[tuple[str, str, object]]:
+                  modified: str | None = None) -> Iterator[tuple[str, str, _Object]]:
     """Every (subject, predicate, object) of the article's graph as plain
     values, in a stable order: the one description `article_triples` and
     `article_nquads` both write."""
@@ -104,7 +108,7 @@ def _article_rows(minter: Minter, extraction: Extraction, extractor_version: str
             yield subject, predicate, obj
 
 
-def _plain(value: str) -> tuple[str, str]:
+def _plain(value: str) -> _Object:
     return (value, "")
 
 
@@ -132,6 +136,7 @@ def article_triples(minter: Minter, extraction: Extraction, extractor_version: s
     """
     triples: list[Triple] = []
     for s, p, o in _article_rows(minter, extraction, extractor_version, modified):
+        term: Term
         if isinstance(o, str):
             term = URIRef(o)
         elif o[1] == _XSD_INTEGER:

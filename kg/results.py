@@ -124,9 +124,11 @@ def serialize(result: QueryResult, fmt: str | None = None) -> tuple[str, str]:
             raise QueryError(f"format {fmt!r} does not fit a graph result; "
                              f"use one of {', '.join(GRAPH_FORMATS)}")
         name, media = GRAPH_FORMATS[fmt]
+        graph = result.graph
+        assert graph is not None, "a graph result carries its graph"
         for prefix, iri in PREFIXES.items():
-            result.graph.bind(prefix, iri)
-        return result.graph.serialize(format=name), media
+            graph.bind(prefix, iri)
+        return graph.serialize(format=name), media
     fmt = fmt or "json"
     if fmt not in TABLE_FORMATS:
         raise QueryError(f"format {fmt!r} does not fit a {result.kind.upper()} result; "

@@ -101,7 +101,7 @@ def _require_admin() -> None:
     given = request.headers.get("Authorization", "")
     scheme, _, token = given.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(),
-                                                               expected.encode()):
+                                                             expected.encode()):
         raise Unauthorized("a valid `Authorization: Bearer <token>` header is required")
 
 
@@ -398,7 +398,9 @@ def _add_many(uploads: list) -> tuple:
     uploads_dir = graph.settings.data_path / "uploads"
     uploads_dir.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="upload-", dir=uploads_dir))
-    names, paths, results = [], [], {}
+    names: list[str] = []
+    paths: list[tuple[int, Path]] = []
+    results: dict[int, dict[str, object]] = {}
     try:
         for number, upload in enumerate(uploads):
             name = Path((upload.filename or "").replace("\\", "/")).name

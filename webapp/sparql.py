@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import (Blueprint, Flask, Response, current_app, g, render_template, request,
                    url_for)
@@ -44,7 +45,7 @@ HTML = Format("html", "text/html", None, ("htm", "application/xhtml+xml"))
 TABLE_OFFERS = (
     Format("json", "application/sparql-results+json", None, ("srj", "application/json")),
     Format("xml", "application/sparql-results+xml", None, ("srx", "application/xml",
-                                                          "text/xml")),
+                                                           "text/xml")),
     Format("csv", "text/csv", None, ()),
     Format("tsv", "text/tab-separated-values", None, ("tab",)),
     HTML)
@@ -309,9 +310,9 @@ def _run(query, fmt: str, protocol: _Request) -> Answer:
 
 
 def _result_response(answer: Answer) -> Response:
-    response = Response(answer.body, mimetype=answer.media_type.split(";")[0])
-    if "charset" in answer.media_type:
-        response.charset = "utf-8"
+    # The media type as written, charset included (Werkzeug 3 has no
+    # `Response.charset` to set afterwards).
+    response = Response(answer.body, content_type=answer.media_type)
     response.headers["X-Result-Rows"] = str(answer.rows)
     if answer.truncated:
         limits = _service().runner.limits
@@ -434,8 +435,8 @@ def _download_formats(checked) -> list[tuple[str, str]]:
 
 def _page_result(answer: Answer) -> dict:
     """A result shaped for the template: a table, a boolean or RDF text."""
-    shaped = {"rows": answer.rows, "truncated": answer.truncated,
-              "elapsed_ms": round(answer.elapsed * 1000, 1)}
+    shaped: dict[str, Any] = {"rows": answer.rows, "truncated": answer.truncated,
+                              "elapsed_ms": round(answer.elapsed * 1000, 1)}
     if answer.format == "ttl":
         shaped["text"] = answer.body.decode("utf-8")
         return shaped
@@ -485,6 +486,7 @@ def _rdf_response(data: Graph, fmt: Format) -> Response:
     for prefix, namespace in {**PREFIXES, "sd": str(SD), "void": str(VOID),
                               "formats": str(FORMATS_NS)}.items():
         data.bind(prefix, namespace)
+    assert fmt.rdflib is not None, "an RDF format, not HTML"
     body = data.serialize(format=fmt.rdflib)
     response = Response(body, mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from typing import IO, cast
 
 from ..errors import QueryError, StoreUnavailable
 from .policy import FORMATS, CheckedQuery, Limits
@@ -106,7 +107,7 @@ def write_ox(result, form: str, fmt: str, limits: Limits,
                  limits.max_result_bytes)
     try:
         if graph:
-            ox.serialize(result, sink, ox.RdfFormat.N_TRIPLES)
+            ox.serialize(result, cast(IO[bytes], sink), ox.RdfFormat.N_TRIPLES)
         else:
             result.serialize(sink, ox.QueryResultsFormat.TSV)
     except _Full:
@@ -121,12 +122,13 @@ def write_ox(result, form: str, fmt: str, limits: Limits,
             body = data
         else:
             triples = ox.parse(data, ox.RdfFormat.N_TRIPLES)
-            body = ox.serialize(triples, format=_OX_GRAPH[fmt](), prefixes=prefixes or {})
+            body = ox.serialize(triples, format=_OX_GRAPH[fmt](),
+                                prefixes=prefixes or {}) or b""  # bytes without an output
     elif fmt == "tsv":
         body = data
     else:
         solutions = ox.parse_query_results(data, ox.QueryResultsFormat.TSV)
-        body = solutions.serialize(format=_OX_TABLE[fmt]())
+        body = solutions.serialize(format=_OX_TABLE[fmt]()) or b""  # bytes without an output
     return Answer(body, fmt, form, rows=max(rows, 0), truncated=sink.full)
 
 

@@ -129,8 +129,8 @@ def nquads_graphs(nquads: str, graphs: Sequence[URIRef]) -> dict[URIRef, list[Tr
 
 
 def _graph_blocks(graphs: dict[URIRef, list[Triple]]) -> Sparql:
-    return Sparql("\n".join(f"GRAPH {nt_term(g)} {{\n{_triples(t)}\n}}"
-                             for g, t in graphs.items() if t))
+    blocks = (f"GRAPH {nt_term(g)} {{\n{_triples(t)}\n}}" for g, t in graphs.items() if t)
+    return Sparql("\n".join(blocks))
 
 
 def add_update(graphs: dict[URIRef, list[Triple]], patch: Patch | None = None) -> str:
@@ -246,7 +246,9 @@ class Store(abc.ABC):
 
     def construct(self, query: str) -> Graph:
         """The graph of a CONSTRUCT or DESCRIBE."""
-        return self._expect(query, "graph").graph
+        graph = self._expect(query, "graph").graph
+        assert graph is not None, "a graph result carries its graph"
+        return graph
 
     @abc.abstractmethod
     def graphs(self) -> list[URIRef]:

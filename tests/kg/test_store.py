@@ -15,9 +15,11 @@ def settings(request, settings_for):
     """This module's tests also run against a Virtuoso server."""
     return settings_for(request.param)
 
+
 # Graphs live under the deployment's base IRI, as every graph kg writes does.
 G1, G2 = URIRef("http://localhost:8000/article/g1"), URIRef("http://localhost:8000/article/g2")
-A, P, B = URIRef("http://example.org/a"), URIRef("http://example.org/p"), URIRef("http://example.org/b")
+A, P, B = (URIRef("http://example.org/a"), URIRef("http://example.org/p"),
+           URIRef("http://example.org/b"))
 
 
 @pytest.fixture
@@ -190,23 +192,25 @@ def test_embedded_batch_interrupted_after_its_marker_is_undone(settings, tmp_pat
     before = store.dump_nquads()
     # The process dies inside the loader, half of the batch loaded: the
     # journal is written and the marker inserted before it.
-    real = store._store
 
     class DiesWhileLoading:
+        def __init__(self, real):
+            self.real = real
+
         def __getattr__(self, name):
-            return getattr(real, name)
+            return getattr(self.real, name)
 
         def bulk_load(self, data, format):
-            real.extend(list(pyoxigraph.parse(data, format=format))[:1])
+            self.real.extend(list(pyoxigraph.parse(data, format=format))[:1])
             raise OSError("killed")
 
-    store._store = DiesWhileLoading()
+    dying = DiesWhileLoading(store._store)
+    store._store = dying
     patch = Patch(TALLY, [(A, P, Literal(2))], [(A, P, Literal(3))])
     with pytest.raises(StoreUnavailable):
         store.add_graphs([G2], _nquads(G2, "half", "other half"), patch, readers=False)
-    store._store = real
+    store._store, dying.real = dying.real, None  # RocksDB closes with the store
     assert journal.exists() and store.has_graph(G2) and store.has_graph(_JOURNAL_GRAPH)
-    del real  # the only other reference: RocksDB closes with the store
     store.close()
     reopened = open_store(settings)
     try:
