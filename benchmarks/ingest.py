@@ -39,7 +39,7 @@ def _disk_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
 
 
-def extraction_rate(repeat: int = 300) -> float:
+def extraction_rate(repeat: int = 100) -> float:
     """Seed-sized articles per second, extraction only, one core."""
     if not SEED.is_file():  # beside the clone in CI, not in the repository
         raise SystemExit("benchmarks.ingest needs ../shared/seed/ketamine-for-anxiety.txt")

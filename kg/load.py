@@ -268,7 +268,7 @@ def _prepared(graph: "KnowledgeGraph", paths: list[Path],
     chunks = [paths[i:i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES)]
     lock = getattr(graph.store, "lock", None)
     pool = multiprocessing.get_context("fork").Pool(
-        workers, initializer=_start_worker, initargs=(context, getattr(lock, "_fd", None)))
+        workers, initializer=_start_worker, initargs=(context, getattr(lock, "fileno", None)))
     try:
         pending: deque = deque()
         ahead = iter(chunks)

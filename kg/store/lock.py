@@ -73,3 +73,9 @@ class WriterLock:
     @property
     def held(self) -> bool:
         return self._fd is not None
+
+    @property
+    def fileno(self) -> int | None:
+        """The lock's descriptor while held (a forked worker closes its
+        copy, so the lock dies with this process)."""
+        return self._fd
