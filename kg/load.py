@@ -81,9 +81,7 @@ def find_articles(paths: Iterable[str | Path]) -> tuple[list[Path], list[IngestR
 
 
 def _stored_hash(graph: "KnowledgeGraph", article_iri) -> str | None:
-    rows = graph.store.select(
-        f"SELECT ?h WHERE {{ GRAPH <{article_iri}> {{ <{article_iri}> <{HKG.contentHash}> ?h }} }}")
-    return str(rows[0]["h"]) if rows else None
+    return read.content_hash(graph.store, article_iri)
 
 
 def ingest_file(graph: "KnowledgeGraph", path: str | Path,
@@ -181,9 +179,7 @@ def ensure_ontology(graph: "KnowledgeGraph") -> bool:
     they changed since the last load; True when it was (re)written."""
     name = graph.minter.ontology_graph
     wanted = _ontology_hash(graph.settings.base_iri)
-    rows = graph.store.select(
-        f"SELECT ?h WHERE {{ GRAPH <{name}> {{ <{name}> <{HKG.contentHash}> ?h }} }}")
-    if rows and str(rows[0]["h"]) == wanted:
+    if read.content_hash(graph.store, name) == wanted:
         return False
     data = Graph()
     data.parse(ontology.ONTOLOGY, format="turtle")

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Iterable
 from ingest.model import EntityType, Modality
 
 from .errors import NotFound
-from .terms import HKG, iri_to_curie, sparql_prefixes
+from .terms import HKG, Sparql, iri, iri_to_curie, iris, sparql_prefixes
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
+    from .store.base import Store
 
 __all__ = ["ArticleSummary", "ClaimRecord", "EntityInfo", "Stats", "articles", "claims",
-           "entities", "entity_info", "stats"]
+           "content_hash", "entities", "entity_info", "stats"]
 
 _TYPES = {str(HKG[t.value]): t.value for t in EntityType}
 _PREFIXES = sparql_prefixes()
@@ -99,21 +100,17 @@ def local_name(iri: object) -> str:
     return text.rsplit("#", 1)[-1] if "#" in text else text.rsplit("/", 1)[-1]
 
 
-def _values(iris: Iterable[str]) -> str:
-    return " ".join(f"<{iri}>" for iri in iris)
-
-
-def entity_info(graph: "KnowledgeGraph", iris: Iterable[str],
+def entity_info(graph: "KnowledgeGraph", entities: Iterable[str],
                 names_only: bool = False) -> dict[str, EntityInfo]:
     """Label, type, synonyms, standard IDs and mapping state of entities
     (`names_only`: label and type, the rest left empty; a third of the
     rows, for sorting many entities of which few are shown)."""
     wanted = ("rdf:type, rdfs:label" if names_only else
               "rdf:type, rdfs:label, skos:altLabel, hkg:abbreviation, skos:exactMatch, hkg:mapped")
-    iris = sorted(set(map(str, iris)))
+    names = sorted(set(map(str, entities)))
     found: dict[str, dict] = {}
-    for chunk in range(0, len(iris), 500):
-        values = _values(iris[chunk:chunk + 500])
+    for chunk in range(0, len(names), 500):
+        values = iris(names[chunk:chunk + 500])
         # A FILTER, not a second VALUES: rdflib joins two VALUES blocks
         # before the pattern (15 s for 80 entities on the memory store,
         # 0.16 s this way); Oxigraph is faster this way too.
@@ -126,31 +123,31 @@ def entity_info(graph: "KnowledgeGraph", iris: Iterable[str],
             info = found.setdefault(str(row["e"]), defaultdict(set))
             info[local_name(row["p"])].add(str(row["v"]))
     result = {}
-    for iri in iris:
-        info = found.get(iri, {})
-        labels = sorted(info.get("label", ())) or [local_name(iri).replace("-", " ")]
+    for name in names:
+        info = found.get(name, {})
+        labels = sorted(info.get("label", ())) or [local_name(name).replace("-", " ")]
         types = sorted(_TYPES[t] for t in info.get("type", ()) if t in _TYPES)
         synonyms = sorted((info.get("altLabel", set()) | info.get("abbreviation", set()))
                           - {labels[0]}, key=lambda s: (s.lower(), s))
         ids = sorted(filter(None, (iri_to_curie(v) for v in info.get("exactMatch", ()))))
         mapped = "false" not in info.get("mapped", {"true"})
-        result[iri] = EntityInfo(iri, labels[0], types[0] if types else "Entity",
-                                 tuple(synonyms), tuple(ids), mapped)
+        result[name] = EntityInfo(name, labels[0], types[0] if types else "Entity",
+                                  tuple(synonyms), tuple(ids), mapped)
     return result
 
 
-def _article_scope(graph: "KnowledgeGraph", article: str | None) -> str:
+def _article_scope(graph: "KnowledgeGraph", article: str | None) -> Sparql:
     """The article graph a query reads: the variable ?a (every article) or
     one article's IRI written in place.  In place, not VALUES: Oxigraph
     scans every graph for `VALUES ?a {..} GRAPH ?a {..}` (0.2 s per call at
     100 articles, growing with the collection), and a constant graph name
     is a direct index lookup."""
     if article is None:
-        return "?a"
-    iri = graph.minter.article(article)
-    if not graph.store.has_graph(iri):
+        return Sparql("?a")
+    name = graph.minter.article(article)
+    if not graph.store.has_graph(name):
         raise NotFound(f"no article {article!r}")
-    return f"<{iri}>"
+    return iri(name)
 
 
 def claims(graph: "KnowledgeGraph", article: str | None = None) -> list[ClaimRecord]:
@@ -232,6 +229,14 @@ def entities(graph: "KnowledgeGraph", unmapped: bool = False,
     return sorted(found, key=lambda e: (e.type, e.label.lower()))
 
 
+def content_hash(store: "Store", name: str) -> str | None:
+    """The `hkg:contentHash` a graph states of itself (an article's, the
+    ontology's), or None when it has none."""
+    rows = store.select_values(
+        f"SELECT ?h WHERE {{ GRAPH {iri(name)} {{ {iri(name)} {iri(HKG.contentHash)} ?h }} }}")
+    return rows[0]["h"] if rows else None
+
+
 def article_exists(graph: "KnowledgeGraph", article_id: str) -> bool:
     return graph.store.has_graph(graph.minter.article(article_id))
 
@@ -258,7 +263,7 @@ def stats(graph: "KnowledgeGraph") -> Stats:
         SELECT (COUNT(DISTINCT ?a) AS ?articles) (COUNT(DISTINCT ?u) AS ?unmapped)
                (COUNT(DISTINCT ?v) AS ?vocab) WHERE {{
           {{ GRAPH ?a {{ ?a a hkg:Article }} }} UNION {{ ?u hkg:mapped false }}
-          UNION {{ GRAPH <{graph.minter.ontology_graph}> {{ ?v hkg:mapped true }} }} }}""")[0]
+          UNION {{ GRAPH {iri(graph.minter.ontology_graph)} {{ ?v hkg:mapped true }} }} }}""")[0]
     return Stats(articles=int(single["articles"]), claims=sum(by_modality.values()),
                  triples=len(store), claims_by_modality=by_modality,
                  claims_by_predicate=dict(sorted(by_predicate.items())),

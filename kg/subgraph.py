@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Iterable
 
 import networkx as nx
 
-from .errors import NotFound, QueryError
+from .errors import KGError, NotFound, QueryError
 from .read import entity_info
-from .terms import HKG, sparql_prefixes
+from .terms import HKG, BadTerm, Sparql, integer, iri, iris, literal, sparql_prefixes
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -31,6 +31,8 @@ MODALITIES = ("asserted", "hedged", "investigational", "negated")
 MAX_DEPTH = 3
 #: Claims fetched per frontier step; a hub beyond this is cut (signalled).
 MAX_CLAIMS = 20_000
+#: Characters of an unknown name looked up for "did you mean".
+MAX_SUGGEST_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -59,48 +61,72 @@ def resolve_entity(graph: "KnowledgeGraph", name: str) -> str:
         NotFound: nothing matches.
     """
     name = name.strip()
+    if not name:
+        raise NotFound("no entity name given")
+    # The name itself may be the IRI, or (a slug) the key of one.
+    candidate = ""
     if name.startswith(("http://", "https://")):
-        return name
-    # Only a slug can be a key: a name with spaces would make an invalid IRI.
-    key = ""
-    if re.fullmatch(r"[A-Za-z0-9._~-]+", name):
-        key = (f"{{ BIND(<{graph.minter.entity(name)}> AS ?e) ?e rdfs:label ?any . "
-               f"BIND(0 AS ?rank) }} UNION")
-    literal = name.replace("\\", "\\\\").replace('"', '\\"')
+        candidate = name
+    elif re.fullmatch(r"[A-Za-z0-9._~-]+", name):
+        candidate = str(graph.minter.entity(name))
+    try:
+        # One index lookup; the label scan below only when it finds nothing.
+        if candidate and graph.store.select_values(_PREFIXES + f"""
+                SELECT ?m WHERE {{ {iri(candidate)} hkg:mapped ?m }} LIMIT 1"""):
+            return candidate
+    except BadTerm:
+        pass  # not an IRI: try it as a name
+    text = literal(name.lower())
     rows = graph.store.select(_PREFIXES + f"""
         SELECT ?e (MIN(?rank) AS ?r) WHERE {{
-          {key} {{ ?e rdfs:label ?l . FILTER(LCASE(STR(?l)) = LCASE("{literal}")) BIND(1 AS ?rank) }}
+          {{ ?e rdfs:label ?l . FILTER(LCASE(STR(?l)) = {text}) BIND(1 AS ?rank) }}
           UNION {{ ?e skos:altLabel|hkg:abbreviation ?l .
-                   FILTER(LCASE(STR(?l)) = LCASE("{literal}")) BIND(2 AS ?rank) }}
+                   FILTER(LCASE(STR(?l)) = {text}) BIND(2 AS ?rank) }}
           ?e hkg:mapped ?m .
         }} GROUP BY ?e ORDER BY ?r ?e LIMIT 1""")
     if not rows or "e" not in rows[0]:
-        raise NotFound(f"no entity named {name!r}")
+        raise NotFound(f"no entity named {_shown(name)}{_did_you_mean(graph, name)}")
     return str(rows[0]["e"])
 
 
-def selection_values(selection: Selection) -> str:
+def _shown(name: str, size: int = 80) -> str:
+    return repr(name if len(name) <= size else name[:size] + "...")
+
+
+def _did_you_mean(graph: "KnowledgeGraph", name: str) -> str:
+    """"; did you mean ...?" with up to three entity names close to `name`
+    (names that start the same, or a spelling correction), or ""."""
+    try:
+        lexicon = graph.search.lexicon
+    except KGError:  # no index to ask: the plain message will do
+        return ""
+    words = " ".join(name.replace("-", " ").split())[:MAX_SUGGEST_CHARS]
+    found = [form for form, _ in lexicon.complete(words, 3)]
+    corrected = lexicon.suggest(words)
+    if corrected:
+        found += [form for form, _ in lexicon.complete(corrected, 3)]
+    names = list(dict.fromkeys(found))[:3]
+    return f"; did you mean {' or '.join(repr(n) for n in names)}?" if names else ""
+
+
+def selection_values(selection: Selection) -> Sparql:
     """VALUES clauses binding ?p and ?m to the selection's predicates and
     modalities (nothing when it does not restrict them)."""
-    parts = []
-    if selection.predicates:
-        parts.append("VALUES ?p { " + " ".join(f"hkg:{p}" for p in sorted(selection.predicates))
-                     + " }")
-    if selection.modalities:
-        parts.append("VALUES ?m { " + " ".join(f"hkg:{m}" for m in sorted(selection.modalities))
-                     + " }")
-    return " ".join(parts)
+    predicates = iris(HKG[p] for p in sorted(selection.predicates))
+    modalities = iris(HKG[m] for m in sorted(selection.modalities))
+    return Sparql((f"VALUES ?p {{ {predicates} }} " if selection.predicates else "")
+                  + (f"VALUES ?m {{ {modalities} }}" if selection.modalities else ""))
 
 
 _CLAIM = """?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ; hkg:modality ?m ;
                hkg:evidence ?ev ; hkg:start ?start ; hkg:end ?end ."""
 
 
-def _claims_touching(graph: "KnowledgeGraph", iris: Iterable[str], selection: Selection,
+def _claims_touching(graph: "KnowledgeGraph", entities: Iterable[str], selection: Selection,
                      limit: int = MAX_CLAIMS) -> list[dict[str, str]]:
-    """Up to `limit` + 1 claims with one of `iris` as subject or object, as
+    """Up to `limit` + 1 claims with one of `entities` as subject or object, as
     rows of plain strings (see `_with_articles`)."""
-    values = " ".join(f"<{i}>" for i in sorted(set(iris)))
+    values = iris(sorted(set(entities)))
     filters = selection_values(selection)
     pattern = f"GRAPH ?a {{ {_CLAIM} }}"
     # The VALUES go inside each branch: a FILTER on an outer ?x sees it
@@ -109,11 +135,11 @@ def _claims_touching(graph: "KnowledgeGraph", iris: Iterable[str], selection: Se
         SELECT ?c ?s ?p ?o ?m ?ev ?start ?end ?a WHERE {{
           {filters}
           {{ VALUES ?s {{ {values} }} {pattern} }} UNION {{ VALUES ?o {{ {values} }} {pattern} }}
-        }} LIMIT {limit + 1}""")
+        }} LIMIT {integer(limit + 1)}""")
     return _with_articles(graph, rows)
 
 
-def _claim_counts(graph: "KnowledgeGraph", iris: list[str],
+def _claim_counts(graph: "KnowledgeGraph", entities: list[str],
                   selection: Selection) -> dict[str, int]:
     """Entity IRI -> how many claims (passing the predicate and modality
     filters) name it as subject or object; one index scan each, no claim
@@ -121,8 +147,8 @@ def _claim_counts(graph: "KnowledgeGraph", iris: list[str],
     counts: dict[str, int] = {}
     filters = selection_values(selection)
     needs = "?c hkg:predicate ?p ; hkg:modality ?m ." if filters else ""
-    for chunk in range(0, len(iris), 500):
-        values = " ".join(f"<{i}>" for i in iris[chunk:chunk + 500])
+    for chunk in range(0, len(entities), 500):
+        values = iris(entities[chunk:chunk + 500])
         for row in graph.store.select_values(_PREFIXES + f"""
                 SELECT ?e (COUNT(?c) AS ?n) WHERE {{ {filters}
                   {{ VALUES ?e {{ {values} }} ?c hkg:subject ?e . {needs} }} UNION
@@ -175,7 +201,7 @@ def _with_articles(graph: "KnowledgeGraph", rows: list[dict[str, str]]) -> list[
     articles = sorted({row["a"] for row in rows})
     found: dict[str, tuple[str, str]] = {}
     for chunk in range(0, len(articles), 500):
-        values = " ".join(f"<{a}>" for a in articles[chunk:chunk + 500])
+        values = iris(articles[chunk:chunk + 500])
         # The union graph, not VALUES ?a + GRAPH ?a, which Oxigraph answers
         # by scanning every graph.
         for row in graph.store.select_values(_PREFIXES + f"""
@@ -335,13 +361,14 @@ def article_subgraph(graph: "KnowledgeGraph", article_id: str,
                      selection: Selection | None = None) -> nx.MultiDiGraph:
     """The relations one article states."""
     selection = selection or Selection()
-    iri = graph.minter.article(article_id)
-    if not graph.store.has_graph(iri):
+    name = graph.minter.article(article_id)
+    if not graph.store.has_graph(name):
         raise NotFound(f"no article {article_id!r}")
+    a = iri(name)
     rows = graph.store.select_values(_PREFIXES + f"""
-        SELECT ?c ?s ?p ?o ?m ?ev ?start ?end ?id ?title WHERE {{ GRAPH <{iri}> {{
+        SELECT ?c ?s ?p ?o ?m ?ev ?start ?end ?id ?title WHERE {{ GRAPH {a} {{
           {_CLAIM}
-          <{iri}> dcterms:identifier ?id ; dcterms:title ?title }} }}""")
+          {a} dcterms:identifier ?id ; dcterms:title ?title }} }}""")
     rows = [r for r in rows
             if (not selection.predicates or r["p"].rsplit("#", 1)[-1] in selection.predicates)
             and (not selection.modalities or r["m"].rsplit("#", 1)[-1] in selection.modalities)]

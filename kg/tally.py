@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Iterable
 from rdflib import RDF, Literal, URIRef
 
 from .store.base import Patch
-from .terms import HKG, PROV, sparql_prefixes
+from .terms import HKG, Sparql, integer, iri, iris, sparql_prefixes
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -107,7 +107,7 @@ def claims_of_triples(triples: Iterable["Triple"]) -> list[tuple[str, str, str, 
 
 def _stored_claims(graph: "KnowledgeGraph", article: URIRef) -> list[tuple[str, ...]]:
     rows = graph.store.select(_PREFIXES + f"""
-        SELECT ?c ?s ?p ?o ?m ?start WHERE {{ GRAPH <{article}> {{
+        SELECT ?c ?s ?p ?o ?m ?start WHERE {{ GRAPH {iri(article)} {{
           ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ;
              hkg:modality ?m ; hkg:start ?start }} }} ORDER BY ?start ?c""")
     return [(str(r["c"]), str(r["s"]), str(r["p"]), str(r["o"]), str(r["m"])) for r in rows]
@@ -117,11 +117,11 @@ def _current(graph: "KnowledgeGraph", nodes: dict[URIRef, Key]) -> dict[URIRef, 
     found: dict[URIRef, _Count] = {}
     names = sorted(nodes)
     for chunk in range(0, len(names), 500):
-        values = " ".join(f"<{n}>" for n in names[chunk:chunk + 500])
+        values = iris(names[chunk:chunk + 500])
         # VALUES inside GRAPH: outside it, Oxigraph scans the whole tally
         # graph and joins (0.2-0.5 s at 1.6M triples, against 2 ms).
         rows = graph.store.select(_PREFIXES + f"""
-            SELECT ?r ?n ?k ?sample WHERE {{ GRAPH <{tally_graph(graph)}> {{
+            SELECT ?r ?n ?k ?sample WHERE {{ GRAPH {iri(tally_graph(graph))} {{
               VALUES ?r {{ {values} }} ?r hkg:claimCount ?n ; hkg:articleCount ?k .
               OPTIONAL {{ ?r hkg:sampleClaim ?sample }} }} }}""")
         for row in rows:
@@ -139,13 +139,13 @@ def _other_samples(graph: "KnowledgeGraph", key: Key, article: URIRef,
     """Claims of `key` in articles other than `article`, for a node whose
     samples were in it."""
     s, p, o, m = key
-    modality = f"; hkg:modality <{m}>" if m else ""
-    not_kept = " ".join(f"<{c}>" for c in keep)
+    modality = f"; hkg:modality {iri(m)}" if m else ""
+    not_kept = f"FILTER(?c NOT IN ({', '.join(iri(c) for c in keep)}))" if keep else ""
     rows = graph.store.select(_PREFIXES + f"""
-        SELECT ?c WHERE {{ GRAPH ?a {{ ?c hkg:subject <{s}> ; hkg:predicate <{p}> ;
-          hkg:object <{o}> {modality} }} FILTER(?a != <{article}>)
-          {f"FILTER(?c NOT IN ({not_kept.replace('> <', '>, <')}))" if keep else ""} }}
-        ORDER BY ?c LIMIT {SAMPLES - len(keep)}""")
+        SELECT ?c WHERE {{ GRAPH ?a {{ ?c hkg:subject {iri(s)} ; hkg:predicate {iri(p)} ;
+          hkg:object {iri(o)} {modality} }} FILTER(?a != {iri(article)})
+          {not_kept} }}
+        ORDER BY ?c LIMIT {integer(SAMPLES - len(keep))}""")
     return [str(r["c"]) for r in rows]
 
 
@@ -206,18 +206,22 @@ def article_patch(graph: "KnowledgeGraph", article: URIRef,
     return Patch(tally_graph(graph), remove, add)
 
 
+def _grouped_counts(graph: "KnowledgeGraph", group: Sparql) -> list:
+    """Claims and articles per group of claim variables, with the least and
+    greatest claim IRI as samples."""
+    return graph.store.select(_PREFIXES + f"""
+        SELECT {group} (COUNT(DISTINCT ?c) AS ?n) (COUNT(DISTINCT ?a) AS ?k)
+               (MIN(STR(?c)) AS ?c1) (MAX(STR(?c)) AS ?c2)
+        WHERE {{ GRAPH ?a {{ ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ;
+                             hkg:object ?o ; hkg:modality ?m ; prov:wasDerivedFrom ?a }} }}
+        GROUP BY {group}""")
+
+
 def rebuild(graph: "KnowledgeGraph") -> int:
     """Recount the whole tally from the articles; the number of tally nodes."""
     claims: dict[Key, _Count] = {}
-    for modality, group in (("?m", "?s ?p ?o ?m"), ('""', "?s ?p ?o")):
-        rows = graph.store.select(_PREFIXES + f"""
-            SELECT ?s ?p ?o {"?m" if modality == "?m" else ""}
-                   (COUNT(DISTINCT ?c) AS ?n) (COUNT(DISTINCT ?a) AS ?k)
-                   (MIN(STR(?c)) AS ?c1) (MAX(STR(?c)) AS ?c2)
-            WHERE {{ GRAPH ?a {{ ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ;
-                                   hkg:object ?o ; hkg:modality ?m ;
-                                   {PROV.wasDerivedFrom.n3()} ?a }} }}
-            GROUP BY {group}""")
+    for rows in (_grouped_counts(graph, Sparql("?s ?p ?o ?m")),
+                 _grouped_counts(graph, Sparql("?s ?p ?o"))):
         for r in rows:
             key = (str(r["s"]), str(r["p"]), str(r["o"]), str(r.get("m", "")))
             samples = sorted({str(r["c1"]), str(r["c2"])})[:_samples(key)]
@@ -234,7 +238,7 @@ def ensure(graph: "KnowledgeGraph") -> bool:
     (a store written before it existed); True when it was rebuilt."""
     name = tally_graph(graph)
     rows = graph.store.select(
-        f"SELECT ?v WHERE {{ GRAPH <{name}> {{ <{name}> <{HKG.tallyVersion}> ?v }} }}")
+        f"SELECT ?v WHERE {{ GRAPH {iri(name)} {{ {iri(name)} {iri(HKG.tallyVersion)} ?v }} }}")
     if rows and str(rows[0]["v"]) == TALLY_VERSION:
         return False
     rebuild(graph)

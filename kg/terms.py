@@ -1,19 +1,33 @@
-"""Namespaces, CURIEs and content-derived IRIs.
+"""Namespaces, CURIEs, content-derived IRIs, and the one door for values
+into query text.
 
 IRIs are minted from content so that extracting the same article twice
 mints the same IRIs: an article from its id, an entity from its key, a claim
 from (article, subject, predicate, object, evidence offsets).
+
+Every value written into SPARQL text goes through `iri`, `iris`, `literal`
+or `integer` here, each of which returns `Sparql`: text that is safe to
+place in a query.  An IRI is validated as an absolute RFC 3987 IRI (by
+Oxigraph's parser) before it goes between `<` and `>`; a string is escaped
+by SPARQL's rules.  `tests/test_query_text.py` fails when a module formats
+query text from anything else, so an entity name pasted from a URL can never
+end a term early and write query text of its own.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+from typing import Iterable, NewType
 
+import pyoxigraph
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
+from .errors import NotFound, QueryError
+
 __all__ = ["BIOLINK", "DCTERMS", "HKG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS", "SKOS",
-           "XSD", "Minter", "curie_to_iri", "iri_to_curie", "sparql_prefixes"]
+           "XSD", "BadTerm", "Minter", "Sparql", "blank", "curie_to_iri", "integer", "iri",
+           "iri_to_curie", "iris", "language", "literal", "sparql_prefixes"]
 
 #: Our ontology's namespace: classes, predicates, claim properties.
 HKG = Namespace("https://w3id.org/health-kg/ontology#")
@@ -67,9 +81,130 @@ def iri_to_curie(iri: str) -> str | None:
     return None
 
 
-def sparql_prefixes() -> str:
-    """PREFIX lines for every namespace in `PREFIXES`."""
-    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+#: Text that may be placed in a SPARQL query as it is: made only by the
+#: builders below (and by functions that combine their output, which say so
+#: by returning `Sparql`).
+Sparql = NewType("Sparql", str)
+
+
+class BadTerm(QueryError):
+    """A value that cannot be written into a query as the term asked for (an
+    IRI with a space or `>`, a string with a NUL); a 400 on the web."""
+
+
+#: Characters SPARQL's IRIREF excludes (besides the controls and space),
+#: refused before Oxigraph's RFC 3987 parser is asked.
+_NOT_IN_IRIREF = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+_CLAIM_ID = re.compile(r"^[0-9a-f]{1,64}$")
+_LANGUAGE = re.compile(r"^[A-Za-z]+(-[A-Za-z0-9]+)*$")
+_BLANK = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+#: A string literal's escapes: ECHAR for the quote, backslash, tab, LF and
+#: CR; the other controls (NUL included) as UCHAR, so no engine or log ever
+#: sees them raw.
+_LITERAL_ESCAPES = {
+    **{chr(c): f"\\U{c:08X}" for c in [*range(0x20), 0x7F]},
+    "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
+    # A backslash before u/U: some engines (rdflib) apply \u escapes to the
+    # whole text before parsing, so the letter is escaped too, or a value's
+    # `\u0022` would come back as a quote.  Always the 8-digit form: rdflib
+    # reads 8 hex digits after \u when it finds them, so `\u0001` before
+    # "2345" would become one character.
+    "\\u": "\\\\\\U00000075", "\\U": "\\\\\\U00000055"}
+_LITERAL_SPECIAL = re.compile(r'\\[uU]|[\\"\x00-\x1f\x7f]')
+
+
+def _shorten(text: str, size: int = 80) -> str:
+    return repr(text if len(text) <= size else text[:size] + "...")
+
+
+def check_iri(value: object) -> str:
+    """`value` as an absolute IRI (RFC 3987), or `BadTerm`.
+
+    >>> check_iri("http://localhost:8000/entity/ketamine")
+    'http://localhost:8000/entity/ketamine'
+    >>> check_iri("http://a> } SERVICE <http://b")
+    Traceback (most recent call last):
+    kg.terms.BadTerm: not a valid IRI: 'http://a> } SERVICE <http://b'
+    """
+    text = str(value)
+    if _NOT_IN_IRIREF.search(text):
+        raise BadTerm(f"not a valid IRI: {_shorten(text)}")
+    try:
+        pyoxigraph.NamedNode(text)
+    except ValueError:
+        raise BadTerm(f"not a valid IRI: {_shorten(text)}") from None
+    return text
+
+
+def iri(value: object) -> Sparql:
+    """An IRI term for query text: `<value>`, validated.
+
+    Raises:
+        BadTerm: `value` is not an absolute IRI (RFC 3987), or holds one of
+            the characters SPARQL's IRIREF excludes.
+
+    >>> iri("http://purl.obolibrary.org/obo/HP_0002018")
+    '<http://purl.obolibrary.org/obo/HP_0002018>'
+    """
+    return Sparql(f"<{check_iri(value)}>")
+
+
+def iris(values: Iterable[object]) -> Sparql:
+    """IRI terms separated by spaces, for a VALUES block.
+
+    >>> iris(["urn:a", "urn:b"])
+    '<urn:a> <urn:b>'
+    """
+    return Sparql(" ".join(iri(v) for v in values))
+
+
+def literal(value: str) -> Sparql:
+    r"""A string literal for query text (or N-Triples), escaped by SPARQL's
+    rules: whatever `value` holds, the literal ends where this one ends.
+
+    >>> print(literal('say "hi" \\ bye' + chr(0)))
+    "say \"hi\" \\ bye\U00000000"
+    """
+    text = _LITERAL_SPECIAL.sub(lambda m: _LITERAL_ESCAPES[m.group()], str(value))
+    return Sparql(f'"{text}"')
+
+
+def integer(value: int) -> Sparql:
+    """An integer for query text (LIMIT, OFFSET, a number literal).
+
+    >>> integer(20)
+    '20'
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadTerm(f"not an integer: {_shorten(str(value))}")
+    return Sparql(str(value))
+
+
+def language(tag: str) -> Sparql:
+    """A language tag (BCP 47 shape) for a literal: `"text"@en`.
+
+    >>> language("en-GB")
+    'en-GB'
+    """
+    if not _LANGUAGE.match(tag):
+        raise BadTerm(f"not a language tag: {_shorten(tag)}")
+    return Sparql(tag)
+
+
+def blank(label: object) -> Sparql:
+    """A blank node for N-Triples or INSERT DATA: `_:label`."""
+    text = str(label)
+    if not _BLANK.match(text):
+        raise BadTerm(f"not a blank node label: {_shorten(text)}")
+    return Sparql(f"_:{text}")
+
+
+def sparql_prefixes(skip: Iterable[str] = ()) -> Sparql:
+    """PREFIX lines for every namespace in `PREFIXES` (but those whose
+    prefix is in `skip`, compared in lower case: a query declares them)."""
+    skipped = {s.lower() for s in skip}
+    return Sparql("".join(f"PREFIX {p}: {iri(ns)}\n" for p, ns in PREFIXES.items()
+                          if p.lower() not in skipped))
 
 
 def _digest(*parts: object) -> str:
@@ -98,7 +233,18 @@ class Minter:
 
     def claim(self, article_id: str, subject: str, predicate: str, obj: str,
               start: int, end: int) -> URIRef:
-        return URIRef(f"{self.base}claim/{_digest(article_id, subject, predicate, obj, start, end)}")
+        digest = _digest(article_id, subject, predicate, obj, start, end)
+        return URIRef(f"{self.base}claim/{digest}")
+
+    def claim_named(self, claim_id: str) -> URIRef:
+        """The IRI of the claim whose hash part is `claim_id` (as in a URL).
+
+        Raises:
+            NotFound: `claim_id` is not a claim hash, so no claim has it.
+        """
+        if not _CLAIM_ID.match(claim_id):
+            raise NotFound(f"no claim {_shorten(claim_id)}")
+        return URIRef(f"{self.base}claim/{claim_id}")
 
     def local(self, iri: str, kind: str) -> str | None:
         """The id part of one of our IRIs of this kind, else None."""

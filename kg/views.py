@@ -15,7 +15,7 @@ from . import read, tally
 from .errors import NotFound
 from .read import ClaimRecord, EntityInfo, local_name
 from .subgraph import MODALITIES, Selection, resolve_entity
-from .terms import sparql_prefixes
+from .terms import HKG, iri, iris, sparql_prefixes
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -157,7 +157,8 @@ def _evidence(claims: list[dict]) -> tuple[Evidence, ...]:
                           c["start"], c["end"]) for c in claims)
 
 
-def _relations(graph: "KnowledgeGraph", iri: str, selection: Selection) -> dict[tuple, dict]:
+def _relations(graph: "KnowledgeGraph", entity: str,
+               selection: Selection) -> dict[tuple, dict]:
     """(direction, predicate IRI, related entity) -> the relation's tally
     node and total articles, for every relation of the entity.
 
@@ -165,11 +166,12 @@ def _relations(graph: "KnowledgeGraph", iri: str, selection: Selection) -> dict[
     number of relations, not its number of claims (10,000 claims counted per
     request took 0.6 s).
     """
+    e = iri(entity)
     rows = graph.store.select_values(_PREFIXES + f"""
-        SELECT ?r ?dir ?p ?x ?k WHERE {{ GRAPH <{tally.tally_graph(graph)}> {{
-          {{ ?r hkg:tallySubject <{iri}> ; hkg:tallyObject ?x . BIND("out" AS ?dir) }}
+        SELECT ?r ?dir ?p ?x ?k WHERE {{ GRAPH {iri(tally.tally_graph(graph))} {{
+          {{ ?r hkg:tallySubject {e} ; hkg:tallyObject ?x . BIND("out" AS ?dir) }}
           UNION
-          {{ ?r hkg:tallyObject <{iri}> ; hkg:tallySubject ?x . FILTER(?x != <{iri}>)
+          {{ ?r hkg:tallyObject {e} ; hkg:tallySubject ?x . FILTER(?x != {e})
              BIND("in" AS ?dir) }}
           ?r hkg:tallyPredicate ?p ; hkg:articleCount ?k . }} }}""")
     return {(r["dir"], r["p"], r["x"]): {"node": r["r"], "total": int(r["k"]), "articles": {},
@@ -185,9 +187,9 @@ def _add_modalities(graph: "KnowledgeGraph", relations: Iterable[dict],
     by_node = {rel["node"]: rel for rel in relations}
     names = sorted(by_node)
     for chunk in range(0, len(names), 500):
-        values = " ".join(f"<{n}>" for n in names[chunk:chunk + 500])
+        values = iris(names[chunk:chunk + 500])
         rows = graph.store.select_values(_PREFIXES + f"""
-            SELECT ?parent ?m ?n ?k ?sample WHERE {{ GRAPH <{tally.tally_graph(graph)}> {{
+            SELECT ?parent ?m ?n ?k ?sample WHERE {{ GRAPH {iri(tally.tally_graph(graph))} {{
               VALUES ?parent {{ {values} }}
               ?r hkg:tallyOf ?parent ; hkg:tallyModality ?m ; hkg:claimCount ?n ;
                  hkg:articleCount ?k . OPTIONAL {{ ?r hkg:sampleClaim ?sample }} }} }}""")
@@ -206,7 +208,7 @@ def _sample_evidence(graph: "KnowledgeGraph", claims: set[str]) -> dict[str, Evi
         return {}
     rows = graph.store.select_values(_PREFIXES + f"""
         SELECT ?c ?m ?ev ?start ?end ?id ?title WHERE {{ GRAPH ?a {{
-          VALUES ?c {{ {" ".join(f"<{c}>" for c in sorted(claims))} }}
+          VALUES ?c {{ {iris(sorted(claims))} }}
           ?c hkg:modality ?m ; hkg:evidence ?ev ; hkg:start ?start ;
                          hkg:end ?end . ?a dcterms:identifier ?id ; dcterms:title ?title }} }}""")
     return {str(r["c"]): Evidence(str(r["c"]), str(r["id"]), str(r["title"]),
@@ -229,12 +231,12 @@ def entity_view(graph: "KnowledgeGraph", name: str, selection: Selection | None 
     Raises:
         NotFound: no such entity.
     """
-    iri = resolve_entity(graph, name)
-    info = read.entity_info(graph, [iri])[iri]
+    entity = resolve_entity(graph, name)
+    info = read.entity_info(graph, [entity])[entity]
     if info.type == "Entity":
         raise NotFound(f"no entity {name!r}")
     selection = selection or Selection()
-    relations = _relations(graph, iri, selection)
+    relations = _relations(graph, entity, selection)
     if selection.modalities:
         # The total is then the sum over the chosen modalities (an article
         # stating the relation two ways counts twice).
@@ -279,7 +281,7 @@ def entity_view(graph: "KnowledgeGraph", name: str, selection: Selection | None 
                 article_counts=row["articles"], claim_counts=row["claims"],
                 total_articles=row["total"]) for other, row in rows]
     mentions = graph.store.select_values(_PREFIXES + f"""
-        SELECT DISTINCT ?id ?title WHERE {{ GRAPH ?a {{ ?a hkg:mentions <{iri}> ;
+        SELECT DISTINCT ?id ?title WHERE {{ GRAPH ?a {{ ?a hkg:mentions {iri(entity)} ;
           dcterms:identifier ?id ; dcterms:title ?title }} }}""")
     mentions.sort(key=lambda r: (r["title"], r["id"]))
     return EntityView(info, dict(sorted(result["out"].items())),
@@ -313,7 +315,7 @@ def relation_view(graph: "KnowledgeGraph", subject: str, predicate: str,
     # which for a hub is thousands of claims of other relations.
     rows = graph.store.select_values(_PREFIXES + f"""
         SELECT ?c ?m ?ev ?start ?end ?id ?title WHERE {{ GRAPH ?a {{
-          ?c hkg:subject <{s}> ; hkg:predicate hkg:{predicate} ; hkg:object <{o}> ;
+          ?c hkg:subject {iri(s)} ; hkg:predicate {iri(HKG[predicate])} ; hkg:object {iri(o)} ;
              hkg:modality ?m ; hkg:evidence ?ev ; hkg:start ?start ; hkg:end ?end .
           ?a dcterms:identifier ?id ; dcterms:title ?title }} }}""")
     if not rows:
@@ -336,9 +338,9 @@ class ArticleView:
     changes: dict[str, list[str]]
 
 
-def _article_values(graph: "KnowledgeGraph", iri) -> dict[str, list[str]]:
-    rows = graph.store.select(_PREFIXES + f"""
-        SELECT ?p ?v WHERE {{ GRAPH <{iri}> {{ <{iri}> ?p ?v }} }}""")
+def _article_values(graph: "KnowledgeGraph", article: str) -> dict[str, list[str]]:
+    a = iri(article)
+    rows = graph.store.select(f"SELECT ?p ?v WHERE {{ GRAPH {a} {{ {a} ?p ?v }} }}")
     values: dict[str, list[str]] = {}
     for row in rows:
         values.setdefault(str(row["p"]).rsplit("#", 1)[-1].rsplit("/", 1)[-1], []).append(
@@ -364,14 +366,16 @@ def article_view(graph: "KnowledgeGraph", article_id: str) -> ArticleView:
 
     from .errors import StoreUnavailable
 
-    iri = graph.minter.article(article_id)
+    name = graph.minter.article(article_id)
+    if not graph.store.has_graph(name):
+        raise NotFound(f"no article {article_id!r}")
     for _ in range(5):
-        values = _article_values(graph, iri)
+        values = _article_values(graph, name)
         if not values.get("text"):
             raise NotFound(f"no article {article_id!r}")
         text = values["text"][0]
         claims = read.claims(graph, article_id)
-        after = _article_values(graph, iri).get("contentHash")
+        after = _article_values(graph, name).get("contentHash")
         if after == values.get("contentHash") and all(
                 text[c.start:c.end] == c.evidence for c in claims):
             break
@@ -382,7 +386,7 @@ def article_view(graph: "KnowledgeGraph", article_id: str) -> ArticleView:
     def first(name: str) -> str:
         return values.get(name, [""])[0]
 
-    summary = read.ArticleSummary(article_id, str(iri), first("title") or article_id,
+    summary = read.ArticleSummary(article_id, str(name), first("title") or article_id,
                                   first("source"), first("date"), first("modified"),
                                   len({c.iri for c in claims}))
     document = Document(article_id, summary.title, text, first("format") or "txt")
@@ -410,20 +414,20 @@ def claim_view(graph: "KnowledgeGraph", claim_id: str) -> ClaimView:
     Raises:
         NotFound: no such claim.
     """
-    iri = f"{graph.minter.base}claim/{claim_id}"
+    claim = str(graph.minter.claim_named(claim_id))
     rows = graph.store.select(_PREFIXES + f"""
-        SELECT ?id ?title WHERE {{ GRAPH ?a {{ <{iri}> a hkg:Claim ; prov:wasDerivedFrom ?a .
+        SELECT ?id ?title WHERE {{ GRAPH ?a {{ {iri(claim)} a hkg:Claim ; prov:wasDerivedFrom ?a .
                                              ?a dcterms:identifier ?id ; dcterms:title ?title }} }}
         LIMIT 1""")
     if not rows:
         raise NotFound(f"no claim {claim_id!r}")
     article = str(rows[0]["id"])
-    record = next(c for c in read.claims(graph, article) if c.iri == iri)
+    record = next(c for c in read.claims(graph, article) if c.iri == claim)
     relation = relation_view(graph, record.subject.iri, record.predicate, record.object.iri)
     return ClaimView(record, str(rows[0]["title"]), relation.row)
 
 
-def resource_graph(graph: "KnowledgeGraph", iri: str):
+def resource_graph(graph: "KnowledgeGraph", name: str):
     """What the graph says about one of our IRIs, as an rdflib Graph: an
     article's whole named graph; a claim's node with its entities' labels;
     an entity's own triples, the direct edges and claims that name it.
@@ -434,20 +438,21 @@ def resource_graph(graph: "KnowledgeGraph", iri: str):
     from .terms import PREFIXES
 
     minter = graph.minter
-    if minter.local(iri, "article") is not None:
-        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
-    elif minter.local(iri, "claim") is not None:
-        query = _PREFIXES + f"""CONSTRUCT {{ <{iri}> ?p ?o . ?e rdfs:label ?l ; a ?t }} WHERE {{
-            {{ <{iri}> ?p ?o }} UNION {{ <{iri}> hkg:subject|hkg:object ?e . ?e rdfs:label ?l ;
-                                                                             a ?t }} }}"""
+    r = iri(name)
+    if minter.local(name, "article") is not None:
+        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {r} {{ ?s ?p ?o }} }}"
+    elif minter.local(name, "claim") is not None:
+        query = _PREFIXES + f"""CONSTRUCT {{ {r} ?p ?o . ?e rdfs:label ?l ; a ?t }} WHERE {{
+            {{ {r} ?p ?o }} UNION {{ {r} hkg:subject|hkg:object ?e . ?e rdfs:label ?l ; a ?t }}
+            }}"""
     else:
-        query = _PREFIXES + f"""CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> . ?x rdfs:label ?l }}
-            WHERE {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> FILTER(?q != hkg:mentions) }}
-                     UNION {{ <{iri}> ?p ?x . ?x rdfs:label ?l }}
-                     UNION {{ ?x ?q <{iri}> . ?x rdfs:label ?l }} }}"""
+        query = _PREFIXES + f"""CONSTRUCT {{ {r} ?p ?o . ?s ?q {r} . ?x rdfs:label ?l }}
+            WHERE {{ {{ {r} ?p ?o }} UNION {{ ?s ?q {r} FILTER(?q != hkg:mentions) }}
+                     UNION {{ {r} ?p ?x . ?x rdfs:label ?l }}
+                     UNION {{ ?x ?q {r} . ?x rdfs:label ?l }} }}"""
     result = graph.store.construct(query)
     if len(result) == 0:
-        raise NotFound(f"nothing is known about <{iri}>")
+        raise NotFound(f"nothing is known about <{name}>")
     for prefix, ns in PREFIXES.items():
         result.bind(prefix, ns)
     return result

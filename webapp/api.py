@@ -204,8 +204,7 @@ def stats():
 def entity(key: str):
     limit, offset = _int("limit", 50, 1, 500), _int("offset", 0, 0, 1_000_000)
     graph = get_graph()
-    view = views.entity_view(graph, str(graph.minter.entity(key)), _selection(), limit=limit,
-                             offset=offset)
+    view = views.entity_view(graph, key, _selection(), limit=limit, offset=offset)
     return jsonify(_entity_view_json(view, offset, limit))
 
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import (Blueprint, Response, abort, current_app, render_template, request,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template,
+                   request, url_for)
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
@@ -28,7 +28,7 @@ from ingest.model import EntityType
 from kg import read, views
 from kg.errors import NotFound, QueryError
 from kg.search import FACETS, SearchQueryError
-from kg.subgraph import MODALITIES, Selection, neighbourhood, paths
+from kg.subgraph import MODALITIES, Selection, neighbourhood, paths, resolve_entity
 from kg.terms import PREFIXES, curie_to_iri
 
 from . import get_graph
@@ -236,7 +236,10 @@ def entity(key: str):
     """The entity page, or its RDF description."""
     graph = get_graph()
     fmt = _representation()
-    iri = str(graph.minter.entity(key))
+    iri = resolve_entity(graph, key)
+    canonical = graph.minter.local(iri, "entity")
+    if canonical is not None and canonical != key:  # a label or synonym: the entity's own URL
+        return redirect(url_for("pages.entity", key=canonical, **request.args.to_dict()))
     if fmt.name != "html":
         return _rdf(iri, fmt)
     predicate = request.args.get("predicate", "").strip()
@@ -257,9 +260,7 @@ def relation(subject: str, predicate: str, obj: str):
     """One subject-predicate-object across every article that states it."""
     if predicate not in PREDICATES:
         raise NotFound(f"no relation {predicate!r}")
-    graph = get_graph()
-    view = views.relation_view(graph, str(graph.minter.entity(subject)), predicate,
-                               str(graph.minter.entity(obj)))
+    view = views.relation_view(get_graph(), subject, predicate, obj)
     return render_template("relation.html", view=view, row=view.row, subject=subject, obj=obj,
                            page=_page_number(), page_size=RELATION_PAGE_SIZE)
 
@@ -269,7 +270,7 @@ def claim(claim_id: str):
     """One claim, or its RDF description."""
     graph = get_graph()
     fmt = _representation()
-    iri = f"{graph.minter.base}claim/{claim_id}"
+    iri = str(graph.minter.claim_named(claim_id))
     if fmt.name != "html":
         return _rdf(iri, fmt)
     view = views.claim_view(graph, claim_id)

@@ -28,7 +28,7 @@ from ingest.model import PREDICATES, EntityType
 from ..errors import KGError, QueryError
 from ..subgraph import (MAX_DEPTH, MODALITIES, Selection, article_subgraph, construct_subgraph,
                         neighbourhood, paths)
-from ..terms import PREFIXES, sparql_prefixes
+from ..terms import PREFIXES, iri, iris, sparql_prefixes
 from .registry import Format, get_format
 
 if TYPE_CHECKING:
@@ -84,8 +84,7 @@ def check_construct(query: str) -> str:
     from rdflib.plugins.sparql.parserutils import CompValue
 
     declared = {m.lower() for m in re.findall(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:", query)}
-    missing = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items()
-                      if p.lower() not in declared)
+    missing = sparql_prefixes(skip=declared)
     full = missing + query
     try:
         parsed = parseQuery(full)
@@ -130,7 +129,7 @@ def _limited_construct(graph: "KnowledgeGraph", query: str) -> str:
     with QueryRunner(graph, workers=1) as runner:
         answer = runner.run(query, "nt")
     edges = Graph().parse(data=answer.body, format="nt")
-    rows = " ".join(f"({s.n3()} {p.n3()} {o.n3()})" for s, p, o in sorted(edges)
+    rows = " ".join(f"({iri(s)} {iri(p)} {iri(o)})" for s, p, o in sorted(edges)
                     if str(p).startswith(PREFIXES["hkg"])
                     and isinstance(s, URIRef) and isinstance(o, URIRef))
     return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} }}"
@@ -380,7 +379,7 @@ def article_metadata(graph: "KnowledgeGraph", ids: Sequence[str]) -> dict[str, d
     result: dict[str, dict] = {}
     ids = sorted(set(ids))
     for chunk in range(0, len(ids), 500):
-        values = " ".join(f"<{graph.minter.article(i)}>" for i in ids[chunk:chunk + 500])
+        values = iris(graph.minter.article(i) for i in ids[chunk:chunk + 500])
         # Plain strings, and the union graph rather than VALUES ?a + GRAPH
         # ?a, which Oxigraph answers by scanning every graph (issue 7).
         rows = graph.store.select_values(sparql_prefixes() + f"""

@@ -108,12 +108,9 @@ class SearchIndex:
         self._forget_lexicon()
 
     def _ontology_hash(self) -> str:
-        from ..terms import HKG
+        from ..read import content_hash
 
-        name = self.graph.minter.ontology_graph
-        rows = self.graph.store.select(
-            f"SELECT ?h WHERE {{ GRAPH <{name}> {{ <{name}> <{HKG.contentHash}> ?h }} }}")
-        return str(rows[0]["h"]) if rows else ""
+        return content_hash(self.graph.store, self.graph.minter.ontology_graph) or ""
 
     def graph_hashes(self) -> dict[str, str]:
         """Article id -> content hash in the graph, plus the vocabulary's."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import read
-from ..terms import sparql_prefixes
+from ..terms import iri, sparql_prefixes
 
 if TYPE_CHECKING:
     from ..graph import KnowledgeGraph
@@ -26,17 +26,18 @@ def predicate_words(predicate: str) -> str:
 
 def article_documents(graph: "KnowledgeGraph", article_id: str) -> list[dict]:
     """The article document and one document per claim of the article."""
-    iri = graph.minter.article(article_id)
+    name = graph.minter.article(article_id)
+    a = iri(name)
     rows = graph.store.select(_PREFIXES + f"""
-        SELECT ?title ?text ?hash ?date ?source WHERE {{ GRAPH <{iri}> {{
-          <{iri}> dcterms:title ?title ; hkg:text ?text ; hkg:contentHash ?hash .
-          OPTIONAL {{ <{iri}> dcterms:date ?date }} OPTIONAL {{ <{iri}> dcterms:source ?source }}
+        SELECT ?title ?text ?hash ?date ?source WHERE {{ GRAPH {a} {{
+          {a} dcterms:title ?title ; hkg:text ?text ; hkg:contentHash ?hash .
+          OPTIONAL {{ {a} dcterms:date ?date }} OPTIONAL {{ {a} dcterms:source ?source }}
         }} }}""")
     if not rows:
         return []
     row = rows[0]
     docs = [{"id": f"article:{article_id}", "kind": "article", "owner": article_id,
-             "iri": str(iri), "label": str(row["title"]), "names": str(row.get("source", "")),
+             "iri": str(name), "label": str(row["title"]), "names": str(row.get("source", "")),
              "text": str(row["text"]), "type": "", "predicate": "", "modality": "",
              "article": [article_id], "hash": str(row["hash"]), "date": str(row.get("date", ""))}]
     for claim in read.claims(graph, article_id):
@@ -65,7 +66,7 @@ def vocabulary_documents(graph: "KnowledgeGraph", ontology_hash: str) -> list[di
     """One document per curated entity, and a marker carrying the ontology
     graph's hash (so `SearchIndex.check` sees a stale vocabulary)."""
     rows = graph.store.select(_PREFIXES + f"""
-        SELECT DISTINCT ?e WHERE {{ GRAPH <{graph.minter.ontology_graph}> {{
+        SELECT DISTINCT ?e WHERE {{ GRAPH {iri(graph.minter.ontology_graph)} {{
           ?e hkg:mapped true }} }}""")
     info = read.entity_info(graph, [r["e"] for r in rows])
     docs = [_entity_doc(e, VOCABULARY_OWNER) for e in info.values()]
@@ -78,9 +79,9 @@ def vocabulary_documents(graph: "KnowledgeGraph", ontology_hash: str) -> list[di
 def minted_documents(graph: "KnowledgeGraph", article_id: str) -> list[dict]:
     """Documents for the entities this article minted (the vocabulary lacks
     them); they belong to the article and go with it."""
-    iri = graph.minter.article(article_id)
     rows = graph.store.select(_PREFIXES + f"""
-        SELECT DISTINCT ?e WHERE {{ GRAPH <{iri}> {{ ?e hkg:mapped false }} }}""")
+        SELECT DISTINCT ?e WHERE {{ GRAPH {iri(graph.minter.article(article_id))} {{
+          ?e hkg:mapped false }} }}""")
     info = read.entity_info(graph, [r["e"] for r in rows])
     return [_entity_doc(e, article_id) for e in info.values()]
 

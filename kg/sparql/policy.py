@@ -8,9 +8,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Iterable
 
 from ..errors import KGError, QueryError
+from ..lexer import CODEPOINT, apply_codepoints
+from ..lexer import tokens as tokens_of
 
 
 class UpdateRefused(QueryError):
@@ -116,27 +117,8 @@ def format_for(kind: str, name: str | None) -> str:
     return canonical
 
 
-# ---------------------------------------------------------------- the lexer
+# ---------------------------------------------------------------- the checks
 
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\r\n]*)
-  | (?P<quote>'''|\"\"\"|'|")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<open>[({\[]|<<)
-  | (?P<close>[)}\]]|>>)
-  | (?P<var>[?$]\w+)
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<bnode>_:[\w.\-]*)
-  | (?P<pname>(?:[^\W\d_][\w.\-]*)?:(?:[\w\-.:%]|\\[^\s])*)
-  | (?P<word>[^\W\d]\w*)
-  | (?P<other>.)
-""", re.X | re.S)
-_STRING_END = {"'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*'''", re.S),
-               '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.S),
-               "'": re.compile(r"(?:[^'\\\r\n]|\\.)*'"),
-               '"': re.compile(r'(?:[^"\\\r\n]|\\.)*"')}
 _FORMS = {"SELECT": "table", "ASK": "table", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 _UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY",
             "WITH", "USING"}
@@ -162,24 +144,6 @@ class CheckedQuery:
     @property
     def has_dataset(self) -> bool:
         return bool(self.default_graphs or self.named_graphs)
-
-
-def _tokens(text: str) -> Iterable[tuple[str, str, int]]:
-    pos, size = 0, len(text)
-    while pos < size:
-        match = _TOKEN.match(text, pos)
-        kind, value = match.lastgroup, match.group()
-        if kind == "quote":
-            end = _STRING_END[value].match(text, match.end())
-            if end is None:
-                line = text.count("\n", 0, pos) + 1
-                raise QueryError(f"SPARQL syntax error: unterminated string on line {line}")
-            yield "string", text[pos:end.end()], pos
-            pos = end.end()
-            continue
-        if kind not in ("ws", "comment"):
-            yield kind, value, pos
-        pos = match.end()
 
 
 def check_graph_iri(iri: str, local: str, what: str = "graph") -> str:
@@ -218,16 +182,13 @@ def check_query(text: str, local: str, limits: Limits = Limits()) -> CheckedQuer
     if limits.max_query_bytes is not None and len(text.encode("utf-8", "surrogatepass")) \
             > limits.max_query_bytes:
         raise QueryTooLarge(f"the query is longer than {limits.max_query_bytes // 1024} KB")
-    if re.search(r"\\\\[uU]", text) and _CODEPOINT.search(text):
+    if re.search(r"\\\\[uU]", text) and CODEPOINT.search(text):
         raise QueryError("SPARQL syntax error: an escaped backslash before \\u is ambiguous here")
-    try:  # SPARQL applies \u and \U escapes before parsing: so do we.
-        source = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-    except (ValueError, OverflowError):
-        raise QueryError("SPARQL syntax error: a \\U escape beyond Unicode") from None
+    source = apply_codepoints(text)  # SPARQL applies them before parsing: so do we
     depth, form, base = 0, None, None
     prefixes: dict[str, str] = {}
     graphs: dict[bool, list[str]] = {False: [], True: []}
-    tokens = list(_tokens(source))
+    tokens = list(tokens_of(source))
     unary = 0  # a run of prefix operators nests like brackets: `!!!!x`, `^^^^p`
     for i, (kind, value, _) in enumerate(tokens):
         if kind == "other" and value in "!^+-":

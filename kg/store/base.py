@@ -14,6 +14,7 @@ from typing import Iterable, Iterator, Union
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ..errors import QueryError
+from ..terms import Sparql, blank, iri, language, literal
 
 __all__ = ["Capabilities", "Quad", "QueryResult", "Row", "Store", "Term", "Triple", "ValueRow",
            "Patch", "drop_update", "nt_term", "replace_update"]
@@ -27,10 +28,9 @@ ValueRow = dict[str, str]
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
-def nt_term(term: Term) -> str:
+def nt_term(term: Term) -> Sparql:
     r"""A term in N-Triples syntax, valid in N-Quads dumps and SPARQL updates.
 
     (rdflib's `n3()` writes multi-line literals in Turtle's triple quotes,
@@ -40,13 +40,15 @@ def nt_term(term: Term) -> str:
     "two\nlines \"quoted\""
     """
     if isinstance(term, Literal):
-        text = '"' + str(term).translate(_ESCAPES) + '"'
+        text = literal(str(term))
         if term.language:
-            return f"{text}@{term.language}"
+            return Sparql(f"{text}@{language(term.language)}")
         if term.datatype is not None and str(term.datatype) != _XSD_STRING:
-            return f"{text}^^<{term.datatype}>"
+            return Sparql(f"{text}^^{iri(term.datatype)}")
         return text
-    return term.n3()
+    if isinstance(term, BNode):
+        return blank(term)
+    return iri(term)
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,18 @@ class Patch:
         """The patch as SPARQL Update operations ("" when empty), to follow
         another operation after " ;"."""
         parts = []
-        for verb, triples in (("DELETE", self.remove), ("INSERT", self.add)):
-            if triples:
-                body = "\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ."
-                                 for s, p, o in triples)
-                parts.append(f"{verb} DATA {{ GRAPH {nt_term(self.graph)} {{\n{body}\n}} }}")
+        if self.remove:
+            parts.append(f"DELETE DATA {{ GRAPH {nt_term(self.graph)} {{\n"
+                         f"{_triples(self.remove)}\n}} }}")
+        if self.add:
+            parts.append(f"INSERT DATA {{ GRAPH {nt_term(self.graph)} {{\n"
+                         f"{_triples(self.add)}\n}} }}")
         return " ;\n".join(parts)
+
+
+def _triples(triples: Iterable[Triple]) -> Sparql:
+    """Triples as N-Triples lines, for INSERT DATA and DELETE DATA."""
+    return Sparql("\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ." for s, p, o in triples))
 
 
 def _then(update: str, patch: Patch | None) -> str:
@@ -83,9 +91,8 @@ def replace_update(graph: URIRef, triples: Iterable[Triple], patch: Patch | None
     Executed as one request it is atomic on every SPARQL 1.1 store we
     support (Oxigraph runs an update in one transaction).
     """
-    body = "\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ." for s, p, o in triples)
     return _then(f"DROP SILENT GRAPH {nt_term(graph)} ;\n"
-                 f"INSERT DATA {{ GRAPH {nt_term(graph)} {{\n{body}\n}} }}", patch)
+                 f"INSERT DATA {{ GRAPH {nt_term(graph)} {{\n{_triples(triples)}\n}} }}", patch)
 
 
 def drop_update(graph: URIRef, patch: Patch | None = None) -> str:

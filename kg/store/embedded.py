@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from ..errors import QueryError, StoreBusy, StoreUnavailable
+from ..lexer import refuse_outbound
 from ._convert import from_ox, to_ox
 from .base import (Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow, drop_update,
                    replace_update)
@@ -106,6 +107,7 @@ class EmbeddedStore(Store):
             raise StoreUnavailable(f"cannot write to the store in {self.folder}: {err}") from None
 
     def _query(self, query: str):
+        refuse_outbound(query)
         try:
             return self._store.query(query, use_default_graph_as_union=True)
         except SyntaxError as err:
@@ -115,6 +117,7 @@ class EmbeddedStore(Store):
 
     def native_query(self, query: str, **options):
         """The raw pyoxigraph result (for streaming serialisation)."""
+        refuse_outbound(query)
         try:
             return self._store.query(query, **options)
         except SyntaxError as err:
@@ -144,7 +147,11 @@ class EmbeddedStore(Store):
                       if isinstance(g, ox.NamedNode))
 
     def has_graph(self, graph: URIRef) -> bool:
-        return self._store.contains_named_graph(to_ox(graph))
+        try:
+            name = to_ox(graph)
+        except ValueError:  # not an IRI at all, so no graph of ours
+            return False
+        return self._store.contains_named_graph(name)
 
     def quads(self, graph: URIRef | None = None) -> Iterator[Quad]:
         pattern_graph = to_ox(graph) if graph is not None else None

@@ -11,6 +11,7 @@ from rdflib import Dataset, Graph, URIRef
 from pyparsing import ParseException
 
 from ..errors import QueryError
+from ..lexer import refuse_outbound
 from .base import Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow
 
 __all__ = ["MemoryStore"]
@@ -53,6 +54,7 @@ class MemoryStore(Store):
                 target.add(triple)
 
     def _query(self, query: str):
+        refuse_outbound(query)
         try:
             with self._lock:
                 return self._data.query(query)

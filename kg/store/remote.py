@@ -17,6 +17,8 @@ from typing import Iterable, Iterator
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ..errors import QueryError, StoreUnavailable
+from ..lexer import refuse_outbound
+from ..terms import BadTerm, Sparql, iri, literal
 from .base import (Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow, drop_update,
                    replace_update)
 
@@ -79,10 +81,12 @@ class RemoteStore(Store):
     def __init__(self, query_url: str, update_url: str, scope: str = "",
                  timeout: float = _TIMEOUT):
         self.query_url, self.update_url, self.timeout = query_url, update_url, timeout
-        self.scope = scope.replace("\\", "\\\\").replace('"', '\\"')
+        self.scope = scope
 
-    def _in_scope(self, var: str) -> str:
-        return f'FILTER(STRSTARTS(STR(?{var}), "{self.scope}"))' if self.scope else ""
+    def _in_scope(self) -> Sparql:
+        """A filter keeping ?g to this deployment's graphs (a shared server
+        may hold others)."""
+        return Sparql(f"FILTER(STRSTARTS(STR(?g), {literal(self.scope)}))" if self.scope else "")
 
     def _post(self, url: str, data: bytes, content_type: str, accept: str) -> bytes:
         request = urllib.request.Request(url, data=data, method="POST", headers={
@@ -119,6 +123,7 @@ class RemoteStore(Store):
         return existed
 
     def _ask(self, query: str, accept: str) -> str:
+        refuse_outbound(query)
         body = self._post(self.query_url, urllib.parse.urlencode({"query": query}).encode(),
                           "application/x-www-form-urlencoded", accept)
         return body.decode("utf-8")
@@ -157,19 +162,24 @@ class RemoteStore(Store):
         return [{k: str(v["value"]) for k, v in b.items()} for b in answer[1]]
 
     def graphs(self) -> list[URIRef]:
-        rows = self.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._in_scope('g')} }}")
+        rows = self.select(
+            f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._in_scope()} }}")
         return sorted(r["g"] for r in rows if isinstance(r.get("g"), URIRef))
 
     def has_graph(self, graph: URIRef) -> bool:
-        return self.ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        try:
+            name = iri(graph)
+        except BadTerm:  # not an IRI at all, so no graph of ours
+            return False
+        return self.ask(f"ASK {{ GRAPH {name} {{ ?s ?p ?o }} }}")
 
     def quads(self, graph: URIRef | None = None) -> Iterator[Quad]:
-        scope = f"VALUES ?g {{ <{graph}> }}" if graph is not None else ""
-        query = f"SELECT ?s ?p ?o ?g WHERE {{ {scope} GRAPH ?g {{ ?s ?p ?o }} {self._in_scope('g')} }}"
+        scope = f"VALUES ?g {{ {iri(graph)} }}" if graph is not None else ""
+        query = f"SELECT ?s ?p ?o ?g WHERE {{ {scope} GRAPH ?g {{ ?s ?p ?o }} {self._in_scope()} }}"
         for row in self.select(query):
             yield row["s"], row["p"], row["o"], row["g"]
 
     def __len__(self) -> int:
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
-                           f"{self._in_scope('g')} }}")
+                           f"{self._in_scope()} }}")
         return int(rows[0]["n"]) if rows else 0

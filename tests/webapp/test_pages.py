@@ -424,3 +424,35 @@ def html_fragment(markup: str):
     import lxml.html
 
     return lxml.html.fragment_fromstring(markup, create_parent="div")
+
+
+@pytest.mark.parametrize("name, key", [
+    ("Ketamine", "ketamine"), ("NMDA receptor", "nmda-receptor"),
+    ("social phobia", "social-anxiety-disorder"), ("SAD", "social-anxiety-disorder")])
+def test_entity_url_takes_a_label_or_synonym_and_redirects_to_the_key(client, name, key):
+    """A name typed into the URL finds the entity by label or synonym in any
+    case and redirects to the entity's own URL, keeping the query string."""
+    response = client.get(f"/entity/{name}", query_string={"format": "ttl"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/entity/{key}?format=ttl"
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/entity/ketamin", "/graph?entity=ketamin",
+                                 "/path?from=ketamin&to=nmda-receptor",
+                                 "/relation/ketamin/treats/social-anxiety-disorder"])
+def test_unknown_names_are_404_with_did_you_mean(client, url):
+    """A misspelt name is a plain 404 that suggests the entity meant, never
+    an engine error."""
+    response = client.get(url)
+    assert response.status_code == 404
+    text = text_of(html(response))
+    assert "no entity named 'ketamin'; did you mean 'ketamine'" in text
+    assert "syntax error" not in text and "expected" not in text
+
+
+def test_api_unknown_entity_is_json_404_with_did_you_mean(client):
+    response = client.get("/api/entity/ketamne")
+    assert response.status_code == 404
+    assert response.get_json()["message"].startswith(
+        "no entity named 'ketamne'; did you mean 'ketamine'")
