@@ -423,10 +423,10 @@ def section(sizes: list[int]) -> str:
     each size a number of users for one minute on the built 1250-article folder
     (issue 8: e.g. 16 concurrent clients for 60 s on the mixed workload)."""
     locust = [shutil.which("locust")] if shutil.which("locust") else [sys.executable, "-m",
-                                                                       "locust"]
+                                                                      "locust"]
     data = build(Path(tempfile.gettempdir()) / "kg-bench-load", 1250)
     return "\n\n".join(f"{users} users for 60 s:\n\n" + report(run(data, users, 1.0, locust, 5.0))
-                         for users in sizes)
+                       for users in sizes)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 import networkx as nx
+
+from ingest import domain
 
 from .errors import KGError, NotFound, QueryError
 from .read import entity_info
@@ -27,7 +29,7 @@ __all__ = ["Selection", "article_subgraph", "construct_subgraph", "neighbourhood
            "resolve_entity"]
 
 _PREFIXES = sparql_prefixes()
-MODALITIES = ("asserted", "hedged", "investigational", "negated")
+MODALITIES = tuple(domain.MODALITIES)
 MAX_DEPTH = 3
 #: Claims fetched per frontier step; a hub beyond this is cut (signalled).
 MAX_CLAIMS = 20_000
@@ -182,7 +184,7 @@ def _step(graph: "KnowledgeGraph", frontier: Iterable[str], selection: Selection
             room -= counts.get(entity, 0)
     if not taken:  # every entity alone is over the limit: cut the first
         return _step(graph, frontier[:1], selection, rank)[0], len(frontier) - 1, True
-    rows: list[dict[str, str]] = []
+    rows = []
     for chunk in range(0, len(taken), 500):
         rows += _claims_touching(graph, taken[chunk:chunk + 500], selection)
     return rows, len(frontier) - len(taken), False
@@ -291,7 +293,7 @@ def neighbourhood(graph: "KnowledgeGraph", entity: str, depth: int = 1,
     centre = resolve_entity(graph, entity)
     result = nx.MultiDiGraph(centre=centre, truncated=False)
     result.add_node(centre)
-    seen, frontier, rank = {centre}, {centre}, {}
+    seen, frontier, rank = {centre}, {centre}, dict[str, int]()
     result.graph.update(left_out=0, partial=False)
     for _ in range(depth):
         rows, left_out, partial = _step(graph, frontier, selection, rank)

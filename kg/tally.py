@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from rdflib import RDF, Literal, URIRef
 
-from .store.base import Patch
+from .store.base import Patch, Term
 from .terms import HKG, Sparql, integer, iri, iris, sparql_prefixes
 
 if TYPE_CHECKING:
@@ -96,7 +96,8 @@ def claims_of_triples(triples: Iterable["Triple"]) -> list[tuple[str, str, str, 
     """(claim, subject, predicate, object, modality) of an article's triples."""
     parts: dict[str, dict] = defaultdict(dict)
     order: list[str] = []
-    wanted = {HKG.subject: "s", HKG.predicate: "p", HKG.object: "o", HKG.modality: "m"}
+    wanted: dict[Term, str] = {HKG.subject: "s", HKG.predicate: "p", HKG.object: "o",
+                               HKG.modality: "m"}
     for s, p, o in triples:
         if p == RDF.type and o == HKG.Claim:
             order.append(str(s))
@@ -105,7 +106,8 @@ def claims_of_triples(triples: Iterable["Triple"]) -> list[tuple[str, str, str, 
     return [(c, parts[c]["s"], parts[c]["p"], parts[c]["o"], parts[c]["m"]) for c in order]
 
 
-def _stored_claims(graph: "KnowledgeGraph", article: URIRef) -> list[tuple[str, ...]]:
+def _stored_claims(graph: "KnowledgeGraph",
+                   article: URIRef) -> list[tuple[str, str, str, str, str]]:
     rows = graph.store.select(_PREFIXES + f"""
         SELECT ?c ?s ?p ?o ?m ?start WHERE {{ GRAPH {iri(article)} {{
           ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ;

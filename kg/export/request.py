@@ -21,7 +21,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Mapping, Sequence
 
 from ingest.model import PREDICATES, EntityType
 
@@ -221,7 +221,7 @@ class ExportRequest:
             QueryError: an unknown name, a repeated single value, or a bad value.
         """
         ignore = set(ignore)
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for name, given in params.items():
             given = [str(v) for v in given]
             if name not in PARAMETERS:
@@ -305,13 +305,14 @@ class ExportRequest:
         elif self.article:
             sub = article_subgraph(graph, self.article, selection)
             title, base, scope = None, self.base_name(), "article"
-        elif self.source:
+        elif self.source and self.target:  # __post_init__: both or neither
             sub, found = paths(graph, self.source, self.target, selection=selection)
             sub.graph["paths"] = found
             a = sub.nodes[sub.graph["source"]].get("label", self.source)
             b = sub.nodes[sub.graph["target"]].get("label", self.target)
             title, base, scope = f"Paths from {a} to {b}", self.base_name(a, b), "paths"
         else:
+            assert self.construct is not None, "__post_init__: exactly one selection"
             query = _limited_construct(graph, check_construct(self.construct))
             sub = construct_subgraph(graph, query, selection)
             title, base, scope = ("Relations selected by a SPARQL query", self.base_name(),

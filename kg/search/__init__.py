@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable
 
 from .base import FACETS, Engine
 from .documents import (VOCABULARY_OWNER, article_documents, lexicon_forms, minted_documents,
@@ -51,6 +51,7 @@ def _engine(graph: "KnowledgeGraph") -> Engine:
     """The configured engine (KG_SEARCH_ENGINE), in memory for the memory
     store, else in `<data>/search-<engine>`."""
     name = graph.settings.search_engine
+    engine_class: Callable[..., Engine]
     if name == "tantivy":
         from ._tantivy import TantivyEngine as engine_class
     else:

@@ -30,7 +30,6 @@ Two halves (issue 6):
 from .answers import Answer, write_ox
 from .catalogue import DatasetCounts, Example, dataset_counts, examples
 from .policy import (
-                     FORMATS,
                      CheckedQuery,
                      EngineBusy,
                      Limits,
@@ -45,7 +44,7 @@ from .policy import (
 )
 from .runner import QueryRunner
 
-__all__ = ["FORMATS", "Answer", "CheckedQuery", "DatasetCounts", "EngineBusy", "Example",
+__all__ = ["Answer", "CheckedQuery", "DatasetCounts", "EngineBusy", "Example",
            "Limits", "LongQueriesBusy", "QueryOutOfMemory", "QueryRunner", "QueryTimeout",
            "QueryTooLarge", "UpdateRefused",
            "check_graph_iri", "check_query", "dataset_counts", "examples", "format_for",

@@ -99,6 +99,7 @@ def _worker_main(conn, path: str) -> None:
         if job is None:
             return
         query, fmt, limits, dataset, prefixes = job
+        reply: tuple[object, ...]
         try:
             reply = ("ok", run_ox(fresh().query, query, fmt, limits, dataset, prefixes))
         except KGError as err:

@@ -47,7 +47,8 @@ def _refused(text: str, kind=QueryError, status: int = 400) -> str:
     "INSERT DATA { <http://x/a> <http://x/b> <http://x/c> }",
     "DELETE DATA { <http://x/a> <http://x/b> <http://x/c> }",
     "DELETE WHERE { ?s ?p ?o }",
-    "PREFIX x: <http://x/> WITH <http://x/g> DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }",
+    "PREFIX x: <http://x/> WITH <http://x/g> DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } "
+    "WHERE { ?s ?p ?o }",
     "CLEAR ALL", "clear default", "DROP GRAPH <http://localhost:8000/article/one>",
     "CREATE GRAPH <http://x/g>", "ADD DEFAULT TO <http://x/g>", "MOVE <http://x/a> TO <http://x/b>",
     "COPY <http://x/a> TO DEFAULT",
@@ -85,7 +86,7 @@ def test_service_is_refused_wherever_it_hides(query):
     "SELECT * { ?s <http://example.org/SERVICE> ?o }",
     'SELECT * { ?s ?p """multi-line\nINSERT { } with \' and " inside""" }',
     'SELECT * { ?s ?p "x"@insert }',
-    'SELECT * { ?s ?p "((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((" }',
+    'SELECT * { ?s ?p "((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((" }',  # noqa: E501 (one literal)
 ])
 def test_words_inside_strings_iris_comments_and_names_are_not_keywords(query):
     """Only real keywords count: the same words in strings, IRIs, comments,
@@ -125,7 +126,8 @@ def test_size_and_nesting_limits():
     deep = "SELECT * WHERE " + "{" * 128 + "}" * 128
     assert check_query(deep, LOCAL).form == "SELECT"
     assert "128 deep" in _refused("SELECT * WHERE " + "{" * 129 + "}" * 129)
-    assert "128 deep" in _refused("SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }")
+    assert "128 deep" in _refused("SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000
+                                  + ") }")
 
 
 @pytest.mark.parametrize("query", [
@@ -176,7 +178,7 @@ def test_row_cap_is_exact_and_signalled():
                        Limits(max_rows=10))
     assert triples.truncated and len(Graph().parse(data=triples.body, format="turtle")) == 10
     small = write_ox(store.query(query), "SELECT", "tsv", Limits(max_rows=None,
-                                                                  max_result_bytes=4096))
+                                                                 max_result_bytes=4096))
     assert small.truncated and len(small.body) <= 4096 and small.body.endswith(b"\n")
 
 

@@ -154,7 +154,7 @@ def test_graph_filters_and_click_through(site, page):
     page.goto(site.url + "/graph?entity=ketamine")
     page.wait_for_selector("#cy[data-ready=true]")
     page.get_by_text("Filters").click()
-    page.get_by_label("Denying (negated)").check()
+    page.get_by_label("Denied (negated)").check()
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(re.compile(r"modality=negated"))
     page.wait_for_selector("#cy[data-ready=true]")

@@ -66,7 +66,7 @@ def test_unknown_override():
 
 def test_parse_accept_reads_q_values():
     assert parse_accept("a/b;q=0.5;level=1, c/*, *;q=2") == [("a/b", 0.5), ("c/*", 1.0),
-                                                              ("*/*", 1.0)]
+                                                             ("*/*", 1.0)]
 
 
 # ------------------------------------------------------------ resolution

@@ -17,7 +17,7 @@ from kg.load import ingest_file
 from webapp import create_app
 from webapp.markup import Span, marked_text, safe_highlight
 
-from .support import (HOSTILE_ENTITY, HOSTILE_ID, NMDA_SENTENCE, XSS, assert_escaped, html,
+from .support import (HOSTILE_ENTITY, HOSTILE_ID, NMDA_SENTENCE, assert_escaped, html,
                       seed_graph, text_of)
 
 NOTICE = "Not medical advice"
@@ -62,7 +62,7 @@ def _check_ketamine_page(client):
     anchor = article.get_element_by_id(href.split("#")[1])
     assert text_of(anchor) == " ".join(NMDA_SENTENCE.split())
     assert "hedged" in anchor.get("class")
-    # Blood pressure: denied (under "decreases", in the Denying column), never an effect.
+    # Blood pressure: denied (under "decreases", in the Denied column), never an effect.
     effects = page.xpath("//section[@class='predicate-group'][.//h3[starts-with("
                          "normalize-space(), 'hasAdverseEffect')]]//h4/a/text()")
     assert "blood pressure" not in effects
@@ -251,7 +251,7 @@ def test_entity_rows_cap_quotes_and_link_the_rest(client, monkeypatch):
     total = int(text_of(supporting.xpath(".//h5/span[@class='count']")[0]))
     assert total > 1 and len(supporting.xpath(".//blockquote")) == 1
     more = supporting.xpath(".//p[@class='more']/a")[0]
-    assert text_of(more).startswith(f"{total - 1} more supporting quote")
+    assert text_of(more).startswith(f"{total - 1} more stated quote")
     assert more.get("href") == "/relation/ketamine/treats/anxiety"
 
 
@@ -395,7 +395,7 @@ def test_hostile_claim_and_article_pages_show_escaped_text(client, seeded):
     ("plain <mark>word</mark>", "plain <mark>word</mark>"),
     ("&lt;b&gt; <mark>x</mark>", "&lt;b&gt; <mark>x</mark>"),
     ("<script>alert(1)</script><mark>x</mark>", "&lt;script&gt;alert(1)&lt;/script&gt;"
-                                                 "<mark>x</mark>"),
+     "<mark>x</mark>"),
     ("<mark onclick=x>a</mark>", "&lt;mark onclick=x&gt;a"),
     ("<mark>unclosed", "<mark>unclosed</mark>"),
     ("</mark>stray", "stray"),
