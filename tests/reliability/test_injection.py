@@ -19,6 +19,12 @@ route and parameter the test first finds the fewest other parameters
 (normal values, taken from the seeded graph) with which a normal value
 answers 2xx, then sends each payload with the same companions.
 
+Runtime: rdflib takes 0.1-0.5 s a query, so the backends run different
+shares of the payloads, every route and parameter on each (`SUBSETS`):
+all of them on the embedded store, the first of each class on the
+Oxigraph server, the first of each class that could end a term in query
+text on the memory store.  The counts are printed (`-s`).
+
 The witness is a real TCP listener on 127.0.0.1 that counts every
 connection; payloads name it in SERVICE clauses, IRIs and FROM clauses
 (rdflib, the memory backend's engine, fetches FROM graphs).  A control
@@ -77,19 +83,16 @@ def payloads(listener: str) -> list[tuple[str, str | bytes]]:
     The first of each class is its representative (see `corpus_for`)."""
     svc = f"SERVICE <{listener}> {{ ?x ?y ?z }}"
     return [
-        ("normal", "NMDA receptor"), ("normal", "ketamine"), ("normal", "no-such-thing"),
+        ("normal", "NMDA receptor"), ("normal", "no-such-thing"),
         ("iri-breakout", f"http://a> }} OPTIONAL {{ {svc} }} VALUES ?q {{ <http://b"),
         ("iri-breakout", "x>"),
-        ("iri-breakout", "http://a>"),
         ("iri-breakout", f"{BASE}entity/ketamine> ?p ?o }} UNION {{ {svc} }} #"),
-        ("iri-breakout", f"https://a/> . {svc} <x:y"),
         ("iri-breakout", f"<{listener}>"),
         ("iri-listener", listener),
         ("literal-breakout", f'x" ) }} UNION {{ {svc} }} #'),
         ("literal-breakout", f"x' ) }} UNION {{ {svc} }} #"),
         ("literal-breakout", f'x\\" ) }} UNION {{ {svc} }} #'),
         ("literal-breakout", "x\\"),
-        ("literal-breakout", '"""'),
         ("literal-breakout", f'x""" ) }} {svc} #'),
         ("literal-breakout", f"x''' ) }} {svc} #"),
         ("comment", f'ketamine" # \n }} UNION {{ {svc} }}'),
@@ -108,20 +111,19 @@ def payloads(listener: str) -> list[tuple[str, str | bytes]]:
         ("nul", f"http://a\x00> }} {svc} <http://b"),
         ("nul", "ketamine\x00"),
         ("control", "a\r\nb\tc\x0b\x0c"),
-        ("control", "\x01\x02\x1b[31m\x7f"),
-        ("control", "\u2028\u2029\u202e\ufeff"),
+        ("control", "\x01\x02\x1b[31m\x7f\u2028\u202e\ufeff"),
         ("long", "http://a/" + "b" * 100_000),
-        ("long", "a" * 100_000),
         ("long", f"x> }} {svc} " * 200),
-        ("non-ascii", "кетамин 氯胺酮 😀"), ("non-ascii", "kétamine"),
+        ("non-ascii", "kétamine кетамин 氯胺酮 😀"),
         ("bad-utf8", b"ket\xffamine\xed\xa0\x80"),
     ]
 
 
-#: The classes whose values could become query text in an engine: the
-#: memory backend (rdflib, ~0.1-0.5 s a query) runs their representatives.
-ENGINE_CLASSES = ("iri-breakout", "literal-breakout", "comment", "union", "service", "from",
-                  "escape", "nul")
+#: The classes whose values could end a term in an engine's query text:
+#: the memory backend (rdflib, ~0.1-0.5 s a query) runs their
+#: representatives (those of "union" and "service" are IRI break-outs and
+#: plain text, covered by "iri-breakout" and the literal classes).
+ENGINE_CLASSES = ("iri-breakout", "literal-breakout", "comment", "from", "escape", "nul")
 #: Payloads per backend: every payload on the embedded store; the first of
 #: each class on the remote one; the first of each engine class on memory.
 #: Every route and parameter gets them on all three.
@@ -531,8 +533,9 @@ def test_every_get_route_and_parameter_keeps_payloads_out_of_queries(site):
     backend = site.backend
     print(f"\n[{backend}] {result['routes']} GET routes, {result['pairs']} route x parameter "
           f"pairs x {result['payloads']} payloads ({SUBSETS[backend]}) = "
-          f"{result['requests']} requests in {took:.1f} s; statuses {dict(sorted(result['statuses'].items()))}; listener "
-          f"connections {len(result['connections'])}; problems {len(result['problems'])}")
+          f"{result['requests']} requests in {took:.1f} s; statuses "
+          f"{dict(sorted(result['statuses'].items()))}; listener connections "
+          f"{len(result['connections'])}; problems {len(result['problems'])}")
     # Every bad answer, for the reader of a failure (CI keeps test-output/).
     OUTPUT.mkdir(exist_ok=True)
     (OUTPUT / f"injection-{backend}.txt").write_text(
@@ -558,7 +561,7 @@ def _settled(listener) -> list:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_listener_sees_an_engine_that_is_handed_service(backend, listener, tmp_path,
-                                                           request):
+                                                            request):
     """The control for every "0 connections" below: each backend's engine
     itself (pyoxigraph on disk, rdflib, the Oxigraph server), handed a
     SERVICE clause naming the listener directly (not through our store
@@ -669,7 +672,8 @@ def _cli_problems(result, where: str, hostile: bool) -> list[str]:
 def test_cli_names_keep_payloads_out_of_queries(seeded, listener, tmp_path, monkeypatch):
     """`kg export --entity/--article/--from/--to`, `kg claims --article`
     and `kg delete` with every payload, through click's CliRunner on the
-    seeded graph: either a non-zero exit with exactly one `Error:` line
+    seeded graph (and the issue's SERVICE break-out once more with each
+    command opening the store itself): either a non-zero exit with exactly one `Error:` line
     and no engine parser text, or exit 0 with no output (an export of 0
     entities); never a traceback; the listener saw no connection.  The
     normal values work (exit 0), and deleting a real article at the end
@@ -696,6 +700,14 @@ def test_cli_names_keep_payloads_out_of_queries(seeded, listener, tmp_path, monk
     article = read.articles(graph)[0].id
     result = runner.invoke(kg_cli, _cli_options(settings) + ["delete", article])
     assert result.exit_code == 0 and result.output.strip() == f"deleted {article}"
+    # The issue's payload once more with each command opening the store
+    # itself, as a user's `kg` does (memory: a store of its own, empty).
+    graph.close()
+    monkeypatch.setattr("kg.cli.KnowledgeGraph", KnowledgeGraph)
+    issue = next(value for kind, value in corpus if kind == "iri-breakout")
+    for command in ("export --entity", "claims --article", "delete"):
+        result = runner.invoke(kg_cli, _cli_options(settings) + commands[command][0](issue))
+        problems += _cli_problems(result, f"kg {command} {issue[:60]!r} (own store)", True)
     print(f"\n[{backend}] CLI: {len(commands)} command options x {len(corpus)} payloads "
           f"({SUBSETS[backend]}) = "
           f"{runs} runs in {time.monotonic() - began:.1f} s; problems {len(problems)}")
