@@ -60,7 +60,7 @@ class ClaimRecord:
     extractor_version: str = ""
 
     def as_json(self, explain: bool = False) -> dict:
-        """The claims JSONL contract of DESIGN.md (plus rule and cues when
+        """The claims JSONL contract of the README (plus rule and cues when
         `explain`)."""
         data = {"article": self.article, "claim": self.iri,
                 "subject": self.subject.as_json(), "predicate": self.predicate,

@@ -199,7 +199,7 @@ def _with_articles(graph: "KnowledgeGraph", rows: list[dict[str, str]]) -> list[
     Plain strings from `Store.select_values`, not rdflib terms, and the
     article's fields fetched once per article, not joined onto every claim
     row: making ~10 terms per claim took most of a hub's selection time
-    (issue 7: 8.4 s of a depth-2 hub export at 1.7M triples).
+    (8.4 s of a depth-2 hub export at 1.7M triples).
     """
     articles = sorted({row["a"] for row in rows})
     found: dict[str, tuple[str, str]] = {}

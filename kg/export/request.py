@@ -381,7 +381,7 @@ def article_metadata(graph: "KnowledgeGraph", ids: Sequence[str]) -> dict[str, d
     for chunk in chunked(sorted(set(ids))):
         values = iris(graph.minter.article(i) for i in chunk)
         # Plain strings, and the union graph rather than VALUES ?a + GRAPH
-        # ?a, which Oxigraph answers by scanning every graph (issue 7).
+        # ?a, which Oxigraph answers by scanning every graph.
         rows = graph.store.select_values(sparql_prefixes() + f"""
             SELECT ?a ?id ?title ?source ?date WHERE {{ VALUES ?a {{ {values} }}
               ?a dcterms:identifier ?id ; dcterms:title ?title .
@@ -445,7 +445,7 @@ def save(subgraph: "nx.MultiDiGraph", fmt: Format, output: str | Path,
     except OSError as err:
         # A path the user cannot write (a folder, /proc, no permission) is a
         # one-line error, never a traceback, and no .partial file stays
-        # (issue 9, web and CLI paths).
+        # (web and CLI paths).
         with contextlib.suppress(OSError):
             partial.unlink()
         raise KGError(f"cannot write {output_text}: {err.strerror or err}") from None

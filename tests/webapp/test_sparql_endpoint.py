@@ -1,6 +1,6 @@
 """`/sparql` over real HTTP (waitress on a free loopback port) with real
 SPARQL clients, the W3C SPARQL 1.1 Protocol cases, and the public-safety
-acceptance tests of issue 6, on the memory, embedded and sparql backends."""
+acceptance tests of the endpoint, on the memory, embedded and sparql backends."""
 from __future__ import annotations
 
 import csv
