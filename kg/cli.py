@@ -119,7 +119,7 @@ def ingest(ctx, paths, quiet, server, token):
     claims = 0
     claimed: dict[str, str] = {}
     graph = None
-    if server:  # issue 5: add articles while the server holds the data folder
+    if server:  # add articles while the server holds the data folder
         from .client import ServerClient, read_token
 
         client = ServerClient(server, read_token(ctx.obj.data_path, token))

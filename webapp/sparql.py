@@ -1,5 +1,5 @@
 """`/sparql`: the SPARQL 1.1 Protocol endpoint, its editor page, the Service
-Description, and the VoID description at `/.well-known/void` (issue 6).
+Description, and the VoID description at `/.well-known/void`.
 
 Views stay thin: the policy, limits and result formats are `kg.sparql`'s;
 this module reads the protocol request, negotiates the format, applies the
@@ -122,7 +122,7 @@ class SparqlService:
     _void: tuple[float, object] | None = None
     #: Queries in the endpoint at once (running or waiting for a worker),
     #: 2 per worker.  Each holds a server thread, so past this many the
-    #: rest are refused at once and pages keep their threads (issue 9: 10
+    #: rest are refused at once and pages keep their threads (10
     #: runaway queries).  Long queries hold at most `long_queries` of them;
     #: the others turn over within the long-query threshold, so short
     #: queries get in while long ones run.

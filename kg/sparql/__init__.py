@@ -1,6 +1,6 @@
 """The public SPARQL query policy, shared by the web endpoint and `kg query`.
 
-Two halves (issue 6):
+Two halves:
 
 * `check_query` reads the query text with a small lexer *before* any SPARQL
   parser sees it: size, bracket nesting (pyoxigraph's parser overflows its

@@ -184,7 +184,7 @@ def check_query(text: str, local: str, limits: Limits = Limits()) -> CheckedQuer
             unary += 1
             if depth + unary > limits.max_depth:
                 # 10,000 `!` overflowed the engine parser's stack and killed
-                # the worker (issue 9, deep nesting).
+                # the worker (deep nesting).
                 raise QueryError("the query nests operators more than "
                                  f"{limits.max_depth} deep")
             continue
