@@ -1,4 +1,4 @@
-"""Injection (issue 14, item 2): no text from a request or a command line
+"""Injection: no text from a request or a command line
 reaches a query as query text, on every GET route and parameter and the
 `kg` commands that take names, on the embedded, memory and remote
 (Oxigraph server) backends.
@@ -672,12 +672,13 @@ def _cli_problems(result, where: str, hostile: bool) -> list[str]:
 def test_cli_names_keep_payloads_out_of_queries(seeded, listener, tmp_path, monkeypatch):
     """`kg export --entity/--article/--from/--to`, `kg claims --article`
     and `kg delete` with every payload, through click's CliRunner on the
-    seeded graph (and the issue's SERVICE break-out once more with each
-    command opening the store itself): either a non-zero exit with exactly one `Error:` line
-    and no engine parser text, or exit 0 with no output (an export of 0
-    entities); never a traceback; the listener saw no connection.  The
-    normal values work (exit 0), and deleting a real article at the end
-    succeeds, so the refusals are not a broken command."""
+    seeded graph, then the first IRI break-out (SERVICE) once more with
+    each command opening the store itself: either a non-zero exit with
+    exactly one `Error:` line and no engine parser text, or exit 0 with no
+    output (an export holding no relation and no article); never a
+    traceback; the listener saw no connection.  The normal values work
+    (exit 0), and deleting a real article at the end succeeds, so the
+    refusals are not a broken command."""
     from kg.cli import main as kg_cli
 
     backend, settings, graph = seeded
@@ -700,14 +701,14 @@ def test_cli_names_keep_payloads_out_of_queries(seeded, listener, tmp_path, monk
     article = read.articles(graph)[0].id
     result = runner.invoke(kg_cli, _cli_options(settings) + ["delete", article])
     assert result.exit_code == 0 and result.output.strip() == f"deleted {article}"
-    # The issue's payload once more with each command opening the store
+    # The SERVICE break-out once more with each command opening the store
     # itself, as a user's `kg` does (memory: a store of its own, empty).
     graph.close()
     monkeypatch.setattr("kg.cli.KnowledgeGraph", KnowledgeGraph)
-    issue = next(value for kind, value in corpus if kind == "iri-breakout")
+    breakout = next(value for kind, value in corpus if kind == "iri-breakout")
     for command in ("export --entity", "claims --article", "delete"):
-        result = runner.invoke(kg_cli, _cli_options(settings) + commands[command][0](issue))
-        problems += _cli_problems(result, f"kg {command} {issue[:60]!r} (own store)", True)
+        result = runner.invoke(kg_cli, _cli_options(settings) + commands[command][0](breakout))
+        problems += _cli_problems(result, f"kg {command} {breakout[:60]!r} (own store)", True)
     print(f"\n[{backend}] CLI: {len(commands)} command options x {len(corpus)} payloads "
           f"({SUBSETS[backend]}) = "
           f"{runs} runs in {time.monotonic() - began:.1f} s; problems {len(problems)}")
