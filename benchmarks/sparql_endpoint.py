@@ -4,7 +4,7 @@
     python -m benchmarks.sparql_endpoint 300 --keep DIR    # reuse/keep the store
 
 The seeded generator's corpus is ingested into the embedded store.  Six
-typical queries (issue 6: neighbourhood, claims with evidence, GROUP BY
+typical queries (neighbourhood, claims with evidence, GROUP BY
 counts, 2-hop paths, CONSTRUCT of a neighbourhood, a text CONTAINS scan)
 are timed three ways in the same run:
 

@@ -124,7 +124,7 @@ def ingest(ctx, paths, quiet, server, token, workers, batch):
     counts = {"added": 0, "replaced": 0, "unchanged": 0, "failed": len(failures)}
     claims = 0
     claimed: dict[str, str] = {}
-    if server:  # issue 5: add articles while the server holds the data folder
+    if server:  # add articles while the server holds the data folder
         from .client import ServerClient, read_token
 
         client = ServerClient(server, read_token(ctx.obj.data_path, token))

@@ -20,7 +20,8 @@ from ingest import domain
 
 from .errors import KGError, NotFound, QueryError
 from .read import entity_info
-from .terms import HKG, BadTerm, Sparql, integer, iri, iris, literal, sparql_prefixes
+from .terms import (HKG, BadTerm, Sparql, chunked, integer, iri, iris, literal,
+                    sparql_prefixes)
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -149,8 +150,8 @@ def _claim_counts(graph: "KnowledgeGraph", entities: list[str],
     counts: dict[str, int] = {}
     filters = selection_values(selection)
     needs = "?c hkg:predicate ?p ; hkg:modality ?m ." if filters else ""
-    for chunk in range(0, len(entities), 500):
-        values = iris(entities[chunk:chunk + 500])
+    for chunk in chunked(entities):
+        values = iris(chunk)
         for row in graph.store.select_values(_PREFIXES + f"""
                 SELECT ?e (COUNT(?c) AS ?n) WHERE {{ {filters}
                   {{ VALUES ?e {{ {values} }} ?c hkg:subject ?e . {needs} }} UNION
@@ -185,8 +186,8 @@ def _step(graph: "KnowledgeGraph", frontier: Iterable[str], selection: Selection
     if not taken:  # every entity alone is over the limit: cut the first
         return _step(graph, frontier[:1], selection, rank)[0], len(frontier) - 1, True
     rows = []
-    for chunk in range(0, len(taken), 500):
-        rows += _claims_touching(graph, taken[chunk:chunk + 500], selection)
+    for chunk in chunked(taken):
+        rows += _claims_touching(graph, chunk, selection)
     return rows, len(frontier) - len(taken), False
 
 
@@ -198,12 +199,12 @@ def _with_articles(graph: "KnowledgeGraph", rows: list[dict[str, str]]) -> list[
     Plain strings from `Store.select_values`, not rdflib terms, and the
     article's fields fetched once per article, not joined onto every claim
     row: making ~10 terms per claim took most of a hub's selection time
-    (issue 7: 8.4 s of a depth-2 hub export at 1.7M triples).
+    (8.4 s of a depth-2 hub export at 1.7M triples).
     """
     articles = sorted({row["a"] for row in rows})
     found: dict[str, tuple[str, str]] = {}
-    for chunk in range(0, len(articles), 500):
-        values = iris(articles[chunk:chunk + 500])
+    for chunk in chunked(articles):
+        values = iris(chunk)
         # The union graph, not VALUES ?a + GRAPH ?a, which Oxigraph answers
         # by scanning every graph.
         for row in graph.store.select_values(_PREFIXES + f"""

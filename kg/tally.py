@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Iterable
 from rdflib import RDF, Literal, URIRef
 
 from .store.base import Patch, Term
-from .terms import HKG, Sparql, integer, iri, iris, sparql_prefixes
+from .terms import HKG, Sparql, chunked, integer, iri, iris, sparql_prefixes
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -126,8 +126,8 @@ def _stored_claims(graph: "KnowledgeGraph",
 def _current(graph: "KnowledgeGraph", nodes: dict[URIRef, Key]) -> dict[URIRef, _Count]:
     found: dict[URIRef, _Count] = {}
     names = sorted(map(str, nodes))
-    for chunk in range(0, len(names), 500):
-        values = iris(names[chunk:chunk + 500])
+    for chunk in chunked(names):
+        values = iris(chunk)
         # VALUES inside GRAPH: outside it, Oxigraph scans the whole tally
         # graph and joins (0.2-0.5 s at 1.6M triples, against 2 ms).
         rows = graph.store.select_values(_PREFIXES + f"""

@@ -17,7 +17,7 @@ from . import read, tally
 from .errors import NotFound
 from .read import ClaimRecord, EntityInfo, local_name
 from .subgraph import MODALITIES, Selection, resolve_entity
-from .terms import HKG, iri, iris, sparql_prefixes
+from .terms import HKG, chunked, iri, iris, sparql_prefixes
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -162,8 +162,8 @@ def _add_modalities(graph: "KnowledgeGraph", relations: Iterable[dict],
     relations (those in the selection's modalities)."""
     by_node = {rel["node"]: rel for rel in relations}
     names = sorted(by_node)
-    for chunk in range(0, len(names), 500):
-        values = iris(names[chunk:chunk + 500])
+    for chunk in chunked(names):
+        values = iris(chunk)
         rows = graph.store.select_values(_PREFIXES + f"""
             SELECT ?parent ?m ?n ?k ?sample WHERE {{ GRAPH {iri(tally.tally_graph(graph))} {{
               VALUES ?parent {{ {values} }}

@@ -61,7 +61,7 @@ def _schemas() -> dict:
                               "False on entity pages, which carry a sample (the first and "
                               "last article per modality); the relation has every quote."},
         "evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}}}}
-    claim = {"type": "object", "description": "The claims contract of DESIGN.md.",
+    claim = {"type": "object", "description": "The claims JSONL contract (README, `kg claims`).",
              "properties": {
                  "article": {"type": "string"}, "claim": {"type": "string"},
                  "subject": {"$ref": "#/components/schemas/Entity"}, "predicate": _PREDICATE,

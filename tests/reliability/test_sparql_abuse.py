@@ -1,4 +1,4 @@
-"""SPARQL abuse (issue 9, item 4) against `kg serve` itself.
+"""SPARQL abuse against `kg serve` itself.
 
 The server is the real command (`kg --query-timeout 2 serve --port 0`, the
 production waitress server with its default 8 threads and 3 query workers,

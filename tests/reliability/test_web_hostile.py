@@ -1,4 +1,4 @@
-"""Web hostility (issue 9, item 5): script in articles is only ever text,
+"""Web hostility: script in articles is only ever text,
 paths never escape, every answer carries the security headers, errors show
 no internals, and nothing changes state without the admin token.
 

@@ -1,4 +1,4 @@
-"""Shared data and helpers for the web front end's tests (issue 5).
+"""Shared data and helpers for the web front end's tests.
 
 Data, all built here or read from the repository, never fetched:
 

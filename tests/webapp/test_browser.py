@@ -1,4 +1,4 @@
-"""The front end in a real browser (issue 5): Debian's headless Chromium
+"""The front end in a real browser: Debian's headless Chromium
 through Playwright walks search -> entity -> article -> graph view -> path,
 by keyboard where a reader would, asserting content on each page.  The
 `page` fixture fails a test on any console error (a CSP violation is one) or

@@ -1,4 +1,4 @@
-"""Export downloads on the web (issue 7): the form page, downloads with file
+"""Export downloads on the web: the form page, downloads with file
 names and media types, /api/export with the CLI's parameters, 400 on bad
 ones, escaping, and screenshots of the diagram and handout in a browser.
 

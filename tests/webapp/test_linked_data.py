@@ -1,4 +1,4 @@
-"""Linked data (issue 5): every entity, claim and article IRI the graph
+"""Linked data: every entity, claim and article IRI the graph
 mints resolves on this server, answering HTML, Turtle, JSON-LD or
 N-Triples by content negotiation (Accept with q-values) or `?format=`.
 

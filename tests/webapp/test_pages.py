@@ -1,4 +1,4 @@
-"""HTML pages (issue 5) through Flask's test client: content checked on the
+"""HTML pages through Flask's test client: content checked on the
 parsed HTML, escaping checked as "raw absent, escaped present".
 
 Data: the seed, an article contradicting it and a hostile article (see

@@ -1,6 +1,6 @@
 """`/sparql` over real HTTP (waitress on a free loopback port) with real
 SPARQL clients, the W3C SPARQL 1.1 Protocol cases, and the public-safety
-acceptance tests of issue 6, on the memory, embedded and sparql backends."""
+acceptance tests of the endpoint, on the memory, embedded and sparql backends."""
 from __future__ import annotations
 
 import csv
@@ -427,7 +427,7 @@ def test_cartesian_product_is_stopped_with_503_and_the_server_keeps_answering(si
     began = time.monotonic()
     status, _, body = _get(site, HKG + "ASK { ?d a hkg:Drug }")
     assert status == 200 and json.loads(body)["boolean"] is True
-    assert time.monotonic() - began < 1.0
+    assert time.monotonic() - began < TIME_LIMIT  # not queued behind the stopped one
 
 
 def _small_app(site: Site, limits: Limits, budget: ClientBudget | None = None):
@@ -482,7 +482,9 @@ def test_per_client_budget_answers_429_with_retry_after(site):
         retry = None
         statuses = [status() for _ in range(6)]
         assert statuses[0] == 200 and 429 in statuses
-        assert retry is not None and 1 <= int(retry) <= 3
+        # When the budget refills: a few seconds, longer on a loaded
+        # machine (queries cost more of it); the test waits that long.
+        assert retry is not None and 1 <= int(retry) <= 30
         time.sleep(int(retry))
         assert status() == 200
     finally:

@@ -1,4 +1,4 @@
-"""Adding and retracting articles while the server runs (issue 5):
+"""Adding and retracting articles while the server runs:
 POST /api/articles and DELETE /api/articles/<id> behind a bearer token,
 uploads confined to the data folder, `kg ingest --server` and
 `kg delete --server` against a real waitress server, and readers that never
