@@ -129,8 +129,8 @@ def nquads_graphs(nquads: str, graphs: Sequence[URIRef]) -> dict[URIRef, list[Tr
 
 
 def _graph_blocks(graphs: dict[URIRef, list[Triple]]) -> Sparql:
-    blocks = (f"GRAPH {nt_term(g)} {{\n{_triples(t)}\n}}" for g, t in graphs.items() if t)
-    return Sparql("\n".join(blocks))
+    return Sparql("\n".join(f"GRAPH {nt_term(g)} {{\n{_triples(t)}\n}}"
+                            for g, t in graphs.items() if t))
 
 
 def add_update(graphs: dict[URIRef, list[Triple]], patch: Patch | None = None) -> str:
