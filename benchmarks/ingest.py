@@ -122,7 +122,7 @@ def ingest_rate(n: int, engine: str) -> list[object]:
         del store
         rate, floor_rate = n / took, n / floor
         default = " (default)" if engine == Settings().search_engine else ""
-        return [f"kg ingest, {engine}{default}", n, rate, floor_rate, rate / floor_rate,
+        return [f"kg ingest, {engine}{default}", n, rate, floor_rate, f"{rate / floor_rate:.2f}",
                 triples, disk / (triples / 1e6), peak]
 
 
