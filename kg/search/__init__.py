@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable
 
 from .base import FACETS, Engine
 from .documents import (VOCABULARY_OWNER, article_documents, lexicon_forms, minted_documents,
