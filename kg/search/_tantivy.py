@@ -19,9 +19,10 @@ _RAW = ("id", "kind", "owner", "iri", "type", "predicate", "modality", "article"
 #: Facet counts: a terms aggregation per facet over the fast fields.  Each
 #: segment sends its FACET_SIZE most frequent values (tantivy's default is
 #: ten times more, and turning that many ordinals back into article ids was
-#: most of a query at 100,000 articles).  Exact where it matters: the small
-#: facets have fewer values than that, and an article's documents are
-#: written together, so one segment holds all of its count.
+#: most of the aggregation).  The small facets have fewer values than that,
+#: so they are exact; an article's documents are written together, so one
+#: segment holds its whole count (unless the writer's memory budget ends a
+#: segment mid-article: then a count near the 200th place may be short).
 _AGGREGATIONS = {name: {"terms": {"field": name, "size": FACET_SIZE, "segment_size": FACET_SIZE}}
                  for name in FACETS}
 
