@@ -18,9 +18,13 @@ Each index is then queried two ways in the same run:
   top 10 with the total count, and the library's own highlighter on each
   hit's text (whoosh `Hit.highlights`, tantivy `SnippetGenerator`).
 
-Target (issue 17): ours p95 within 3x of the engine alone, and <= 50 ms at
-100,000 articles on the faster engine.  whoosh is measured up to 20,000
-articles: it indexes ~40 articles/s here, so 100,000 take most of an hour.
+The two are timed alternately (50 each), so load from other work on the
+machine falls on both alike.  Target (issue 17): ours p95 within 3x of the
+engine alone, and <= 50 ms at 100,000 articles on the faster engine.
+whoosh is measured up to 20,000 articles: it indexes 25-40 articles/s
+here, so 100,000 would take over an hour.  `python -m benchmarks --only
+search` keeps the indexes in `<tmp>/kg-bench-search` and reuses them
+(the build rate is then shown as "reused").
 """
 from __future__ import annotations
 
