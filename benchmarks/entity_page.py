@@ -29,7 +29,7 @@ def measure(n: int, keep: Path | None = None, repeat: int = 30) -> str:
         client = create_app(graph.settings, graph=graph).test_client()
         rows = []
         for name, iri, claims in (("hub", hub, hub_claims), ("median", median,
-                                                              median_claims)):
+                                                             median_claims)):
             key = graph.minter.local(iri, "entity")
             for label, url in (("HTML page", f"/entity/{key}"),
                                ("JSON", f"/api/entity/{key}")):

@@ -9,7 +9,7 @@ index, so building the graph takes minutes, not an hour).  The hub is the
 entity most claims name.  The selection and each writer on its result are
 timed, median of three (an export is their sum); the floor is the same
 claims fetched by one SPARQL CONSTRUCT in pyoxigraph and serialised by
-pyoxigraph itself (N-Triples), measured in the same run.  Target (issue 7):
+pyoxigraph itself (N-Triples), measured in the same run.  Target:
 <= 1 s for the RDF and network formats.
 
 The run also counts the claims within two steps of the hub without the

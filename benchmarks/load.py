@@ -1,4 +1,4 @@
-"""Load and soak: locust against a real `kg serve` on loopback (issue 9, item 6).
+"""Load and soak: locust against a real `kg serve` on loopback.
 
     pip install -e '.[bench]'                        # locust
     python -m benchmarks.load                        # 50 users for 10 minutes
@@ -31,7 +31,7 @@ worker processes) at the start of the load and at the end, the number of
 worker processes and threads at both moments, and all of these every
 30 s.  RSS growth is given twice: from the cold start (after one request
 of each kind) and from the steady state (the 30-second sample at
-`--warm-up`, default 2 minutes), both to the end.  Targets (issue 9): < 1%
+`--warm-up`, default 2 minutes), both to the end.  Targets: < 1%
 errors, page p95 < 300 ms, RSS growth < 10%, worker count constant.
 
 This file is also the locustfile: locust imports it in its own process,
@@ -421,12 +421,12 @@ def report(result: dict) -> str:
 def section(sizes: list[int]) -> str:
     """`python -m benchmarks --only load`: web throughput for docs/benchmarks.md,
     each size a number of users for one minute on the built 1250-article folder
-    (issue 8: e.g. 16 concurrent clients for 60 s on the mixed workload)."""
+    (e.g. 16 concurrent clients for 60 s on the mixed workload)."""
     locust = [shutil.which("locust")] if shutil.which("locust") else [sys.executable, "-m",
-                                                                       "locust"]
+                                                                      "locust"]
     data = build(Path(tempfile.gettempdir()) / "kg-bench-load", 1250)
     return "\n\n".join(f"{users} users for 60 s:\n\n" + report(run(data, users, 1.0, locust, 5.0))
-                         for users in sizes)
+                       for users in sizes)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@
     python -m benchmarks.sparql_endpoint 300 --keep DIR    # reuse/keep the store
 
 The seeded generator's corpus is ingested into the embedded store.  Six
-typical queries (issue 6: neighbourhood, claims with evidence, GROUP BY
+typical queries (neighbourhood, claims with evidence, GROUP BY
 counts, 2-hop paths, CONSTRUCT of a neighbourhood, a text CONTAINS scan)
 are timed three ways in the same run:
 
@@ -161,7 +161,8 @@ def measure(n: int, keep: Path | None = None, repeat: int = 30) -> str:
             f"{build:.0f} s); medians of {repeat} runs (rdflib: up to 3), hub entity `{hub}`; "
             f"rdflib took {rdflib_load:.0f} s to load the same quads.\n\n")
     return head + table(["query", "rows", "direct ms", "runner ms", "HTTP ms", "HTTP p95 ms",
-                         "HTTP / direct", "rdflib ms", "rdflib / HTTP"], rows) + "\n\nTime limit (4-way cartesian product):\n\n" \
+                         "HTTP / direct", "rdflib ms", "rdflib / HTTP"], rows) \
+        + "\n\nTime limit (4-way cartesian product):\n\n" \
         + table(["limit", "status", "answered after s", "late by ms", "next query ms",
                  "next status"], limits)
 

@@ -72,8 +72,8 @@ def _subject_drug(text: str, mentions: list[Mention], sentence_start: int,
 
 
 def resolve_anaphora(segmentation: Segmentation, names: list[Mention],
-                      main_drug: Entity | None, token_starts: list[int], scan: Scan
-                      ) -> list[Mention]:
+                     main_drug: Entity | None, token_starts: list[int],
+                     scan: Scan) -> list[Mention]:
     """Pronouns and drug descriptions -> the drug they refer to.
 
     Args:

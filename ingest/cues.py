@@ -311,7 +311,8 @@ SUBHEADING = re.compile(r"(?:(?:very\s+|less\s+|more\s+)?(?:common|uncommon|rare
 HEADING_FRAMES: tuple[tuple[re.Pattern, Options], ...] = (
     (re.compile(r"\b(?:side[- ]effects?|adverse (?:effects?|reactions?|events?)|"
                 r"unwanted effects?|risks?|complications?|dangers?)\b", re.I), ADVERSE),
-    (re.compile(r"\b(?:uses|used (?:for|to treat|in)|indications?|conditions? (?:it )?treat(?:s|ed)?|"
+    (re.compile(r"\b(?:uses|used (?:for|to treat|in)|indications?|"
+                r"conditions? (?:it )?treat(?:s|ed)?|"
                 r"what (?:is |are )?\w+ (?:is |are )?used for|treats?|treatments? for)\b", re.I),
      TREAT_OR_USE),
     (re.compile(r"\b(?:routes? of administration|administration|how (?:to (?:take|use)|"

@@ -61,6 +61,7 @@ _DOMINANCE = 2
 _DETERMINERS = frozenset("""the a an this that these those your his her their its our my some
     many most chronic severe acute mild long-term""".split())
 
+
 class ArticleMentions:
     """The entity mentions of one article, in text order.
 
@@ -169,7 +170,7 @@ def _elliptic(words: Words, limits: list[int], conjunctions: list[int], lo: int,
 
 def _defined_abbreviations(text: str, names: list[Mention]) -> dict[str, Entity]:
     """Abbreviations the article defines: "status epilepticus (SE)"."""
-    defined = {}
+    defined: dict[str, Entity] = {}
     for mention in names:
         match = _DEFINED.match(text, mention.end)
         if match and is_acronym(match.group(1)):
@@ -281,6 +282,4 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
                    key=lambda m: (m.start, m.end))
     main_drug = _main_drug(names)
     return ArticleMentions(names, resolve_anaphora(segmentation, names, main_drug, token_starts,
-                                                    scan), main_drug)
-
-
+                                                   scan), main_drug)

@@ -29,7 +29,7 @@ def _prefixes(pattern: str) -> frozenset[str] | None:
     beginning is returned where the pattern stops being literal, so the set
     never rules out a real match."""
     try:
-        from re import _constants as sre, _parser
+        from re import _constants as sre, _parser  # type: ignore[attr-defined]
         parsed = list(_parser.parse(pattern, re.I))
     except (ImportError, AttributeError, re.error):  # a private module: be ready for change
         return None
@@ -87,7 +87,9 @@ class WordPatterns:
     @staticmethod
     def index(match: re.Match) -> int:
         """Which pattern a match came from."""
-        return int(match.lastgroup[1:])
+        group = match.lastgroup
+        assert group is not None, "every alternative is a named group"
+        return int(group[1:])
 
 
 class Scan:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from . import domain
+
 __all__ = ["Block", "BlockKind", "Claim", "Document", "Entity", "EntityType", "Extraction",
            "Mention", "Modality", "PREDICATES"]
 
@@ -35,30 +37,11 @@ class EntityType(str, enum.Enum):
     ROUTE = "Route"
 
 
-#: Predicate local name -> (allowed subject types, allowed object types).
-#: The ontology (`ontology/kg.ttl`) declares the same domains and ranges; a
-#: test keeps the two in step.
+#: Predicate local name -> (allowed subject types, allowed object types),
+#: from the domain table (`ontology/domain.toml`, read by `ingest.domain`).
 PREDICATES: dict[str, tuple[frozenset[EntityType], frozenset[EntityType]]] = {
-    "treats": (frozenset({EntityType.DRUG, EntityType.PROCEDURE}),
-               frozenset({EntityType.CONDITION, EntityType.ADVERSE_EFFECT})),
-    "hasAdverseEffect": (frozenset({EntityType.DRUG, EntityType.PROCEDURE}),
-                         frozenset({EntityType.ADVERSE_EFFECT, EntityType.CONDITION})),
-    "antagonistOf": (frozenset({EntityType.DRUG, EntityType.CHEMICAL}),
-                     frozenset({EntityType.RECEPTOR})),
-    "activates": (frozenset({EntityType.DRUG, EntityType.CHEMICAL}),
-                  frozenset({EntityType.RECEPTOR, EntityType.MECHANISM})),
-    "increases": (frozenset({EntityType.DRUG, EntityType.CHEMICAL, EntityType.MECHANISM}),
-                  frozenset({EntityType.CHEMICAL, EntityType.MECHANISM,
-                             EntityType.ADVERSE_EFFECT})),
-    "decreases": (frozenset({EntityType.DRUG, EntityType.CHEMICAL, EntityType.MECHANISM}),
-                  frozenset({EntityType.CHEMICAL, EntityType.MECHANISM,
-                             EntityType.ADVERSE_EFFECT, EntityType.CONDITION})),
-    "hasMechanism": (frozenset({EntityType.DRUG}), frozenset({EntityType.MECHANISM})),
-    "affects": (frozenset({EntityType.MECHANISM, EntityType.CHEMICAL, EntityType.DRUG}),
-                frozenset(EntityType)),
-    "usedIn": (frozenset({EntityType.DRUG}), frozenset({EntityType.PROCEDURE})),
-    "administeredVia": (frozenset({EntityType.DRUG}), frozenset({EntityType.ROUTE})),
-}
+    name: (frozenset(EntityType(t) for t in p.domain), frozenset(EntityType(t) for t in p.range))
+    for name, p in domain.PREDICATES.items()}
 
 
 class BlockKind(str, enum.Enum):

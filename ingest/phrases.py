@@ -53,6 +53,7 @@ _INDUCED = re.compile(r"[\s‐-](?:induced|related)\s+", re.I)
 def _relation(ctx: SentenceContext, subject: Mention, predicate: str, obj, rule: str,
               cue: tuple[int, int], hedge_window: tuple[int, int] | None = None,
               asserted: bool = False) -> Relation:
+    words: tuple[str, ...]
     if asserted:
         modality, words = Modality.ASSERTED, ()
     else:
@@ -198,7 +199,7 @@ def _induced(ctx: SentenceContext) -> list[Relation]:
         match = _INDUCED.match(ctx.text, drug.end, ctx.end)
         effect = match and next((m for m in ctx.mentions if m.start == match.end()
                                  and m.entity.type in (AE, C)), None)
-        if effect:
+        if match and effect:
             out.append(_relation(ctx, drug, "hasAdverseEffect", effect.entity,
                                  "hasAdverseEffect.induced", (match.start(), match.end())))
     return out

@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from .errors import ArticleError
 from .model import Block, BlockKind, Document
@@ -241,7 +241,7 @@ def _walk_html(root, builder: _Builder) -> None:
 
     skip = (Comment, Declaration, Doctype, ProcessingInstruction)
     pending: list[str] = []
-    state = {"kind": BlockKind.PARAGRAPH, "level": 0}
+    state: dict[str, Any] = {"kind": BlockKind.PARAGRAPH, "level": 0}
     depth = 0
 
     def flush() -> None:
@@ -274,7 +274,7 @@ def _walk_html(root, builder: _Builder) -> None:
                 depth += 1
             stack.append((name,))
         elif name == "img" and node.get("alt"):
-            pending.append(" " + node["alt"] + " ")
+            pending.append(" " + str(node["alt"]) + " ")
         stack.extend(reversed(node.contents))
     flush()
 
@@ -287,11 +287,11 @@ def read_html(path: Path) -> Document:
 
     source = _load(path)
     soup = BeautifulSoup(source, "lxml")
-    meta = {}
+    meta: dict[str, str] = {}
     for tag in soup.find_all("meta"):
-        key = (tag.get("name") or tag.get("property") or "").lower()
+        key = str(tag.get("name") or tag.get("property") or "").lower()
         if key and tag.get("content"):
-            meta.setdefault(key, tag["content"].strip())
+            meta.setdefault(key, str(tag["content"]).strip())
     canonical = soup.find("link", rel="canonical")
     title_tag = soup.find("title")
     root = soup.find("article") or soup.find("main") or soup.body or soup
@@ -306,7 +306,8 @@ def read_html(path: Path) -> Document:
     return Document(id=article_id(path.stem), title=clean_text(title)[:300], text=text,
                     format="html", source=path.name,
                     date=meta.get("article:published_time") or meta.get("date", ""),
-                    url=(canonical.get("href", "") if canonical else "") or meta.get("og:url", ""),
+                    url=(str(canonical.get("href", "") if canonical else "")
+                         or meta.get("og:url", "")),
                     blocks=tuple(builder.blocks))
 
 

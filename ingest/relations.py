@@ -23,6 +23,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass
+from typing import AbstractSet, Sequence
 
 from .clauses import Clause, clauses
 from .cues import CUE_WORDS, Cue, Options, Side, cue_for
@@ -143,7 +144,7 @@ class SentenceContext:
         return self.clauses[-1]
 
     def nearest(self, pos: int, types: frozenset[EntityType] | set[EntityType],
-                left_only: bool = False, exclude: list[Mention] = ()) -> Mention | None:
+                left_only: bool = False, exclude: Sequence[Mention] = ()) -> Mention | None:
         """The mention of one of `types` nearest to `pos`, left first, not
         counting mentions inside an aside that `pos` is not in ("Ketamine,
         like opioids, is addictive": not the opioids) nor `exclude`."""
@@ -217,9 +218,9 @@ def _objects_right(ctx: SentenceContext, after: int, limit: int, clause: Clause,
     inside = [m for m in ctx.mentions if after <= m.start and m.end <= limit
               and (not clause.in_aside(m.start, m.end) or clause.aside_at(cue_pos))]
     group: list[Mention] = []
-    previous = None
+    previous: Mention | None = None
     for mention in inside:
-        if not group:
+        if previous is None:
             if mention.entity.type in types and not ctx.article.is_anaphor(mention):
                 group.append(mention)
                 previous = mention
@@ -237,9 +238,9 @@ def _objects_left(ctx: SentenceContext, before: int, floor: int, clause: Clause,
     inside = [m for m in ctx.mentions if floor <= m.start and m.end <= before
               and not clause.in_aside(m.start, m.end)]
     group: list[Mention] = []
-    previous = None
+    previous: Mention | None = None
     for mention in reversed(inside):
-        if not group:
+        if previous is None:
             if mention.entity.type in types and not ctx.article.is_anaphor(mention):
                 group.append(mention)
                 previous = mention
@@ -284,7 +285,8 @@ def _copula_subject(ctx: SentenceContext, mention: Mention, types: frozenset[Ent
     """For a predicate noun ("X is a benzodiazepine used for Y", "X is a type
     of antidepressant that ..."), the subject of "is", which the relation is
     about; otherwise the mention itself."""
-    copula = _COPULA_BEFORE.search(ctx.text, tail(ctx.text, ctx.start, mention.start), mention.start)
+    copula = _COPULA_BEFORE.search(ctx.text, tail(ctx.text, ctx.start, mention.start),
+                                   mention.start)
     if copula is None:
         return mention
     earlier = [m for m in ctx.mentions if m.end <= copula.start() and m.entity.type in types
@@ -305,7 +307,8 @@ def _first_open_relative(ctx: SentenceContext, start: int, stop: int) -> int | N
 
 
 def _first_right(ctx: SentenceContext, pos: int, types: frozenset[EntityType],
-                 exclude: set[int] = frozenset(), limit: int | None = None) -> Mention | None:
+                 exclude: AbstractSet[int] = frozenset(),
+                 limit: int | None = None) -> Mention | None:
     limit = ctx.end if limit is None else limit
     # "... have not improved with other treatments": an unnamed agent first.
     other = _OTHER_AGENT.search(ctx.text, pos, limit)
@@ -463,11 +466,11 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         if cue.symmetric:
             sides.append((Side.RIGHT, Side.LEFT))
         for subject_side, object_side in sides:
-            found = _arguments(ctx, cue, span, clause, subject_side, object_side,
-                               search_from, following)
-            if found[0] and (found[1] or len(sides) == 1):
+            arguments = _arguments(ctx, cue, span, clause, subject_side, object_side,
+                                   search_from, following)
+            if arguments[0] and (arguments[1] or len(sides) == 1):
                 break
-        subjects, objects = found
+        subjects, objects = arguments
         if not subjects:
             continue
         cue_words = (match.group(0),)

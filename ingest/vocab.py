@@ -205,6 +205,7 @@ class Vocabulary:
             (entity, index one past the last word matched), or None.
         """
         stop = len(norms) if stop is None else stop
+        node: dict | None
         node, best, j = self._trie, None, i
         while j < stop:
             node = node.get(norms[j])
@@ -226,9 +227,10 @@ class Vocabulary:
         """The entity named by exactly these normalised words, or None."""
         node = self._trie
         for norm in norms:
-            node = node.get(norm)
-            if node is None:
+            child = node.get(norm)
+            if child is None:
                 return None
+            node = child
         return node.get(_END)
 
     def find(self, name: str) -> Entity | None:
@@ -256,18 +258,21 @@ def _curie(iri: str) -> str | None:
 def _read_entities(path: Path, base_iri: str) -> list[Entity]:
     from rdflib import Graph, Literal, Namespace
     from rdflib.namespace import RDF, RDFS, SKOS
+    from rdflib.term import Node
 
     hkg = Namespace("https://w3id.org/health-kg/ontology#")
     graph = Graph()
     graph.parse(path, format="turtle", publicID=base_iri)
-    types = {hkg[t.value]: t for t in EntityType}
+    types: dict[Node, EntityType] = {hkg[t.value]: t for t in EntityType}
 
     def texts(subject, predicate) -> tuple[str, ...]:
         return tuple(sorted({str(o).strip() for o in graph.objects(subject, predicate)
                              if isinstance(o, Literal) and str(o).strip()}))
 
     entities = []
-    for subject in sorted(set(graph.subjects(RDF.type, None))):
+    # key=str: the same order for the IRIs kept (rdflib types subjects as
+    # Node, which declares no ordering).
+    for subject in sorted(set(graph.subjects(RDF.type, None)), key=str):
         found = [types[t] for t in graph.objects(subject, RDF.type) if t in types]
         iri = str(subject)
         if not found or "entity/" not in iri:
@@ -284,7 +289,7 @@ def _read_entities(path: Path, base_iri: str) -> list[Entity]:
             key=iri.rsplit("entity/", 1)[1], label=label, type=etype,
             synonyms=tuple(s for s in texts(subject, SKOS.altLabel) if s != label),
             abbreviations=texts(subject, hkg.abbreviation), ids=ids,
-            mapped=True if mapped is None else bool(mapped.toPython())))
+            mapped=not isinstance(mapped, Literal) or bool(mapped.toPython())))
     return entities
 
 
@@ -318,4 +323,3 @@ def load_vocabulary(path: str | Path | None = None,
         path = ontology.VOCABULARY
     path = Path(path)
     return _load(path.resolve(), base_iri, path.stat().st_mtime)
-

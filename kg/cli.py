@@ -15,7 +15,7 @@ from importlib.metadata import entry_points
 
 import click
 
-from ingest.model import EntityType
+from ingest import domain
 
 from . import read
 from .config import SETTINGS, load_settings
@@ -119,7 +119,7 @@ def ingest(ctx, paths, quiet, server, token):
     claims = 0
     claimed: dict[str, str] = {}
     graph = None
-    if server:  # issue 5: add articles while the server holds the data folder
+    if server:  # add articles while the server holds the data folder
         from .client import ServerClient, read_token
 
         client = ServerClient(server, read_token(ctx.obj.data_path, token))
@@ -283,7 +283,7 @@ def delete(ctx, article, server, token):
 @main.command()
 @click.option("--unmapped", is_flag=True,
               help="Only entities minted from articles that the vocabulary lacks.")
-@click.option("--type", "type_", type=click.Choice([t.value for t in EntityType]))
+@click.option("--type", "type_", type=click.Choice(list(domain.TYPES)))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.pass_context
@@ -304,11 +304,11 @@ def entities(ctx, unmapped, type_, fmt):
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--kind", type=click.Choice(["article", "entity", "claim"]))
-@click.option("--type", "type_", type=click.Choice([t.value for t in EntityType]),
+@click.option("--type", "type_", type=click.Choice(list(domain.TYPES)),
               help="Only entities of this type.")
-@click.option("--predicate", help="Only claims with this predicate.")
-@click.option("--modality", type=click.Choice(["asserted", "hedged", "investigational",
-                                               "negated"]))
+@click.option("--predicate", type=click.Choice(list(domain.PREDICATES)),
+              help="Only claims with this predicate.")
+@click.option("--modality", type=click.Choice(list(domain.MODALITIES)))
 @click.option("--article", help="Only this article and its claims.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, cast
 
 from rdflib import Graph, Literal
 
@@ -24,13 +24,15 @@ from .terms import HKG
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
+    from .store.base import Triple
 
 #: More claims than this from one article is refused (see ingest_file).
 MAX_CLAIMS = 5000
 #: Longer article text than this (after reading) is refused.
 MAX_TEXT_CHARS = 1_000_000
 
-__all__ = ["MAX_CLAIMS", "MAX_TEXT_CHARS", "IngestResult", "delete_article", "ensure_ontology", "find_articles", "ingest_file"]
+__all__ = ["MAX_CLAIMS", "MAX_TEXT_CHARS", "IngestResult", "delete_article", "ensure_ontology",
+           "find_articles", "ingest_file"]
 
 
 @dataclass(frozen=True)
@@ -185,5 +187,6 @@ def ensure_ontology(graph: "KnowledgeGraph") -> bool:
     data.parse(ontology.ONTOLOGY, format="turtle")
     data.parse(ontology.VOCABULARY, format="turtle", publicID=graph.settings.base_iri)
     data.add((name, HKG.contentHash, Literal(wanted)))
-    graph.store.replace_graph(name, data)
+    # An rdflib Graph yields our Term triples; rdflib types them as Node.
+    graph.store.replace_graph(name, cast("Iterable[Triple]", data))
     return True

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable
 from ingest.model import EntityType, Modality
 
 from .errors import NotFound
-from .terms import HKG, Sparql, iri, iri_to_curie, iris, sparql_prefixes
+from .terms import HKG, Sparql, chunked, iri, iri_to_curie, iris, sparql_prefixes
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -60,7 +60,7 @@ class ClaimRecord:
     extractor_version: str = ""
 
     def as_json(self, explain: bool = False) -> dict:
-        """The claims JSONL contract of DESIGN.md (plus rule and cues when
+        """The claims JSONL contract of the README (plus rule and cues when
         `explain`)."""
         data = {"article": self.article, "claim": self.iri,
                 "subject": self.subject.as_json(), "predicate": self.predicate,
@@ -109,8 +109,8 @@ def entity_info(graph: "KnowledgeGraph", entities: Iterable[str],
               "rdf:type, rdfs:label, skos:altLabel, hkg:abbreviation, skos:exactMatch, hkg:mapped")
     names = sorted(set(map(str, entities)))
     found: dict[str, dict] = {}
-    for chunk in range(0, len(names), 500):
-        values = iris(names[chunk:chunk + 500])
+    for chunk in chunked(names):
+        values = iris(chunk)
         # A FILTER, not a second VALUES: rdflib joins two VALUES blocks
         # before the pattern (15 s for 80 entities on the memory store,
         # 0.16 s this way); Oxigraph is faster this way too.

@@ -13,22 +13,11 @@ from xml.sax.saxutils import escape, quoteattr
 from rdflib import BNode, Literal, URIRef
 
 from .errors import QueryError
+from .formats import lookup, of_kind
 from .store.base import QueryResult
 from .terms import PREFIXES
 
-__all__ = ["GRAPH_FORMATS", "TABLE_FORMATS", "serialize"]
-
-#: name -> media type, for SELECT and ASK results.
-TABLE_FORMATS = {"json": "application/sparql-results+json",
-                 "xml": "application/sparql-results+xml",
-                 "csv": "text/csv; charset=utf-8",
-                 "tsv": "text/tab-separated-values; charset=utf-8"}
-#: name -> (rdflib serializer, media type), for CONSTRUCT and DESCRIBE.
-GRAPH_FORMATS = {"ttl": ("turtle", "text/turtle; charset=utf-8"),
-                 "nt": ("nt", "application/n-triples"),
-                 "rdfxml": ("xml", "application/rdf+xml"),
-                 "jsonld": ("json-ld", "application/ld+json")}
-_ALIASES = {"turtle": "ttl", "xml-rdf": "rdfxml", "json-ld": "jsonld", "ntriples": "nt"}
+__all__ = ["serialize"]
 
 
 def _json_term(term) -> dict:
@@ -112,23 +101,23 @@ def serialize(result: QueryResult, fmt: str | None = None) -> tuple[str, str]:
 
     Args:
         result: from `Store.query`.
-        fmt: a TABLE_FORMATS name for SELECT/ASK, a GRAPH_FORMATS name for
-            graphs; None picks json or ttl.
+        fmt: a name or alias (`kg.formats`) of a table format for SELECT/ASK,
+            of an RDF format for graphs; None picks json or ttl.
 
     Raises:
         QueryError: a format that does not fit the kind of result.
     """
-    if result.kind == "graph":
-        fmt = _ALIASES.get(fmt or "ttl", fmt or "ttl")
-        if fmt not in GRAPH_FORMATS:
-            raise QueryError(f"format {fmt!r} does not fit a graph result; "
-                             f"use one of {', '.join(GRAPH_FORMATS)}")
-        name, media = GRAPH_FORMATS[fmt]
+    kind = "graph" if result.kind == "graph" else "table"
+    found = lookup(kind, fmt or ("ttl" if kind == "graph" else "json"))
+    if found is None:
+        what = "a graph" if kind == "graph" else f"a {result.kind.upper()}"
+        raise QueryError(f"format {fmt!r} does not fit {what} result; "
+                         f"use one of {', '.join(f.name for f in of_kind(kind))}")
+    if kind == "graph":
+        graph = result.graph
+        assert graph is not None, "a graph result carries its graph"
         for prefix, iri in PREFIXES.items():
-            result.graph.bind(prefix, iri)
-        return result.graph.serialize(format=name), media
-    fmt = fmt or "json"
-    if fmt not in TABLE_FORMATS:
-        raise QueryError(f"format {fmt!r} does not fit a {result.kind.upper()} result; "
-                         f"use one of {', '.join(TABLE_FORMATS)}")
-    return _table(result, fmt), TABLE_FORMATS[fmt]
+            graph.bind(prefix, iri)
+        assert found.rdflib is not None, "every graph format names its rdflib serializer"
+        return graph.serialize(format=found.rdflib), found.content_type
+    return _table(result, found.name), found.content_type

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 import networkx as nx
 
+from ingest import domain
+
 from .errors import KGError, NotFound, QueryError
 from .read import entity_info
-from .terms import HKG, BadTerm, Sparql, integer, iri, iris, literal, sparql_prefixes
+from .terms import (HKG, BadTerm, Sparql, chunked, integer, iri, iris, literal,
+                    sparql_prefixes)
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -27,7 +30,7 @@ __all__ = ["Selection", "article_subgraph", "construct_subgraph", "neighbourhood
            "resolve_entity"]
 
 _PREFIXES = sparql_prefixes()
-MODALITIES = ("asserted", "hedged", "investigational", "negated")
+MODALITIES = tuple(domain.MODALITIES)
 MAX_DEPTH = 3
 #: Claims fetched per frontier step; a hub beyond this is cut (signalled).
 MAX_CLAIMS = 20_000
@@ -147,8 +150,8 @@ def _claim_counts(graph: "KnowledgeGraph", entities: list[str],
     counts: dict[str, int] = {}
     filters = selection_values(selection)
     needs = "?c hkg:predicate ?p ; hkg:modality ?m ." if filters else ""
-    for chunk in range(0, len(entities), 500):
-        values = iris(entities[chunk:chunk + 500])
+    for chunk in chunked(entities):
+        values = iris(chunk)
         for row in graph.store.select_values(_PREFIXES + f"""
                 SELECT ?e (COUNT(?c) AS ?n) WHERE {{ {filters}
                   {{ VALUES ?e {{ {values} }} ?c hkg:subject ?e . {needs} }} UNION
@@ -182,9 +185,9 @@ def _step(graph: "KnowledgeGraph", frontier: Iterable[str], selection: Selection
             room -= counts.get(entity, 0)
     if not taken:  # every entity alone is over the limit: cut the first
         return _step(graph, frontier[:1], selection, rank)[0], len(frontier) - 1, True
-    rows: list[dict[str, str]] = []
-    for chunk in range(0, len(taken), 500):
-        rows += _claims_touching(graph, taken[chunk:chunk + 500], selection)
+    rows = []
+    for chunk in chunked(taken):
+        rows += _claims_touching(graph, chunk, selection)
     return rows, len(frontier) - len(taken), False
 
 
@@ -196,12 +199,12 @@ def _with_articles(graph: "KnowledgeGraph", rows: list[dict[str, str]]) -> list[
     Plain strings from `Store.select_values`, not rdflib terms, and the
     article's fields fetched once per article, not joined onto every claim
     row: making ~10 terms per claim took most of a hub's selection time
-    (issue 7: 8.4 s of a depth-2 hub export at 1.7M triples).
+    (8.4 s of a depth-2 hub export at 1.7M triples).
     """
     articles = sorted({row["a"] for row in rows})
     found: dict[str, tuple[str, str]] = {}
-    for chunk in range(0, len(articles), 500):
-        values = iris(articles[chunk:chunk + 500])
+    for chunk in chunked(articles):
+        values = iris(chunk)
         # The union graph, not VALUES ?a + GRAPH ?a, which Oxigraph answers
         # by scanning every graph.
         for row in graph.store.select_values(_PREFIXES + f"""
@@ -291,7 +294,7 @@ def neighbourhood(graph: "KnowledgeGraph", entity: str, depth: int = 1,
     centre = resolve_entity(graph, entity)
     result = nx.MultiDiGraph(centre=centre, truncated=False)
     result.add_node(centre)
-    seen, frontier, rank = {centre}, {centre}, {}
+    seen, frontier, rank = {centre}, {centre}, dict[str, int]()
     result.graph.update(left_out=0, partial=False)
     for _ in range(depth):
         rows, left_out, partial = _step(graph, frontier, selection, rank)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Iterable, NewType
+from typing import Iterable, Iterator, NewType, TypeVar
 
 import pyoxigraph
 from rdflib import Namespace, URIRef
@@ -26,8 +26,11 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from .errors import NotFound, QueryError
 
 __all__ = ["BIOLINK", "DCTERMS", "HKG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS", "SKOS",
-           "XSD", "BadTerm", "Minter", "Sparql", "blank", "curie_to_iri", "integer", "iri",
-           "iri_to_curie", "iris", "language", "literal", "sparql_prefixes"]
+           "VALUES_CHUNK", "XSD", "BadTerm", "Minter", "Sparql", "blank", "chunked",
+           "curie_to_iri", "integer", "iri", "iri_to_curie", "iris", "language", "literal",
+           "sparql_prefixes"]
+
+T = TypeVar("T")
 
 #: Our ontology's namespace: classes, predicates, claim properties.
 HKG = Namespace("https://w3id.org/health-kg/ontology#")
@@ -178,6 +181,27 @@ def integer(value: int) -> Sparql:
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadTerm(f"not an integer: {_shorten(str(value))}")
     return Sparql(str(value))
+
+
+#: Terms per VALUES block: larger blocks cost Oxigraph more to plan than
+#: the round trips they save.
+VALUES_CHUNK = 500
+
+
+def chunked(items: Iterable[T], size: int = VALUES_CHUNK) -> Iterator[list[T]]:
+    """`items` in lists of at most `size`, for one VALUES block each.
+
+    >>> list(chunked(range(5), 2))
+    [[0, 1], [2, 3], [4]]
+    """
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def language(tag: str) -> Sparql:

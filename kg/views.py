@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
+from ingest.domain import MODALITIES as MODALITY_WORDS
+from ingest.domain import describe
 from ingest.model import PREDICATES
 
 from . import read, tally
 from .errors import NotFound
 from .read import ClaimRecord, EntityInfo, local_name
 from .subgraph import MODALITIES, Selection, resolve_entity
-from .terms import HKG, iri, iris, sparql_prefixes
+from .terms import HKG, chunked, iri, iris, sparql_prefixes
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -24,34 +26,7 @@ __all__ = ["ArticleView", "ClaimView", "EntityView", "Evidence", "RelationRow", 
            "article_view", "claim_view", "describe", "entity_view", "relation_view",
            "resource_graph"]
 
-#: predicate -> (third person, base form) for plain-language lines.
-_VERBS = {"treats": ("treats", "treat"), "hasAdverseEffect": ("can cause", "cause"),
-          "antagonistOf": ("blocks", "block"), "activates": ("activates", "activate"),
-          "increases": ("increases", "increase"), "decreases": ("decreases", "decrease"),
-          "hasMechanism": ("acts through", "act through"), "affects": ("affects", "affect"),
-          "usedIn": ("is used in", "be used in"),
-          "administeredVia": ("is given by the route", "be given by the route")}
 _PREFIXES = sparql_prefixes()
-
-
-def describe(subject: str, predicate: str, obj: str, modality: str) -> str:
-    """A relation as a plain sentence that keeps the article's modality.
-
-    >>> describe("Ketamine", "increases", "glutamate", "hedged")
-    'Ketamine may increase glutamate'
-    >>> describe("Ketamine", "decreases", "blood pressure", "negated")
-    'Ketamine does not decrease blood pressure'
-    """
-    third, base = _VERBS.get(predicate, (predicate, predicate))
-    if modality == "hedged":
-        return f"{subject} may {base} {obj}"
-    if modality == "investigational":
-        return f"Studies are looking at whether {subject} {third} {obj}"
-    if modality == "negated":
-        if base.startswith("be "):
-            return f"{subject} is not {base[3:]} {obj}"
-        return f"{subject} does not {base} {obj}"
-    return f"{subject} {third} {obj}"
 
 
 @dataclass(frozen=True)
@@ -126,8 +101,9 @@ class RelationRow:
         return counts["negated"] > 0 and any(counts[m] for m in MODALITIES if m != "negated")
 
     def summary(self) -> str:
-        """'Ketamine may increase glutamate — 1 article, hedged'."""
-        counts = {m: k for m, k in self.articles_by_modality.items() if k}
+        """'Ketamine may increase glutamate — 1 article, hedged' (modalities in
+        the domain table's words: '3 articles, 2 stated, 1 denied')."""
+        counts = {MODALITY_WORDS[m].label: k for m, k in self.articles_by_modality.items() if k}
         n = self.articles
         parts = ", ".join(f"{k} {m}" if len(counts) > 1 else m for m, k in counts.items())
         line = describe(self.subject.label, self.predicate, self.object.label, self.modality)
@@ -175,7 +151,7 @@ def _relations(graph: "KnowledgeGraph", entity: str,
              BIND("in" AS ?dir) }}
           ?r hkg:tallyPredicate ?p ; hkg:articleCount ?k . }} }}""")
     return {(r["dir"], r["p"], r["x"]): {"node": r["r"], "total": int(r["k"]), "articles": {},
-                                          "claims": {}, "sample": set()}
+                                         "claims": {}, "sample": set()}
             for r in rows
             if not selection.predicates or local_name(r["p"]) in selection.predicates}
 
@@ -186,8 +162,8 @@ def _add_modalities(graph: "KnowledgeGraph", relations: Iterable[dict],
     relations (those in the selection's modalities)."""
     by_node = {rel["node"]: rel for rel in relations}
     names = sorted(by_node)
-    for chunk in range(0, len(names), 500):
-        values = iris(names[chunk:chunk + 500])
+    for chunk in chunked(names):
+        values = iris(chunk)
         rows = graph.store.select_values(_PREFIXES + f"""
             SELECT ?parent ?m ?n ?k ?sample WHERE {{ GRAPH {iri(tally.tally_graph(graph))} {{
               VALUES ?parent {{ {values} }}
@@ -367,6 +343,8 @@ def article_view(graph: "KnowledgeGraph", article_id: str) -> ArticleView:
     from .errors import StoreUnavailable
 
     name = graph.minter.article(article_id)
+    if not graph.store.has_graph(name):
+        raise NotFound(f"no article {article_id!r}")
     for _ in range(5):
         values = _article_values(graph, name)
         if not values.get("text"):

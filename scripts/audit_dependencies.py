@@ -1,5 +1,5 @@
 """Known vulnerabilities of the installed dependencies, from PyPI's own
-advisory data (issue 9, item 7).
+advisory data.
 
     .venv/bin/python scripts/audit_dependencies.py            # this environment
     .venv/bin/python scripts/audit_dependencies.py --strict   # exit 2 if any is unaudited

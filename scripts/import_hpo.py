@@ -49,7 +49,8 @@ DENYLIST = frozenset({
     "deliberately not eating", "obsessive dieting", "refusing to eat",
     # misspellings and rare or misleading forms
     "brachycardia", "hulseyism", "sucidality", "autoagression", "prolong qt interval on ekg",
-    "attention deficit", "attention deficits", "intellectual impairment", "persistent vegetative state",
+    "attention deficit", "attention deficits", "intellectual impairment",
+    "persistent vegetative state",
     "suicidal perseveration", "altered consciousness or cognition",
     "absence of spontaneous respiration", "increased post-void residual urine volume",
 })

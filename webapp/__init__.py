@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, graph: KnowledgeGraph | None = 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(export.bp)
-    sparql.init_app(app)  # /sparql and /.well-known/void (issue 6)
+    sparql.init_app(app)  # /sparql and /.well-known/void
     errors.init_app(app)
 
     @app.after_request

@@ -95,7 +95,7 @@ def _require_admin() -> None:
     given = request.headers.get("Authorization", "")
     scheme, _, token = given.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(),
-                                                               expected.encode()):
+                                                             expected.encode()):
         raise Unauthorized("a valid `Authorization: Bearer <token>` header is required")
 
 

@@ -18,7 +18,7 @@ def _fewer_malloc_arenas() -> None:
 
     Each of waitress's threads otherwise gets an arena of its own, which
     keeps the memory it once used: the server's RSS grew by a third in its
-    first minutes under load (issue 9, docs/reliability.md).  A no-op on a
+    first minutes under load (docs/reliability.md).  A no-op on a
     C library without mallopt, or when MALLOC_ARENA_MAX is already set.
     """
     import ctypes
@@ -48,7 +48,7 @@ def serve(ctx, host, port, threads):
 
     _fewer_malloc_arenas()
     app = create_app(ctx.obj)
-    # Editors add articles through the running server (issue 5): POST
+    # Editors add articles through the running server: POST
     # /api/articles with this token; `kg ingest --server URL` reads the file.
     ensure_admin_token(ctx.obj.data_path)
     server = create_server(app, host=host, port=port, threads=threads, ident="health-kg")

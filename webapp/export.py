@@ -178,4 +178,3 @@ def api():
     if not fmt:
         raise QueryError(f"format is required: one of {', '.join(FORMATS)}")
     return _download(params, fmt)
-

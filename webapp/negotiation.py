@@ -8,30 +8,14 @@ directly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from kg.formats import FORMATS as ALL_FORMATS
+from kg.formats import DataFormat as Format
 
 __all__ = ["FORMATS", "Format", "NotAcceptable", "choose", "parse_accept"]
 
-
-@dataclass(frozen=True)
-class Format:
-    name: str
-    media_type: str
-    rdflib: str | None  # rdflib serializer name; None for HTML
-    aliases: tuple[str, ...] = ()
-
-
 #: What linked-data resources offer, in the server's order of preference
-#: (the first wins ties, so `*/*` gets HTML).
-FORMATS: tuple[Format, ...] = (
-    Format("html", "text/html", None, ("htm", "text/html")),
-    Format("ttl", "text/turtle", "turtle", ("turtle", "text/turtle", "application/x-turtle")),
-    Format("jsonld", "application/ld+json", "json-ld",
-           ("json-ld", "json", "application/ld+json", "application/json")),
-    Format("nt", "application/n-triples", "nt", ("ntriples", "n-triples",
-                                                 "application/n-triples")),
-)
-_BY_NAME = {alias: f for f in FORMATS for alias in (f.name, *f.aliases)}
+#: (the first wins ties, so `*/*` gets HTML); the formats are `kg.formats`'.
+FORMATS: tuple[Format, ...] = tuple(ALL_FORMATS[n] for n in ("html", "ttl", "jsonld", "nt"))
 
 
 class NotAcceptable(ValueError):
@@ -106,8 +90,9 @@ def choose(accept: str | None, override: str | None = None,
     'ttl'
     """
     if override:
-        found = _BY_NAME.get(override.strip().lower())
-        if found is None or found not in offers:
+        wanted = override.strip().lower()
+        found = next((f for f in offers if wanted in f.names()), None)
+        if found is None:
             names = ", ".join(f.name for f in offers)
             raise NotAcceptable(f"unknown format {override!r}; use one of {names}")
         return found

@@ -6,12 +6,12 @@ documented here and every documented one exists.
 """
 from __future__ import annotations
 
+from ingest import domain
+
 __all__ = ["openapi_document"]
 
-_MODALITY = {"type": "string", "enum": ["asserted", "hedged", "investigational", "negated"]}
-_PREDICATE = {"type": "string", "enum": [
-    "treats", "hasAdverseEffect", "antagonistOf", "activates", "increases", "decreases",
-    "hasMechanism", "affects", "usedIn", "administeredVia"]}
+_MODALITY = {"type": "string", "enum": list(domain.MODALITIES)}
+_PREDICATE = {"type": "string", "enum": list(domain.PREDICATES)}
 
 
 def _q(name: str, description: str, schema: dict | None = None, required: bool = False,
@@ -61,7 +61,7 @@ def _schemas() -> dict:
                               "False on entity pages, which carry a sample (the first and "
                               "last article per modality); the relation has every quote."},
         "evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}}}}
-    claim = {"type": "object", "description": "The claims contract of DESIGN.md.",
+    claim = {"type": "object", "description": "The claims JSONL contract (README, `kg claims`).",
              "properties": {
                  "article": {"type": "string"}, "claim": {"type": "string"},
                  "subject": {"$ref": "#/components/schemas/Entity"}, "predicate": _PREDICATE,
@@ -341,9 +341,10 @@ def _export_file() -> dict:
                     "description": "Present when a hub entity had more claims than one step "
                                    "fetches, so the selection was cut: `claims-per-step=<n>`.",
                     "schema": {"type": "string"}}},
-            "content": {f.media_type.split(";")[0].strip(): {
-                "schema": {"type": "string", "contentMediaType": f.media_type,
-                           "description": f"format={f.name}: {f.label}, .{f.extension}"}}
+            "content": {
+                f.media_type.split(";")[0].strip(): {
+                    "schema": {"type": "string", "contentMediaType": f.media_type,
+                               "description": f"format={f.name}: {f.label}, .{f.extension}"}}
                 for f in FORMATS.values()}}
 
 

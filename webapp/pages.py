@@ -24,10 +24,10 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
-from ingest.model import EntityType
+from ingest import domain
 from kg import read, views
 from kg.errors import NotFound, QueryError
-from kg.search import FACETS, SearchQueryError
+from kg.search import FACETS
 from kg.subgraph import MODALITIES, Selection, neighbourhood, paths, resolve_entity
 from kg.terms import PREFIXES, curie_to_iri
 
@@ -39,25 +39,19 @@ __all__ = ["bp", "entity_href", "registry_url"]
 
 bp = Blueprint("pages", __name__)
 
-#: How each modality is named where evidence sits side by side.
-MODALITY_NAMES = {"asserted": "Supporting", "hedged": "Hedged",
-                  "investigational": "Under study", "negated": "Denying"}
-MODALITY_PASSIVE = {"asserted": "stated in", "hedged": "hedged in",
-                    "investigational": "reported as under study in", "negated": "denied in"}
-TYPE_PLURALS = {"Drug": "Drugs", "Chemical": "Chemicals", "Receptor": "Receptors",
-                "Mechanism": "Mechanisms", "Condition": "Conditions",
-                "AdverseEffect": "Side effects", "Procedure": "Procedures", "Route": "Routes"}
-MODALITY_VERBS = {"asserted": "states", "hedged": "hedges", "investigational":
-                  "reports as under study", "negated": "denies"}
-PREDICATES = ("treats", "hasAdverseEffect", "antagonistOf", "activates", "increases",
-              "decreases", "hasMechanism", "affects", "usedIn", "administeredVia")
-TYPES = tuple(t.value for t in EntityType)
+#: The domain table's words, as the templates use them.
+MODALITY_NAMES = {m: w.heading for m, w in domain.MODALITIES.items()}
+MODALITY_PASSIVE = {m: w.passive for m, w in domain.MODALITIES.items()}
+MODALITY_VERBS = {m: w.verb for m, w in domain.MODALITIES.items()}
+TYPE_PLURALS = {t: w.plural for t, w in domain.TYPES.items()}
+PREDICATES = tuple(domain.PREDICATES)
+TYPES = tuple(domain.TYPES)
 #: Related entities per predicate group on an entity page showing every
 #: group (the best supported; each group links its own pages), and on a
 #: page of one group; quotes per modality in each row (the relation page
 #: has them all, RELATION_PAGE_SIZE per modality and page).  Keeps a hub's
 #: page small: 5 rows per group render in ~70 ms for a 10,000-claim hub,
-#: 10 in ~110 ms (issue 5 speed).
+#: 10 in ~110 ms (measured).
 GROUP_SIZE = 5
 PAGE_SIZE = 50
 QUOTE_CAP = 3
@@ -192,7 +186,7 @@ def _home_data(graph) -> tuple:
     """The home page's counts and lists, recomputed only when an article or
     the ontology changed.  Counting them took 1.7 s per request at 1.6M
     triples (0.9 s of it the triple count), so 50 readers saturated the
-    server (issue 9, load test); the key costs one query of ~50 ms: every
+    server (load test); the key costs one query of ~50 ms: every
     article graph and the ontology graph carry a content hash, and any write
     that changes a count changes one of them."""
     rows = graph.store.select(
@@ -239,7 +233,12 @@ def entity(key: str):
     iri = resolve_entity(graph, key)
     canonical = graph.minter.local(iri, "entity")
     if canonical is not None and canonical != key:  # a label or synonym: the entity's own URL
-        return redirect(url_for("pages.entity", key=canonical, **request.args.to_dict()))
+        # The query appended, not passed to url_for, which would take `_external`,
+        # `_anchor`, `_scheme`... in it for its own options.
+        target = url_for("pages.entity", key=canonical)
+        if request.args:
+            target += "?" + urlencode(request.args.to_dict())
+        return redirect(target)
     if fmt.name != "html":
         return _rdf(iri, fmt)
     predicate = request.args.get("predicate", "").strip()
@@ -285,8 +284,9 @@ def _article_spans(view: views.ArticleView) -> list[Span]:
         by_range.setdefault((record.start, record.end), []).append(record)
     for (start, end), records in sorted(by_range.items()):
         modalities = sorted({r.modality for r in records}, key=MODALITIES.index)
-        title = "; ".join(f"{views.describe(r.subject.label, r.predicate, r.object.label, r.modality)}"
-                          f" ({r.modality})" for r in records)
+        title = "; ".join(
+            f"{views.describe(r.subject.label, r.predicate, r.object.label, r.modality)}"
+            f" ({r.modality})" for r in records)
         spans.append(Span(start, end, "claim", " ".join(modalities), title=title))
     for start, end, iri, type_ in view.mentions:
         key = graph.minter.local(iri, "entity")

@@ -1,5 +1,5 @@
 """`/sparql`: the SPARQL 1.1 Protocol endpoint, its editor page, the Service
-Description, and the VoID description at `/.well-known/void` (issue 6).
+Description, and the VoID description at `/.well-known/void`.
 
 Views stay thin: the policy, limits and result formats are `kg.sparql`'s;
 this module reads the protocol request, negotiates the format, applies the
@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import (Blueprint, Flask, Response, current_app, g, render_template, request,
                    url_for)
@@ -23,6 +24,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from werkzeug.exceptions import HTTPException
 
 from kg import KGError, QueryError
+from kg.formats import FORMATS, of_kind
 from kg.sparql import (Answer, EngineBusy, Limits, QueryRunner, QueryTimeout, UpdateRefused,
                        check_query, dataset_counts, examples)
 from kg.terms import HKG, PREFIXES
@@ -38,28 +40,12 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
 
-HTML = Format("html", "text/html", None, ("htm", "application/xhtml+xml"))
+HTML = FORMATS["html"]
 #: What a SELECT or ASK can be answered as, in preference order (so `*/*`
 #: gets JSON); HTML last, so only a client that names it gets the editor.
-TABLE_OFFERS = (
-    Format("json", "application/sparql-results+json", None, ("srj", "application/json")),
-    Format("xml", "application/sparql-results+xml", None, ("srx", "application/xml",
-                                                          "text/xml")),
-    Format("csv", "text/csv", None, ()),
-    Format("tsv", "text/tab-separated-values", None, ("tab",)),
-    HTML)
+TABLE_OFFERS = (*of_kind("table"), HTML)
 #: What a CONSTRUCT or DESCRIBE (and the descriptions) can be answered as.
-GRAPH_OFFERS = (
-    Format("ttl", "text/turtle", "turtle", ("turtle", "application/x-turtle")),
-    Format("nt", "application/n-triples", "nt", ("ntriples", "n-triples", "text/plain")),
-    Format("rdfxml", "application/rdf+xml", "xml", ("rdf", "xml", "rdf+xml",
-                                                    "application/xml")),
-    Format("jsonld", "application/ld+json", "json-ld", ("json-ld", "json",
-                                                        "application/json",
-                                                        "application/x-json+ld")),
-    HTML)
-_SD_RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
-                      "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD")
+GRAPH_OFFERS = (*of_kind("graph"), HTML)
 _VOID_TTL = 60.0
 
 
@@ -136,7 +122,7 @@ class SparqlService:
     _void: tuple[float, object] | None = None
     #: Queries in the endpoint at once (running or waiting for a worker),
     #: 2 per worker.  Each holds a server thread, so past this many the
-    #: rest are refused at once and pages keep their threads (issue 9: 10
+    #: rest are refused at once and pages keep their threads (10
     #: runaway queries).  Long queries hold at most `long_queries` of them;
     #: the others turn over within the long-query threshold, so short
     #: queries get in while long ones run.
@@ -309,9 +295,9 @@ def _run(query, fmt: str, protocol: _Request) -> Answer:
 
 
 def _result_response(answer: Answer) -> Response:
-    response = Response(answer.body, mimetype=answer.media_type.split(";")[0])
-    if "charset" in answer.media_type:
-        response.charset = "utf-8"
+    # The media type as written, charset included (Werkzeug 3 has no
+    # `Response.charset` to set afterwards).
+    response = Response(answer.body, content_type=answer.media_type)
     response.headers["X-Result-Rows"] = str(answer.rows)
     if answer.truncated:
         limits = _service().runner.limits
@@ -434,8 +420,8 @@ def _download_formats(checked) -> list[tuple[str, str]]:
 
 def _page_result(answer: Answer) -> dict:
     """A result shaped for the template: a table, a boolean or RDF text."""
-    shaped = {"rows": answer.rows, "truncated": answer.truncated,
-              "elapsed_ms": round(answer.elapsed * 1000, 1)}
+    shaped: dict[str, Any] = {"rows": answer.rows, "truncated": answer.truncated,
+                              "elapsed_ms": round(answer.elapsed * 1000, 1)}
     if answer.format == "ttl":
         shaped["text"] = answer.body.decode("utf-8")
         return shaped
@@ -485,6 +471,7 @@ def _rdf_response(data: Graph, fmt: Format) -> Response:
     for prefix, namespace in {**PREFIXES, "sd": str(SD), "void": str(VOID),
                               "formats": str(FORMATS_NS)}.items():
         data.bind(prefix, namespace)
+    assert fmt.rdflib is not None, "an RDF format, not HTML"
     body = data.serialize(format=fmt.rdflib)
     response = Response(body, mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"
@@ -504,8 +491,9 @@ def _service_description() -> Graph:
     data.add((endpoint, SD.feature, SD.UnionDefaultGraph))
     data.add((endpoint, SD.defaultEntailmentRegime,
               URIRef("http://www.w3.org/ns/entailment/Simple")))
-    for name in _SD_RESULT_FORMATS:
-        data.add((endpoint, SD.resultFormat, FORMATS_NS[name]))
+    for fmt in TABLE_OFFERS + GRAPH_OFFERS:
+        if fmt.w3c:
+            data.add((endpoint, SD.resultFormat, FORMATS_NS[fmt.w3c]))
     data.add((endpoint, DCTERMS.description, Literal(
         "Read-only SPARQL 1.1 Query endpoint over health-article claims. No SERVICE, no LOAD, "
         "FROM only for this service's graphs; queries stop after "

@@ -1,5 +1,5 @@
 """Exports of a selected subgraph for educators: RDF, networks, tables, a
-picture and a teaching pack (issue 7).
+picture and a teaching pack.
 
     from kg.export import ExportRequest, export
     request = ExportRequest(entity="ketamine", depth=2, modalities=("asserted",))

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from ingest import domain
+
 __all__ = ["Layout", "NodeBox", "TYPE_ORDER", "edge_style", "layout", "text_width"]
 
 TYPE_ORDER = ("Drug", "Chemical", "Receptor", "Mechanism", "Condition", "AdverseEffect",
@@ -93,7 +95,7 @@ def _roots(sub: nx.MultiDiGraph) -> list[str]:
     else:
         first = None
     undirected = sub.to_undirected(as_view=True)
-    roots = []
+    roots: list[str] = []
     for component in sorted(nx.connected_components(undirected),
                             key=lambda c: (-len(c), min(c))):
         if first in component:
@@ -112,7 +114,7 @@ def _sort_key(sub: nx.MultiDiGraph, node: str) -> tuple:
     return (_type_rank(sub, node), str(sub.nodes[node].get("label", node)).lower(), node)
 
 
-STYLES = ("asserted", "hedged", "investigational", "negated")
+STYLES = tuple(domain.MODALITIES)
 
 
 def edge_style(data: dict) -> str:

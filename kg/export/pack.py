@@ -25,7 +25,9 @@ import io
 import zipfile
 from typing import TYPE_CHECKING
 
-from ..views import describe
+from ingest import domain
+from ingest.domain import describe
+
 from .networks import write_graphml
 from .picture import MAX_ENTITIES, predicate_label, write_svg
 from .rdf import write_turtle
@@ -36,11 +38,15 @@ if TYPE_CHECKING:
 
 __all__ = ["drawable", "handout_html", "write_handout", "write_pack"]
 
-MODALITY_WORDS = {"asserted": "stated", "hedged": "hedged", "investigational": "under study",
-                  "negated": "denied"}
-GROUP_HEADINGS = {"hasAdverseEffect": "Side effects and risks", "treats": "What it treats",
-                  "antagonistOf": "Receptors it blocks", "hasMechanism": "How it works",
-                  "administeredVia": "How it is given", "usedIn": "Where it is used"}
+
+def _modality_word(modality: str) -> str:
+    words = domain.MODALITIES.get(modality)
+    return words.label if words else modality
+
+
+def _heading(predicate: str) -> str:
+    words = domain.PREDICATES.get(predicate)
+    return words.heading if words else predicate_label(predicate).capitalize()
 
 
 def _environment():
@@ -86,11 +92,11 @@ def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
         relations.append({
             "predicate": data["predicate"], "subject": subject, "object": obj,
             "sentence": sentence[:1].upper() + sentence[1:], "modality": modality,
-            "modality_words": MODALITY_WORDS.get(modality, modality),
+            "modality_words": _modality_word(modality),
             "articles": int(data.get("articles", 1)), "contradicted": kinds == {True, False},
             "quotes": [{"evidence": c["evidence"], "number": numbers[c["article"]],
                         "title": meta.get(c["article"], {}).get("title", c.get("title", "")),
-                        "modality_words": MODALITY_WORDS.get(c["modality"], c["modality"])}
+                        "modality_words": _modality_word(c["modality"])}
                        for c in data["claims"]]})
     relations.sort(key=lambda r: (r["predicate"], r["subject"].lower(), r["object"].lower()))
     groups: dict[str, list] = {}
@@ -104,7 +110,7 @@ def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
         title=title, description=sub.graph.get("description", ""),
         generated=sub.graph.get("generated") or datetime.date.today().isoformat(),
         articles=articles, relations=relations, entities=sub.number_of_nodes(),
-        groups=[{"heading": GROUP_HEADINGS.get(p, predicate_label(p).capitalize()),
+        groups=[{"heading": _heading(p),
                  "relations": rs} for p, rs in sorted(groups.items())],
         # Our own SVG writer escaped every text node, so the markup is trusted.
         svg=Markup(svg), max_entities=MAX_ENTITIES, files=files or [],

@@ -21,6 +21,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ingest import domain
+
 from ..errors import QueryError
 from .layout import BOX_HEIGHT, FONT_SIZE, TYPE_ORDER, Layout, edge_style, layout, text_width
 
@@ -39,14 +41,10 @@ COLOURS = {
     "Procedure": ("#56B4E9", "#E0F1FB"), "Route": ("#7F7F7F", "#ECECEC"),
     "Entity": ("#555555", "#F2F2F2"),
 }
-TYPE_NAMES = {"AdverseEffect": "adverse effect", "Route": "route of administration"}
-#: modality -> (dash pattern, colour, legend words)
-LINE_STYLES = {
-    "asserted": ("", "#3A3A3A", "stated"),
-    "hedged": ("1.5 4", "#3A3A3A", "hedged (may, might)"),
-    "investigational": ("9 4 2 4", "#3A3A3A", "under study"),
-    "negated": ("8 5", "#B2182B", "denied by the article"),
-}
+#: modality -> (dash pattern, colour, legend words: the domain table's label)
+LINE_STYLES = {name: (dash, colour, domain.MODALITIES[name].label) for name, dash, colour in (
+    ("asserted", "", "#3A3A3A"), ("hedged", "1.5 4", "#3A3A3A"),
+    ("investigational", "9 4 2 4", "#3A3A3A"), ("negated", "8 5", "#B2182B"))}
 MAX_ENTITIES = 250
 MARGIN = 36
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -62,12 +60,19 @@ def clean(text: object) -> str:
 
 
 def predicate_label(predicate: str) -> str:
-    """The ontology's label of a predicate: its local name in words.
+    """A predicate in words (the domain table's label).
 
     >>> predicate_label("hasAdverseEffect")
     'has adverse effect'
     """
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", predicate).lower()
+    words = domain.PREDICATES.get(predicate)
+    return words.label if words else re.sub(r"(?<=[a-z])(?=[A-Z])", " ", predicate).lower()
+
+
+def type_label(kind: str) -> str:
+    """An entity type in words (the domain table's label)."""
+    words = domain.TYPES.get(kind)
+    return words.label if words else kind.lower()
 
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: object) -> ET.Element:
@@ -149,7 +154,7 @@ def _bundles(sub: "nx.MultiDiGraph", drawing: Layout) -> list[_Bundle]:
     for node, box in sorted(boxes.items(), key=lambda item: item[1].y):
         order.setdefault(box.column, []).append(node)
     rank = {node: i for nodes in order.values() for i, node in enumerate(nodes)}
-    found, used = [], set()
+    found, used = [], set[str]()
     for (hub, predicate, _, outward, side), members in sorted(groups.items()):
         members = sorted((m for m in members if m[0] not in used),
                          key=lambda m: rank[m[1]])
@@ -308,10 +313,10 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
         stacked[(node, side)] = count + 1
         return lane + 9 * side, box.y - 5 - 13 * count, "end" if side < 0 else "start"
 
-    for group in pairs.values():
-        for i, (s, o, k) in enumerate(group):
+    for siblings in pairs.values():
+        for i, (s, o, k) in enumerate(siblings):
             data = sub.edges[s, o, k]
-            offset = (i - (len(group) - 1) / 2) * 12
+            offset = (i - (len(siblings) - 1) / 2) * 12
             a, b = drawing.boxes[s], drawing.boxes[o]
             outer = o if abs(b.column) >= abs(a.column) else s
             if s == o:
@@ -348,7 +353,7 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
                 ends = None
             style = _style(data)
             dash, colour, _ = LINE_STYLES[style]
-            stroke = _stroke_width(data)
+            stroke_px = _stroke_width(data)
             path = " ".join(["M{:.1f},{:.1f}".format(*points[0]),
                              "C{:.1f},{:.1f}".format(*points[1]),
                              "{:.1f},{:.1f}".format(*points[2]),
@@ -358,7 +363,7 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
                         + " L{:.1f},{:.1f}".format(*ends[1]))
             edge = _el(edges_g, "g")
             _el(edge, "title", tooltip(s, o, k))
-            _el(edge, "path", d=path, stroke=colour, stroke_width=f"{stroke:.1f}",
+            _el(edge, "path", d=path, stroke=colour, stroke_width=f"{stroke_px:.1f}",
                 stroke_dasharray=dash or None, stroke_linecap="round" if dash else None,
                 marker_end=f"url(#arrow-{style})")
             lx, ly, anchor = spot
@@ -372,9 +377,9 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
         stroke, fill = COLOURS.get(kind, COLOURS["Entity"])
         group = _el(nodes_g, "g")
         ids = ", ".join(data.get("ids", ()))
-        _el(group, "title", f"{data.get('label', node)} ({TYPE_NAMES.get(kind, kind.lower())})"
-            + (f" — {ids}" if ids else "") + ("" if data.get("mapped", True)
-                                               else " — not yet in the vocabulary"))
+        unmapped = "" if data.get("mapped", True) else " — not yet in the vocabulary"
+        _el(group, "title", f"{data.get('label', node)} ({type_label(kind)})"
+            + (f" — {ids}" if ids else "") + unmapped)
         _el(group, "rect", x=f"{box.left:.1f}", y=f"{box.y - box.height / 2:.1f}",
             width=f"{box.width:.1f}", height=f"{box.height:.1f}", rx=6, fill=fill,
             stroke=stroke, stroke_width=3 if node in special else 1.6)
@@ -391,7 +396,7 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
     x += 70
     for kind in present:
         stroke, fill = COLOURS.get(kind, COLOURS["Entity"])
-        name = TYPE_NAMES.get(kind, kind.lower())
+        name = type_label(kind)
         if x + 26 + text_width(name, 12) > width - MARGIN:
             x, y = MARGIN + 70.0, y + 20
         _el(legend, "rect", x=x, y=y - 7, width=18, height=14, rx=3, fill=fill, stroke=stroke,

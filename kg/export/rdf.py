@@ -311,7 +311,7 @@ def write_jsonld(subgraph: "nx.MultiDiGraph") -> bytes:
         spec = value if isinstance(value, dict) else {"@id": value}
         prefix, local = spec["@id"].split(":", 1)
         keys[PREFIXES[prefix] + local] = (key, spec.get("@type") == "@id",
-                                         spec.get("@container") == "@set")
+                                          spec.get("@container") == "@set")
     declared = {p: ns for p, ns in JSONLD_CONTEXT.items() if isinstance(ns, str) and p in PREFIXES}
 
     compacter = _compacter(declared)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from ..errors import QueryError
+from ..formats import FORMATS as DATA_FORMATS
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -62,11 +63,17 @@ class Format:
         return self.load()(subgraph)
 
 
+def _rdf(name: str, writer: str, label: str) -> Format:
+    """An RDF export, its media type and extension from `kg.formats`."""
+    data = DATA_FORMATS[name]
+    return Format(name, data.content_type, data.extension, writer, label, "rdf")
+
+
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("ttl", "text/turtle; charset=utf-8", "ttl", "rdf:write_turtle", "RDF Turtle", "rdf"),
-    Format("jsonld", "application/ld+json", "jsonld", "rdf:write_jsonld", "RDF JSON-LD", "rdf"),
-    Format("nt", "application/n-triples", "nt", "rdf:write_ntriples", "RDF N-Triples", "rdf"),
-    Format("rdfxml", "application/rdf+xml", "rdf", "rdf:write_rdfxml", "RDF/XML", "rdf"),
+    _rdf("ttl", "rdf:write_turtle", "RDF Turtle"),
+    _rdf("jsonld", "rdf:write_jsonld", "RDF JSON-LD"),
+    _rdf("nt", "rdf:write_ntriples", "RDF N-Triples"),
+    _rdf("rdfxml", "rdf:write_rdfxml", "RDF/XML"),
     Format("graphml", "application/graphml+xml", "graphml", "networks:write_graphml",
            "GraphML (yEd, Cytoscape, Gephi)", "network"),
     Format("gexf", "application/gexf+xml", "gexf", "networks:write_gexf", "GEXF (Gephi)",

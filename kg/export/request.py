@@ -21,14 +21,14 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Mapping, Sequence
 
 from ingest.model import PREDICATES, EntityType
 
 from ..errors import KGError, QueryError
 from ..subgraph import (MAX_DEPTH, MODALITIES, Selection, article_subgraph, construct_subgraph,
                         neighbourhood, paths)
-from ..terms import PREFIXES, iri, iris, sparql_prefixes
+from ..terms import PREFIXES, chunked, iri, iris, sparql_prefixes
 from .registry import Format, get_format
 
 if TYPE_CHECKING:
@@ -221,7 +221,7 @@ class ExportRequest:
             QueryError: an unknown name, a repeated single value, or a bad value.
         """
         ignore = set(ignore)
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for name, given in params.items():
             given = [str(v) for v in given]
             if name not in PARAMETERS:
@@ -305,13 +305,14 @@ class ExportRequest:
         elif self.article:
             sub = article_subgraph(graph, self.article, selection)
             title, base, scope = None, self.base_name(), "article"
-        elif self.source:
+        elif self.source and self.target:  # __post_init__: both or neither
             sub, found = paths(graph, self.source, self.target, selection=selection)
             sub.graph["paths"] = found
             a = sub.nodes[sub.graph["source"]].get("label", self.source)
             b = sub.nodes[sub.graph["target"]].get("label", self.target)
             title, base, scope = f"Paths from {a} to {b}", self.base_name(a, b), "paths"
         else:
+            assert self.construct is not None, "__post_init__: exactly one selection"
             query = _limited_construct(graph, check_construct(self.construct))
             sub = construct_subgraph(graph, query, selection)
             title, base, scope = ("Relations selected by a SPARQL query", self.base_name(),
@@ -377,11 +378,10 @@ def _slug(text: str) -> str:
 def article_metadata(graph: "KnowledgeGraph", ids: Sequence[str]) -> dict[str, dict]:
     """id -> {id, iri, title, source, date} for the given articles."""
     result: dict[str, dict] = {}
-    ids = sorted(set(ids))
-    for chunk in range(0, len(ids), 500):
-        values = iris(graph.minter.article(i) for i in ids[chunk:chunk + 500])
+    for chunk in chunked(sorted(set(ids))):
+        values = iris(graph.minter.article(i) for i in chunk)
         # Plain strings, and the union graph rather than VALUES ?a + GRAPH
-        # ?a, which Oxigraph answers by scanning every graph (issue 7).
+        # ?a, which Oxigraph answers by scanning every graph.
         rows = graph.store.select_values(sparql_prefixes() + f"""
             SELECT ?a ?id ?title ?source ?date WHERE {{ VALUES ?a {{ {values} }}
               ?a dcterms:identifier ?id ; dcterms:title ?title .
@@ -445,7 +445,7 @@ def save(subgraph: "nx.MultiDiGraph", fmt: Format, output: str | Path,
     except OSError as err:
         # A path the user cannot write (a folder, /proc, no permission) is a
         # one-line error, never a traceback, and no .partial file stays
-        # (issue 9, web and CLI paths).
+        # (web and CLI paths).
         with contextlib.suppress(OSError):
             partial.unlink()
         raise KGError(f"cannot write {output_text}: {err.strerror or err}") from None

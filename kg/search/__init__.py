@@ -51,6 +51,7 @@ def _engine(graph: "KnowledgeGraph") -> Engine:
     """The configured engine (KG_SEARCH_ENGINE), in memory for the memory
     store, else in `<data>/search-<engine>`."""
     name = graph.settings.search_engine
+    engine_class: Callable[..., Engine]
     if name == "tantivy":
         from ._tantivy import TantivyEngine as engine_class
     else:

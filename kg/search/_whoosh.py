@@ -173,7 +173,7 @@ class WhooshEngine(Engine):
         return query.Or([query.Phrase(f, terms, boost=b) for f, b in _BOOSTS.items()])
 
     def _query(self, plan: QueryPlan, filters: dict[str, str]) -> query.Query:
-        required = []
+        required: list[query.Query] = []
         for clause in plan.clauses:
             options = [q for alt in clause.alternatives
                        if (q := self._alternative(alt, clause.prefix)) is not None]
@@ -183,7 +183,7 @@ class WhooshEngine(Engine):
             required.append(query.Term(name, value))
         if not required:
             return query.NullQuery
-        combined = query.And(required)
+        combined: query.Query = query.And(required)
         excluded = self._terms(plan.excluded)
         if excluded:
             combined = query.AndNot(combined, query.Or(

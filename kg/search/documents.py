@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ingest import domain
+
 from .. import read
 from ..terms import iri, sparql_prefixes
 
@@ -13,15 +15,12 @@ __all__ = ["VOCABULARY_OWNER", "article_documents", "lexicon_forms", "minted_doc
            "vocabulary_documents"]
 
 _PREFIXES = sparql_prefixes()
-_PREDICATE_WORDS = {"treats": "treats", "hasAdverseEffect": "has adverse effect",
-                    "antagonistOf": "antagonist of", "activates": "activates",
-                    "increases": "increases", "decreases": "decreases",
-                    "hasMechanism": "has mechanism", "affects": "affects",
-                    "usedIn": "used in", "administeredVia": "administered via"}
 
 
 def predicate_words(predicate: str) -> str:
-    return _PREDICATE_WORDS.get(predicate, predicate)
+    """The predicate in words (the domain table's label), as indexed."""
+    words = domain.PREDICATES.get(predicate)
+    return words.label if words else predicate
 
 
 def article_documents(graph: "KnowledgeGraph", article_id: str) -> list[dict]:
@@ -104,7 +103,7 @@ def lexicon_forms(graph: "KnowledgeGraph") -> tuple[dict[str, tuple[str, ...]], 
     for key in set(labels) | set(others):
         first = sorted(labels.get(key, []))
         forms[key] = tuple(dict.fromkeys(first + sorted(others.get(key, ()))))
-    title_words = set()
+    title_words: set[str] = set()
     for row in graph.store.select(_PREFIXES + """
             SELECT DISTINCT ?t WHERE { GRAPH ?a { ?a a hkg:Article ; dcterms:title ?t } }"""):
         title_words.update(w.lower() for w in str(row["t"]).split() if w.isalpha())

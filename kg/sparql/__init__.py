@@ -1,6 +1,6 @@
 """The public SPARQL query policy, shared by the web endpoint and `kg query`.
 
-Two halves (issue 6):
+Two halves:
 
 * `check_query` reads the query text with a small lexer *before* any SPARQL
   parser sees it: size, bracket nesting (pyoxigraph's parser overflows its
@@ -30,7 +30,6 @@ Two halves (issue 6):
 from .answers import Answer, write_ox
 from .catalogue import DatasetCounts, Example, dataset_counts, examples
 from .policy import (
-                     FORMATS,
                      CheckedQuery,
                      EngineBusy,
                      Limits,
@@ -45,7 +44,7 @@ from .policy import (
 )
 from .runner import QueryRunner
 
-__all__ = ["FORMATS", "Answer", "CheckedQuery", "DatasetCounts", "EngineBusy", "Example",
+__all__ = ["Answer", "CheckedQuery", "DatasetCounts", "EngineBusy", "Example",
            "Limits", "LongQueriesBusy", "QueryOutOfMemory", "QueryRunner", "QueryTimeout",
            "QueryTooLarge", "UpdateRefused",
            "check_graph_iri", "check_query", "dataset_counts", "examples", "format_for",

@@ -4,9 +4,11 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from typing import IO, cast
 
 from ..errors import QueryError, StoreUnavailable
-from .policy import FORMATS, CheckedQuery, Limits
+from ..formats import FORMATS
+from .policy import CheckedQuery, Limits
 
 
 @dataclass
@@ -26,7 +28,7 @@ class Answer:
 
     @property
     def media_type(self) -> str:
-        return FORMATS[self.format][1]
+        return FORMATS[self.format].content_type
 
 
 class _Full(Exception):
@@ -106,7 +108,7 @@ def write_ox(result, form: str, fmt: str, limits: Limits,
                  limits.max_result_bytes)
     try:
         if graph:
-            ox.serialize(result, sink, ox.RdfFormat.N_TRIPLES)
+            ox.serialize(result, cast(IO[bytes], sink), ox.RdfFormat.N_TRIPLES)
         else:
             result.serialize(sink, ox.QueryResultsFormat.TSV)
     except _Full:
@@ -121,28 +123,22 @@ def write_ox(result, form: str, fmt: str, limits: Limits,
             body = data
         else:
             triples = ox.parse(data, ox.RdfFormat.N_TRIPLES)
-            body = ox.serialize(triples, format=_OX_GRAPH[fmt](), prefixes=prefixes or {})
+            body = ox.serialize(triples, format=_ox_format(fmt),
+                                prefixes=prefixes or {}) or b""  # bytes without an output
     elif fmt == "tsv":
         body = data
     else:
         solutions = ox.parse_query_results(data, ox.QueryResultsFormat.TSV)
-        body = solutions.serialize(format=_OX_TABLE[fmt]())
+        body = solutions.serialize(format=_ox_format(fmt)) or b""  # bytes without an output
     return Answer(body, fmt, form, rows=max(rows, 0), truncated=sink.full)
 
 
-def _ox_format(group: str, name: str):
-    def get():
-        import pyoxigraph as ox
-        return getattr(getattr(ox, group), name)
-    return get
+def _ox_format(fmt: str):
+    """pyoxigraph's format object for one of ours (`kg.formats`)."""
+    import pyoxigraph as ox
 
-
-_OX_TABLE = {"json": _ox_format("QueryResultsFormat", "JSON"),
-             "xml": _ox_format("QueryResultsFormat", "XML"),
-             "csv": _ox_format("QueryResultsFormat", "CSV")}
-_OX_GRAPH = {"ttl": _ox_format("RdfFormat", "TURTLE"),
-             "rdfxml": _ox_format("RdfFormat", "RDF_XML"),
-             "jsonld": _ox_format("RdfFormat", "JSON_LD")}
+    group, name = str(FORMATS[fmt].oxigraph).split(".")
+    return getattr(getattr(ox, group), name)
 
 
 def _ox_dataset(default: tuple[str, ...] | None, named: tuple[str, ...] | None) -> dict:

@@ -10,6 +10,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from ..errors import KGError, QueryError
+from ..formats import lookup, of_kind
 from ..lexer import CODEPOINT, apply_codepoints
 from ..lexer import tokens as tokens_of
 
@@ -84,20 +85,8 @@ class Limits:
 
 # ---------------------------------------------------------------- formats
 
-#: name -> (kind, media type).  "table" answers SELECT and ASK, "graph"
-#: answers CONSTRUCT and DESCRIBE.
-FORMATS: dict[str, tuple[str, str]] = {
-    "json": ("table", "application/sparql-results+json"),
-    "xml": ("table", "application/sparql-results+xml"),
-    "csv": ("table", "text/csv; charset=utf-8"),
-    "tsv": ("table", "text/tab-separated-values; charset=utf-8"),
-    "ttl": ("graph", "text/turtle; charset=utf-8"),
-    "nt": ("graph", "application/n-triples"),
-    "rdfxml": ("graph", "application/rdf+xml"),
-    "jsonld": ("graph", "application/ld+json"),
-}
-_ALIASES = {"turtle": "ttl", "ntriples": "nt", "n-triples": "nt", "rdf": "rdfxml",
-            "xml-rdf": "rdfxml", "json-ld": "jsonld", "srj": "json", "srx": "xml"}
+#: The format a result kind gets when none is asked for ("table" answers
+#: SELECT and ASK, "graph" CONSTRUCT and DESCRIBE; formats: `kg.formats`).
 _DEFAULT = {"table": "json", "graph": "ttl"}
 
 
@@ -109,12 +98,12 @@ def format_for(kind: str, name: str | None) -> str:
     """
     if not name:
         return _DEFAULT[kind]
-    canonical = _ALIASES.get(name.lower(), name.lower())
-    if FORMATS.get(canonical, ("",))[0] != kind:
-        choices = ", ".join(n for n, (k, _) in FORMATS.items() if k == kind)
+    found = lookup(kind, name)
+    if found is None:
+        choices = ", ".join(f.name for f in of_kind(kind))
         what = "SELECT or ASK" if kind == "table" else "CONSTRUCT or DESCRIBE"
         raise QueryError(f"format {name!r} does not fit a {what} result; use one of {choices}")
-    return canonical
+    return found.name
 
 
 # ---------------------------------------------------------------- the checks
@@ -195,7 +184,7 @@ def check_query(text: str, local: str, limits: Limits = Limits()) -> CheckedQuer
             unary += 1
             if depth + unary > limits.max_depth:
                 # 10,000 `!` overflowed the engine parser's stack and killed
-                # the worker (issue 9, deep nesting).
+                # the worker (deep nesting).
                 raise QueryError("the query nests operators more than "
                                  f"{limits.max_depth} deep")
             continue

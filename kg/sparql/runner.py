@@ -130,6 +130,7 @@ def _in_thread(func, timeout: float | None, on_timeout=None):
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
+        assert thread.ident is not None, "a started thread has an ident"
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
                                                    ctypes.py_object(_Cancelled))
         if on_timeout is not None:
@@ -146,6 +147,10 @@ def _run_remote(graph: "KnowledgeGraph", query: CheckedQuery, fmt: str, limits: 
     answer before the deadline, and cap it like a local one."""
     import pyoxigraph as ox
 
+    from ..store.remote import RemoteStore
+
+    store = graph.store
+    assert isinstance(store, RemoteStore), "only a remote store has a query URL"
     params = [("query", query.text)]
     if dataset is not None:
         params += [("default-graph-uri", g) for g in dataset[0] or ()]
@@ -153,7 +158,7 @@ def _run_remote(graph: "KnowledgeGraph", query: CheckedQuery, fmt: str, limits: 
     accept = "application/n-triples" if query.kind == "graph" else \
         "application/sparql-results+json"
     request = urllib.request.Request(
-        graph.store.query_url, data=urllib.parse.urlencode(params).encode(), method="POST",
+        store.query_url, data=urllib.parse.urlencode(params).encode(), method="POST",
         headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
     opened: list = []
 
@@ -250,9 +255,13 @@ class QueryRunner:
             self._ensure_pool()
 
     def _ensure_pool(self) -> WorkerPool:
+        from ..store.embedded import EmbeddedStore
+
+        store = self.graph.store
+        assert isinstance(store, EmbeddedStore), "worker processes open an embedded store"
         with self._lock:
             if self._pool is None:
-                self._pool = WorkerPool(str(Path(self.graph.store.folder) / "store"),
+                self._pool = WorkerPool(str(Path(store.folder) / "store"),
                                         self.workers, self.long_queries,
                                         memory=self.memory_mb * 1024 * 1024)
                 # Workers stop with the runner even if nobody calls close().
@@ -314,7 +323,11 @@ class QueryRunner:
         if store == "sparql":
             return _run_remote(self.graph, query, fmt, limits, dataset)
         if limits.timeout is None:
-            return run_ox(self.graph.store.native_query, query, fmt, limits, dataset, _prefixes())
+            from ..store.embedded import EmbeddedStore
+
+            embedded = self.graph.store
+            assert isinstance(embedded, EmbeddedStore), "native queries need the embedded store"
+            return run_ox(embedded.native_query, query, fmt, limits, dataset, _prefixes())
         reply = self._ensure_pool().run((query, fmt, limits, dataset, _prefixes()),
                                         limits.timeout)
         if reply[0] == "ok":

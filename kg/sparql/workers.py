@@ -24,7 +24,7 @@ WORKER_NICENESS = 10
 
 #: Seconds a query may run without a long-query slot.  The pool keeps more
 #: workers than long slots, so however many runaway queries arrive, one
-#: worker is always back within this long for short queries (issue 9: 1%
+#: worker is always back within this long for short queries (1%
 #: runaway queries held both workers and refused every ordinary one).
 LONG_QUERY_SECONDS = 1.0
 
@@ -99,6 +99,7 @@ def _worker_main(conn, path: str) -> None:
         if job is None:
             return
         query, fmt, limits, dataset, prefixes = job
+        reply: tuple[object, ...]
         try:
             reply = ("ok", run_ox(fresh().query, query, fmt, limits, dataset, prefixes))
         except KGError as err:
@@ -134,7 +135,7 @@ def _worker_entry(fd: int, path: str, memory: int = 0) -> None:
     from multiprocessing.connection import Connection
 
     # Queries yield the CPU to the server process: with every worker busy
-    # on a runaway query, pages still get answered fast (issue 9).
+    # on a runaway query, pages still get answered fast.
     with contextlib.suppress(AttributeError, OSError):
         os.nice(WORKER_NICENESS)
     _cap_memory(memory)
@@ -297,7 +298,7 @@ class WorkerPool:
         Time spent waiting for busy workers counts against `timeout`, but
         every query may run for `long_after`: a query is answered within
         `timeout` plus that (plus a worker start), never after twice its
-        limit (issue 9: 10 runaway queries at once)."""
+        limit (10 runaway queries at once)."""
         worker, waited = self._take(timeout)
         if timeout is not None:
             timeout = max(timeout - waited, min(timeout, self.long_after))
@@ -337,7 +338,7 @@ class WorkerPool:
                 # Once a query has waited for busy workers, the replacement of
                 # a killed one does not extend its wait: otherwise it runs
                 # after waiting a whole limit, and answers after twice the
-                # limit plus a start-up (issue 9: 10 runaway queries at once).
+                # limit plus a start-up (10 runaway queries at once).
                 queued = queued or self._count > self._starting
                 deadline = starting if self._starting and not queued else busy
                 wait = None if deadline is None else deadline - time.monotonic()

@@ -184,7 +184,9 @@ class Store(abc.ABC):
 
     def construct(self, query: str) -> Graph:
         """The graph of a CONSTRUCT or DESCRIBE."""
-        return self._expect(query, "graph").graph
+        graph = self._expect(query, "graph").graph
+        assert graph is not None, "a graph result carries its graph"
+        return graph
 
     @abc.abstractmethod
     def graphs(self) -> list[URIRef]:

@@ -170,8 +170,7 @@ class EmbeddedStore(Store):
                     store.flush()
                 except OSError:
                     pass
-            del self._store
-            self._store = None
+            del self._store  # a second close finds no store (getattr above)
         self.lock.release()
 
 

@@ -5,7 +5,7 @@ It passes the same contract tests as the on-disk store; nothing persists.
 from __future__ import annotations
 
 import threading
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, cast
 
 from rdflib import Dataset, Graph, URIRef
 from pyparsing import ParseException
@@ -92,9 +92,11 @@ class MemoryStore(Store):
 
     def quads(self, graph: URIRef | None = None) -> Iterator[Quad]:
         with self._lock:
-            quads = [(s, p, o, g) for s, p, o, g in self._data.quads((None, None, None, graph))
+            # rdflib takes a graph name here too, and types its terms as Node.
+            found = self._data.quads((None, None, None, graph))  # type: ignore[arg-type]
+            quads = [(s, p, o, g) for s, p, o, g in found
                      if g is not None and g != self._data.default_graph.identifier]
-        yield from quads
+        yield from cast("list[Quad]", quads)
 
     def __len__(self) -> int:
         return sum(1 for _ in self.quads())

@@ -12,7 +12,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, cast
 
 from rdflib import BNode, Graph, Literal, URIRef
 
@@ -164,7 +164,7 @@ class RemoteStore(Store):
     def graphs(self) -> list[URIRef]:
         rows = self.select(
             f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._in_scope()} }}")
-        return sorted(r["g"] for r in rows if isinstance(r.get("g"), URIRef))
+        return sorted(g for g in (r.get("g") for r in rows) if isinstance(g, URIRef))
 
     def has_graph(self, graph: URIRef) -> bool:
         try:
@@ -175,9 +175,10 @@ class RemoteStore(Store):
 
     def quads(self, graph: URIRef | None = None) -> Iterator[Quad]:
         scope = f"VALUES ?g {{ {iri(graph)} }}" if graph is not None else ""
-        query = f"SELECT ?s ?p ?o ?g WHERE {{ {scope} GRAPH ?g {{ ?s ?p ?o }} {self._in_scope()} }}"
+        query = (f"SELECT ?s ?p ?o ?g WHERE {{ {scope} GRAPH ?g {{ ?s ?p ?o }} "
+                 f"{self._in_scope()} }}")
         for row in self.select(query):
-            yield row["s"], row["p"], row["o"], row["g"]
+            yield row["s"], row["p"], row["o"], cast(URIRef, row["g"])  # GRAPH ?g: an IRI
 
     def __len__(self) -> int:
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "

@@ -26,7 +26,7 @@ def test_names_match_across_spelling_and_number(vocabulary):
     """Plurals, case and British/American spelling find the same entity."""
     text = "Diarrhea, HEADACHES and Hypoglycemia are listed."
     assert [k for _, k in _mentions(text, vocabulary)] == ["diarrhoea", "headache",
-                                                             "hypoglycaemia"]
+                                                           "hypoglycaemia"]
 
 
 def test_acronyms_match_only_as_written(vocabulary):

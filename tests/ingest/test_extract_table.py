@@ -358,7 +358,8 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
     # --- pronouns and descriptions ------------------------------------------
     ("pronoun-it",
      "Sertraline is an antidepressant. It can cause insomnia in some people.",
-     {("sertraline", "treats", "depression", A), ("sertraline", "hasAdverseEffect", "insomnia", A)}),
+     {("sertraline", "treats", "depression", A),
+      ("sertraline", "hasAdverseEffect", "insomnia", A)}),
     ("pronoun-blocked-by-condition-subject",
      "This article is about lithium.\n\nBipolar disorder is a serious illness. "
      "It can cause extreme tiredness.",

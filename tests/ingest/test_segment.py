@@ -82,7 +82,7 @@ def test_given_blocks_are_used():
     """Markdown and HTML blocks from the reader are kept, offsets and all."""
     text = "Aspirin\n\nIt relieves pain. It thins blood."
     doc = Document("d", "d", text, "md", blocks=(Block(BlockKind.HEADING, 0, 7, 1),
-                                                Block(BlockKind.PARAGRAPH, 9, len(text))))
+                                                 Block(BlockKind.PARAGRAPH, 9, len(text))))
     seg = segment(doc)
     assert [text[s.start:s.end] for s in seg.sentences] == [
         "Aspirin", "It relieves pain.", "It thins blood."]
@@ -91,7 +91,7 @@ def test_given_blocks_are_used():
 @pytest.mark.parametrize("text, expected", [
     ("Dr. Smith prescribed it. It helped.", ["Dr. Smith prescribed it.", "It helped."]),
     ("Drugs, e.g. aspirin, help. Others do not.", ["Drugs, e.g. aspirin, help.",
-                                                    "Others do not."]),
+                                                   "Others do not."]),
     ("Take 2.5 mg daily. Stop after a week.", ["Take 2.5 mg daily.", "Stop after a week."]),
     ("See J. Smith et al. for details.", ["See J. Smith et al. for details."]),
     ("Is it safe? Yes! Mostly.", ["Is it safe?", "Yes!", "Mostly."]),

@@ -10,7 +10,7 @@ import sys
 import pytest
 from rdflib import Graph
 
-from ..conftest import SAMPLES, SEED
+from ..conftest import SAMPLES, seed_article
 
 
 @pytest.fixture
@@ -37,14 +37,14 @@ def test_seed_to_claims_end_to_end(kg):
     """Acceptance: ingest the seed, >= 20 contract claims whose offsets slice
     the text; a second ingest changes neither the quad count nor the claims;
     validate passes."""
-    out = kg("ingest", str(SEED)).stdout
+    out = kg("ingest", str(seed_article())).stdout
     assert "1 added" in out
     claims = [json.loads(line) for line in kg("claims", "--format", "jsonl").stdout.splitlines()]
     assert len(claims) >= 20
-    text = SEED.read_text(encoding="utf-8")
+    text = seed_article().read_text(encoding="utf-8")
     assert all(text[c["start"]:c["end"]] == c["evidence"] for c in claims)
     quads = json.loads(kg("stats", "--format", "json").stdout)["triples"]
-    assert "1 unchanged" in kg("ingest", str(SEED)).stdout
+    assert "1 unchanged" in kg("ingest", str(seed_article())).stdout
     assert json.loads(kg("stats", "--format", "json").stdout)["triples"] == quads
     again = [json.loads(line) for line in kg("claims").stdout.splitlines()]
     assert again == claims
@@ -52,7 +52,7 @@ def test_seed_to_claims_end_to_end(kg):
 
 
 def test_claims_formats_and_explain(kg):
-    kg("ingest", str(SEED))
+    kg("ingest", str(seed_article()))
     rows = list(csv.DictReader(io.StringIO(kg("claims", "--format", "csv").stdout)))
     assert rows and {"subject", "predicate", "object", "modality", "evidence"} <= set(rows[0])
     ttl = Graph().parse(data=kg("claims", "--format", "ttl").stdout, format="turtle")
@@ -62,7 +62,7 @@ def test_claims_formats_and_explain(kg):
 
 
 def test_query_formats(kg):
-    kg("ingest", str(SEED))
+    kg("ingest", str(seed_article()))
     select = "SELECT ?c WHERE { ?c a <https://w3id.org/health-kg/ontology#Claim> } LIMIT 3"
     data = json.loads(kg("query", select, "--format", "json").stdout)
     assert len(data["results"]["bindings"]) == 3
@@ -107,7 +107,7 @@ def test_samples_make_a_multi_source_graph_with_a_contradiction(kg):
 
 
 def test_delete_and_entities(kg):
-    kg("ingest", str(SEED))
+    kg("ingest", str(seed_article()))
     listed = kg("entities", "--format", "json").stdout
     assert "NMDA receptor" in listed
     assert "deleted ketamine-for-anxiety" in kg("delete", "ketamine-for-anxiety").stdout
@@ -119,7 +119,7 @@ def test_delete_and_entities(kg):
 def test_second_writer_is_refused_with_the_holder_named(tmp_path, kg):
     """While one process holds the data folder, a writer gets one line saying
     who holds it; readers still work on a snapshot."""
-    kg("ingest", str(SEED))
+    kg("ingest", str(seed_article()))
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from kg import KnowledgeGraph, Settings;"
          f"g = KnowledgeGraph.open(Settings(data_dir={str(tmp_path / 'data')!r}));"
@@ -127,7 +127,7 @@ def test_second_writer_is_refused_with_the_holder_named(tmp_path, kg):
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
-        refused = kg("ingest", str(SEED), ok=False)
+        refused = kg("ingest", str(seed_article()), ok=False)
         assert refused.returncode == 1
         assert "in use by" in refused.stderr and f"pid {holder.pid}" in refused.stderr
         assert len(refused.stderr.strip().splitlines()) == 1

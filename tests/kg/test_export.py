@@ -1,4 +1,4 @@
-"""Exports (issue 7): every format is read back by a standard reader and
+"""Exports: every format is read back by a standard reader and
 compared with the selection it was written from.
 
 The fixture articles below were written for these tests (fictitious drugs,
@@ -34,7 +34,7 @@ from kg.export.rdf import JSONLD_CONTEXT
 from kg.rdf import article_triples
 from kg.terms import DCTERMS, HKG, PROV, RDF, RDFS, SKOS
 
-from ..conftest import SEED
+from ..conftest import seed_article
 
 XSS = "<script>alert('x')</script>"
 #: rdflib 7's own JSON-LD parser still builds a ConjunctiveGraph (inside rdflib).
@@ -156,8 +156,8 @@ def test_selection_carries_what_writers_need(depth1):
     """Depth 1 of zetamine: its six neighbours, the three articles with their
     metadata, a title and a file name."""
     assert set(depth1) == {iri(k) for k in ("zetamine", "qx-receptor", "gloom-disorder",
-                                             "dizziness", "blood-flow", "headache",
-                                             "queasiness")}
+                                            "dizziness", "blood-flow", "headache",
+                                            "queasiness")}
     assert set(depth1.graph["articles"]) == {"zeta-one", "zeta-two", "zeta-three"}
     assert depth1.graph["articles"]["zeta-one"]["source"] == "https://example.org/zeta?a=1&b=2"
     assert depth1.graph["articles"]["zeta-one"]["date"] == "2024-05-01"
@@ -682,8 +682,9 @@ def seeded(tmp_path_factory):
     """The seed ingested by `kg ingest` into an embedded store."""
     from kg.cli import main
 
+    seed = seed_article()
     data = tmp_path_factory.mktemp("seed-data")
-    result = CliRunner().invoke(main, ["--data-dir", str(data), "ingest", "-q", str(SEED)])
+    result = CliRunner().invoke(main, ["--data-dir", str(data), "ingest", "-q", str(seed)])
     assert result.exit_code == 0, result.output
     return data
 
@@ -719,7 +720,7 @@ def test_kg_export_on_the_seed_writes_every_format(seeded, tmp_path, monkeypatch
     else:
         archive = zipfile.ZipFile(io.BytesIO(data))
         html = archive.read("ketamine-depth-1/ketamine-depth-1-handout.html").decode("utf-8")
-        text = SEED.read_text(encoding="utf-8")
+        text = seed_article().read_text(encoding="utf-8")
         quoted = [q for q in text.splitlines() if q.strip() and f"“{q.strip()}”" in html]
         assert quoted, "the handout quotes no sentence of the seed"
 
@@ -737,7 +738,7 @@ def test_kg_export_outputs_stdout_folder_zip_and_one_line_errors(seeded, tmp_pat
     folder.mkdir()
     assert runner.invoke(main, base + ["--format", "csv", "-o", str(folder)]).exit_code == 0
     assert sorted(p.name for p in folder.iterdir()) == ["ketamine-depth-1-edges.csv",
-                                                         "ketamine-depth-1-nodes.csv"]
+                                                        "ketamine-depth-1-nodes.csv"]
     assert runner.invoke(main, base + ["--format", "csv", "-o",
                                        str(tmp_path / "t.zip")]).exit_code == 0
     assert len(zipfile.ZipFile(tmp_path / "t.zip").namelist()) == 2

@@ -11,13 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from rdflib import URIRef
 
 from kg import KnowledgeGraph, Settings, read
 from kg.load import delete_article, ensure_ontology, find_articles, ingest_file
 from kg.terms import DCTERMS
 
-from ..conftest import SEED, WITH_VIRTUOSO
+from ..conftest import seed_article, WITH_VIRTUOSO
 
 
 @pytest.fixture(params=WITH_VIRTUOSO)
@@ -66,12 +65,13 @@ def test_delete_retracts_the_whole_article(graph, seed_copy):
     assert delete_article(graph, "ketamine-for-anxiety") is True
     assert not any(True for _ in graph.store.quads(graph.minter.article("ketamine-for-anxiety")))
     assert read.claims(graph) == []
-    assert graph.store.select("SELECT ?s WHERE { ?s <https://w3id.org/health-kg/ontology#treats> ?o }") == []
+    assert graph.store.select(
+        "SELECT ?s WHERE { ?s <https://w3id.org/health-kg/ontology#treats> ?o }") == []
     assert delete_article(graph, "ketamine-for-anxiety") is False
 
 
 def test_claims_contract(graph, seed_copy):
-    """Every claim has the DESIGN.md JSONL shape and its offsets slice the text."""
+    """Every claim has the README's JSONL shape and its offsets slice the text."""
     ingest_file(graph, seed_copy)
     text = seed_copy.read_text(encoding="utf-8")
     records = read.claims(graph)
@@ -203,7 +203,7 @@ def test_kill_9_during_ingest_leaves_each_article_whole(tmp_path):
     converges to the same content as an uninterrupted ingest."""
     folder = tmp_path / "many"
     folder.mkdir()
-    text = SEED.read_text(encoding="utf-8")
+    text = seed_article().read_text(encoding="utf-8")
     for i in range(40):
         (folder / f"copy-{i:02d}.txt").write_text(text + f"\nVariant {i}.\n", encoding="utf-8")
     reference = tmp_path / "reference"

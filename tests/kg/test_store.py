@@ -15,9 +15,11 @@ def settings(request, settings_for):
     """This module's tests also run against a Virtuoso server."""
     return settings_for(request.param)
 
+
 # Graphs live under the deployment's base IRI, as every graph kg writes does.
 G1, G2 = URIRef("http://localhost:8000/article/g1"), URIRef("http://localhost:8000/article/g2")
-A, P, B = URIRef("http://example.org/a"), URIRef("http://example.org/p"), URIRef("http://example.org/b")
+A, P, B = (URIRef("http://example.org/a"), URIRef("http://example.org/p"),
+           URIRef("http://example.org/b"))
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Page-shaped reads added for the web front end (issue 5), on every
+"""Page-shaped reads added for the web front end, on every
 backend: relation paging with totals, one claim with its relation, the RDF
 description behind each linked-data IRI, and article reads that never mix
 two versions of an article.
@@ -121,7 +121,7 @@ def test_entity_rows_count_everything_and_sample_the_evidence(notes, tmp_path):
                                       "negated": 0}
     asserted = [e.article for e in row.by_modality["asserted"]]
     assert asserted == ["extra-0", "first"] and not row.complete
-    assert row.summary().startswith("Ketamine can cause nausea — 5 articles, 4 asserted, "
+    assert row.summary().startswith("Ketamine can cause nausea — 5 articles, 4 stated, "
                                     "1 hedged")
     full = views.relation_view(notes, "ketamine", "hasAdverseEffect", "nausea").row
     assert full.complete and len(full.evidence) == 5 and full.articles == 5

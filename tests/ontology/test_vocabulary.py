@@ -18,11 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import shared_file
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
 VOCABULARY_DIR = ROOT / "ontology" / "vocabulary"
 TURTLE = ROOT / "ontology" / "vocabulary.ttl"
-SEED = ROOT.parent / "shared" / "reference" / "seed-entities.tsv"
+#: The reference entities, in `../shared` (not in the repository).
+SEED_ENTITIES = "reference/seed-entities.tsv"
 BASE = "http://localhost:8000/"
 HKG = "https://w3id.org/health-kg/ontology#"
 WORD = re.compile(r"[^\W_]+")
@@ -73,7 +76,7 @@ def graph():
 
 
 def _seed_rows():
-    with SEED.open(encoding="utf-8", newline="") as handle:
+    with shared_file(SEED_ENTITIES).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 

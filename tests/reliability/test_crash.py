@@ -1,4 +1,4 @@
-"""Crash safety (issue 9, item 2): a real `kill -9` of `kg ingest` at seeded
+"""Crash safety: a real `kill -9` of `kg ingest` at seeded
 random moments, and a death between the graph write and the search write.
 
 The corpus is 100 articles from the seeded benchmark generator.  By default

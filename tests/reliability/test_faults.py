@@ -1,4 +1,4 @@
-"""Disk full, file too large and a read-only data folder (issue 9, item 2):
+"""Disk full, file too large and a read-only data folder:
 a one-line error naming the problem, a non-zero exit, and the data written
 before still intact and readable.
 

@@ -1,4 +1,4 @@
-"""Fuzzing the public entry points (issue 9, item 4) with hypothesis,
+"""Fuzzing the public entry points with hypothesis,
 against `kg serve` itself (a child process on the seed graph, 2 s query
 limit; see `test_sparql_abuse.Served`).
 
@@ -11,7 +11,7 @@ Unicode.  Every answer must be 2xx, 4xx or 503, never a 5xx otherwise and
 never a dropped connection; afterwards the server still answers.
 
 The default run is modest (`FUZZ_EXAMPLES` per target, < 60 s in all).  The
-full run of issue 9 is
+full run is
 
     KG_FUZZ_EXAMPLES=10000 python -m pytest -p no:cacheprovider -s tests/reliability/test_fuzz.py
 

@@ -1,4 +1,4 @@
-"""SPARQL abuse (issue 9, item 4) against `kg serve` itself.
+"""SPARQL abuse against `kg serve` itself.
 
 The server is the real command (`kg --query-timeout 2 serve --port 0`, the
 production waitress server with its default 8 threads and 3 query workers,
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import SEED
+from ..conftest import seed_article
 
 TIME_LIMIT = 2.0
 #: The server's query workers (the default `KG_QUERY_WORKERS`).
@@ -140,10 +140,11 @@ class Served:
 def serve_seed(folder: Path, timeout: float = TIME_LIMIT, options: tuple = ()) -> Served:
     """Ingest the seed with `kg ingest`, then start `kg serve` on it (with
     these global `kg` options)."""
+    seed = seed_article()
     data = folder / "data"
     kg = Path(sys.executable).parent / "kg"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-    done = subprocess.run([str(kg), "--data-dir", str(data), "ingest", str(SEED)], env=env,
+    done = subprocess.run([str(kg), "--data-dir", str(data), "ingest", str(seed)], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return Served(data, timeout, options)
@@ -154,8 +155,6 @@ def server(tmp_path_factory):
     served = serve_seed(tmp_path_factory.mktemp("abuse"))
     yield served
     served.stop()
-
-
 
 
 # ------------------------------------------------------------------ no outbound requests

@@ -1,4 +1,4 @@
-"""Web hostility (issue 9, item 5): script in articles is only ever text,
+"""Web hostility: script in articles is only ever text,
 paths never escape, every answer carries the security headers, errors show
 no internals, and nothing changes state without the admin token.
 
@@ -28,7 +28,7 @@ from kg.cli import main as kg_cli
 from webapp import create_app
 from webapp.api import ensure_admin_token
 
-from ..conftest import SEED
+from ..conftest import seed_article
 from ..webapp.conftest import LiveServer
 
 #: The XSS corpus: each must reach a reader only as text.
@@ -82,12 +82,13 @@ class Site:
 def site(tmp_path_factory):
     """The seed and both hostile articles, ingested by `kg ingest`, served
     by the real app on the embedded store."""
+    seed = seed_article()
     folder = tmp_path_factory.mktemp("hostile")
     articles = folder / "articles"
     articles.mkdir()
     (articles / "hostile.txt").write_text(HOSTILE_TXT, encoding="utf-8")
     (articles / "hostile-md.md").write_text(HOSTILE_MD, encoding="utf-8")
-    (articles / SEED.name).write_bytes(SEED.read_bytes())
+    (articles / seed.name).write_bytes(seed.read_bytes())
     data = folder / "data"
     result = CliRunner().invoke(kg_cli, ["--data-dir", str(data), "ingest", str(articles)])
     assert result.exit_code == 0, result.output
@@ -200,7 +201,7 @@ def test_every_page_shows_the_corpus_only_as_text(site, name):
     text = root.text_content()
     # The payload is on the page, as text: the escaped form is present.
     assert name == "types" or any(p in text for p in (SCRIPT, IMG, SVG, "<img src=x onerror=alert",
-                                   "<script>alert", '"><svg onload=alert')), url
+                                                      "<script>alert", '"><svg onload=alert')), url
     if name in SHOWS_TITLE:
         assert JINJA in text and JINJA_RAW in text, url
 

@@ -1,8 +1,9 @@
-"""Shared data and helpers for the web front end's tests (issue 5).
+"""Shared data and helpers for the web front end's tests.
 
 Data, all built here or read from the repository, never fetched:
 
-- the seed article `../shared/seed/ketamine-for-anxiety.txt` (the issue's
+- the seed article `../shared/seed/ketamine-for-anxiety.txt`, through
+  `seed_article()` (tests that use it skip when it is absent; the original
   acceptance: ketamine's hedged NMDA receptor sentence, blood pressure denied);
 - `CONTRADICTION`: a short article written for these tests that states what
   the seed denies ("Ketamine lowers blood pressure."), so a relation page has
@@ -22,7 +23,7 @@ from ingest.model import Claim, Document, Entity, EntityType, Extraction, Mentio
 from kg.load import ingest_file
 from kg.rdf import article_triples
 
-from ..conftest import SEED
+from ..conftest import seed_article
 
 #: Strings that must reach a page only escaped.
 XSS = ('<script>alert("xss")</script>', '"><img src=x onerror=alert(1)>',
@@ -62,7 +63,7 @@ def write_hostile(graph) -> str:
 
 def seed_graph(graph, folder: Path) -> dict:
     """The seed, the contradicting article and the hostile one."""
-    assert ingest_file(graph, SEED).ok
+    assert ingest_file(graph, seed_article()).ok
     assert ingest_file(graph, write_contradiction(folder)).ok
     return {"hostile_claim": write_hostile(graph)}
 

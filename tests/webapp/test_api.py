@@ -1,4 +1,4 @@
-"""The JSON API under /api/ (issue 5) and its OpenAPI document: every route
+"""The JSON API under /api/ and its OpenAPI document: every route
 answers the documented shape, errors are JSON, and the document lists
 exactly the app's /api/ routes and methods."""
 from __future__ import annotations

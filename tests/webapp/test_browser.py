@@ -1,4 +1,4 @@
-"""The front end in a real browser (issue 5): Debian's headless Chromium
+"""The front end in a real browser: Debian's headless Chromium
 through Playwright walks search -> entity -> article -> graph view -> path,
 by keyboard where a reader would, asserting content on each page.  The
 `page` fixture fails a test on any console error (a CSP violation is one) or
@@ -154,7 +154,7 @@ def test_graph_filters_and_click_through(site, page):
     page.goto(site.url + "/graph?entity=ketamine")
     page.wait_for_selector("#cy[data-ready=true]")
     page.get_by_text("Filters").click()
-    page.get_by_label("Denying (negated)").check()
+    page.get_by_label("Denied (negated)").check()
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(re.compile(r"modality=negated"))
     page.wait_for_selector("#cy[data-ready=true]")

@@ -1,4 +1,4 @@
-"""Export downloads on the web (issue 7): the form page, downloads with file
+"""Export downloads on the web: the form page, downloads with file
 names and media types, /api/export with the CLI's parameters, 400 on bad
 ones, escaping, and screenshots of the diagram and handout in a browser.
 
@@ -27,7 +27,7 @@ from kg.export import FORMATS, ExportRequest
 from kg.terms import HKG, RDF
 from webapp import create_app
 
-from ..conftest import SEED
+from ..conftest import seed_article
 from ..kg.test_export import JSONLD_PARSER_WARNING, XSS, edges_of, iri, write_articles
 from .conftest import OUTPUT
 
@@ -397,7 +397,7 @@ def test_screenshots_of_diagram_and_handout(page, live_server, tmp_path):
     from kg.load import ingest_file
 
     with KnowledgeGraph.open(Settings(store="memory", data_dir=str(tmp_path))) as graph:
-        assert ingest_file(graph, SEED).ok
+        assert ingest_file(graph, seed_article()).ok
         app = create_app(graph.settings, graph=graph)
         server = live_server(app)
         page.goto(f"{server.url}/export/preview.svg?entity=ketamine&depth=1")

@@ -7,11 +7,11 @@ from html.parser import HTMLParser
 
 import pytest
 
-from kg import KnowledgeGraph, read
+from kg import read
 from kg.load import ingest_file
 from webapp import create_app
 
-from ..conftest import SEED
+from ..conftest import seed_article
 
 
 class _Text(HTMLParser):
@@ -31,7 +31,7 @@ def _text(html: str) -> str:
 
 @pytest.fixture
 def app(graph):
-    ingest_file(graph, SEED)
+    ingest_file(graph, seed_article())
     return create_app(graph.settings, graph=graph)
 
 

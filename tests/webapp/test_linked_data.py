@@ -1,4 +1,4 @@
-"""Linked data (issue 5): every entity, claim and article IRI the graph
+"""Linked data: every entity, claim and article IRI the graph
 mints resolves on this server, answering HTML, Turtle, JSON-LD or
 N-Triples by content negotiation (Accept with q-values) or `?format=`.
 
@@ -66,7 +66,7 @@ def test_unknown_override():
 
 def test_parse_accept_reads_q_values():
     assert parse_accept("a/b;q=0.5;level=1, c/*, *;q=2") == [("a/b", 0.5), ("c/*", 1.0),
-                                                              ("*/*", 1.0)]
+                                                             ("*/*", 1.0)]
 
 
 # ------------------------------------------------------------ resolution

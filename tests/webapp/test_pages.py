@@ -1,4 +1,4 @@
-"""HTML pages (issue 5) through Flask's test client: content checked on the
+"""HTML pages through Flask's test client: content checked on the
 parsed HTML, escaping checked as "raw absent, escaped present".
 
 Data: the seed, an article contradicting it and a hostile article (see
@@ -17,7 +17,7 @@ from kg.load import ingest_file
 from webapp import create_app
 from webapp.markup import Span, marked_text, safe_highlight
 
-from .support import (HOSTILE_ENTITY, HOSTILE_ID, NMDA_SENTENCE, XSS, assert_escaped, html,
+from .support import (HOSTILE_ENTITY, HOSTILE_ID, NMDA_SENTENCE, assert_escaped, html,
                       seed_graph, text_of)
 
 NOTICE = "Not medical advice"
@@ -62,7 +62,7 @@ def _check_ketamine_page(client):
     anchor = article.get_element_by_id(href.split("#")[1])
     assert text_of(anchor) == " ".join(NMDA_SENTENCE.split())
     assert "hedged" in anchor.get("class")
-    # Blood pressure: denied (under "decreases", in the Denying column), never an effect.
+    # Blood pressure: denied (under "decreases", in the Denied column), never an effect.
     effects = page.xpath("//section[@class='predicate-group'][.//h3[starts-with("
                          "normalize-space(), 'hasAdverseEffect')]]//h4/a/text()")
     assert "blood pressure" not in effects
@@ -251,7 +251,7 @@ def test_entity_rows_cap_quotes_and_link_the_rest(client, monkeypatch):
     total = int(text_of(supporting.xpath(".//h5/span[@class='count']")[0]))
     assert total > 1 and len(supporting.xpath(".//blockquote")) == 1
     more = supporting.xpath(".//p[@class='more']/a")[0]
-    assert text_of(more).startswith(f"{total - 1} more supporting quote")
+    assert text_of(more).startswith(f"{total - 1} more stated quote")
     assert more.get("href") == "/relation/ketamine/treats/anxiety"
 
 
@@ -395,7 +395,7 @@ def test_hostile_claim_and_article_pages_show_escaped_text(client, seeded):
     ("plain <mark>word</mark>", "plain <mark>word</mark>"),
     ("&lt;b&gt; <mark>x</mark>", "&lt;b&gt; <mark>x</mark>"),
     ("<script>alert(1)</script><mark>x</mark>", "&lt;script&gt;alert(1)&lt;/script&gt;"
-                                                 "<mark>x</mark>"),
+     "<mark>x</mark>"),
     ("<mark onclick=x>a</mark>", "&lt;mark onclick=x&gt;a"),
     ("<mark>unclosed", "<mark>unclosed</mark>"),
     ("</mark>stray", "stray"),
@@ -424,3 +424,35 @@ def html_fragment(markup: str):
     import lxml.html
 
     return lxml.html.fragment_fromstring(markup, create_parent="div")
+
+
+@pytest.mark.parametrize("name, key", [
+    ("Ketamine", "ketamine"), ("NMDA receptor", "nmda-receptor"),
+    ("social phobia", "social-anxiety-disorder"), ("SAD", "social-anxiety-disorder")])
+def test_entity_url_takes_a_label_or_synonym_and_redirects_to_the_key(client, name, key):
+    """A name typed into the URL finds the entity by label or synonym in any
+    case and redirects to the entity's own URL, keeping the query string."""
+    response = client.get(f"/entity/{name}", query_string={"format": "ttl"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/entity/{key}?format=ttl"
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/entity/ketamin", "/graph?entity=ketamin",
+                                 "/path?from=ketamin&to=nmda-receptor",
+                                 "/relation/ketamin/treats/social-anxiety-disorder"])
+def test_unknown_names_are_404_with_did_you_mean(client, url):
+    """A misspelt name is a plain 404 that suggests the entity meant, never
+    an engine error."""
+    response = client.get(url)
+    assert response.status_code == 404
+    text = text_of(html(response))
+    assert "no entity named 'ketamin'; did you mean 'ketamine'" in text
+    assert "syntax error" not in text and "expected" not in text
+
+
+def test_api_unknown_entity_is_json_404_with_did_you_mean(client):
+    response = client.get("/api/entity/ketamne")
+    assert response.status_code == 404
+    assert response.get_json()["message"].startswith(
+        "no entity named 'ketamne'; did you mean 'ketamine'")

@@ -1,4 +1,4 @@
-"""Adding and retracting articles while the server runs (issue 5):
+"""Adding and retracting articles while the server runs:
 POST /api/articles and DELETE /api/articles/<id> behind a bearer token,
 uploads confined to the data folder, `kg ingest --server` and
 `kg delete --server` against a real waitress server, and readers that never
@@ -17,7 +17,7 @@ from kg.cli import main
 from webapp import create_app
 from webapp.api import ADMIN_TOKEN_FILE, ensure_admin_token
 
-from ..conftest import SEED
+from ..conftest import seed_article
 
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -224,7 +224,7 @@ def test_kg_ingest_and_delete_through_the_server(served, graph, tmp_path):
     os.chmod(data / ADMIN_TOKEN_FILE, 0o600)
     folder = tmp_path / "articles"
     folder.mkdir()
-    (folder / "seed.txt").write_bytes(SEED.read_bytes())
+    (folder / "seed.txt").write_bytes(seed_article().read_bytes())
     (folder / "note.md").write_bytes(NOTE)
     (folder / "empty.txt").write_bytes(b"")
     (tmp_path / "elsewhere").mkdir()

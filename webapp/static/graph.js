@@ -7,8 +7,8 @@
 (function () {
   var MODALITY_COLOURS = {asserted: "#1f6f3d", hedged: "#8a5a00",
                           investigational: "#4a3c99", negated: "#a1252a"};
-  var MODALITY_NAMES = {asserted: "Supporting", hedged: "Hedged",
-                        investigational: "Under study", negated: "Denying"};
+  // The domain table's words, handed over by the page (data-modality-names).
+  var MODALITY_NAMES = {};
   var TYPE_COLOURS = {Drug: "#0b5cad", Chemical: "#00707a", Receptor: "#6b3fa0",
                       Mechanism: "#5a6472", Condition: "#a23b72", AdverseEffect: "#b3261e",
                       Procedure: "#7a5c00", Route: "#3d6b00"};
@@ -123,6 +123,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var box = document.getElementById("cy");
     if (!box || !window.cytoscape) { return; }
+    MODALITY_NAMES = JSON.parse(box.dataset.modalityNames || "{}");
     fetch(box.dataset.src, {headers: {"Accept": "application/json"}})
       .then(function (response) {
         if (!response.ok) { throw new Error("the graph could not be loaded"); }

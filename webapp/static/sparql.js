@@ -1,4 +1,4 @@
-// The SPARQL editor (issue 6): CodeMirror with SPARQL highlighting on the
+// The SPARQL editor: CodeMirror with SPARQL highlighting on the
 // query box, PREFIX lines added as known prefixes are typed, examples loaded
 // into the editor, queries run in place (results table with IRIs linked to
 // our pages, ASK answer, or Turtle), download links in every format, and the

@@ -1,0 +1,114 @@
+"""The domain words, read from `ontology/domain.toml`: entity types,
+predicates with their domains, ranges and reader words, and modalities with
+theirs.
+
+The one owner of these words.  Extraction, the graph, pages, API, OpenAPI,
+exports and search read them here; nothing else lists predicates or says
+how a modality reads.  Pure data, loaded once at import.
+
+>>> PREDICATES["hasAdverseEffect"].label
+'has adverse effect'
+>>> MODALITIES["negated"].label
+'denied'
+>>> describe("Ketamine", "increases", "glutamate", "hedged")
+'Ketamine may increase glutamate'
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+import ontology
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the backport has the same interface
+    import tomli as tomllib
+
+__all__ = ["MODALITIES", "PREDICATES", "TYPES", "ModalityWords", "Predicate", "TypeWords",
+           "describe"]
+
+
+@dataclass(frozen=True)
+class TypeWords:
+    """An entity type: its class name and how readers see it."""
+
+    name: str
+    label: str
+    plural: str
+
+
+@dataclass(frozen=True)
+class ModalityWords:
+    """A modality and the one word readers see for it, with its verb forms."""
+
+    name: str
+    label: str
+    verb: str
+    passive: str
+
+    @property
+    def heading(self) -> str:
+        """The label as a heading: 'Stated', 'Under study'."""
+        return self.label[:1].upper() + self.label[1:]
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A predicate: the entity types it may join, and its words."""
+
+    name: str
+    label: str
+    domain: frozenset[str]
+    range: frozenset[str]
+    verb: str
+    base: str
+    heading: str
+
+
+def _load() -> tuple[dict[str, TypeWords], dict[str, ModalityWords], dict[str, Predicate]]:
+    with open(ontology.DOMAIN, "rb") as handle:
+        table = tomllib.load(handle)
+    types = {t["name"]: TypeWords(**t) for t in table["type"]}
+    modalities = {m["name"]: ModalityWords(**m) for m in table["modality"]}
+    predicates = {}
+    for p in table["predicate"]:
+        unknown = (set(p["domain"]) | set(p["range"])) - set(types)
+        if unknown:
+            raise ValueError(f"{ontology.DOMAIN}: predicate {p['name']} names unknown "
+                             f"types {sorted(unknown)}")
+        predicates[p["name"]] = Predicate(**{**p, "domain": frozenset(p["domain"]),
+                                             "range": frozenset(p["range"])})
+    return types, modalities, predicates
+
+
+_types, _modalities, _predicates = _load()
+#: Entity type name -> its words, in the table's order.
+TYPES: Mapping[str, TypeWords] = MappingProxyType(_types)
+#: Modality name -> its words, in the order readers look at them.
+MODALITIES: Mapping[str, ModalityWords] = MappingProxyType(_modalities)
+#: Predicate name -> its domain, range and words, in the table's order.
+PREDICATES: Mapping[str, Predicate] = MappingProxyType(_predicates)
+
+
+def describe(subject: str, predicate: str, obj: str, modality: str) -> str:
+    """A relation as a plain sentence that keeps the article's modality.
+
+    >>> describe("Ketamine", "decreases", "blood pressure", "negated")
+    'Ketamine does not decrease blood pressure'
+    >>> describe("Ketamine", "usedIn", "anaesthesia", "negated")
+    'Ketamine is not used in anaesthesia'
+    """
+    words = PREDICATES.get(predicate)
+    third, base = (words.verb, words.base) if words else (predicate, predicate)
+    if modality == "hedged":
+        return f"{subject} may {base} {obj}"
+    if modality == "investigational":
+        return f"Studies are looking at whether {subject} {third} {obj}"
+    if modality == "negated":
+        if base.startswith("be "):
+            return f"{subject} is not {base[3:]} {obj}"
+        return f"{subject} does not {base} {obj}"
+    return f"{subject} {third} {obj}"
