@@ -29,6 +29,7 @@ search` keeps the indexes in `<tmp>/kg-bench-search` and reuses them
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import tempfile
@@ -196,6 +197,7 @@ def bench(name: str, n: int, folder: Path, lexicon: Lexicon, entity_docs: list[d
 def run(sizes: list[int], keep: Path | None = None, repeat: int = 50,
         engines: tuple[str, ...] = ("tantivy", "whoosh")) -> str:
     lexicon, entity_docs = vocabulary()
+    load_before = os.getloadavg()[0]
     rows: list[list[object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         base = keep or Path(tmp)
@@ -205,7 +207,10 @@ def run(sizes: list[int], keep: Path | None = None, repeat: int = 50,
                     continue
                 rows += bench(name, n, base / f"{name}-{n}", lexicon, entity_docs, repeat)
     return table(["engine", "articles", "query", "matches", "ours median ms", "ours p95 ms",
-                  "alone median ms", "alone p95 ms", "p95 ours/alone"], rows)
+                  "alone median ms", "alone p95 ms", "p95 ours/alone"], rows) + (
+        f"\n\nLoad average (1 minute) {load_before:.1f} at the start and "
+        f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores: the machine is "
+        "shared, so compare ours with the engine alone in the same row, not across runs.")
 
 
 def section(sizes: list[int]) -> str:
