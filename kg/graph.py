@@ -65,7 +65,7 @@ class KnowledgeGraph:
             if fixed:
                 log.warning("the search index was out of step with the graph for %d "
                             "article(s) (%s); repaired", len(fixed), ", ".join(fixed[:5]))
-        elif self.settings.store != "memory":
+        elif self.store.capabilities.persistent:  # a memory store's index starts empty too
             wrong = self.search.check()
             if wrong:
                 log.warning("the search index is out of step with the graph for %d "

@@ -48,15 +48,15 @@ class SearchResponse:
 
 
 def _engine(graph: "KnowledgeGraph") -> Engine:
-    """The configured engine (KG_SEARCH_ENGINE), in memory for the memory
-    store, else in `<data>/search-<engine>`."""
+    """The configured engine (KG_SEARCH_ENGINE), in memory beside a store
+    that does not persist, else in `<data>/search-<engine>`."""
     name = graph.settings.search_engine
     engine_class: Callable[..., Engine]
     if name == "tantivy":
         from ._tantivy import TantivyEngine as engine_class
     else:
         from ._whoosh import WhooshEngine as engine_class
-    if graph.settings.store == "memory":
+    if not graph.store.capabilities.persistent:
         return engine_class(None)
     return engine_class(graph.settings.data_path / f"search-{name}")
 
