@@ -12,6 +12,8 @@ from typing import Iterable
 from whoosh import fields, index, query, scoring
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.filedb.filestore import RamStorage
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
 
 from ..errors import StoreUnavailable
 from .base import FACET_SIZE, FACETS, Engine, EngineHit, EngineResult
@@ -50,7 +52,7 @@ class _SegmentFacets:
     for the segment's life; counting a query's matches is then C-level work
     (`Counter(map(...))`) instead of whoosh's per-match Python facets."""
 
-    def __init__(self, reader):
+    def __init__(self, reader: IndexReader) -> None:
         size = reader.doc_count_all()
         self.values: dict[str, list[str]] = {}
         self.first: dict[str, array] = {}
@@ -105,7 +107,7 @@ class WhooshEngine(Engine):
         self._facets: dict[str, _SegmentFacets] = {}
         self._facets_lock = threading.Lock()
         self._local = threading.local()
-        self._searchers: list = []
+        self._searchers: list[Searcher] = []
 
     def _terms(self, words: Iterable[str]) -> list[str]:
         return [t.text for w in words for t in self._analyzer(w)]
@@ -191,11 +193,11 @@ class WhooshEngine(Engine):
         return combined
 
     @staticmethod
-    def _segment_key(reader) -> str:
+    def _segment_key(reader: IndexReader) -> str:
         segment = reader.segment()  # None for the empty reader of an empty index
         return segment.segment_id() if segment is not None else f"reader:{id(reader)}"
 
-    def _segment_facets(self, reader) -> _SegmentFacets:
+    def _segment_facets(self, reader: IndexReader) -> _SegmentFacets:
         key = self._segment_key(reader)
         found = self._facets.get(key)
         if found is None:
@@ -204,7 +206,7 @@ class WhooshEngine(Engine):
                 self._facets[key] = found
         return found
 
-    def _searcher(self):
+    def _searcher(self) -> Searcher:
         """This thread's searcher, replaced when the index has changed
         (opening one per query re-reads the segments' files: most of a
         query's time on a small index).  Not `Searcher.refresh()`: it reuses
