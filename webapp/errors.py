@@ -6,7 +6,17 @@ from werkzeug.exceptions import HTTPException
 
 from kg import KGError
 
-__all__ = ["init_app"]
+__all__ = ["init_app", "quoted"]
+
+
+def quoted(value: str, size: int = 80) -> str:
+    """A value for a one-line message: repr'd, cut at `size` characters
+    (a 100 KB parameter must not come back as a 100 KB message).
+
+    >>> quoted("x" * 100, 5)
+    "'xxxxx...'"
+    """
+    return repr(value if len(value) <= size else value[:size] + "...")
 
 
 def _wants_json() -> bool:

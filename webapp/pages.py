@@ -32,6 +32,7 @@ from kg.subgraph import MODALITIES, Selection, neighbourhood, paths, resolve_ent
 from kg.terms import PREFIXES, curie_to_iri
 
 from . import get_graph
+from .errors import quoted
 from .markup import Span, marked_text, safe_highlight, span_anchor
 from .negotiation import FORMATS, NotAcceptable, choose
 
@@ -117,7 +118,8 @@ def _chosen(name: str, allowed) -> frozenset[str]:
               if v.strip()}
     unknown = values - set(allowed)
     if unknown:
-        raise QueryError(f"unknown {name} {sorted(unknown)[0]!r}; use {', '.join(allowed)}")
+        raise QueryError(f"unknown {name} {quoted(sorted(unknown)[0])}; "
+                         f"use {', '.join(allowed)}")
     return frozenset(values)
 
 

@@ -30,6 +30,7 @@ from kg.sparql import (Answer, EngineBusy, Limits, QueryRunner, QueryTimeout, Up
 from kg.terms import HKG, PREFIXES
 
 from . import get_graph
+from .errors import quoted
 from .negotiation import Format, NotAcceptable, choose
 
 __all__ = ["ClientBudget", "TooManyQueries", "bp", "init_app"]
@@ -252,7 +253,7 @@ def _negotiate(offers: tuple[Format, ...], overrides: tuple[str, ...] = ()) -> F
                 if name in (offer.name, offer.media_type, *offer.aliases):
                     return offer
         names = ", ".join(f.name for f in offers if f is not HTML)
-        raise _NotAcceptable(f"format {overrides[0]!r} does not fit this query; use one of "
+        raise _NotAcceptable(f"format {quoted(overrides[0])} does not fit this query; use one of "
                              f"{names}", 400)
     try:
         return choose(request.headers.get("Accept"), None, offers)
