@@ -536,7 +536,8 @@ def test_every_get_route_and_parameter_keeps_payloads_out_of_queries(site):
     """Every GET route x every parameter (path variables and declared query
     parameters) x every payload: no answer is a 5xx; a 4xx carries one
     plain message (JSON `message` of one line, the site's error page, or a
-    one-line text) with no engine parser text and no traceback; a 2xx is a
+    one-line text; at most 1,000 characters) with no engine parser text
+    and no traceback; a 2xx is a
     normal page or document that names no entity, claim, article or
     relation that the same request without the hostile value would not
     (search text excepted); and the listener named in the payloads saw no
