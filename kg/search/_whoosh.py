@@ -3,15 +3,20 @@ imports whoosh."""
 from __future__ import annotations
 
 import contextlib
+import threading
+from array import array
+from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from whoosh import fields, index, query, scoring, sorting
+from whoosh import fields, index, query, scoring
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.filedb.filestore import RamStorage
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
 
 from ..errors import StoreUnavailable
-from .base import FACETS, Engine, EngineHit, EngineResult
+from .base import FACET_SIZE, FACETS, Engine, EngineHit, EngineResult
 from .query import QueryPlan
 
 __all__ = ["WhooshEngine"]
@@ -38,6 +43,50 @@ def _schema() -> fields.Schema:
     )
 
 
+class _SegmentFacets:
+    """The facet values of one segment's documents, read once from the
+    segment's own postings (the inverted index of each facet field): per
+    facet an array docnum -> value number (0: none) and, for the rare
+    document with several values, the others.  Segments never change their
+    documents (deletions only hide them from matchers), so this stays true
+    for the segment's life; counting a query's matches is then C-level work
+    (`Counter(map(...))`) instead of whoosh's per-match Python facets."""
+
+    def __init__(self, reader: IndexReader) -> None:
+        size = reader.doc_count_all()
+        self.values: dict[str, list[str]] = {}
+        self.first: dict[str, array] = {}
+        self.more: dict[str, dict[int, list[int]]] = {}
+        for name in FACETS:
+            values = [""]
+            first = array("I", bytes(4 * size))
+            more: dict[int, list[int]] = {}
+            for term in reader.lexicon(name):
+                values.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+                number = len(values) - 1
+                for docnum in reader.postings(name, term).all_ids():
+                    if first[docnum]:
+                        more.setdefault(docnum, []).append(number)
+                    else:
+                        first[docnum] = number
+            self.values[name], self.first[name], self.more[name] = values, first, more
+
+    def count(self, docnums: list[int], into: dict[str, Counter]) -> None:
+        """Add the facet values of `docnums` (segment-relative) to `into`."""
+        matched: set[int] | None = None
+        for name in FACETS:
+            numbers = Counter(map(self.first[name].__getitem__, docnums))
+            more = self.more[name]
+            if more:
+                matched = set(docnums) if matched is None else matched
+                for docnum in more.keys() & matched:
+                    numbers.update(more[docnum])
+            values, counts = self.values[name], into[name]
+            for number, n in numbers.items():
+                if number:
+                    counts[values[number]] += n
+
+
 class WhooshEngine(Engine):
     """A whoosh index in a folder, or in memory when `folder` is None."""
 
@@ -55,6 +104,10 @@ class WhooshEngine(Engine):
         self._analyzer = self._index.schema["text"].analyzer
         self._batch = None
         self._folder = folder
+        self._facets: dict[str, _SegmentFacets] = {}
+        self._facets_lock = threading.Lock()
+        self._local = threading.local()
+        self._searchers: list[Searcher] = []
 
     def _terms(self, words: Iterable[str]) -> list[str]:
         return [t.text for w in words for t in self._analyzer(w)]
@@ -139,23 +192,66 @@ class WhooshEngine(Engine):
                 [query.Term(f, t) for t in excluded for f in _BOOSTS]))
         return combined
 
+    @staticmethod
+    def _segment_key(reader: IndexReader) -> str:
+        segment = reader.segment()  # None for the empty reader of an empty index
+        return segment.segment_id() if segment is not None else f"reader:{id(reader)}"
+
+    def _segment_facets(self, reader: IndexReader) -> _SegmentFacets:
+        key = self._segment_key(reader)
+        found = self._facets.get(key)
+        if found is None:
+            with self._facets_lock:
+                found = self._facets.get(key) or _SegmentFacets(reader)
+                self._facets[key] = found
+        return found
+
+    def _searcher(self) -> Searcher:
+        """This thread's searcher, replaced when the index has changed
+        (opening one per query re-reads the segments' files: most of a
+        query's time on a small index).  Not `Searcher.refresh()`: it reuses
+        a segment's reader after deletions in that segment, and so still
+        finds the deleted documents."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None and searcher.up_to_date():
+            return searcher
+        fresh = self._index.searcher(weighting=scoring.BM25F())
+        with self._facets_lock:
+            if searcher is not None:
+                self._searchers.remove(searcher)
+            self._searchers.append(fresh)
+        if searcher is not None:
+            searcher.close()
+        self._local.searcher = fresh
+        return fresh
+
     def search(self, plan, filters, offset, limit):
         q = self._query(plan, filters)
         if q is query.NullQuery:
             return EngineResult(0)
-        facets = sorting.Facets()
-        for name in FACETS:
-            facets.add_field(name, allow_overlap=(name == "article"))
-        with self._index.searcher(weighting=scoring.BM25F()) as searcher:
-            page = searcher.search(q, limit=offset + limit, groupedby=facets, terms=False)
-            counts = {}
-            for name in FACETS:
-                groups = page.groups(name)
-                counts[name] = {str(k): len(v) for k, v in groups.items()
-                                if k not in (None, "", b"")}
-            hits = [EngineHit(dict(hit.fields()), float(hit.score))
-                    for hit in page[offset:offset + limit]]
-            return EngineResult(len(page), hits, counts)
+        searcher = self._searcher()
+        # The page: whoosh's top-N collector, which skips blocks that cannot
+        # reach the page (so it does not see every match).
+        page = searcher.search(q, limit=offset + limit, terms=False)
+        hits = [EngineHit(dict(hit.fields()), float(hit.score))
+                for hit in page[offset:offset + limit]]
+        # The total and the facets: every match once, unscored, segment by
+        # segment, counted against the segment's facet arrays.
+        counts: dict[str, Counter] = {name: Counter() for name in FACETS}
+        total, live = 0, set()
+        for leaf, _ in searcher.leaf_searchers():
+            reader = leaf.reader()
+            live.add(self._segment_key(reader))
+            docnums = list(q.docs(leaf))
+            total += len(docnums)
+            self._segment_facets(reader).count(docnums, counts)
+        if len(self._facets) > len(live):  # segments merged away
+            with self._facets_lock:
+                for key in set(self._facets) - live:
+                    self._facets.pop(key, None)
+        facets = {name: dict(sorted(counts[name].items(), key=lambda item: (-item[1], item[0]))
+                             [:FACET_SIZE]) for name in FACETS}
+        return EngineResult(total, hits, facets)
 
     def article_hashes(self):
         with self._index.searcher() as searcher:
@@ -168,4 +264,9 @@ class WhooshEngine(Engine):
         writer.commit()
 
     def close(self):
+        with self._facets_lock:
+            searchers, self._searchers = self._searchers, []
+        for searcher in searchers:
+            searcher.close()
+        self._local = threading.local()
         self._index.close()

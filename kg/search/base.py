@@ -8,10 +8,13 @@ from typing import Iterable
 
 from .query import QueryPlan
 
-__all__ = ["FACETS", "Engine", "EngineHit", "EngineResult"]
+__all__ = ["FACETS", "FACET_SIZE", "Engine", "EngineHit", "EngineResult"]
 
 #: Facet fields, counted over every hit of a query.
 FACETS = ("kind", "type", "predicate", "modality", "article")
+#: The most values a facet lists (the most frequent first); only `article`
+#: ever has more.
+FACET_SIZE = 200
 
 
 @dataclass
@@ -48,7 +51,8 @@ class Engine(abc.ABC):
     def search(self, plan: QueryPlan, filters: dict[str, str], offset: int,
                limit: int) -> EngineResult:
         """BM25F-ranked hits for `plan` restricted by facet `filters`, and
-        facet counts over all hits."""
+        facet counts over all hits (for each facet its FACET_SIZE most
+        frequent values)."""
 
     @abc.abstractmethod
     def article_hashes(self) -> dict[str, str]:

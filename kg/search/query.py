@@ -103,7 +103,10 @@ class Lexicon:
         vocabulary = {w for k in self.by_form for w in k if len(w) > 2}
         vocabulary |= {w for w in (extra_words or ()) if len(w) > 2 and w.isalpha()}
         self.known = frozenset(vocabulary)
-        self._sorted_known = sorted(vocabulary)
+        self._by_length: dict[int, list[str]] = {}
+        for word in sorted(vocabulary):
+            self._by_length.setdefault(len(word), []).append(word)
+        self._closest: dict[str, str | None] = {}
 
     def suggest(self, text: str) -> str | None:
         """The query with unknown words replaced by close known ones, or None
@@ -117,13 +120,29 @@ class Lexicon:
             bare = word.strip('"-*').lower()
             if len(bare) > 3 and bare.isalpha() and bare not in self.known and \
                     bare not in _STOP:
-                close = difflib.get_close_matches(bare, self._sorted_known, n=1, cutoff=0.8)
+                close = self._closest_word(bare)
                 if close:
-                    out.append(close[0])
+                    out.append(close)
                     changed = True
                     continue
             out.append(word)
         return " ".join(out) if changed else None
+
+    def _closest_word(self, word: str) -> str | None:
+        """difflib's closest known word (ratio >= 0.8), remembered.  Only
+        words whose length allows that ratio are compared (difflib's own
+        first test, 2 * min(len) / sum(len) >= 0.8, done per length instead
+        of per word): a tenth of the vocabulary for most words."""
+        if word in self._closest:
+            return self._closest[word]
+        size = len(word)
+        candidates = [known for length, group in self._by_length.items()
+                      if 2.0 * min(size, length) / (size + length) >= 0.8 for known in group]
+        close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.8)
+        if len(self._closest) >= 4096:
+            self._closest.clear()
+        self._closest[word] = close[0] if close else None
+        return self._closest[word]
 
     def complete(self, prefix: str, limit: int = 10) -> list[tuple[str, str]]:
         """(surface form, entity IRI) pairs whose form starts with `prefix`,
@@ -218,9 +237,15 @@ def _expand(tokens: list[str], lexicon: Lexicon) -> list[Clause]:
 
 
 @functools.lru_cache(maxsize=256)
-def _candidates(stems: tuple[str, ...]) -> re.Pattern:
-    alternatives = "|".join(re.escape(s[:4]) for s in stems)
-    return re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE | re.UNICODE)
+def _candidates(stems: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    """Patterns finding the words that start like a stem: one for lower-cased
+    text (no IGNORECASE, and a first-letter look-ahead the regex engine skips
+    along with: about 3x faster on an article) and one for any case."""
+    prefixes = sorted({s[:4] for s in stems})
+    alternatives = "|".join(re.escape(p) for p in prefixes)
+    firsts = "".join(sorted({re.escape(p[0]) for p in prefixes}))
+    return (re.compile(rf"\b(?=[{firsts}])(?:{alternatives})\w*", re.UNICODE),
+            re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE | re.UNICODE))
 
 
 def highlight(text: str, plan: QueryPlan, width: int = 220) -> str:
@@ -235,9 +260,12 @@ def highlight(text: str, plan: QueryPlan, width: int = 220) -> str:
     spans = []
     if stems:
         # One regex pass finds candidate words; only those are stemmed.
-        pattern = _candidates(tuple(stems))
-        for match in pattern.finditer(text):
-            word = stem(match.group())
+        lower, anycase = _candidates(tuple(stems))
+        folded = text.lower()
+        # (lower-casing keeps offsets unless a character grows, as "İ" does)
+        found = lower.finditer(folded) if len(folded) == len(text) else anycase.finditer(text)
+        for match in found:
+            word = stem(text[match.start():match.end()])
             if word in plan.mark_words or any(word.startswith(p) for p in prefixes):
                 spans.append((match.start(), match.end()))
     if len(text) <= width:
