@@ -141,6 +141,8 @@ class Vocabulary:
     Args:
         entities: the entities; later duplicates of a key are ignored, and
             where two entities share a name the label beats a synonym.
+        extra: entities of a lower rank (a generated lexicon): their names
+            are taken only where no entity of `entities` has that name.
 
     >>> v = Vocabulary([Entity("nausea", "nausea", EntityType.ADVERSE_EFFECT,
     ...                        synonyms=("feeling sick",))])
@@ -148,16 +150,20 @@ class Vocabulary:
     'nausea'
     """
 
-    def __init__(self, entities: Iterable[Entity]):
+    def __init__(self, entities: Iterable[Entity], extra: Iterable[Entity] = ()):
         by_key: dict[str, Entity] = {}
         for entity in entities:
             by_key.setdefault(entity.key, entity)
+        first = list(by_key.values())
+        lower = [e for e in extra if by_key.setdefault(e.key, e) is e]
         self._by_key = MappingProxyType(dict(sorted(by_key.items())))
         trie: dict = {}
         acronyms: dict[str, Entity] = {}
         # Labels first, so a label wins over another entity's synonym.
-        names = [(e.label, e) for e in self._by_key.values()]
-        names += [(n, e) for e in self._by_key.values() for n in (*e.synonyms, *e.abbreviations)]
+        names = []
+        for rank in (first, lower):
+            names += [(e.label, e) for e in rank]
+            names += [(n, e) for e in rank for n in (*e.synonyms, *e.abbreviations)]
         for name, entity in names:
             if is_acronym(name.strip()):
                 core = name.strip()
@@ -289,12 +295,18 @@ def _read_entities(path: Path, base_iri: str) -> list[Entity]:
 
 
 @functools.lru_cache(maxsize=8)
-def _load(path: Path, base_iri: str, stamp: float) -> Vocabulary:
-    return Vocabulary(_read_entities(path, base_iri))
+def _load(path: Path, base_iri: str, stamp: float, lexicon: bool) -> Vocabulary:
+    curated = _read_entities(path, base_iri)
+    if not lexicon:
+        return Vocabulary(curated)
+    from .druglex import lexicon_drugs
+
+    return Vocabulary(curated, extra=lexicon_drugs(taken=frozenset(e.key for e in curated)))
 
 
 def load_vocabulary(path: str | Path | None = None,
-                    base_iri: str = DEFAULT_BASE_IRI) -> Vocabulary:
+                    base_iri: str = DEFAULT_BASE_IRI, lexicon: bool | None = None
+                    ) -> Vocabulary:
     """Read a vocabulary Turtle file into a `Vocabulary`.
 
     Loaded once per file version: calling again with the same file returns
@@ -306,16 +318,22 @@ def load_vocabulary(path: str | Path | None = None,
         base_iri: what relative IRIs resolve against; the entity key is the
             part of the IRI after "entity/".
 
+        lexicon: add the packaged drug lexicon's medicines, which the
+            curated file lacks, as unmapped Drug entities (`druglex`); by
+            default only with the packaged vocabulary.
+
     Returns:
         The vocabulary.
 
     Raises:
         FileNotFoundError: the file does not exist.
     """
+    if lexicon is None:
+        lexicon = path is None
     if path is None:
         import ontology
 
         path = ontology.VOCABULARY
     path = Path(path)
-    return _load(path.resolve(), base_iri, path.stat().st_mtime)
+    return _load(path.resolve(), base_iri, path.stat().st_mtime, lexicon)
 

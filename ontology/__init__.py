@@ -2,7 +2,7 @@
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["ONTOLOGY", "QUERIES", "SHAPES", "VOCABULARY"]
+__all__ = ["DRUG_LEXICON", "ONTOLOGY", "QUERIES", "SHAPES", "VOCABULARY"]
 
 _HERE = Path(str(resources.files(__name__)))
 
@@ -14,3 +14,5 @@ SHAPES = _HERE / "shapes.ttl"
 VOCABULARY = _HERE / "vocabulary.ttl"
 #: Example SPARQL queries, one question per `.rq` file.
 QUERIES = _HERE / "queries"
+#: Medicines the vocabulary lacks, from a packaged drug dictionary (generated).
+DRUG_LEXICON = _HERE / "lexicon" / "drugs.tsv"
