@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from .lexicon import Scan, WordPatterns
 from .model import BlockKind, Entity, EntityType, Mention
 from .segment import Segmentation
+from .vocab import is_drug_class
 
 __all__ = ["ANAPHORA", "resolve_anaphora"]
 
@@ -121,7 +122,8 @@ def _said(text: str, mentions: list[Mention], sentence_start: int,
           token_starts: list[int]) -> _Said:
     subject, other = _subject_drug(text, mentions, sentence_start, token_starts)
     written = text[subject.start:subject.end] if subject else ""
-    return _Said(tuple(m.entity for m in mentions if m.entity.type is EntityType.DRUG),
+    return _Said(tuple(m.entity for m in mentions
+                       if m.entity.type is EntityType.DRUG and not is_drug_class(m.entity)),
                  subject.entity if subject else None, other,
                  written.endswith("s") and not written.endswith("ss"))
 

@@ -24,9 +24,9 @@ from .anaphora import ANAPHORA, resolve_anaphora
 from .cues import ROLES
 from .items import mint
 from .lexicon import Scan, Scanner
-from .model import Entity, EntityType, Mention
+from .model import BlockKind, Entity, EntityType, Mention
 from .segment import Segmentation
-from .vocab import Vocabulary, Words, is_acronym, tokenize
+from .vocab import Vocabulary, Words, is_acronym, is_drug_class, tokenize
 
 __all__ = ["ArticleMentions", "LEXICONS", "find_mentions"]
 
@@ -55,6 +55,9 @@ _ATTRIBUTE = re.compile(r"(?:\s*(?:,|and|or)\s+[\w-]+(?:\s+\([^()]{0,30}\))?)?"
                         r"benefits?|potential)\b", re.I)
 # How many earlier sentences an anaphor may reach back for its drug.
 _ANTECEDENT_WINDOW = 3
+_DEFINING = re.compile(r"\s*(?:\([^()]{0,60}\)\s*)?(?:,|\s(?:is|are|was)\s)")
+# How many blocks from the top a title or heading may name the main drug in.
+_TITLE_BLOCKS = 6
 # The main drug must be named at least this many times more than the next.
 _DOMINANCE = 2
 # A name is the sentence's subject when at most one of these comes before it.
@@ -225,14 +228,34 @@ def _attributive_class(text: str, mention: Mention) -> bool:
             and bool(_ATTRIBUTE.match(text, mention.end)))
 
 
-def _main_drug(names: list[Mention]) -> Entity | None:
-    drugs = {m.entity.key: m.entity for m in names if m.entity.type is EntityType.DRUG}
-    ranked = Counter(m.entity.key for m in names
-                     if m.entity.type is EntityType.DRUG).most_common(2)
-    if not ranked:
+def _main_drug(segmentation: Segmentation, names: list[Mention]) -> Entity | None:
+    """The drug the article is about: the one its title or first heading
+    opens with, else the one named far more often than any other, else the
+    first drug that opens a sentence.  Drug classes never are."""
+    text = segmentation.text
+    named = [m for m in names if m.entity.type is EntityType.DRUG
+             and not is_drug_class(m.entity)]
+    if not named:
         return None
+    starts = [m.start for m in named]
+    for block in segmentation.blocks[:_TITLE_BLOCKS]:
+        if block.kind not in (BlockKind.TITLE, BlockKind.HEADING):
+            continue
+        at = bisect.bisect_left(starts, block.start)
+        if at < len(named) and named[at].end <= block.end \
+                and len(text[block.start:named[at].start].split()) <= 1:
+            return named[at].entity
+    drugs = {m.entity.key: m.entity for m in named}
+    ranked = Counter(m.entity.key for m in named).most_common(2)
     if len(ranked) == 1 or ranked[0][1] >= _DOMINANCE * ranked[1][1]:
         return drugs[ranked[0][0]]
+    # The article's defining sentence: "X (brand) is a ...", "X, sold as Y, is".
+    first = next((b for b in segmentation.blocks if b.kind is BlockKind.PARAGRAPH), None)
+    if first is not None:
+        at = bisect.bisect_left(starts, first.start)
+        if at < len(named) and named[at].start == first.start \
+                and _DEFINING.match(text, named[at].end, first.end):
+            return named[at].entity
     return None
 
 
@@ -279,7 +302,7 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
             names.append(extra)
     names = sorted((m for m in names if not _attributive_class(text, m)),
                    key=lambda m: (m.start, m.end))
-    main_drug = _main_drug(names)
+    main_drug = _main_drug(segmentation, names)
     return ArticleMentions(names, resolve_anaphora(segmentation, names, main_drug, token_starts,
                                                     scan), main_drug)
 

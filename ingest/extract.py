@@ -52,6 +52,9 @@ _MINT_TYPE = {"treats": EntityType.CONDITION, "hasAdverseEffect": EntityType.ADV
               "usedIn": EntityType.PROCEDURE, "administeredVia": EntityType.ROUTE}
 _CLAUSE_WORDS = re.compile(r"\b(?:is|are|was|were|can|may|will|should|has|have|had|do|does|"
                            r"you|your|we|if|when|because|which|that)\b|[.!?]\s*$", re.I)
+# A lead-in offering other drugs ("one of these instead:") lists no uses of this one.
+_ALTERNATIVES = re.compile(r"\b(?:instead|alternatives?|other (?:options|medicines|drugs)|"
+                           r"one of these)\b", re.I)
 _MAX_VALUE_WORDS = 20
 _LEAD_IN_TAIL = 40  # characters at a lead-in's end that may name its items
 _SUBJECT_TYPES = frozenset().union(*(domain for domain, _ in PREDICATES.values()))
@@ -123,7 +126,8 @@ def _lead_in_on_section(article: _Article, sentence: Sentence, section: Frame
     that negates ("Do not take it if you have:") lists nothing."""
     clause = Clause(sentence.start, sentence.end)
     found, words = assess(article.text, clause, (sentence.end, sentence.end), article.scan)
-    if found is Modality.NEGATED:
+    if found is Modality.NEGATED or _ALTERNATIVES.search(article.text, sentence.start,
+                                                          sentence.end):
         return None
     if found is Modality.ASSERTED:
         return section
@@ -284,9 +288,12 @@ def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extract
             claims += found
             lead = frames[0] if frames else None
         last = sentences[-1]
-        if lead is None and text[last.start:last.end].endswith(":") and run.section:
-            lead = _lead_in_on_section(article, last, run.section)
-        run = _Run(lead=lead, section=run.section, after_opener=lead is not None,
+        section = run.section
+        if lead is None and text[last.start:last.end].endswith(":") and section:
+            lead = _lead_in_on_section(article, last, section)
+            if lead is None:
+                section = None  # the list after it is not the section's
+        run = _Run(lead=lead, section=section, after_opener=lead is not None,
                    level=run.level, lead_in=last if lead is not None else None)
     mentions = sorted({*article.mentions.names, *article.minted},
                       key=lambda m: (m.start, m.end, m.entity.key))

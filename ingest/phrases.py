@@ -21,7 +21,7 @@ from .items import mint
 from .lexicon import WordPatterns
 from .model import EntityType, Mention, Modality
 from .modality import assess
-from .relations import Relation, SentenceContext, tail
+from .relations import Relation, SentenceContext, instance_of, tail
 from .vocab import Vocabulary
 
 __all__ = ["LEXICONS", "phrase_relations"]
@@ -47,6 +47,12 @@ _NAMING = WordPatterns([r"(?:process|mechanism|pathway|phenomenon|effect|action)
 _NAMED = re.compile(r"\s+(?:the\s+)?")
 #: The lexicons these rules need in the article's `Scan`.
 LEXICONS = (ROLE_WORDS, ADJECTIVE_WORDS, _NAMING)
+# Pharmacokinetic rows name a route only to qualify a figure ("Bioavailability
+# | Oral: <5%", "Half-life 14 hours (IV)").
+_KINETICS = re.compile(r"[|\s]*(?:bioavailability|(?:biological|elimination|plasma)\s+half|"
+                       r"half-life|onset|duration|metabolism|excretion|protein\s+binding|"
+                       r"pharmacokinetic)", re.I)
+_QUALIFIER = re.compile(r"\s*[:)]")
 _INDUCED = re.compile(r"[\s‐-](?:induced|related)\s+", re.I)
 
 
@@ -96,8 +102,8 @@ def _route_compounds(ctx: SentenceContext) -> list[Relation]:
     for i, mention in enumerate(names):
         if mention.entity.type is not R:
             continue
-        before = names[i - 1] if i else None
-        after = names[i + 1] if i + 1 < len(names) else None
+        before = instance_of(ctx, names[i - 1]) if i else None
+        after = instance_of(ctx, names[i + 1]) if i + 1 < len(names) else None
         if before is not None and before.entity.type is D \
                 and _ROUTE_AFTER.fullmatch(ctx.text, before.end, mention.start):
             out.append(_relation(ctx, before, "administeredVia", mention.entity,
@@ -108,6 +114,28 @@ def _route_compounds(ctx: SentenceContext) -> list[Relation]:
             out.append(_relation(ctx, after, "administeredVia", mention.entity,
                                  "administeredVia.compound", (mention.start, mention.end),
                                  asserted=True))
+    return out
+
+
+def _route_mentions(ctx: SentenceContext) -> list[Relation]:
+    """A route named anywhere in a sentence ("It is usually taken by mouth",
+    "is also used intravenously") is how the sentence's drug is given: the
+    nearest drug before it (a name or an anaphor), else the article's drug
+    when the sentence names no other."""
+    out = []
+    if _KINETICS.match(ctx.text, ctx.start, ctx.end):
+        return out
+    drugs = [m for m in ctx.mentions if m.entity.type is D]
+    for route in ctx.mentions:
+        if route.entity.type is not R or _QUALIFIER.match(ctx.text, route.end, ctx.end):
+            continue
+        left = [m for m in drugs if m.end <= route.start]
+        subject = instance_of(ctx, left[-1]) if left else None
+        if subject is None and not drugs and ctx.article.main_drug is not None:
+            subject = Mention(ctx.article.main_drug, route.start, route.start)
+        if subject is not None:
+            out.append(_relation(ctx, subject, "administeredVia", route.entity,
+                                 "administeredVia.mention", (route.start, route.end)))
     return out
 
 
@@ -219,6 +247,8 @@ def phrase_relations(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relat
     out: list[Relation] = []
     if D in types:  # each of these relates a drug named in the sentence
         out += _treats_for(ctx) + _route_compounds(ctx) + _induced(ctx)
+    if R in types:
+        out += _route_mentions(ctx)
     if EntityType.RECEPTOR in types:
         out += _receptor_roles(ctx)
     return out + _roles(ctx, vocabulary) + _adjectives(ctx, vocabulary) + _naming(ctx)

@@ -30,9 +30,10 @@ from .entities import ArticleMentions
 from .lexicon import Scan
 from .model import PREDICATES, Entity, EntityType, Mention, Modality
 from .modality import assess, negation_scopes
+from .vocab import is_drug_class
 
 __all__ = ["Frame", "Relation", "SentenceContext", "choose_predicate", "cue_relations",
-           "is_lead_in", "tail"]
+           "instance_of", "is_lead_in", "tail"]
 
 _BE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|gets|got)\s+"
                  r"(?:(?:\w+ly|not|also|often|usually|initially|then|now|still|sometimes)\s+)*$",
@@ -72,6 +73,16 @@ _COORDINATION = re.compile(
 _MAX_COORDINATION_WORDS = 4
 _SUBORDINATOR = re.compile(r"(?:when|whenever|if|because|although|though|while|since|as|"
                            r"after|before|unless|once|until|whereas|where|even though)\b", re.I)
+# An agent the article's drug is not: "medications used to treat ...".
+_GENERIC_AGENT = re.compile(r"\b(?:medications?|medicines?|drugs?|treatments?|therap(?:y|ies)|"
+                            r"substances?|people|patients|you|we|doctors?|it|this|that|they|"
+                            r"these|those|he|she)\b", re.I)
+# Before a cue the article's drug cannot be the unstated subject of: nothing
+# (an imperative, "Increase awareness ..."), a list word ("include
+# increased thirst", "and decreased appetite": the cue word is an adjective),
+# or "to" (a purpose: "Drink water to reduce dizziness").
+_NO_IMPLIED_SUBJECT = re.compile(r"^[\s\W]*$|(?:\b(?:include|includes|including|and|or|of|"
+                                 r"with|as|such as|like|to)|,)\s*$", re.I)
 _LEAD_IN_END = re.compile(r"(?::|\b(?:include|includes|including|such as|following|these|"
                           r"are|like))\s*$", re.I)
 
@@ -355,6 +366,16 @@ def _dangling_subject(ctx: SentenceContext, pos: int, types: frozenset[EntityTyp
 def _find_subjects(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, int],
                    types: frozenset[EntityType], objects: list[Mention],
                    search_from: int, following: int) -> list[Mention]:
+    """The subjects of a cue (`_subjects`), class nouns replaced by the drug
+    they describe."""
+    found = [instance_of(ctx, m) for m in _subjects(ctx, cue, side, span, types, objects,
+                                                     search_from, following)]
+    return [m for m in found if m is not None]
+
+
+def _subjects(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, int],
+              types: frozenset[EntityType], objects: list[Mention],
+              search_from: int, following: int) -> list[Mention]:
     """The subjects of a cue, nearest first on its subject side.
 
     Args:
@@ -381,10 +402,45 @@ def _find_subjects(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, 
         subject = left[-1] if left else None
     if subject is None:
         subject = _dangling_subject(ctx, span[0], types)
-    if subject is None and cue.implicit and ctx.article.main_drug is not None \
-            and ctx.article.main_drug.type in types:
+    if subject is None and ctx.article.main_drug is not None \
+            and ctx.article.main_drug.type in types \
+            and (cue.implicit or (objects and _unstated_subject(ctx, span[0]))):
         subject = Mention(ctx.article.main_drug, span[0], span[0])
     return [subject] if subject is not None else []
+
+
+_INDEFINITE = re.compile(r"\b(?:an?|another|one)\s+(?:[\w-]+\s+){0,4}$", re.I)
+
+
+def instance_of(ctx: SentenceContext, mention: Mention) -> Mention | None:
+    """The drug a class noun stands for where it describes one ("Xanol is an
+    orally available benzodiazepine used for ...": Xanol), the mention
+    itself where it is a subject in its own right ("Benzodiazepines are
+    ..."), None where it describes no drug of the article.  A class noun
+    is never the subject of a claim about one drug (issue 16)."""
+    if not is_drug_class(mention.entity) or not _INDEFINITE.search(
+            ctx.text, tail(ctx.text, ctx.start, mention.start), mention.start):
+        return mention
+    earlier = [m for m in ctx.mentions if m.end <= mention.start
+               and m.entity.type is EntityType.DRUG and not is_drug_class(m.entity)]
+    if earlier:
+        return earlier[-1]
+    main = ctx.article.main_drug
+    if main is not None and not any(m.entity.type is EntityType.DRUG
+                                    and not is_drug_class(m.entity) for m in ctx.mentions):
+        return Mention(main, mention.start, mention.start)
+    return None
+
+
+def _unstated_subject(ctx: SentenceContext, pos: int) -> bool:
+    """Whether the clause before a cue names nothing that could be its
+    subject, so the article's drug is ("When given intravenously, effects
+    begin within minutes"; "Taken daily, it ...")."""
+    clause = ctx.clause_at(pos)
+    before = ctx.text[clause.start:pos]
+    return not any(clause.start <= m.start and m.end <= pos for m in ctx.mentions) \
+        and not ctx.other_agents and not _GENERIC_AGENT.search(before) \
+        and not _NO_IMPLIED_SUBJECT.search(before)
 
 
 def _is_passive(ctx: SentenceContext, cue: Cue, match: re.Match, clause: Clause) -> bool:

@@ -22,8 +22,8 @@ from typing import Iterable, Mapping, Sequence
 
 from .model import Entity, EntityType
 
-__all__ = ["DEFAULT_BASE_IRI", "Vocabulary", "Words", "is_acronym", "load_vocabulary",
-           "normalize", "slug", "tokenize"]
+__all__ = ["DEFAULT_BASE_IRI", "Vocabulary", "Words", "is_acronym", "is_drug_class",
+           "load_vocabulary", "normalize", "slug", "tokenize"]
 
 #: The base IRI relative vocabulary IRIs resolve against unless told otherwise.
 DEFAULT_BASE_IRI = "http://localhost:8000/"
@@ -79,6 +79,31 @@ def normalize(word: str) -> str:
     if w.endswith("e") and len(w) > 4:
         w = w[:-1]
     return w
+
+
+# The last word of a drug class's name ("benzodiazepine", "beta blocker",
+# "anti-anxiety medication"): the class of an article's drug, never a
+# particular drug (issue 16).
+_CLASS_HEADS = frozenset(normalize(w) for w in """antidepressant antidepressants inhibitor
+    benzodiazepine drug opioid opiate antagonist agonist medication medicine sedative pill
+    antipsychotic neuroleptic stabilizer stabiliser anticonvulsant antiepileptic gabapentinoid
+    blocker anaesthetic anesthetic painkiller psychedelic hallucinogen stimulant antiemetic
+    barbiturate hypnotic anxiolytic analgesic antihistamine antibiotic statin steroid
+    tranquilizer tranquilliser agent depressant modulator z-drug""".split())
+
+
+def is_drug_class(entity: Entity) -> bool:
+    """Whether a Drug entity names a class of drugs rather than one drug.
+
+    >>> is_drug_class(Entity("bb", "beta blocker", EntityType.DRUG))
+    True
+    >>> is_drug_class(Entity("d", "diazepam", EntityType.DRUG))
+    False
+    """
+    if entity.type is not EntityType.DRUG or not entity.mapped:
+        return False
+    last = entity.label.replace("-", " ").split()[-1]
+    return normalize(last) in _CLASS_HEADS or entity.label.lower() == "z-drug"
 
 
 @dataclass(frozen=True)

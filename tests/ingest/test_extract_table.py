@@ -524,6 +524,31 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
     ("none-neither-given", "Neither aspirin nor ibuprofen should be given to children.", set()),
     ("none-question", "How long does it take for sertraline to work?", set()),
     ("none-unlikely-help", "Further doses are unlikely to help.", set()),
+
+    # --- issue 16: subjects the sentence leaves unstated or names by class ---
+    ("route-anywhere-anaphor",
+     "Diazepam relieves anxiety. It is usually taken by mouth but is also used intravenously.",
+     {("diazepam", "treats", "anxiety", A), ("diazepam", "administeredVia", "oral", A),
+      ("diazepam", "administeredVia", "intravenous", A)}),
+    ("route-unstated-subject",
+     "Naloxone\n\nEffects start within minutes when injected into a muscle.",
+     {("naloxone", "administeredVia", "intramuscular", A)}),
+    ("route-kinetics-row-is-no-claim", "Morphine\n\nBioavailability | Oral: 30% |", set()),
+    ("cue-unstated-subject-main-drug",
+     "Lithium\n\nLithium is a mood stabiliser. When levels run high, "
+     "tremor and vomiting may occur.",
+     {("lithium", "hasAdverseEffect", "tremor", H),
+      ("lithium", "hasAdverseEffect", "vomiting", H)}),
+    ("unstated-subject-not-imperative",
+     "Lithium\n\nLithium is a mood stabiliser. Drink more water to reduce dizziness.",
+     set()),
+    ("class-noun-describes-drug", "Morphine is an orally active opioid used for chronic pain.",
+     {("morphine", "administeredVia", "oral", A), ("morphine", "treats", "chronic pain", A)}),
+    ("class-noun-relative-clause",
+     "Morphine is a strong opioid that relieves severe pain.",
+     {("morphine", "treats", "pain", A)}),
+    ("class-noun-generic-plural-stays", "Opioids can cause constipation.",
+     {("opioid", "hasAdverseEffect", "constipation", A)}),
 ]
 
 
