@@ -56,9 +56,19 @@ _QUALIFIER = re.compile(r"\s*[:)]")
 _INDUCED = re.compile(r"[\s‐-](?:induced|related)\s+", re.I)
 
 
+def _add(out: list[Relation], relation: Relation | None) -> None:
+    if relation is not None:
+        out.append(relation)
+
+
 def _relation(ctx: SentenceContext, subject: Mention, predicate: str, obj, rule: str,
               cue: tuple[int, int], hedge_window: tuple[int, int] | None = None,
-              asserted: bool = False) -> Relation:
+              asserted: bool = False) -> Relation | None:
+    """The relation, its modality assessed at `cue`; None when the subject is
+    a class noun that describes no drug of the article (`instance_of`)."""
+    subject = instance_of(ctx, subject)
+    if subject is None:
+        return None
     if asserted:
         modality, words = Modality.ASSERTED, ()
     else:
@@ -77,7 +87,7 @@ def _treats_for(ctx: SentenceContext) -> list[Relation]:
             if _FOR.match(gap):
                 cue = drug.end + gap.lower().index("for")
                 for subject in _coordinated_before(ctx, names, drug):
-                    out.append(_relation(ctx, subject, "treats", condition.entity, "treats.for",
+                    _add(out, _relation(ctx, subject, "treats", condition.entity, "treats.for",
                                          (cue, cue + 3)))
             break
     return out
@@ -106,12 +116,12 @@ def _route_compounds(ctx: SentenceContext) -> list[Relation]:
         after = instance_of(ctx, names[i + 1]) if i + 1 < len(names) else None
         if before is not None and before.entity.type is D \
                 and _ROUTE_AFTER.fullmatch(ctx.text, before.end, mention.start):
-            out.append(_relation(ctx, before, "administeredVia", mention.entity,
+            _add(out, _relation(ctx, before, "administeredVia", mention.entity,
                                  "administeredVia.compound", (mention.start, mention.end),
                                  asserted=True))
         elif after is not None and after.entity.type is D \
                 and _ROUTE_BEFORE.fullmatch(ctx.text, mention.end, after.start):
-            out.append(_relation(ctx, after, "administeredVia", mention.entity,
+            _add(out, _relation(ctx, after, "administeredVia", mention.entity,
                                  "administeredVia.compound", (mention.start, mention.end),
                                  asserted=True))
     return out
@@ -134,7 +144,7 @@ def _route_mentions(ctx: SentenceContext) -> list[Relation]:
         if subject is None and not drugs and ctx.article.main_drug is not None:
             subject = Mention(ctx.article.main_drug, route.start, route.start)
         if subject is not None:
-            out.append(_relation(ctx, subject, "administeredVia", route.entity,
+            _add(out, _relation(ctx, subject, "administeredVia", route.entity,
                                  "administeredVia.mention", (route.start, route.end)))
     return out
 
@@ -159,7 +169,7 @@ def _receptor_roles(ctx: SentenceContext) -> list[Relation]:
             before = _WORDS_BEFORE_AS.search(ctx.text, tail(ctx.text, ctx.start, as_role.start()),
                                              as_role.start())
             window = (before.start() if before else as_role.start(), cue[1])
-        out.append(_relation(ctx, subject, predicate, receptor.entity,
+        _add(out, _relation(ctx, subject, predicate, receptor.entity,
                              f"{predicate}.compound", cue, hedge_window=window))
     return out
 
@@ -182,7 +192,7 @@ def _roles(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
         subject = ctx.nearest(match.start(), {D}, exclude=inside)
         if target is None or subject is None:
             continue
-        out.append(_relation(ctx, subject, predicate, target, f"{predicate}.drug-class",
+        _add(out, _relation(ctx, subject, predicate, target, f"{predicate}.drug-class",
                              (match.start(), match.end())))
     return out
 
@@ -195,7 +205,7 @@ def _adjectives(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
             or mint(names[0], AE, vocabulary)
         subject = ctx.nearest(match.start(), {D}, left_only=True)
         if subject is not None:
-            out.append(_relation(ctx, subject, "hasAdverseEffect", target,
+            _add(out, _relation(ctx, subject, "hasAdverseEffect", target,
                                  "hasAdverseEffect.adjective",
                                  (match.start("adj"), match.end("adj"))))
     return out
@@ -213,7 +223,7 @@ def _naming(ctx: SentenceContext) -> list[Relation]:
         if subject is None and ctx.article.main_drug is not None:
             subject = Mention(ctx.article.main_drug, match.start(), match.start())
         if subject is not None:
-            out.append(_relation(ctx, subject, "hasMechanism", named.entity,
+            _add(out, _relation(ctx, subject, "hasMechanism", named.entity,
                                  "hasMechanism.naming", (match.start(), match.end())))
     return out
 
@@ -227,7 +237,7 @@ def _induced(ctx: SentenceContext) -> list[Relation]:
         effect = match and next((m for m in ctx.mentions if m.start == match.end()
                                  and m.entity.type in (AE, C)), None)
         if effect:
-            out.append(_relation(ctx, drug, "hasAdverseEffect", effect.entity,
+            _add(out, _relation(ctx, drug, "hasAdverseEffect", effect.entity,
                                  "hasAdverseEffect.induced", (match.start(), match.end())))
     return out
 

@@ -73,6 +73,12 @@ _COORDINATION = re.compile(
 _MAX_COORDINATION_WORDS = 4
 _SUBORDINATOR = re.compile(r"(?:when|whenever|if|because|although|though|while|since|as|"
                            r"after|before|unless|once|until|whereas|where|even though)\b", re.I)
+# What qualifies an item of a list ("agitation associated with psychosis").
+_QUALIFIER = re.compile(r"\s+(?:associated\s+with|caused\s+by|due\s+to|related\s+to|"
+                        r"secondary\s+to|in)\s+(?:the\s+)?", re.I)
+# Who a drug must not be given to: a warning, not a denial that it treats.
+_CONTRAINDICATION = re.compile(r"\b(?:people|patients|persons|those|anyone|individuals|children|"
+                               r"adults|women|men)\s+(?:\w+\s+)?(?:with|who|having)\b", re.I)
 # An agent the article's drug is not: "medications used to treat ...".
 _GENERIC_AGENT = re.compile(r"\b(?:medications?|medicines?|drugs?|treatments?|therap(?:y|ies)|"
                             r"substances?|people|patients|you|we|doctors?|it|this|that|they|"
@@ -234,6 +240,9 @@ def _objects_right(ctx: SentenceContext, after: int, limit: int, clause: Clause,
             if mention.entity.type in types and not ctx.article.is_anaphor(mention):
                 group.append(mention)
                 previous = mention
+            continue
+        if _QUALIFIER.fullmatch(ctx.text, previous.end, mention.start):
+            previous = mention  # "insomnia associated with pain": pain qualifies it
             continue
         if not _coordinated(ctx.text, previous, mention):
             break
@@ -410,6 +419,9 @@ def _subjects(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, int],
 
 
 _INDEFINITE = re.compile(r"\b(?:an?|another|one)\s+(?:[\w-]+\s+){0,4}$", re.I)
+# A class noun modifying another word: "opioid-dependent people", "of the
+# benzodiazepine class", "SSRI (selective ...) class".
+_MODIFIER = re.compile(r"-[a-z]|\s*(?:\([^()]{0,60}\)\s*)?(?:class|family|group)\b", re.I)
 
 
 def instance_of(ctx: SentenceContext, mention: Mention) -> Mention | None:
@@ -418,8 +430,10 @@ def instance_of(ctx: SentenceContext, mention: Mention) -> Mention | None:
     itself where it is a subject in its own right ("Benzodiazepines are
     ..."), None where it describes no drug of the article.  A class noun
     is never the subject of a claim about one drug (issue 16)."""
-    if not is_drug_class(mention.entity) or not _INDEFINITE.search(
-            ctx.text, tail(ctx.text, ctx.start, mention.start), mention.start):
+    if not is_drug_class(mention.entity):
+        return mention
+    if not (_INDEFINITE.search(ctx.text, tail(ctx.text, ctx.start, mention.start), mention.start)
+            or _MODIFIER.match(ctx.text, mention.end, ctx.end)):
         return mention
     earlier = [m for m in ctx.mentions if m.end <= mention.start
                and m.entity.type is EntityType.DRUG and not is_drug_class(m.entity)]
@@ -430,6 +444,13 @@ def instance_of(ctx: SentenceContext, mention: Mention) -> Mention | None:
                                     and not is_drug_class(m.entity) for m in ctx.mentions):
         return Mention(main, mention.start, mention.start)
     return None
+
+
+def _noun_modifier(ctx: SentenceContext, pos: int) -> bool:
+    """Whether a cue right after a name qualifies it ("agitation associated
+    with psychosis" in a list of uses), not a clause's verb."""
+    return any(m.entity.type is not EntityType.DRUG and 0 <= pos - m.end <= 1
+               for m in ctx.mentions)
 
 
 def _unstated_subject(ctx: SentenceContext, pos: int) -> bool:
@@ -501,6 +522,7 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         if at < 0 or names[at].end < match.end():
             matches.append(match)
     heads = [not _ADJUNCT_VERB.search(text, tail(text, ctx.start, m.start()), m.start())
+             and not (cue_for(m).symmetric and _noun_modifier(ctx, m.start()))
              for m in matches]
     relations: list[Relation] = []
     frames: list[Frame] = []
@@ -524,7 +546,7 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
             if found[0] and (found[1] or len(sides) == 1):
                 break
         subjects, objects = found
-        if not subjects:
+        if not subjects or (cue.symmetric and _noun_modifier(ctx, span[0])):
             continue
         cue_words = (match.group(0),)
         if not objects:
@@ -543,6 +565,9 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
                     continue
                 modality, words = assess(text, clause, span, ctx.scan, (obj.start, obj.end),
                                          scopes=ctx.negations(clause))
+                if modality is Modality.NEGATED and obj.start >= span[1] \
+                        and _CONTRAINDICATION.search(text, span[1], obj.start):
+                    continue  # "should not be used in people with X": not "does not treat"
                 if modality is Modality.NEGATED and obj.end <= span[0] and any(
                         obj.end <= at < span[0] for at in ctx.relatives):
                     # "MDD that has not improved after antidepressants" says

@@ -549,6 +549,20 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      {("morphine", "treats", "pain", A)}),
     ("class-noun-generic-plural-stays", "Opioids can cause constipation.",
      {("opioid", "hasAdverseEffect", "constipation", A)}),
+    ("class-noun-as-modifier",
+     "Naloxone\n\nNaloxone reverses opioid overdose. Giving it to opioid-dependent people "
+     "may cause vomiting.",
+     {("naloxone", "treats", "opioid overdose", A),
+      ("naloxone", "hasAdverseEffect", "vomiting", H)}),
+    ("class-noun-of-the-class",
+     "Buprenorphine belongs to the opioid class and is used to treat chronic pain.",
+     {("buprenorphine", "treats", "chronic pain", A)}),
+    ("contraindication-is-not-denial",
+     "Propofol\n\nIt should not be used in people with asthma.", set()),
+    ("associated-with-qualifies-a-use",
+     "Diazepam is used to treat anxiety, insomnia associated with pain, and epilepsy.",
+     {("diazepam", "treats", "anxiety", A), ("diazepam", "treats", "insomnia", A),
+      ("diazepam", "treats", "epilepsy", A)}),
 ]
 
 
