@@ -72,7 +72,8 @@ class _Article:
     minted: list[Mention] = field(default_factory=list)
 
     def context(self, sentence: Sentence) -> SentenceContext:
-        return SentenceContext(self.text, sentence.start, sentence.end, self.mentions, self.scan)
+        return SentenceContext(self.text, sentence.start, sentence.end, self.mentions, self.scan,
+                               self.vocabulary)
 
 
 @dataclass

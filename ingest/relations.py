@@ -29,8 +29,9 @@ from .cues import CUE_WORDS, Cue, Options, Side, cue_for
 from .entities import ArticleMentions
 from .lexicon import Scan
 from .model import PREDICATES, Entity, EntityType, Mention, Modality
+from .inline import inline_items
 from .modality import assess, negation_scopes
-from .vocab import is_drug_class
+from .vocab import Vocabulary, is_drug_class
 
 __all__ = ["Frame", "Relation", "SentenceContext", "choose_predicate", "cue_relations",
            "instance_of", "is_lead_in", "tail"]
@@ -73,6 +74,9 @@ _COORDINATION = re.compile(
 _MAX_COORDINATION_WORDS = 4
 _SUBORDINATOR = re.compile(r"(?:when|whenever|if|because|although|though|while|since|as|"
                            r"after|before|unless|once|until|whereas|where|even though)\b", re.I)
+# The type an unknown item of a list after a cue is minted with, by the cue's
+# first predicate.
+_MINT_TYPES = {"hasAdverseEffect": EntityType.ADVERSE_EFFECT, "treats": EntityType.CONDITION}
 # What qualifies an item of a list ("agitation associated with psychosis").
 _QUALIFIER = re.compile(r"\s+(?:associated\s+with|caused\s+by|due\s+to|related\s+to|"
                         r"secondary\s+to|in)\s+(?:the\s+)?", re.I)
@@ -120,8 +124,10 @@ class SentenceContext:
     """One sentence with its clauses and mentions, and the article-level
     facts argument finding needs."""
 
-    def __init__(self, text: str, start: int, end: int, mentions: ArticleMentions, scan: Scan):
+    def __init__(self, text: str, start: int, end: int, mentions: ArticleMentions, scan: Scan,
+                 vocabulary: Vocabulary | None = None):
         self.text = text
+        self.vocabulary = vocabulary
         self.start = start
         self.end = end
         self.article = mentions
@@ -488,6 +494,12 @@ def _arguments(ctx: SentenceContext, cue: Cue, span: tuple[int, int], clause: Cl
     else:
         limit = clause.end if cue.spans_cues else min(clause.end, following)
         objects = _objects_right(ctx, span[1], limit, clause, o_types, span[0])
+        mint_type = _MINT_TYPES.get(cue.options[0][0])
+        if mint_type in o_types and ctx.vocabulary is not None \
+                and not any(m.entity.type in o_types - {mint_type} for m in objects):
+            objects = sorted(objects + inline_items(ctx.text, span[1], limit, ctx.mentions,
+                                                    mint_type, ctx.vocabulary),
+                             key=lambda m: m.start)
     subjects = _find_subjects(ctx, cue, subject_side, span, s_types, objects, search_from,
                               following)
     return subjects, objects
