@@ -28,6 +28,7 @@ from . import entities, modality, phrases
 from .clauses import Clause
 from .cues import CUE_WORDS, HEADING_FRAMES, LIST_NOUNS, SUBHEADING
 from .entities import ArticleMentions, find_mentions
+from .infobox import infobox_rows
 from .items import item_entities
 from .lexicon import Scan, Scanner
 from .model import (PREDICATES, BlockKind, Claim, Document, EntityType, Extraction, Mention,
@@ -296,9 +297,21 @@ def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extract
                 section = None  # the list after it is not the section's
         run = _Run(lead=lead, section=section, after_opener=lead is not None,
                    level=run.level, lead_in=last if lead is not None else None)
+    claims += _infobox_claims(article)
     mentions = sorted({*article.mentions.names, *article.minted},
                       key=lambda m: (m.start, m.end, m.entity.key))
     return Extraction(document, tuple(mentions), _unique(claims))
+
+
+def _infobox_claims(article: _Article) -> list[Claim]:
+    """What the page's infobox rows state about its drug (`infobox`)."""
+    drug = article.mentions.main_drug
+    if drug is None:
+        return []
+    text = article.text
+    return [Claim(drug, row.predicate, row.object, row.modality, text[row.start:row.end],
+                  row.start, row.end, "infobox.row", (text[row.start:row.end].split("\n")[0],))
+            for row in infobox_rows(text, list(article.mentions.names), article.vocabulary)]
 
 
 def _unique(claims: list[Claim]) -> tuple[Claim, ...]:

@@ -583,6 +583,19 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      "Side effects of lithium include tremor, thirst and weight gain, which usually fade.",
      {("lithium", "hasAdverseEffect", "tremor", A), ("lithium", "hasAdverseEffect", "thirst", A),
       ("lithium", "hasAdverseEffect", "weight gain", A)}),
+    # --- issue 16: infobox rows ------------------------------------------------
+    ("infobox-table-rows",
+     "Diazepam\n\nRoutes of administration | By mouth, IV, rectal |\n"
+     "Addiction liability | None |\nBioavailability | 90% |",
+     {("diazepam", "administeredVia", "oral", A), ("diazepam", "administeredVia", "intravenous", A),
+      ("diazepam", "administeredVia", "rectal", A), ("diazepam", "hasAdverseEffect", "addiction", N)}),
+    ("infobox-rows-over-lines",
+     "Morphine\nClinical data\nDependence\nliability\nPhysical: High Psychological: Low\n"
+     "Routes of\nadministration\nby mouth, intramuscular\n",
+     {("morphine", "administeredVia", "oral", A),
+      ("morphine", "administeredVia", "intramuscular", A),
+      ("morphine", "hasAdverseEffect", "physical dependence", A),
+      ("morphine", "hasAdverseEffect", "psychological dependence", A)}),
     ("associated-with-qualifies-a-use",
      "Diazepam is used to treat anxiety, insomnia associated with pain, and epilepsy.",
      {("diazepam", "treats", "anxiety", A), ("diazepam", "treats", "insomnia", A),
