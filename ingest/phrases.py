@@ -53,6 +53,10 @@ _KINETICS = re.compile(r"[|\s]*(?:bioavailability|(?:biological|elimination|plas
                        r"half-life|onset|duration|metabolism|excretion|protein\s+binding|"
                        r"pharmacokinetic)", re.I)
 _QUALIFIER = re.compile(r"\s*[:)]")
+_QUALIFIER_WORD = re.compile(r"\b([a-z]+)\s+$")
+# A role word -> the noun of the use it names, for its qualified forms.
+_ROLE_NOUNS = {"anesthetic": "anesthesia", "anaesthetic": "anaesthesia", "sedative": "sedation",
+               "analgesic": "analgesia"}
 _INDUCED = re.compile(r"[\s‐-](?:induced|related)\s+", re.I)
 
 
@@ -136,11 +140,16 @@ def _route_mentions(ctx: SentenceContext) -> list[Relation]:
     if _KINETICS.match(ctx.text, ctx.start, ctx.end):
         return out
     drugs = [m for m in ctx.mentions if m.entity.type is D]
+    # The sentence's subject, when a drug opens it, is what the route is of
+    # ("It is mixed with heroin and cocaine and made into pills").
+    opening = drugs[0] if drugs and len(ctx.text[ctx.start:drugs[0].start].split()) <= 1 \
+        else None
     for route in ctx.mentions:
         if route.entity.type is not R or _QUALIFIER.match(ctx.text, route.end, ctx.end):
             continue
         left = [m for m in drugs if m.end <= route.start]
-        subject = instance_of(ctx, left[-1]) if left else None
+        subject = opening if opening is not None and left else (
+            instance_of(ctx, left[-1]) if left else None)
         if subject is None and not drugs and ctx.article.main_drug is not None:
             subject = Mention(ctx.article.main_drug, route.start, route.start)
         if subject is not None:
@@ -149,15 +158,23 @@ def _route_mentions(ctx: SentenceContext) -> list[Relation]:
     return out
 
 
-def _receptor_roles(ctx: SentenceContext) -> list[Relation]:
+def _receptor_roles(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
+    """"an NMDA receptor antagonist", and "a dopamine agonist": an agonist
+    or antagonist of a transmitter acts at its receptor."""
     out = []
     for receptor in ctx.mentions:
-        if receptor.entity.type is not EntityType.RECEPTOR:
+        if receptor.entity.type not in (EntityType.RECEPTOR, EntityType.CHEMICAL):
             continue
         role = _RECEPTOR_ROLE.match(ctx.text, receptor.end, ctx.end)
         if not role:
             continue
-        subject = ctx.nearest(receptor.start, {D, EntityType.CHEMICAL})
+        if receptor.entity.type is EntityType.CHEMICAL:
+            target = vocabulary.find(f"{receptor.entity.label} receptor")
+            if target is None or target.type is not EntityType.RECEPTOR:
+                continue
+            receptor = Mention(target, receptor.start, receptor.end)
+        subject = ctx.nearest(receptor.start, {D}) or ctx.nearest(receptor.start,
+                                                                  {EntityType.CHEMICAL})
         if subject is None:
             continue
         predicate = "antagonistOf" if role.group("anta") else "activates"
@@ -188,7 +205,13 @@ def _roles(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
                 ctx.text, tail(ctx.text, ctx.start, match.start()), match.start()):
             continue  # "unlike other antidepressants": the class, not this drug
         predicate, names = ROLES[word]
-        target = next(filter(None, (vocabulary.find(n) for n in names)), None)
+        # The most specific use: "a dissociative anaesthetic" is used in
+        # dissociative anaesthesia before anaesthesia in general.
+        qualifier = _QUALIFIER_WORD.search(ctx.text, tail(ctx.text, ctx.start, match.start()),
+                                           match.start())
+        noun = _ROLE_NOUNS.get(word.rstrip("s"))
+        specific = [f"{qualifier.group(1)} {noun}"] if qualifier and noun else []
+        target = next(filter(None, (vocabulary.find(n) for n in (*specific, *names))), None)
         subject = ctx.nearest(match.start(), {D}, exclude=inside)
         if target is None or subject is None:
             continue
@@ -259,6 +282,6 @@ def phrase_relations(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relat
         out += _treats_for(ctx) + _route_compounds(ctx) + _induced(ctx)
     if R in types:
         out += _route_mentions(ctx)
-    if EntityType.RECEPTOR in types:
-        out += _receptor_roles(ctx)
+    if EntityType.RECEPTOR in types or EntityType.CHEMICAL in types:
+        out += _receptor_roles(ctx, vocabulary)
     return out + _roles(ctx, vocabulary) + _adjectives(ctx, vocabulary) + _naming(ctx)
