@@ -21,8 +21,8 @@ from .items import mint
 from .lexicon import WordPatterns
 from .model import EntityType, Mention, Modality
 from .modality import assess
-from .relations import Relation, SentenceContext, instance_of, tail
-from .vocab import Vocabulary
+from .relations import Relation, SentenceContext, described_drug, instance_of, tail
+from .vocab import Vocabulary, is_drug_class
 
 __all__ = ["LEXICONS", "phrase_relations"]
 
@@ -53,6 +53,11 @@ _KINETICS = re.compile(r"[|\s]*(?:bioavailability|(?:biological|elimination|plas
                        r"half-life|onset|duration|metabolism|excretion|protein\s+binding|"
                        r"pharmacokinetic)", re.I)
 _QUALIFIER = re.compile(r"\s*[:)]")
+_CLASS_SUFFIX = re.compile(r"\b(inhibitor|agonist|antagonist|blocker)s?$", re.I)
+_MECHANISM_NOUN = {"inhibitor": "inhibition", "agonist": "agonism", "antagonist": "antagonism",
+                   "blocker": "blockade"}
+# What a drug is ("is an oral X inhibitor", "a potent X inhibitor").
+_DESCRIBES = re.compile(r"\b(?:an?|the)\s+(?:[\w-]+\s+){0,3}$", re.I)
 _QUALIFIER_WORD = re.compile(r"\b([a-z]+)\s+$")
 # A role word -> the noun of the use it names, for its qualified forms.
 _ROLE_NOUNS = {"anesthetic": "anesthesia", "anaesthetic": "anaesthesia", "sedative": "sedation",
@@ -155,6 +160,46 @@ def _route_mentions(ctx: SentenceContext) -> list[Relation]:
         if subject is not None:
             _add(out, _relation(ctx, subject, "administeredVia", route.entity,
                                  "administeredVia.mention", (route.start, route.end)))
+    return out
+
+
+def class_mechanism(entity, vocabulary: Vocabulary):
+    """The mechanism a drug class is named for ("selective serotonin reuptake
+    inhibitor" -> "... inhibition", "opioid agonist" -> "... agonism"), or
+    the entity itself when it is a mechanism; None otherwise."""
+    if entity.type is EntityType.MECHANISM:
+        return entity
+    if not is_drug_class(entity):
+        return None
+    name = _CLASS_SUFFIX.sub(lambda m: _MECHANISM_NOUN[m.group(1).lower()], entity.label)
+    found = vocabulary.find(name) if name != entity.label else None
+    return found if found is not None and found.type is EntityType.MECHANISM else None
+
+
+def _class_mechanisms(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
+    """"Xanol is a selective serotonin reuptake inhibitor", "an oral
+    acetylcholinesterase inhibitor", "of the SNRI class": what the drug is,
+    by class, is how it works (issue 16)."""
+    out = []
+    for mention in ctx.mentions:
+        mechanism = class_mechanism(mention.entity, vocabulary)
+        if mechanism is None:
+            continue
+        if mention.entity.type is EntityType.MECHANISM:
+            # Named by its agent noun only: "an oral acetylcholinesterase inhibitor".
+            if not _CLASS_SUFFIX.search(ctx.text, mention.start, mention.end) \
+                    or not _DESCRIBES.search(ctx.text, tail(ctx.text, ctx.start, mention.start),
+                                             mention.start):
+                continue
+            subject = described_drug(ctx, mention)
+        else:
+            subject = instance_of(ctx, mention)
+            if subject is mention:
+                continue
+        if subject is None:
+            continue
+        _add(out, _relation(ctx, subject, "hasMechanism", mechanism, "hasMechanism.class",
+                            (mention.start, mention.end)))
     return out
 
 
@@ -284,4 +329,5 @@ def phrase_relations(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relat
         out += _route_mentions(ctx)
     if EntityType.RECEPTOR in types or EntityType.CHEMICAL in types:
         out += _receptor_roles(ctx, vocabulary)
-    return out + _roles(ctx, vocabulary) + _adjectives(ctx, vocabulary) + _naming(ctx)
+    return out + _roles(ctx, vocabulary) + _adjectives(ctx, vocabulary) + _naming(ctx) \
+        + _class_mechanisms(ctx, vocabulary)

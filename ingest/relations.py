@@ -34,7 +34,7 @@ from .modality import assess, negation_scopes
 from .vocab import Vocabulary, is_drug_class
 
 __all__ = ["Frame", "Relation", "SentenceContext", "choose_predicate", "cue_relations",
-           "instance_of", "is_lead_in", "tail"]
+           "described_drug", "instance_of", "is_lead_in", "tail"]
 
 _BE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|gets|got)\s+"
                  r"(?:(?:\w+ly|not|also|often|usually|initially|then|now|still|sometimes)\s+)*$",
@@ -441,6 +441,13 @@ def instance_of(ctx: SentenceContext, mention: Mention) -> Mention | None:
     if not (_INDEFINITE.search(ctx.text, tail(ctx.text, ctx.start, mention.start), mention.start)
             or _MODIFIER.match(ctx.text, mention.end, ctx.end)):
         return mention
+    return described_drug(ctx, mention)
+
+
+def described_drug(ctx: SentenceContext, mention: Mention) -> Mention | None:
+    """The drug a description at `mention` is of: the nearest drug named
+    before it in the sentence, else the article's drug when the sentence
+    names no drug; None when another drug is named only after it."""
     earlier = [m for m in ctx.mentions if m.end <= mention.start
                and m.entity.type is EntityType.DRUG and not is_drug_class(m.entity)]
     if earlier:

@@ -583,6 +583,13 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      "Side effects of lithium include tremor, thirst and weight gain, which usually fade.",
      {("lithium", "hasAdverseEffect", "tremor", A), ("lithium", "hasAdverseEffect", "thirst", A),
       ("lithium", "hasAdverseEffect", "weight gain", A)}),
+    ("class-names-its-mechanism", "Lisinopril is an ACE inhibitor used for hypertension.",
+     {("lisinopril", "hasMechanism", "ACE inhibition", A),
+      ("lisinopril", "treats", "hypertension", A)}),
+    ("mechanism-named-by-agent-noun", "Ibuprofen is a non-selective COX inhibitor.",
+     {("ibuprofen", "hasMechanism", "cyclooxygenase inhibition", A)}),
+    ("mechanism-noun-not-a-description", "Ibuprofen\n\nCOX inhibition lowers prostaglandin.",
+     {("cyclooxygenase inhibition", "decreases", "prostaglandin", A)}),
     # --- issue 16: infobox rows ------------------------------------------------
     ("infobox-table-rows",
      "Diazepam\n\nRoutes of administration | By mouth, IV, rectal |\n"
