@@ -244,6 +244,10 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "antiemetic": ("treats", ("nausea", "vomiting")),
     "anti-nausea": ("treats", ("nausea",)),
     "anticonvulsant": ("treats", ("seizure", "epilepsy")),
+    "anti-convulsant": ("treats", ("seizure", "epilepsy")),
+    "anti-epileptic": ("treats", ("epilepsy", "seizure")),
+    "anti-depressant": ("treats", ("depression", "depressive disorder")),
+    "anti-psychotic": ("treats", ("psychosis", "schizophrenia")),
     "antiepileptic": ("treats", ("epilepsy", "seizure")),
     "anti-seizure": ("treats", ("seizure", "epilepsy")),
     "antipsychotic": ("treats", ("psychosis", "schizophrenia")),
@@ -276,7 +280,8 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
 ROLE_WORDS = WordPatterns([
     r"(?P<role>" + "|".join(sorted((re.escape(k) for k in ROLES), key=len, reverse=True))
     + r")s?\b(?=\s+(?:effects?|propert(?:y|ies)|actions?|activity|agents?|medications?|"
-      r"drugs?|medicines?|benefits?|qualities|potential|in\b|for\b|during\b)|\s*[(,.;:)]|$)"
+      r"drugs?|medicines?|benefits?|qualities|potential|in\b|for\b|during\b|and\b|or\b)"
+      r"|\s*[(,.;:)]|$)"
     r"|(?<=\b(?:an|as|of)\s)(?P<role2>" + "|".join(re.escape(k) for k in ROLES) + r")"])
 
 #: Adjectives that name an adverse effect -> names of the effect.

@@ -34,6 +34,8 @@ __all__ = ["ArticleMentions", "LEXICONS", "find_mentions"]
 # a line break inside a wrapped paragraph does not stop a name).
 _HARD_GAP = re.compile(r"[.;:!?()\[\]{}]")
 _DEFINED = re.compile(r"\s*\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*\)")
+# What kind of name a bracket says the name before it is ("Dizocilpine (INN)").
+_NAME_KINDS = frozenset({"INN", "USAN", "BAN", "JAN", "USP", "BP", "DCI", "DCF", "IUPAC"})
 #: The lexicons `find_mentions` needs in the article's `Scan`.
 LEXICONS = (ANAPHORA,)
 _CONJUNCTIONS = frozenset({"and", "or"})
@@ -175,7 +177,7 @@ def _defined_abbreviations(text: str, names: list[Mention]) -> dict[str, Entity]
     defined = {}
     for mention in names:
         match = _DEFINED.match(text, mention.end)
-        if match and is_acronym(match.group(1)):
+        if match and is_acronym(match.group(1)) and match.group(1) not in _NAME_KINDS:
             defined.setdefault(match.group(1), mention.entity)
     return defined
 

@@ -208,18 +208,23 @@ def _receptor_roles(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relati
     or antagonist of a transmitter acts at its receptor."""
     out = []
     for receptor in ctx.mentions:
-        if receptor.entity.type not in (EntityType.RECEPTOR, EntityType.CHEMICAL):
+        if receptor.entity.type not in (EntityType.RECEPTOR, EntityType.CHEMICAL) \
+                and not is_drug_class(receptor.entity):
             continue
         role = _RECEPTOR_ROLE.match(ctx.text, receptor.end, ctx.end)
         if not role:
             continue
-        if receptor.entity.type is EntityType.CHEMICAL:
+        if receptor.entity.type is EntityType.CHEMICAL or is_drug_class(receptor.entity):
+            # "a dopamine agonist", "a full opioid agonist": at its receptor.
             target = vocabulary.find(f"{receptor.entity.label} receptor")
             if target is None or target.type is not EntityType.RECEPTOR:
                 continue
             receptor = Mention(target, receptor.start, receptor.end)
-        subject = ctx.nearest(receptor.start, {D}) or ctx.nearest(receptor.start,
-                                                                  {EntityType.CHEMICAL})
+        classes = [m for m in ctx.mentions if is_drug_class(m.entity)]
+        subject = ctx.nearest(receptor.start, {D}, exclude=classes) \
+            or ctx.nearest(receptor.start, {EntityType.CHEMICAL})
+        if subject is None and classes and ctx.article.main_drug is not None:
+            subject = described_drug(ctx, receptor)
         if subject is None:
             continue
         predicate = "antagonistOf" if role.group("anta") else "activates"
@@ -327,7 +332,7 @@ def phrase_relations(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relat
         out += _treats_for(ctx) + _route_compounds(ctx) + _induced(ctx)
     if R in types:
         out += _route_mentions(ctx)
-    if EntityType.RECEPTOR in types or EntityType.CHEMICAL in types:
+    if types & {EntityType.RECEPTOR, EntityType.CHEMICAL, D}:
         out += _receptor_roles(ctx, vocabulary)
     return out + _roles(ctx, vocabulary) + _adjectives(ctx, vocabulary) + _naming(ctx) \
         + _class_mechanisms(ctx, vocabulary)

@@ -77,6 +77,10 @@ _SUBORDINATOR = re.compile(r"(?:when|whenever|if|because|although|though|while|s
 # The type an unknown item of a list after a cue is minted with, by the cue's
 # first predicate.
 _MINT_TYPES = {"hasAdverseEffect": EntityType.ADVERSE_EFFECT, "treats": EntityType.CONDITION}
+# "X and Y are (among) the most common side effects": the list before names them.
+_LIST_BEFORE_NOMINAL = re.compile(r"\b(?:is|are|was|were)\s+(?:among\s+|also\s+|one\s+of\s+)?"
+                                  r"(?:the\s+)?(?:most\s+|more\s+|very\s+)?(?:[\w-]+\s+){0,2}$",
+                                  re.I)
 # What qualifies an item of a list ("agitation associated with psychosis").
 _QUALIFIER = re.compile(r"\s+(?:associated\s+with|caused\s+by|due\s+to|related\s+to|"
                         r"secondary\s+to|in)\s+(?:the\s+)?", re.I)
@@ -565,6 +569,11 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
             if found[0] and (found[1] or len(sides) == 1):
                 break
         subjects, objects = found
+        if subjects and not objects and cue.implicit and cue.subject is Side.ANY \
+                and _LIST_BEFORE_NOMINAL.search(text, tail(text, clause.start, span[0]), span[0]):
+            # "Sleepiness and dizziness are the most common side effects."
+            objects = _objects_left(ctx, span[0], clause.start, clause,
+                                    object_types(cue.options))
         if not subjects or (cue.symmetric and _noun_modifier(ctx, span[0])):
             continue
         cue_words = (match.group(0),)
@@ -580,8 +589,10 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         for subject in subjects:
             for obj in objects:
                 predicate = choose_predicate(cue.options, subject.entity, obj.entity)
-                if predicate is None:
-                    continue
+                if predicate is None or (cue.adjacent and predicate in ("increases", "decreases")
+                                         and obj.entity.type is EntityType.ADVERSE_EFFECT
+                                         and not _MEASURE.search(obj.entity.label)):
+                    continue  # "Deaths are rising": a trend, not what the drug raises
                 modality, words = assess(text, clause, span, ctx.scan, (obj.start, obj.end),
                                          scopes=ctx.negations(clause))
                 if modality is Modality.NEGATED and obj.start >= span[1] \

@@ -590,6 +590,18 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      {("ibuprofen", "hasMechanism", "cyclooxygenase inhibition", A)}),
     ("mechanism-noun-not-a-description", "Ibuprofen\n\nCOX inhibition lowers prostaglandin.",
      {("cyclooxygenase inhibition", "decreases", "prostaglandin", A)}),
+    ("class-agonist-acts-at-receptor", "Buprenorphine is a partial opioid agonist.",
+     {("buprenorphine", "activates", "mu-opioid receptor", A)}),
+    ("list-before-nominal-side-effects",
+     "Sertraline\n\nNausea and headache are the most common side effects.",
+     {("sertraline", "hasAdverseEffect", "nausea", A),
+      ("sertraline", "hasAdverseEffect", "headache", A)}),
+    ("role-word-hyphenated", "Diazepam also acts as an anti-convulsant and a sedative.",
+     {("diazepam", "treats", "epilepsy", A), ("diazepam", "usedIn", "procedural sedation", A)}),
+    ("trend-is-not-an-increase", "Naloxone\n\nDeaths from overdose are rising.", set()),
+    ("name-kind-is-no-abbreviation",
+     "Ondansetron (INN) prevents nausea. The INN system names drugs.",
+     {("ondansetron", "treats", "nausea", A)}),
     # --- issue 16: infobox rows ------------------------------------------------
     ("infobox-table-rows",
      "Diazepam\n\nRoutes of administration | By mouth, IV, rectal |\n"
