@@ -57,6 +57,8 @@ _CLAUSE_WORDS = re.compile(r"\b(?:is|are|was|were|can|may|will|should|has|have|h
 _ALTERNATIVES = re.compile(r"\b(?:instead|alternatives?|other (?:options|medicines|drugs)|"
                            r"one of these)\b", re.I)
 _MAX_VALUE_WORDS = 20
+# How far back a list item's evidence may reach to take in its lead-in.
+_MAX_LEAD_IN_EVIDENCE = 600
 _LEAD_IN_TAIL = 40  # characters at a lead-in's end that may name its items
 _SUBJECT_TYPES = frozenset().union(*(domain for domain, _ in PREDICATES.values()))
 
@@ -239,6 +241,10 @@ def _list_item(article: _Article, run: _Run, frame: Frame,
                                    run.lead_in)
         run.typed = True
     run.after_opener = False
+    if frame is run.lead and run.lead_in is not None \
+            and evidence[1] - run.lead_in.start <= _MAX_LEAD_IN_EVIDENCE:
+        # The lead-in gives the item its meaning ("You may feel: - dizzy").
+        evidence = (run.lead_in.start, evidence[1])
     return own or _item_claims(article, frame, span, evidence, run.mint_type)
 
 
@@ -297,10 +303,35 @@ def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extract
                 section = None  # the list after it is not the section's
         run = _Run(lead=lead, section=section, after_opener=lead is not None,
                    level=run.level, lead_in=last if lead is not None else None)
-    claims += _infobox_claims(article)
+    claims = _weak_evidence(article, claims) + _infobox_claims(article)
     mentions = sorted({*article.mentions.names, *article.minted},
                       key=lambda m: (m.start, m.end, m.entity.key))
     return Extraction(document, tuple(mentions), _unique(claims))
+
+
+def _weak_evidence(article: _Article, claims: list[Claim]) -> list[Claim]:
+    """A title, a heading or a question is never the evidence of an asserted
+    claim (issue 16): such a claim goes when the article states it elsewhere,
+    and is kept as hedged when it does not."""
+    segmentation, text = article.segmentation, article.text
+    headings = {(s.start, s.end) for s in segmentation.sentences
+                if segmentation.kind(s) in (BlockKind.TITLE, BlockKind.HEADING)}
+
+    def weak(claim: Claim) -> bool:
+        return claim.rule.startswith(("treats.", "usedIn.", "adverse", "hasAdverseEffect.")) \
+            and ((claim.start, claim.end) in headings
+                 or text[claim.start:claim.end].rstrip().endswith("?"))
+
+    stated = {(c.subject.key, c.predicate, c.object.key) for c in claims if not weak(c)}
+    kept = []
+    for claim in claims:
+        if weak(claim):
+            if (claim.subject.key, claim.predicate, claim.object.key) in stated:
+                continue
+            if claim.modality is Modality.ASSERTED:
+                claim = replace(claim, modality=Modality.HEDGED, cues=claim.cues + ("heading",))
+        kept.append(claim)
+    return kept
 
 
 def _infobox_claims(article: _Article) -> list[Claim]:

@@ -45,8 +45,9 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      {("amoxicillin", "treats", "bacterial infection", A)}),
     ("treats-prevents", "Ondansetron prevents chemotherapy-induced nausea.",
      {("ondansetron", "treats", "chemotherapy-induced nausea", A)}),
+    # A title or heading is never evidence for an asserted claim (issue 16).
     ("treats-for-title", "Ibuprofen for arthritis: what you need to know",
-     {("ibuprofen", "treats", "arthritis", A)}),
+     {("ibuprofen", "treats", "arthritis", H)}),
     ("treats-passive", "Hypertension is often treated with lisinopril.",
      {("lisinopril", "treats", "hypertension", A)}),
     ("treats-passive-prevented",
@@ -57,6 +58,9 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
     ("treats-respond-quickly", "People with asthma often respond quickly to salbutamol.",
      {("salbutamol", "treats", "asthma", A)}),
     ("treats-heading-title-case", "Lisinopril Treats High Blood Pressure",
+     {("lisinopril", "treats", "hypertension", H)}),
+    ("treats-question-heading-and-body",
+     "Lisinopril for high blood pressure?\n\nLisinopril treats high blood pressure.",
      {("lisinopril", "treats", "hypertension", A)}),
     ("treats-helps-with", "Sertraline could help with insomnia.",
      {("sertraline", "treats", "insomnia", H)}),
@@ -477,7 +481,7 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      {("diazepam", "treats", "depression", N)}),
     ("plural-class-is-not-the-drug", "Unlike older antidepressants, lithium works quickly.",
      set()),
-    ("treats-for-coordinated", "Aspirin and ibuprofen for arthritis",
+    ("treats-for-coordinated", "Aspirin and ibuprofen for arthritis are sold in pharmacies.",
      {("aspirin", "treats", "arthritis", A), ("ibuprofen", "treats", "arthritis", A)}),
     ("item-about-another-drug",
      "Sertraline\n\nUses\n\nYour doctor may suggest one of these instead:\n"
@@ -602,6 +606,9 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
     ("name-kind-is-no-abbreviation",
      "Ondansetron (INN) prevents nausea. The INN system names drugs.",
      {("ondansetron", "treats", "nausea", A)}),
+    ("hedge-on-verb-scopes-over-role",
+     "Psilocybin has the potential to be a new treatment as a 5-HT2A receptor agonist.",
+     {("psilocybin", "activates", "5-HT2A receptor", H)}),
     # --- issue 16: infobox rows ------------------------------------------------
     ("infobox-table-rows",
      "Diazepam\n\nRoutes of administration | By mouth, IV, rectal |\n"
