@@ -103,6 +103,11 @@ def _sentence(article: _Article, sentence: Sentence) -> tuple[list[Claim], list[
         return [], []  # nothing to relate, and no list to open
     relations, frames = cue_relations(ctx)
     relations += phrase_relations(ctx, article.vocabulary)
+    # The most specific mention: a class word's use ("an anticonvulsant
+    # used to treat partial seizures") goes when the sentence names one.
+    named = {r.subject.key for r in relations if r.predicate == "treats"
+             and r.rule != "treats.drug-class"}
+    relations = [r for r in relations if r.rule != "treats.drug-class" or r.subject.key not in named]
     return [_claim(article, r, sentence.start, sentence.end) for r in relations], frames
 
 

@@ -58,6 +58,8 @@ _MECHANISM_NOUN = {"inhibitor": "inhibition", "agonist": "agonism", "antagonist"
                    "blocker": "blockade"}
 # What a drug is ("is an oral X inhibitor", "a potent X inhibitor").
 _DESCRIBES = re.compile(r"\b(?:an?|the)\s+(?:[\w-]+\s+){0,3}$", re.I)
+_OTHER = re.compile(r"\b(?:other|another)\s+(?:[\w-]+\s+)?$", re.I)
+_OWN_CLASS = re.compile(r"\s+class\b", re.I)
 _QUALIFIER_WORD = re.compile(r"\b([a-z]+)\s+$")
 # A role word -> the noun of the use it names, for its qualified forms.
 _ROLE_NOUNS = {"anesthetic": "anesthesia", "anaesthetic": "anaesthesia", "sedative": "sedation",
@@ -259,6 +261,9 @@ def _roles(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
         if match.group(0).lower() != word and not _ARE.search(
                 ctx.text, tail(ctx.text, ctx.start, match.start()), match.start()):
             continue  # "unlike other antidepressants": the class, not this drug
+        if _OTHER.search(ctx.text, tail(ctx.text, ctx.start, match.start()), match.start()) \
+                or _OWN_CLASS.match(ctx.text, match.end()):
+            continue  # "with other anticonvulsant drugs", "an anticonvulsant class of its own"
         predicate, names = ROLES[word]
         # The most specific use: "a dissociative anaesthetic" is used in
         # dissociative anaesthesia before anaesthesia in general.

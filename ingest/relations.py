@@ -431,7 +431,7 @@ def _subjects(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, int],
 _INDEFINITE = re.compile(r"\b(?:an?|another|one)\s+(?:[\w-]+\s+){0,4}$", re.I)
 # A class noun modifying another word: "opioid-dependent people", "of the
 # benzodiazepine class", "SSRI (selective ...) class".
-_MODIFIER = re.compile(r"-[a-z]|\s*(?:\([^()]{0,60}\)\s*)?(?:class|family|group)\b", re.I)
+_MODIFIER = re.compile(r"-[a-z]|\)?\s*(?:\([^()]{0,60}\)\s*)?(?:class|family|group)\b", re.I)
 
 
 def instance_of(ctx: SentenceContext, mention: Mention) -> Mention | None:
@@ -555,8 +555,13 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         span = (match.start(), match.end())
         clause = ctx.clause_at(span[0])
         passive = _is_passive(ctx, cue, match, clause)
+        # A later cue that heads a clause, or one in a "by ...ing" adjunct
+        # ("affects the brain by increasing serotonin": serotonin is what
+        # is increased), ends this cue's objects.
         following = next((m.start() for m, head in zip(matches[index + 1:], heads[index + 1:])
-                          if head), ctx.end)
+                          if head or _GERUND_ADJUNCT.search(text, tail(text, ctx.start,
+                                                                       m.start()), m.start())),
+                         ctx.end)
         search_from = span[0]
         if index and _GERUND_ADJUNCT.search(text, tail(text, ctx.start, span[0]), span[0]):
             search_from = matches[index - 1].start()  # "lowers X by reducing Y"

@@ -609,6 +609,21 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
     ("hedge-on-verb-scopes-over-role",
      "Psilocybin has the potential to be a new treatment as a 5-HT2A receptor agonist.",
      {("psilocybin", "activates", "5-HT2A receptor", H)}),
+    ("potentially-severe-is-not-a-hedge",
+     "Rare but potentially serious side effects of lithium include tremor and rash.",
+     {("lithium", "hasAdverseEffect", "tremor", A), ("lithium", "hasAdverseEffect", "rash", A)}),
+    ("class-word-yields-to-specific-use",
+     "Diazepam is an anticonvulsant used to treat epilepsy and anxiety.",
+     {("diazepam", "treats", "epilepsy", A), ("diazepam", "treats", "anxiety", A)}),
+    ("class-word-of-other-drugs",
+     "Lithium is sometimes combined with other antidepressant drugs.", set()),
+    ("abbreviation-of-class-is-no-subject",
+     "Sertraline is a medicine of the selective serotonin reuptake inhibitor (SSRI) class "
+     "used to treat depression.",
+     {("sertraline", "treats", "depression", A)}),
+    ("gerund-adjunct-takes-its-objects",
+     "Psilocybin affects the brain by increasing serotonin.",
+     {("psilocybin", "increases", "serotonin", A)}),
     # --- issue 16: infobox rows ------------------------------------------------
     ("infobox-table-rows",
      "Diazepam\n\nRoutes of administration | By mouth, IV, rectal |\n"
