@@ -147,7 +147,7 @@ def _antecedent(history: list[_Said], pronoun: bool, main_drug: Entity | None) -
     nearby, the main drug."""
     for back, said in enumerate(reversed(history[-_ANTECEDENT_WINDOW - 1:])):
         if said.drugs:
-            if len({d.key for d in said.drugs}) == 1:
+            if all(d.key == said.drugs[0].key for d in said.drugs):
                 return said.drugs[0]
             if said.subject is not None:
                 return said.subject

@@ -102,8 +102,15 @@ def is_drug_class(entity: Entity) -> bool:
     """
     if entity.type is not EntityType.DRUG or not entity.mapped:
         return False
-    last = entity.label.replace("-", " ").split()[-1]
-    return normalize(last) in _CLASS_HEADS or entity.label.lower() == "z-drug"
+    found = _CLASS_OF.get(entity.label)
+    if found is None:
+        last = entity.label.replace("-", " ").split()[-1]
+        found = normalize(last) in _CLASS_HEADS or entity.label.lower() == "z-drug"
+        _CLASS_OF[entity.label] = found
+    return found
+
+
+_CLASS_OF: dict[str, bool] = {}  # label -> is a class; labels are few and fixed
 
 
 @dataclass(frozen=True)
