@@ -53,8 +53,9 @@ def inline_items(text: str, cue_end: int, limit: int, mentions: list[Mention],
         vocabulary: keeps minted keys apart from vocabulary keys.
 
     Returns:
-        Mentions of minted entities, in text order; empty unless the text
-        after the cue reads as a list of at least three names.
+        Mentions of minted entities and of known names of `etype` inside
+        longer items, in text order; empty unless the text after the cue
+        reads as a list of at least three names.
     """
     trigger = _TRIGGER.search(text, cue_end, min(limit, cue_end + _TRIGGER_REACH))
     if trigger is not None and not any(cue_end <= m.start < trigger.start()
@@ -89,12 +90,20 @@ def inline_items(text: str, cue_end: int, limit: int, mentions: list[Mention],
         risk = _RISK.match(phrase)
         if risk:
             a, phrase = a + risk.end(), phrase[risk.end():]
+        inside = [m for m in mentions if a <= m.start and m.end <= b]
+        if inside:
+            # "a number of types of irregular heartbeat": a known name in a
+            # longer item is the item.
+            names += 1
+            if inside[0].entity.type is etype:  # the head; later names qualify it
+                found.append(inside[0])
+            continue
         if len(phrase) < 3 or len(phrase.split()) > _MAX_WORDS or _NOT_A_NAME.search(phrase) \
                 or "(" in phrase or ")" in phrase:
             break  # the list has ended
         names += 1
         if any(m.start < b and a < m.end for m in mentions):
-            continue  # a known name: the cue's object already, or of another kind
+            continue  # part of a known name of another kind
         label = phrase if is_acronym(phrase.split()[0]) else phrase[0].lower() + phrase[1:]
         found.append(Mention(mint(label, etype, vocabulary), a, b))
     return found if names >= _MIN_ITEMS else []

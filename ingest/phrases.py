@@ -186,6 +186,7 @@ def _class_mechanisms(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Rela
     for mention in ctx.mentions:
         mechanism = class_mechanism(mention.entity, vocabulary)
         if mechanism is None:
+            out += _class_receptor(ctx, mention, vocabulary)
             continue
         if mention.entity.type is EntityType.MECHANISM:
             # Named by its agent noun only: "an oral acetylcholinesterase inhibitor".
@@ -202,6 +203,26 @@ def _class_mechanisms(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Rela
             continue
         _add(out, _relation(ctx, subject, "hasMechanism", mechanism, "hasMechanism.class",
                             (mention.start, mention.end)))
+    return out
+
+
+def _class_receptor(ctx: SentenceContext, mention: Mention, vocabulary: Vocabulary
+                    ) -> list[Relation]:
+    """"X is a beta blocker", "an opioid antagonist": a class named for what
+    it blocks or stimulates acts on that receptor."""
+    match = _CLASS_SUFFIX.search(mention.entity.label) if is_drug_class(mention.entity) \
+        else None
+    if match is None or match.group(1).lower() == "inhibitor":
+        return []
+    target = vocabulary.find(f"{mention.entity.label[:match.start()].strip()} receptor")
+    subject = instance_of(ctx, mention)
+    if target is None or target.type is not EntityType.RECEPTOR or subject is None \
+            or subject is mention:
+        return []
+    predicate = "activates" if match.group(1).lower() == "agonist" else "antagonistOf"
+    out: list[Relation] = []
+    _add(out, _relation(ctx, subject, predicate, target, f"{predicate}.class",
+                        (mention.start, mention.end)))
     return out
 
 

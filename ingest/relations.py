@@ -431,7 +431,8 @@ def _subjects(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, int],
 _INDEFINITE = re.compile(r"\b(?:an?|another|one)\s+(?:[\w-]+\s+){0,4}$", re.I)
 # A class noun modifying another word: "opioid-dependent people", "of the
 # benzodiazepine class", "SSRI (selective ...) class".
-_MODIFIER = re.compile(r"-[a-z]|\)?\s*(?:\([^()]{0,60}\)\s*)?(?:class|family|group)\b", re.I)
+_MODIFIER = re.compile(r"-[a-z]|\)?\s*(?:\([^()]{0,60}\)\s*)?(?:class|family|group|type|kind)\b",
+                       re.I)
 
 
 def instance_of(ctx: SentenceContext, mention: Mention) -> Mention | None:
@@ -508,8 +509,11 @@ def _arguments(ctx: SentenceContext, cue: Cue, span: tuple[int, int], clause: Cl
         mint_type = _MINT_TYPES.get(cue.options[0][0])
         if mint_type in o_types and ctx.vocabulary is not None \
                 and not any(m.entity.type in o_types - {mint_type} for m in objects):
-            objects = sorted(objects + inline_items(ctx.text, span[1], limit, ctx.mentions,
-                                                    mint_type, ctx.vocabulary),
+            taken = {(m.start, m.end) for m in objects}
+            objects = sorted(objects + [m for m in inline_items(ctx.text, span[1], limit,
+                                                                ctx.mentions, mint_type,
+                                                                ctx.vocabulary)
+                                        if (m.start, m.end) not in taken],
                              key=lambda m: m.start)
     subjects = _find_subjects(ctx, cue, subject_side, span, s_types, objects, search_from,
                               following)

@@ -624,6 +624,13 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
     ("gerund-adjunct-takes-its-objects",
      "Psilocybin affects the brain by increasing serotonin.",
      {("psilocybin", "increases", "serotonin", A)}),
+    ("class-named-for-its-receptor", "Salbutamol is a medicine of the beta-2 blocker type.",
+     {("salbutamol", "antagonistOf", "beta-2 adrenergic receptor", A)}),
+    ("inline-list-known-name-in-long-item",
+     "Lisinopril is used to treat hypertension, some kinds of heart attack, chronic pain "
+     "and migraine.",
+     {("lisinopril", "treats", "hypertension", A), ("lisinopril", "treats", "heart attack", A),
+      ("lisinopril", "treats", "chronic pain", A), ("lisinopril", "treats", "migraine", A)}),
     # --- issue 16: infobox rows ------------------------------------------------
     ("infobox-table-rows",
      "Diazepam\n\nRoutes of administration | By mouth, IV, rectal |\n"
