@@ -95,7 +95,7 @@ class Cue:
 
 
 _VERB_PREFIX = (r"(?:used|prescribed|given|approved|indicated|licensed|recommended|taken|"
-                r"utili[sz]ed|employed|applied)\s+(?:\w+ly\s+|also\s+)?")
+                r"utili[sz]ed|employed|applied)\s+(?:\w+ly\s+|also\s+|off-label\s+)?")
 _TREAT_VERBS = (r"(?:treat|manage|relieve|ease|prevent|control|reduce|alleviate|cure|calm|fight|"
                 r"combat|improve|help(?:\s+(?:with|treat|manage|relieve|ease|reduce|prevent|"
                 r"control))?)")
@@ -124,6 +124,9 @@ CUES: tuple[tuple[str, Cue], ...] = (
      r"(?:the\s+|their\s+|your\s+|many\s+|some\s+)?(?:\w+\s+)?(?:symptoms?|signs?|severity|"
      r"frequency|intensity|burden|episodes?)\s+(?:of|from|associated\s+with)",
      Cue("treats.symptoms", TREAT)),
+    (r"(?:current|approved|main|licensed)\s+(?:approved\s+)?(?:indications?|uses)\s+"
+     r"(?:include|includes|are|is)|indications?\s+(?:include|includes|are)|uses\s+include",
+     Cue("treats.indications", TREAT, Side.ANY, implicit=True)),
     (r"(?:therap(?:y|ies)|treatments?|therapeutics?|medications?|medicines?|drugs?|"
      r"remed(?:y|ies)|options?|choices?|cures?)\s+(?:option\s+|choice\s+)?(?:for|against|of)",
      Cue("treats.nominal", TREAT, Side.ANY)),

@@ -428,7 +428,7 @@ def _subjects(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, int],
     return [subject] if subject is not None else []
 
 
-_INDEFINITE = re.compile(r"\b(?:an?|another|one)\s+(?:[\w-]+\s+){0,4}$", re.I)
+_INDEFINITE = re.compile(r"\b(?:an?|another|one|other)\s+(?:[\w-]+\s+){0,4}$", re.I)
 # A class noun modifying another word: "opioid-dependent people", "of the
 # benzodiazepine class", "SSRI (selective ...) class".
 _MODIFIER = re.compile(r"-[a-z]|\)?\s*(?:\([^()]{0,60}\)\s*)?(?:class|family|group|type|kind)\b",
@@ -445,7 +445,7 @@ def instance_of(ctx: SentenceContext, mention: Mention) -> Mention | None:
         return mention
     if not (_INDEFINITE.search(ctx.text, tail(ctx.text, ctx.start, mention.start), mention.start)
             or _MODIFIER.match(ctx.text, mention.end, ctx.end)):
-        return mention
+        return mention  # "Benzodiazepines are ...": the class in its own right
     return described_drug(ctx, mention)
 
 

@@ -631,6 +631,16 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      "and migraine.",
      {("lisinopril", "treats", "hypertension", A), ("lisinopril", "treats", "heart attack", A),
       ("lisinopril", "treats", "chronic pain", A), ("lisinopril", "treats", "migraine", A)}),
+    ("indications-include",
+     "Lithium\n\nCurrent indications include bipolar disorder, depression and cluster headache.",
+     {("lithium", "treats", "bipolar disorder", A), ("lithium", "treats", "depression", A),
+      ("lithium", "treats", "cluster headache", A)}),
+    ("used-off-label-for",
+     "Propofol is used off-label for several other conditions, including migraine and insomnia.",
+     {("propofol", "treats", "migraine", A), ("propofol", "treats", "insomnia", A)}),
+    ("other-class-drugs-are-not-the-subject",
+     "Diazepam\n\nApproved uses include combination with other opioids for chronic pain.",
+     {("diazepam", "treats", "chronic pain", A)}),
     # --- issue 16: infobox rows ------------------------------------------------
     ("infobox-table-rows",
      "Diazepam\n\nRoutes of administration | By mouth, IV, rectal |\n"
