@@ -58,8 +58,10 @@ def inline_items(text: str, cue_end: int, limit: int, mentions: list[Mention],
         reads as a list of at least three names.
     """
     trigger = _TRIGGER.search(text, cue_end, min(limit, cue_end + _TRIGGER_REACH))
-    if trigger is not None and not any(cue_end <= m.start < trigger.start()
-                                       and m.entity.type is not EntityType.DRUG for m in mentions):
+    triggered = trigger is not None and not any(cue_end <= m.start < trigger.start()
+                                                and m.entity.type is not EntityType.DRUG
+                                                for m in mentions)
+    if triggered:
         start = trigger.end()
     else:
         # No "include"/"such as": the list must open right after the cue
@@ -106,4 +108,13 @@ def inline_items(text: str, cue_end: int, limit: int, mentions: list[Mention],
             continue  # part of a known name of another kind
         label = phrase if is_acronym(phrase.split()[0]) else phrase[0].lower() + phrase[1:]
         found.append(Mention(mint(label, etype, vocabulary), a, b))
-    return found if names >= _MIN_ITEMS else []
+    if names < _MIN_ITEMS:
+        return []
+    if not triggered:
+        # Without "include"/"such as" the list is only as long as its known
+        # names reach: "reduces craving and withdrawal and blunts ..." ends
+        # before "blunts".
+        last = max((m.end for m in mentions if m.entity.type is etype and m.start >= start
+                    and m.end <= end), default=start)
+        found = [m for m in found if m.end <= last]
+    return found

@@ -38,7 +38,9 @@ _AND = re.compile(r"\s*(?:,\s*)?(?:and|or|&)?\s*", re.I)
 _ROUTE_AFTER = re.compile(r"[\s‐-]*(?:\d+(?:[.,]\d+)?\s*(?:mg|mcg|micrograms?|ml|%)"
                           r"(?:/\w+)?\s+)?$")
 _ROUTE_BEFORE = re.compile(r"\s*(?:\([^()]{0,30}\)\s*)?(?:[\w-]+\s+)?(?:of\s+)?$")
-_RECEPTOR_ROLE = re.compile(r"\s*(?P<word>(?P<anta>antagonists?|blockers?|inhibitors?)|"
+_RECEPTOR_ROLE = re.compile(r"\s*(?:(?:partial|full|inverse|selective|potent|weak|strong|"
+                            r"competitive|non-?competitive|allosteric)\s+)*"
+                            r"(?P<word>(?P<anta>antagonists?|blockers?|inhibitors?)|"
                             r"agonists?|activators?|stimulants?)\b", re.I)
 _AS_ROLE = re.compile(r"\bas\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 _WORDS_BEFORE_AS = re.compile(r"(?:\S+\s+){0,3}$")

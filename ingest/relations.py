@@ -70,7 +70,8 @@ _ADJUNCT_VERB = re.compile(r"\b(?:after|before|while|when|by|from|of|on|without|
 _COORDINATION = re.compile(
     r"^(?:[\s,/()\[\]]|\b(?:and|or|nor|as|an?|the|other|also|even|both|either|neither|for|"
     r"including|especially|particularly|like|such|plus|well|its|their|some|certain|possibly|"
-    r"sometimes|then|more|less|mild|severe|rarely|often|in|rare|cases)\b)*$", re.I)
+    r"sometimes|then|more|less|mild|severe|rarely|often|in|rare|cases|acute|chronic|moderate|"
+    r"major|minor)\b)*$", re.I)
 _MAX_COORDINATION_WORDS = 4
 _SUBORDINATOR = re.compile(r"(?:when|whenever|if|because|although|though|while|since|as|"
                            r"after|before|unless|once|until|whereas|where|even though)\b", re.I)
@@ -507,8 +508,7 @@ def _arguments(ctx: SentenceContext, cue: Cue, span: tuple[int, int], clause: Cl
         limit = clause.end if cue.spans_cues else min(clause.end, following)
         objects = _objects_right(ctx, span[1], limit, clause, o_types, span[0])
         mint_type = _MINT_TYPES.get(cue.options[0][0])
-        if mint_type in o_types and ctx.vocabulary is not None \
-                and not any(m.entity.type in o_types - {mint_type} for m in objects):
+        if mint_type in o_types and ctx.vocabulary is not None:
             taken = {(m.start, m.end) for m in objects}
             objects = sorted(objects + [m for m in inline_items(ctx.text, span[1], limit,
                                                                 ctx.mentions, mint_type,
