@@ -44,7 +44,7 @@ ANTAGONIST = _options(("antagonistOf", {RC}))
 ACTIVATE = _options(("activates", {RC, M}), ("increases", {CH, AE}))
 INCREASE = _options(("increases", {CH, M, AE}))
 LOWER = _options(("decreases", {CH, M, AE, C}))
-REDUCE = _options(("treats", {C}), ("decreases", {CH, M, AE}))
+REDUCE = _options(("treats", {C, AE}), ("decreases", {CH, M, AE}))
 MECHANISM = _options(("hasMechanism", {M}))
 AFFECT = _options(("affects", set(EntityType)))
 TREAT_OR_AFFECT = _options(("treats", {C, AE}), ("affects", {M}))
@@ -177,6 +177,8 @@ CUES: tuple[tuple[str, Cue], ...] = (
      r"make(?:s)?\s+(?:you|people|some\s+people)(?:\s+feel)?|"
      r"worsen(?:s|ed|ing)?|aggravat(?:e|es|ed|ing)|exacerbat(?:e|es|ed|ing)",
      Cue("adverse.cause", ADVERSE_OR_USE, passive=True)),
+    (r"(?:diverted|diversion)\s+(?:for|to|into)",
+     Cue("adverse.diverted", ADVERSE)),
     (r"(?:associated|linked|connected)\s+with",
      Cue("adverse.associated", ADVERSE, symmetric=True)),
     (r"experienc(?:e|es|ed|ing)|develop(?:s|ed|ing)?|suffer(?:s|ed)?\s+from|"
@@ -301,6 +303,9 @@ ADJECTIVE_EFFECTS: dict[str, tuple[str, ...]] = {
     "ototoxic": ("hearing loss", "ototoxicity"),
     "teratogenic": ("birth defects",),
     "carcinogenic": ("cancer",),
+    "deadly": ("death",),
+    "fatal": ("death",),
+    "lethal": ("death",),
 }
 #: "is (highly) addictive", "can be habit-forming".  Group: `adj`.
 ADJECTIVE_WORDS = WordPatterns([

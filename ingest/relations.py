@@ -71,7 +71,7 @@ _COORDINATION = re.compile(
     r"^(?:[\s,/()\[\]]|\b(?:and|or|nor|as|an?|the|other|also|even|both|either|neither|for|"
     r"including|especially|particularly|like|such|plus|well|its|their|some|certain|possibly|"
     r"sometimes|then|more|less|mild|severe|rarely|often|in|rare|cases|acute|chronic|moderate|"
-    r"major|minor)\b)*$", re.I)
+    r"major|minor|extreme|serious|significant|marked|profound|persistent|sudden)\b)*$", re.I)
 _MAX_COORDINATION_WORDS = 4
 _SUBORDINATOR = re.compile(r"(?:when|whenever|if|because|although|though|while|since|as|"
                            r"after|before|unless|once|until|whereas|where|even though)\b", re.I)

@@ -655,6 +655,16 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      "Diazepam is used to treat anxiety, acute insomnia, and epilepsy.",
      {("diazepam", "treats", "anxiety", A), ("diazepam", "treats", "insomnia", A),
       ("diazepam", "treats", "epilepsy", A)}),
+    ("adjective-deadly", "Morphine\n\nEven a small overdose of it can be deadly.",
+     {("morphine", "hasAdverseEffect", "death", A)}),
+    ("diverted-for-misuse",
+     "Morphine is prescribed for chronic pain and can be diverted for misuse.",
+     {("morphine", "treats", "chronic pain", A),
+      ("morphine", "hasAdverseEffect", "drug misuse", A)}),
+    ("reduces-adverse-effect-treats", "Ondansetron reduces nausea and vomiting.",
+     {("ondansetron", "treats", "nausea", A), ("ondansetron", "treats", "vomiting", A)}),
+    ("coordination-over-extreme", "Psilocybin can cause paranoia and extreme anxiety.",
+     {("psilocybin", "hasAdverseEffect", "anxiety", A)}),
     # --- issue 16: infobox rows ------------------------------------------------
     ("infobox-table-rows",
      "Diazepam\n\nRoutes of administration | By mouth, IV, rectal |\n"
