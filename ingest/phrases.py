@@ -62,6 +62,18 @@ _MECHANISM_NOUN = {"inhibitor": "inhibition", "agonist": "agonism", "antagonist"
 _DESCRIBES = re.compile(r"\b(?:an?|the)\s+(?:[\w-]+\s+){0,3}$", re.I)
 _OTHER = re.compile(r"\b(?:other|another)\s+(?:[\w-]+\s+)?$", re.I)
 _OWN_CLASS = re.compile(r"\s+class\b", re.I)
+# "affects brain areas that influence ...", "disrupts the cerebellum, brain
+# areas that regulate ..."
+_CHAIN = re.compile(
+    r"\b(?P<verb>affect|affects|alter|alters|influence|influences|disrupt|disrupts|impair|"
+    r"impairs|damage|damages|interferes?\s+with)\b[^.;]{0,120}?\b(?:brain\s+)?"
+    r"(?:areas?|regions?|structures?|circuits?|systems?)\s+(?:that|which)\s+"
+    r"(?:\w+\s+)?(?:influences?|regulates?|controls?|governs?|are\s+involved\s+in|"
+    r"is\s+involved\s+in|underlies?|underlie)\s+(?P<list>)", re.I)
+_IMPAIR_VERBS = ("disrupt", "impair", "damage", "interfere")
+_CHAIN_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+_CHAIN_END = re.compile(r"[.;:(]|\s[–—]\s|,?\s+(?:which|that|but|and\s+other)\b")
+_CHAIN_LEAD = re.compile(r"^(?:the|a|an|our|your|their|its|one's)\s+", re.I)
 _QUALIFIER_WORD = re.compile(r"\b([a-z]+)\s+$")
 # A role word -> the noun of the use it names, for its qualified forms.
 _ROLE_NOUNS = {"anesthetic": "anesthesia", "anaesthetic": "anaesthesia", "sedative": "sedation",
@@ -228,6 +240,36 @@ def _class_receptor(ctx: SentenceContext, mention: Mention, vocabulary: Vocabula
     return out
 
 
+def _area_chains(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
+    """"X affects brain areas that influence memory, thinking and movement":
+    X affects each function those areas govern; "X disrupts ... areas that
+    regulate balance and posture": X impairs each (issue 16)."""
+    out: list[Relation] = []
+    for chain in _CHAIN.finditer(ctx.text, ctx.start, ctx.end):
+        verb = chain.start("verb")
+        subject = ctx.nearest(verb, {D, EntityType.CHEMICAL}, left_only=True)
+        if subject is None:
+            continue
+        impairs = chain.group("verb").lower().startswith(_IMPAIR_VERBS)
+        pos = chain.start("list")
+        end = _CHAIN_END.search(ctx.text, pos, ctx.end)
+        stop = end.start() if end else ctx.end
+        for piece in _CHAIN_SPLIT.split(ctx.text[pos:stop]):
+            name = _CHAIN_LEAD.sub("", piece.strip(" ,.")).strip()
+            if not name or len(name.split()) > 3:
+                break
+            if impairs:
+                target = vocabulary.find(f"impaired {name}") or mint(f"impaired {name}", AE,
+                                                                       vocabulary)
+                _add(out, _relation(ctx, subject, "hasAdverseEffect", target,
+                                    "hasAdverseEffect.area-chain", (verb, chain.end("verb"))))
+            else:
+                target = vocabulary.find(name) or mint(name, EntityType.MECHANISM, vocabulary)
+                _add(out, _relation(ctx, subject, "affects", target, "affects.area-chain",
+                                    (verb, chain.end("verb"))))
+    return out
+
+
 def _receptor_roles(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
     """"an NMDA receptor antagonist", and "a dopamine agonist": an agonist
     or antagonist of a transmitter acts at its receptor."""
@@ -368,4 +410,4 @@ def phrase_relations(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relat
     if types & {EntityType.RECEPTOR, EntityType.CHEMICAL, D}:
         out += _receptor_roles(ctx, vocabulary)
     return out + _roles(ctx, vocabulary) + _adjectives(ctx, vocabulary) + _naming(ctx) \
-        + _class_mechanisms(ctx, vocabulary)
+        + _class_mechanisms(ctx, vocabulary) + _area_chains(ctx, vocabulary)

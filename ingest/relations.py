@@ -82,6 +82,7 @@ _MINT_TYPES = {"hasAdverseEffect": EntityType.ADVERSE_EFFECT, "treats": EntityTy
 _LIST_BEFORE_NOMINAL = re.compile(r"\b(?:is|are|was|were)\s+(?:among\s+|also\s+|one\s+of\s+)?"
                                   r"(?:the\s+)?(?:most\s+|more\s+|very\s+)?(?:[\w-]+\s+){0,2}$",
                                   re.I)
+_SEE = re.compile(r"\(\s*(?:see|cf\.?|compare)\b", re.I)
 # What qualifies an item of a list ("agitation associated with psychosis").
 _QUALIFIER = re.compile(r"\s+(?:associated\s+with|caused\s+by|due\s+to|related\s+to|"
                         r"secondary\s+to|in)\s+(?:the\s+)?", re.I)
@@ -243,7 +244,8 @@ def _coordinated(text: str, left: Mention, right: Mention) -> bool:
 def _objects_right(ctx: SentenceContext, after: int, limit: int, clause: Clause,
                    types: frozenset[EntityType], cue_pos: int) -> list[Mention]:
     inside = [m for m in ctx.mentions if after <= m.start and m.end <= limit
-              and (not clause.in_aside(m.start, m.end) or clause.aside_at(cue_pos))]
+              and (not clause.in_aside(m.start, m.end) or clause.aside_at(cue_pos))
+              and not _cross_reference(ctx, m)]
     group: list[Mention] = []
     previous = None
     for mention in inside:
@@ -261,6 +263,13 @@ def _objects_right(ctx: SentenceContext, after: int, limit: int, clause: Clause,
         if mention.entity.type in types and not ctx.article.is_anaphor(mention):
             group.append(mention)
     return group
+
+
+def _cross_reference(ctx: SentenceContext, mention: Mention) -> bool:
+    """Whether a mention sits in a "(see ...)" pointer to another page."""
+    opening = ctx.text.rfind("(", ctx.start, mention.start)
+    return opening >= 0 and ")" not in ctx.text[opening:mention.start] \
+        and bool(_SEE.match(ctx.text, opening))
 
 
 def _objects_left(ctx: SentenceContext, before: int, floor: int, clause: Clause,
