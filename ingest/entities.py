@@ -167,6 +167,18 @@ def _elliptic(words: Words, limits: list[int], conjunctions: list[int], lo: int,
                     found.append(Mention(right_entity, starts[c + 1], ends[c + head]))
                     break
             else:
+                # Two-word modifiers sharing a final head: "serum aminotransferase
+                # or alkaline phosphatase elevations".
+                right_entity = vocabulary.lookup(right)
+                left_entity = right_entity and next(filter(None, (
+                    vocabulary.lookup([*norms[c - width:c], right[-1]])
+                    for width in (2, 3) if c - width >= lo and limits[c - width] > c)), None)
+                if left_entity and left_entity != right_entity:
+                    width = next(w for w in (2, 3) if vocabulary.lookup(
+                        [*norms[c - w:c], right[-1]]) == left_entity)
+                    found.append(Mention(left_entity, starts[c - width], ends[c - 1]))
+                    found.append(Mention(right_entity, starts[c + 1], ends[c + head]))
+                    break
                 continue
             break
     return found

@@ -36,6 +36,8 @@ _NOT_A_NAME = re.compile(r"\d|\b(?:is|are|was|were|be|been|can|could|may|might|w
                          r"these|those|which|that|who|other|others|etc|many|more|several|"
                          r"various|number|range|variety|some|people|patients|drug|drugs|"
                          r"medication|medications|medicine|treatment|use|using|used)\b", re.I)
+_VERB = re.compile(r"\b(?:is|are|was|were|be|been|has|have|had|can|could|may|might|will|would|"
+                   r"should|do|does|did)\b", re.I)
 _MAX_WORDS = 4
 _MIN_ITEMS = 3
 
@@ -93,6 +95,8 @@ def inline_items(text: str, cue_end: int, limit: int, mentions: list[Mention],
         if risk:
             a, phrase = a + risk.end(), phrase[risk.end():]
         inside = [m for m in mentions if a <= m.start and m.end <= b]
+        if inside and _VERB.search(phrase):
+            break  # "and liver injury has been reported": a clause, the list has ended
         if inside:
             # "a number of types of irregular heartbeat": a known name in a
             # longer item is the item.

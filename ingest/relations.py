@@ -82,6 +82,9 @@ _MINT_TYPES = {"hasAdverseEffect": EntityType.ADVERSE_EFFECT, "treats": EntityTy
 _LIST_BEFORE_NOMINAL = re.compile(r"\b(?:is|are|was|were)\s+(?:among\s+|also\s+|one\s+of\s+)?"
                                   r"(?:the\s+)?(?:most\s+|more\s+|very\s+)?(?:[\w-]+\s+){0,2}$",
                                   re.I)
+# A verb right after a coordinated name makes it the subject of a new clause.
+_CLAUSE_AFTER = re.compile(r"(?:\s+(?!and\b|or\b)[\w-]+){0,3}?\s+(?:has|have|had|is|are|was|"
+                           r"were|can|may|might|will|would|should|could|does|do|did)\b", re.I)
 _SEE = re.compile(r"\(\s*(?:see|cf\.?|compare)\b", re.I)
 # What qualifies an item of a list ("agitation associated with psychosis").
 _QUALIFIER = re.compile(r"\s+(?:associated\s+with|caused\s+by|due\s+to|related\s+to|"
@@ -257,8 +260,10 @@ def _objects_right(ctx: SentenceContext, after: int, limit: int, clause: Clause,
         if _QUALIFIER.fullmatch(ctx.text, previous.end, mention.start):
             previous = mention  # "insomnia associated with pain": pain qualifies it
             continue
-        if not _coordinated(ctx.text, previous, mention):
-            break
+        if not _coordinated(ctx.text, previous, mention) or (
+                "," in ctx.text[previous.end:mention.start]
+                and _CLAUSE_AFTER.match(ctx.text, mention.end, limit)):
+            break  # ", and liver injury has been reported": a new clause
         previous = mention
         if mention.entity.type in types and not ctx.article.is_anaphor(mention):
             group.append(mention)

@@ -679,6 +679,9 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
     ("see-reference-is-no-object",
      "Caffeine alters the hippocampus (see “Coffee, Sleep and Memory”) in some people.",
      set()),
+    ("coordinated-name-starting-a-clause",
+     "Metformin is not associated with weight gain, and lactic acidosis has been reported.",
+     {("metformin", "hasAdverseEffect", "weight gain", N)}),
     # --- issue 16: infobox rows ------------------------------------------------
     ("infobox-table-rows",
      "Diazepam\n\nRoutes of administration | By mouth, IV, rectal |\n"
