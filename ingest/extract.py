@@ -107,7 +107,8 @@ def _sentence(article: _Article, sentence: Sentence) -> tuple[list[Claim], list[
     # used to treat partial seizures") goes when the sentence names one.
     named = {r.subject.key for r in relations if r.predicate == "treats"
              and r.rule != "treats.drug-class"}
-    relations = [r for r in relations if r.rule != "treats.drug-class" or r.subject.key not in named]
+    relations = [r for r in relations
+                 if r.rule != "treats.drug-class" or r.subject.key not in named]
     return [_claim(article, r, sentence.start, sentence.end) for r in relations], frames
 
 

@@ -686,8 +686,10 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
     ("infobox-table-rows",
      "Diazepam\n\nRoutes of administration | By mouth, IV, rectal |\n"
      "Addiction liability | None |\nBioavailability | 90% |",
-     {("diazepam", "administeredVia", "oral", A), ("diazepam", "administeredVia", "intravenous", A),
-      ("diazepam", "administeredVia", "rectal", A), ("diazepam", "hasAdverseEffect", "addiction", N)}),
+     {("diazepam", "administeredVia", "oral", A),
+      ("diazepam", "administeredVia", "intravenous", A),
+      ("diazepam", "administeredVia", "rectal", A),
+      ("diazepam", "hasAdverseEffect", "addiction", N)}),
     ("infobox-rows-over-lines",
      "Morphine\nClinical data\nDependence\nliability\nPhysical: High Psychological: Low\n"
      "Routes of\nadministration\nby mouth, intramuscular\n",
