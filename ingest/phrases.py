@@ -71,6 +71,9 @@ _CHAIN = re.compile(
     r"(?:\w+\s+)?(?:influences?|regulates?|controls?|governs?|are\s+involved\s+in|"
     r"is\s+involved\s+in|underlies?|underlie)\s+(?P<list>)", re.I)
 _IMPAIR_VERBS = ("disrupt", "impair", "damage", "interfere")
+_IMPAIR = re.compile(r"\bimpair(?:s|ed|ing)?\b(?!\s+(?:by|with)\b)", re.I)
+_FUNCTION_WORD = re.compile(r"[a-z]{4,}")
+_IMPAIR_REACH = 8
 _CHAIN_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 _CHAIN_END = re.compile(r"[.;:(]|\s[–—]\s|,?\s+(?:which|that|but|and\s+other)\b")
 _CHAIN_LEAD = re.compile(r"^(?:the|a|an|our|your|their|its|one's)\s+", re.I)
@@ -270,6 +273,25 @@ def _area_chains(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]
     return out
 
 
+def _impairs(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
+    """"X impairs learning", "has been found to impair the acquisition of
+    learning tasks": the impairment the vocabulary names for the function."""
+    out: list[Relation] = []
+    for verb in _IMPAIR.finditer(ctx.text, ctx.start, ctx.end):
+        words = _FUNCTION_WORD.findall(ctx.text, verb.end(), min(ctx.end, verb.end() + 80))
+        target = next(filter(None, (vocabulary.find(f"impaired {w}") or
+                                    vocabulary.find(f"{w} impairment")
+                                    for w in words[:_IMPAIR_REACH])), None)
+        subject = ctx.nearest(verb.start(), {D}, left_only=True)
+        if subject is None and ctx.article.main_drug is not None and not any(
+                m.entity.type is D for m in ctx.mentions):
+            subject = Mention(ctx.article.main_drug, verb.start(), verb.start())
+        if target is not None and subject is not None:
+            _add(out, _relation(ctx, subject, "hasAdverseEffect", target,
+                                "hasAdverseEffect.impairs", verb.span()))
+    return out
+
+
 def _receptor_roles(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
     """"an NMDA receptor antagonist", and "a dopamine agonist": an agonist
     or antagonist of a transmitter acts at its receptor."""
@@ -410,4 +432,5 @@ def phrase_relations(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relat
     if types & {EntityType.RECEPTOR, EntityType.CHEMICAL, D}:
         out += _receptor_roles(ctx, vocabulary)
     return out + _roles(ctx, vocabulary) + _adjectives(ctx, vocabulary) + _naming(ctx) \
-        + _class_mechanisms(ctx, vocabulary) + _area_chains(ctx, vocabulary)
+        + _class_mechanisms(ctx, vocabulary) + _area_chains(ctx, vocabulary) \
+        + _impairs(ctx, vocabulary)

@@ -682,6 +682,11 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
     ("coordinated-name-starting-a-clause",
      "Metformin is not associated with weight gain, and lactic acidosis has been reported.",
      {("metformin", "hasAdverseEffect", "weight gain", N)}),
+    ("impairs-a-function",
+     "Diazepam\n\nIn animal studies it was found to impair the learning of new tasks.",
+     {("diazepam", "hasAdverseEffect", "learning impairment", A)}),
+    ("does-not-impair", "Sertraline does not impair learning.",
+     {("sertraline", "hasAdverseEffect", "learning impairment", N)}),
     # --- issue 16: infobox rows ------------------------------------------------
     ("infobox-table-rows",
      "Diazepam\n\nRoutes of administration | By mouth, IV, rectal |\n"
