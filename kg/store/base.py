@@ -83,9 +83,18 @@ def replace_update(graph: URIRef, triples: Iterable[Triple], patch: Patch | None
     Executed as one request it is atomic on every SPARQL 1.1 store we
     support (Oxigraph runs an update in one transaction).
     """
-    body = "\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ." for s, p, o in triples)
-    return _then(f"DROP SILENT GRAPH {nt_term(graph)} ;\n"
-                 f"INSERT DATA {{ GRAPH {nt_term(graph)} {{\n{body}\n}} }}", patch)
+    lines = [f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ." for s, p, o in triples]
+    # Several INSERT DATA operations of bounded size in the one request:
+    # Virtuoso's SPARQL parser runs out of memory on one block of ~5,000
+    # triples (the ontology graph with the issue 16 vocabulary).
+    inserts = [f"INSERT DATA {{ GRAPH {nt_term(graph)} {{\n"
+               + "\n".join(lines[i:i + _INSERT_CHUNK]) + "\n} }"
+               for i in range(0, len(lines), _INSERT_CHUNK)] or \
+        [f"INSERT DATA {{ GRAPH {nt_term(graph)} {{\n\n}} }}"]
+    return _then(f"DROP SILENT GRAPH {nt_term(graph)} ;\n" + " ;\n".join(inserts), patch)
+
+
+_INSERT_CHUNK = 1000
 
 
 def drop_update(graph: URIRef, patch: Patch | None = None) -> str:
