@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 
 from .cues import ADJECTIVE_EFFECTS, ADJECTIVE_WORDS, ROLE_WORDS, ROLES
 from .items import mint
@@ -190,9 +191,17 @@ def class_mechanism(entity, vocabulary: Vocabulary):
         return entity
     if not is_drug_class(entity):
         return None
-    name = _CLASS_SUFFIX.sub(lambda m: _MECHANISM_NOUN[m.group(1).lower()], entity.label)
-    found = vocabulary.find(name) if name != entity.label else None
-    return found if found is not None and found.type is EntityType.MECHANISM else None
+    known = _MECHANISM_OF.setdefault(vocabulary, {})
+    if entity.label not in known:
+        name = _CLASS_SUFFIX.sub(lambda m: _MECHANISM_NOUN[m.group(1).lower()], entity.label)
+        found = vocabulary.find(name) if name != entity.label else None
+        known[entity.label] = found if found is not None \
+            and found.type is EntityType.MECHANISM else None
+    return known[entity.label]
+
+
+# vocabulary -> class label -> its mechanism (labels are few and fixed).
+_MECHANISM_OF: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _class_mechanisms(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
@@ -248,6 +257,9 @@ def _area_chains(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]
     X affects each function those areas govern; "X disrupts ... areas that
     regulate balance and posture": X impairs each (issue 16)."""
     out: list[Relation] = []
+    sentence = ctx.text[ctx.start:ctx.end].lower()
+    if " that " not in sentence and " which " not in sentence:
+        return out  # no "areas that ..." here: skip the costly pattern
     for chain in _CHAIN.finditer(ctx.text, ctx.start, ctx.end):
         verb = chain.start("verb")
         subject = ctx.nearest(verb, {D, EntityType.CHEMICAL}, left_only=True)
@@ -277,6 +289,8 @@ def _impairs(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
     """"X impairs learning", "has been found to impair the acquisition of
     learning tasks": the impairment the vocabulary names for the function."""
     out: list[Relation] = []
+    if "impair" not in ctx.text[ctx.start:ctx.end].lower():
+        return out
     for verb in _IMPAIR.finditer(ctx.text, ctx.start, ctx.end):
         words = _FUNCTION_WORD.findall(ctx.text, verb.end(), min(ctx.end, verb.end() + 80))
         target = next(filter(None, (vocabulary.find(f"impaired {w}") or
