@@ -338,12 +338,7 @@ def _receptor_roles(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relati
         if as_role:
             before = _WORDS_BEFORE_AS.search(ctx.text, tail(ctx.text, ctx.start, as_role.start()),
                                              as_role.start())
-            start = before.start() if before else as_role.start()
-            if subject.end <= start and ctx.clause_at(subject.start) is ctx.clause_at(start):
-                # "X has the potential to be a novel mechanism ... as an Y
-                # antagonist": a hedge on the verb between scopes over the role.
-                start = subject.end
-            window = (start, cue[1])
+            window = (before.start() if before else as_role.start(), cue[1])
         _add(out, _relation(ctx, subject, predicate, receptor.entity,
                              f"{predicate}.compound", cue, hedge_window=window))
     return out
