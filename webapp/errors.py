@@ -6,17 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from kg import KGError
 
-__all__ = ["init_app", "quoted"]
-
-
-def quoted(value: str, size: int = 80) -> str:
-    """A value for a one-line message: repr'd, cut at `size` characters
-    (a 100 KB parameter must not come back as a 100 KB message).
-
-    >>> quoted("x" * 100, 5)
-    "'xxxxx...'"
-    """
-    return repr(value if len(value) <= size else value[:size] + "...")
+__all__ = ["init_app"]
 
 
 def _wants_json() -> bool:

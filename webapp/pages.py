@@ -26,13 +26,12 @@ from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
 from ingest import domain
 from kg import read, views
-from kg.errors import NotFound, QueryError
+from kg.errors import NotFound, QueryError, quoted
 from kg.search import FACETS
 from kg.subgraph import MODALITIES, Selection, neighbourhood, paths, resolve_entity
 from kg.terms import PREFIXES, curie_to_iri
 
 from . import get_graph
-from .errors import quoted
 from .markup import Span, marked_text, safe_highlight, span_anchor
 from .negotiation import FORMATS, NotAcceptable, choose
 

@@ -24,13 +24,13 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from werkzeug.exceptions import HTTPException
 
 from kg import KGError, QueryError
+from kg.errors import quoted
 from kg.formats import FORMATS, of_kind
 from kg.sparql import (Answer, EngineBusy, Limits, QueryRunner, QueryTimeout, UpdateRefused,
                        check_query, dataset_counts, examples)
 from kg.terms import HKG, PREFIXES
 
 from . import get_graph
-from .errors import quoted
 from .negotiation import Format, NotAcceptable, choose
 
 __all__ = ["ClientBudget", "TooManyQueries", "bp", "init_app"]
