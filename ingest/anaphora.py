@@ -6,7 +6,8 @@ the one drug of the nearest sentence that names any, that sentence's
 subject or the article's main drug when it names several, and the main
 drug when none is near.  A sentence opening with a name that is not a drug
 ("Depression is common. It can ...") stops the search: "it" is that thing.
-"they" refers only to a drug class just named as a plural subject.
+"they" refers only to a drug class or chemicals just named as a plural
+subject ("These neurotransmitters ... They affect ...").
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from .lexicon import Scan, WordPatterns
 from .model import BlockKind, Entity, EntityType, Mention
 from .segment import Segmentation
+from .vocab import is_drug_class
 
 __all__ = ["ANAPHORA", "resolve_anaphora"]
 
@@ -49,12 +51,14 @@ class _Said:
     subject: Entity | None         # its subject, when that is one drug alone
     other_subject: bool            # it opens with a name that is not a drug
     plural: bool = False           # its subject is written in the plural ("SSRIs")
+    chemicals: Entity | None = None  # a plural chemical subject ("These neurotransmitters")
 
 
 def _subject_drug(text: str, mentions: list[Mention], sentence_start: int,
                   token_starts: list[int]) -> tuple[Mention | None, bool]:
-    """(the sentence's subject if it is a single drug, whether it opens with a
-    non-drug name) from where its first mention sits."""
+    """(the sentence's subject if it is a single drug, or the chemical that
+    opens it; whether it opens with a non-drug name) from where its first
+    mention sits."""
     if not mentions:
         return None, False
     opening = mentions[0]
@@ -64,7 +68,7 @@ def _subject_drug(text: str, mentions: list[Mention], sentence_start: int,
                       not in _DETERMINERS):
         return None, False
     if opening.entity.type is not EntityType.DRUG:
-        return None, True
+        return (opening if opening.entity.type is EntityType.CHEMICAL else None), True
     after = mentions[1] if len(mentions) > 1 else None
     coordinated = after is not None and after.entity.type is EntityType.DRUG \
         and _COORDINATED_DRUGS.fullmatch(text, opening.end, after.start)
@@ -121,9 +125,14 @@ def _said(text: str, mentions: list[Mention], sentence_start: int,
           token_starts: list[int]) -> _Said:
     subject, other = _subject_drug(text, mentions, sentence_start, token_starts)
     written = text[subject.start:subject.end] if subject else ""
-    return _Said(tuple(m.entity for m in mentions if m.entity.type is EntityType.DRUG),
-                 subject.entity if subject else None, other,
-                 written.endswith("s") and not written.endswith("ss"))
+    plural = written.endswith("s") and not written.endswith("ss")
+    chemicals = subject.entity if other and subject is not None and plural else None
+    if other:
+        subject = None  # a chemical opens it: no drug is its subject
+    return _Said(tuple(m.entity for m in mentions
+                       if m.entity.type is EntityType.DRUG and not is_drug_class(m.entity)),
+                 subject.entity if subject else None, other, plural and subject is not None,
+                 chemicals)
 
 
 def _plural_antecedent(history: list[_Said]) -> Entity | None:
@@ -133,6 +142,8 @@ def _plural_antecedent(history: list[_Said]) -> Entity | None:
     for said in reversed(history[-2:]):
         if said.plural:
             return said.subject
+        if said.chemicals is not None:
+            return said.chemicals  # "These neurotransmitters ... They affect ..."
         if said.drugs or said.other_subject:
             return None
     return None
@@ -145,7 +156,7 @@ def _antecedent(history: list[_Said], pronoun: bool, main_drug: Entity | None) -
     nearby, the main drug."""
     for back, said in enumerate(reversed(history[-_ANTECEDENT_WINDOW - 1:])):
         if said.drugs:
-            if len({d.key for d in said.drugs}) == 1:
+            if all(d.key == said.drugs[0].key for d in said.drugs):
                 return said.drugs[0]
             if said.subject is not None:
                 return said.subject

@@ -44,7 +44,7 @@ ANTAGONIST = _options(("antagonistOf", {RC}))
 ACTIVATE = _options(("activates", {RC, M}), ("increases", {CH, AE}))
 INCREASE = _options(("increases", {CH, M, AE}))
 LOWER = _options(("decreases", {CH, M, AE, C}))
-REDUCE = _options(("treats", {C}), ("decreases", {CH, M, AE}))
+REDUCE = _options(("treats", {C, AE}), ("decreases", {CH, M, AE}))
 MECHANISM = _options(("hasMechanism", {M}))
 AFFECT = _options(("affects", set(EntityType)))
 TREAT_OR_AFFECT = _options(("treats", {C, AE}), ("affects", {M}))
@@ -95,7 +95,7 @@ class Cue:
 
 
 _VERB_PREFIX = (r"(?:used|prescribed|given|approved|indicated|licensed|recommended|taken|"
-                r"utili[sz]ed|employed|applied)\s+(?:\w+ly\s+|also\s+)?")
+                r"utili[sz]ed|employed|applied)\s+(?:\w+ly\s+|also\s+|off-label\s+)?")
 _TREAT_VERBS = (r"(?:treat|manage|relieve|ease|prevent|control|reduce|alleviate|cure|calm|fight|"
                 r"combat|improve|help(?:\s+(?:with|treat|manage|relieve|ease|reduce|prevent|"
                 r"control))?)")
@@ -124,6 +124,9 @@ CUES: tuple[tuple[str, Cue], ...] = (
      r"(?:the\s+|their\s+|your\s+|many\s+|some\s+)?(?:\w+\s+)?(?:symptoms?|signs?|severity|"
      r"frequency|intensity|burden|episodes?)\s+(?:of|from|associated\s+with)",
      Cue("treats.symptoms", TREAT)),
+    (r"(?:current|approved|main|licensed)\s+(?:approved\s+)?(?:indications?|uses)\s+"
+     r"(?:include|includes|are|is)|indications?\s+(?:include|includes|are)|uses\s+include",
+     Cue("treats.indications", TREAT, Side.ANY, implicit=True)),
     (r"(?:therap(?:y|ies)|treatments?|therapeutics?|medications?|medicines?|drugs?|"
      r"remed(?:y|ies)|options?|choices?|cures?)\s+(?:option\s+|choice\s+)?(?:for|against|of)",
      Cue("treats.nominal", TREAT, Side.ANY)),
@@ -174,6 +177,8 @@ CUES: tuple[tuple[str, Cue], ...] = (
      r"make(?:s)?\s+(?:you|people|some\s+people)(?:\s+feel)?|"
      r"worsen(?:s|ed|ing)?|aggravat(?:e|es|ed|ing)|exacerbat(?:e|es|ed|ing)",
      Cue("adverse.cause", ADVERSE_OR_USE, passive=True)),
+    (r"(?:diverted|diversion)\s+(?:for|to|into)",
+     Cue("adverse.diverted", ADVERSE)),
     (r"(?:associated|linked|connected)\s+with",
      Cue("adverse.associated", ADVERSE, symmetric=True)),
     (r"experienc(?:e|es|ed|ing)|develop(?:s|ed|ing)?|suffer(?:s|ed)?\s+from|"
@@ -244,6 +249,10 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "antiemetic": ("treats", ("nausea", "vomiting")),
     "anti-nausea": ("treats", ("nausea",)),
     "anticonvulsant": ("treats", ("seizure", "epilepsy")),
+    "anti-convulsant": ("treats", ("seizure", "epilepsy")),
+    "anti-epileptic": ("treats", ("epilepsy", "seizure")),
+    "anti-depressant": ("treats", ("depression", "depressive disorder")),
+    "anti-psychotic": ("treats", ("psychosis", "schizophrenia")),
     "antiepileptic": ("treats", ("epilepsy", "seizure")),
     "anti-seizure": ("treats", ("seizure", "epilepsy")),
     "antipsychotic": ("treats", ("psychosis", "schizophrenia")),
@@ -276,7 +285,8 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
 ROLE_WORDS = WordPatterns([
     r"(?P<role>" + "|".join(sorted((re.escape(k) for k in ROLES), key=len, reverse=True))
     + r")s?\b(?=\s+(?:effects?|propert(?:y|ies)|actions?|activity|agents?|medications?|"
-      r"drugs?|medicines?|benefits?|qualities|potential|in\b|for\b|during\b)|\s*[(,.;:)]|$)"
+      r"drugs?|medicines?|benefits?|qualities|potential|in\b|for\b|during\b|and\b|or\b)"
+      r"|\s*[(,.;:)]|$)"
     r"|(?<=\b(?:an|as|of)\s)(?P<role2>" + "|".join(re.escape(k) for k in ROLES) + r")"])
 
 #: Adjectives that name an adverse effect -> names of the effect.
@@ -293,6 +303,9 @@ ADJECTIVE_EFFECTS: dict[str, tuple[str, ...]] = {
     "ototoxic": ("hearing loss", "ototoxicity"),
     "teratogenic": ("birth defects",),
     "carcinogenic": ("cancer",),
+    "deadly": ("death",),
+    "fatal": ("death",),
+    "lethal": ("death",),
 }
 #: "is (highly) addictive", "can be habit-forming".  Group: `adj`.
 ADJECTIVE_WORDS = WordPatterns([

@@ -24,9 +24,9 @@ from .anaphora import ANAPHORA, resolve_anaphora
 from .cues import ROLES
 from .items import mint
 from .lexicon import Scan, Scanner
-from .model import Entity, EntityType, Mention
+from .model import BlockKind, Entity, EntityType, Mention
 from .segment import Segmentation
-from .vocab import Vocabulary, Words, is_acronym, tokenize
+from .vocab import Vocabulary, Words, is_acronym, is_drug_class, tokenize
 
 __all__ = ["ArticleMentions", "LEXICONS", "find_mentions"]
 
@@ -34,6 +34,8 @@ __all__ = ["ArticleMentions", "LEXICONS", "find_mentions"]
 # a line break inside a wrapped paragraph does not stop a name).
 _HARD_GAP = re.compile(r"[.;:!?()\[\]{}]")
 _DEFINED = re.compile(r"\s*\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*\)")
+# What kind of name a bracket says the name before it is ("Dizocilpine (INN)").
+_NAME_KINDS = frozenset({"INN", "USAN", "BAN", "JAN", "USP", "BP", "DCI", "DCF", "IUPAC"})
 #: The lexicons `find_mentions` needs in the article's `Scan`.
 LEXICONS = (ANAPHORA,)
 _CONJUNCTIONS = frozenset({"and", "or"})
@@ -55,6 +57,9 @@ _ATTRIBUTE = re.compile(r"(?:\s*(?:,|and|or)\s+[\w-]+(?:\s+\([^()]{0,30}\))?)?"
                         r"benefits?|potential)\b", re.I)
 # How many earlier sentences an anaphor may reach back for its drug.
 _ANTECEDENT_WINDOW = 3
+_DEFINING = re.compile(r"\s*(?:\([^()]{0,60}\)\s*)?(?:,|\s(?:is|are|was)\s)")
+# How many blocks from the top a title or heading may name the main drug in.
+_TITLE_BLOCKS = 6
 # The main drug must be named at least this many times more than the next.
 _DOMINANCE = 2
 # A name is the sentence's subject when at most one of these comes before it.
@@ -163,6 +168,18 @@ def _elliptic(words: Words, limits: list[int], conjunctions: list[int], lo: int,
                     found.append(Mention(right_entity, starts[c + 1], ends[c + head]))
                     break
             else:
+                # Two-word modifiers sharing a final head: "serum aminotransferase
+                # or alkaline phosphatase elevations".
+                right_entity = vocabulary.lookup(right)
+                left_entity = right_entity and next(filter(None, (
+                    vocabulary.lookup([*norms[c - width:c], right[-1]])
+                    for width in (2, 3) if c - width >= lo and limits[c - width] > c)), None)
+                if left_entity and right_entity and left_entity != right_entity:
+                    width = next(w for w in (2, 3) if vocabulary.lookup(
+                        [*norms[c - w:c], right[-1]]) == left_entity)
+                    found.append(Mention(left_entity, starts[c - width], ends[c - 1]))
+                    found.append(Mention(right_entity, starts[c + 1], ends[c + head]))
+                    break
                 continue
             break
     return found
@@ -173,7 +190,7 @@ def _defined_abbreviations(text: str, names: list[Mention]) -> dict[str, Entity]
     defined: dict[str, Entity] = {}
     for mention in names:
         match = _DEFINED.match(text, mention.end)
-        if match and is_acronym(match.group(1)):
+        if match and is_acronym(match.group(1)) and match.group(1) not in _NAME_KINDS:
             defined.setdefault(match.group(1), mention.entity)
     return defined
 
@@ -226,14 +243,34 @@ def _attributive_class(text: str, mention: Mention) -> bool:
             and bool(_ATTRIBUTE.match(text, mention.end)))
 
 
-def _main_drug(names: list[Mention]) -> Entity | None:
-    drugs = {m.entity.key: m.entity for m in names if m.entity.type is EntityType.DRUG}
-    ranked = Counter(m.entity.key for m in names
-                     if m.entity.type is EntityType.DRUG).most_common(2)
-    if not ranked:
+def _main_drug(segmentation: Segmentation, names: list[Mention]) -> Entity | None:
+    """The drug the article is about: the one its title or first heading
+    opens with, else the one named far more often than any other, else the
+    first drug that opens a sentence.  Drug classes never are."""
+    text = segmentation.text
+    named = [m for m in names if m.entity.type is EntityType.DRUG
+             and not is_drug_class(m.entity)]
+    if not named:
         return None
+    starts = [m.start for m in named]
+    for block in segmentation.blocks[:_TITLE_BLOCKS]:
+        if block.kind not in (BlockKind.TITLE, BlockKind.HEADING):
+            continue
+        at = bisect.bisect_left(starts, block.start)
+        if at < len(named) and named[at].end <= block.end \
+                and len(text[block.start:named[at].start].split()) <= 1:
+            return named[at].entity
+    drugs = {m.entity.key: m.entity for m in named}
+    ranked = Counter(m.entity.key for m in named).most_common(2)
     if len(ranked) == 1 or ranked[0][1] >= _DOMINANCE * ranked[1][1]:
         return drugs[ranked[0][0]]
+    # The article's defining sentence: "X (brand) is a ...", "X, sold as Y, is".
+    first = next((b for b in segmentation.blocks if b.kind is BlockKind.PARAGRAPH), None)
+    if first is not None:
+        at = bisect.bisect_left(starts, first.start)
+        if at < len(named) and named[at].start == first.start \
+                and _DEFINING.match(text, named[at].end, first.end):
+            return named[at].entity
     return None
 
 
@@ -280,6 +317,6 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
             names.append(extra)
     names = sorted((m for m in names if not _attributive_class(text, m)),
                    key=lambda m: (m.start, m.end))
-    main_drug = _main_drug(names)
+    main_drug = _main_drug(segmentation, names)
     return ArticleMentions(names, resolve_anaphora(segmentation, names, main_drug, token_starts,
                                                    scan), main_drug)

@@ -28,6 +28,7 @@ from . import entities, modality, phrases
 from .clauses import Clause
 from .cues import CUE_WORDS, HEADING_FRAMES, LIST_NOUNS, SUBHEADING
 from .entities import ArticleMentions, find_mentions
+from .infobox import infobox_rows
 from .items import item_entities
 from .lexicon import Scan, Scanner
 from .model import (PREDICATES, BlockKind, Claim, Document, EntityType, Extraction, Mention,
@@ -52,7 +53,12 @@ _MINT_TYPE = {"treats": EntityType.CONDITION, "hasAdverseEffect": EntityType.ADV
               "usedIn": EntityType.PROCEDURE, "administeredVia": EntityType.ROUTE}
 _CLAUSE_WORDS = re.compile(r"\b(?:is|are|was|were|can|may|will|should|has|have|had|do|does|"
                            r"you|your|we|if|when|because|which|that)\b|[.!?]\s*$", re.I)
+# A lead-in offering other drugs ("one of these instead:") lists no uses of this one.
+_ALTERNATIVES = re.compile(r"\b(?:instead|alternatives?|other (?:options|medicines|drugs)|"
+                           r"one of these)\b", re.I)
 _MAX_VALUE_WORDS = 20
+# How far back a list item's evidence may reach to take in its lead-in.
+_MAX_LEAD_IN_EVIDENCE = 600
 _LEAD_IN_TAIL = 40  # characters at a lead-in's end that may name its items
 _SUBJECT_TYPES = frozenset().union(*(domain for domain, _ in PREDICATES.values()))
 
@@ -69,7 +75,8 @@ class _Article:
     minted: list[Mention] = field(default_factory=list)
 
     def context(self, sentence: Sentence) -> SentenceContext:
-        return SentenceContext(self.text, sentence.start, sentence.end, self.mentions, self.scan)
+        return SentenceContext(self.text, sentence.start, sentence.end, self.mentions, self.scan,
+                               self.vocabulary)
 
 
 @dataclass
@@ -96,6 +103,12 @@ def _sentence(article: _Article, sentence: Sentence) -> tuple[list[Claim], list[
         return [], []  # nothing to relate, and no list to open
     relations, frames = cue_relations(ctx)
     relations += phrase_relations(ctx, article.vocabulary)
+    # The most specific mention: a class word's use ("an anticonvulsant
+    # used to treat partial seizures") goes when the sentence names one.
+    named = {r.subject.key for r in relations if r.predicate == "treats"
+             and r.rule != "treats.drug-class"}
+    relations = [r for r in relations
+                 if r.rule != "treats.drug-class" or r.subject.key not in named]
     return [_claim(article, r, sentence.start, sentence.end) for r in relations], frames
 
 
@@ -123,7 +136,8 @@ def _lead_in_on_section(article: _Article, sentence: Sentence, section: Frame
     that negates ("Do not take it if you have:") lists nothing."""
     clause = Clause(sentence.start, sentence.end)
     found, words = assess(article.text, clause, (sentence.end, sentence.end), article.scan)
-    if found is Modality.NEGATED:
+    if found is Modality.NEGATED or _ALTERNATIVES.search(article.text, sentence.start,
+                                                         sentence.end):
         return None
     if found is Modality.ASSERTED:
         return section
@@ -233,6 +247,10 @@ def _list_item(article: _Article, run: _Run, frame: Frame,
                                    run.lead_in)
         run.typed = True
     run.after_opener = False
+    if frame is run.lead and run.lead_in is not None \
+            and evidence[1] - run.lead_in.start <= _MAX_LEAD_IN_EVIDENCE:
+        # The lead-in gives the item its meaning ("You may feel: - dizzy").
+        evidence = (run.lead_in.start, evidence[1])
     return own or _item_claims(article, frame, span, evidence, run.mint_type)
 
 
@@ -284,13 +302,53 @@ def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extract
             claims += found
             lead = frames[0] if frames else None
         last = sentences[-1]
-        if lead is None and text[last.start:last.end].endswith(":") and run.section:
-            lead = _lead_in_on_section(article, last, run.section)
-        run = _Run(lead=lead, section=run.section, after_opener=lead is not None,
+        section = run.section
+        if lead is None and text[last.start:last.end].endswith(":") and section:
+            lead = _lead_in_on_section(article, last, section)
+            if lead is None:
+                section = None  # the list after it is not the section's
+        run = _Run(lead=lead, section=section, after_opener=lead is not None,
                    level=run.level, lead_in=last if lead is not None else None)
+    claims = _weak_evidence(article, claims) + _infobox_claims(article)
     mentions = sorted({*article.mentions.names, *article.minted},
                       key=lambda m: (m.start, m.end, m.entity.key))
     return Extraction(document, tuple(mentions), _unique(claims))
+
+
+def _weak_evidence(article: _Article, claims: list[Claim]) -> list[Claim]:
+    """A title, a heading or a question is never the evidence of an asserted
+    claim (issue 16): such a claim goes when the article states it elsewhere,
+    and is kept as hedged when it does not."""
+    segmentation, text = article.segmentation, article.text
+    headings = {(s.start, s.end) for s in segmentation.sentences
+                if segmentation.kind(s) in (BlockKind.TITLE, BlockKind.HEADING)}
+
+    def weak(claim: Claim) -> bool:
+        return claim.rule.startswith(("treats.", "usedIn.", "adverse", "hasAdverseEffect.")) \
+            and ((claim.start, claim.end) in headings
+                 or text[claim.start:claim.end].rstrip().endswith("?"))
+
+    stated = {(c.subject.key, c.predicate, c.object.key) for c in claims if not weak(c)}
+    kept = []
+    for claim in claims:
+        if weak(claim):
+            if (claim.subject.key, claim.predicate, claim.object.key) in stated:
+                continue
+            if claim.modality is Modality.ASSERTED:
+                claim = replace(claim, modality=Modality.HEDGED, cues=claim.cues + ("heading",))
+        kept.append(claim)
+    return kept
+
+
+def _infobox_claims(article: _Article) -> list[Claim]:
+    """What the page's infobox rows state about its drug (`infobox`)."""
+    drug = article.mentions.main_drug
+    if drug is None:
+        return []
+    text = article.text
+    return [Claim(drug, row.predicate, row.object, row.modality, text[row.start:row.end],
+                  row.start, row.end, "infobox.row", (text[row.start:row.end].split("\n")[0],))
+            for row in infobox_rows(text, list(article.mentions.names), article.vocabulary)]
 
 
 def _unique(claims: list[Claim]) -> tuple[Claim, ...]:

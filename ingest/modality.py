@@ -57,7 +57,10 @@ _HEDGE = WordPatterns([
     # "may affect up to 1 in 10 people" is how often, not whether.
     r"may(?!\s+affect\s+(?:up\s+to\s+|more\s+than\s+|less\s+than\s+|fewer\s+than\s+|"
     r"about\s+|around\s+)?(?:\d|one\b))",
-    r"might|could|possibly|perhaps|probably|likely|unlikely|potentially|presumably|"
+    # "potentially severe reactions" grades the reaction, it does not hedge it.
+    r"potentially(?!\s+(?:severe|serious|fatal|life[- ]threatening|dangerous|harmful|lethal|"
+    r"deadly))",
+    r"might|could|possibly|perhaps|probably|likely|unlikely|presumably|"
     r"reportedly|theoretically|in theory|conceivably",
     r"(?:possible|potential)(?!\s+(?:side[- ]effects?|adverse|risks?|complications?|hazards?|"
     r"harms?|dangers?|interactions?))",

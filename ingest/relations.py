@@ -30,10 +30,12 @@ from .cues import CUE_WORDS, Cue, Options, Side, cue_for
 from .entities import ArticleMentions
 from .lexicon import Scan
 from .model import PREDICATES, Entity, EntityType, Mention, Modality
+from .inline import inline_items
 from .modality import assess, negation_scopes
+from .vocab import Vocabulary, is_drug_class
 
 __all__ = ["Frame", "Relation", "SentenceContext", "choose_predicate", "cue_relations",
-           "is_lead_in", "tail"]
+           "described_drug", "instance_of", "is_lead_in", "tail"]
 
 _BE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|gets|got)\s+"
                  r"(?:(?:\w+ly|not|also|often|usually|initially|then|now|still|sometimes)\s+)*$",
@@ -69,10 +71,38 @@ _ADJUNCT_VERB = re.compile(r"\b(?:after|before|while|when|by|from|of|on|without|
 _COORDINATION = re.compile(
     r"^(?:[\s,/()\[\]]|\b(?:and|or|nor|as|an?|the|other|also|even|both|either|neither|for|"
     r"including|especially|particularly|like|such|plus|well|its|their|some|certain|possibly|"
-    r"sometimes|then|more|less|mild|severe|rarely|often|in|rare|cases)\b)*$", re.I)
+    r"sometimes|then|more|less|mild|severe|rarely|often|in|rare|cases|acute|chronic|moderate|"
+    r"major|minor|extreme|serious|significant|marked|profound|persistent|sudden)\b)*$", re.I)
 _MAX_COORDINATION_WORDS = 4
 _SUBORDINATOR = re.compile(r"(?:when|whenever|if|because|although|though|while|since|as|"
                            r"after|before|unless|once|until|whereas|where|even though)\b", re.I)
+# The type an unknown item of a list after a cue is minted with, by the cue's
+# first predicate.
+_MINT_TYPES = {"hasAdverseEffect": EntityType.ADVERSE_EFFECT, "treats": EntityType.CONDITION}
+# "X and Y are (among) the most common side effects": the list before names them.
+_LIST_BEFORE_NOMINAL = re.compile(r"\b(?:is|are|was|were)\s+(?:among\s+|also\s+|one\s+of\s+)?"
+                                  r"(?:the\s+)?(?:most\s+|more\s+|very\s+)?(?:[\w-]+\s+){0,2}$",
+                                  re.I)
+# A verb right after a coordinated name makes it the subject of a new clause.
+_CLAUSE_AFTER = re.compile(r"(?:\s+(?!and\b|or\b)[\w-]+){0,3}?\s+(?:has|have|had|is|are|was|"
+                           r"were|can|may|might|will|would|should|could|does|do|did)\b", re.I)
+_SEE = re.compile(r"\(\s*(?:see|cf\.?|compare)\b", re.I)
+# What qualifies an item of a list ("agitation associated with psychosis").
+_QUALIFIER = re.compile(r"\s+(?:associated\s+with|caused\s+by|due\s+to|related\s+to|"
+                        r"secondary\s+to|in)\s+(?:the\s+)?", re.I)
+# Who a drug must not be given to: a warning, not a denial that it treats.
+_CONTRAINDICATION = re.compile(r"\b(?:people|patients|persons|those|anyone|individuals|children|"
+                               r"adults|women|men)\s+(?:\w+\s+)?(?:with|who|having)\b", re.I)
+# An agent the article's drug is not: "medications used to treat ...".
+_GENERIC_AGENT = re.compile(r"\b(?:medications?|medicines?|drugs?|treatments?|therap(?:y|ies)|"
+                            r"substances?|people|patients|you|we|doctors?|it|this|that|they|"
+                            r"these|those|he|she)\b", re.I)
+# Before a cue the article's drug cannot be the unstated subject of: nothing
+# (an imperative, "Increase awareness ..."), a list word ("include
+# increased thirst", "and decreased appetite": the cue word is an adjective),
+# or "to" (a purpose: "Drink water to reduce dizziness").
+_NO_IMPLIED_SUBJECT = re.compile(r"^[\s\W]*$|(?:\b(?:include|includes|including|and|or|of|"
+                                 r"with|as|such as|like|to)|,)\s*$", re.I)
 _LEAD_IN_END = re.compile(r"(?::|\b(?:include|includes|including|such as|following|these|"
                           r"are|like))\s*$", re.I)
 
@@ -104,8 +134,10 @@ class SentenceContext:
     """One sentence with its clauses and mentions, and the article-level
     facts argument finding needs."""
 
-    def __init__(self, text: str, start: int, end: int, mentions: ArticleMentions, scan: Scan):
+    def __init__(self, text: str, start: int, end: int, mentions: ArticleMentions, scan: Scan,
+                 vocabulary: Vocabulary | None = None):
         self.text = text
+        self.vocabulary = vocabulary
         self.start = start
         self.end = end
         self.article = mentions
@@ -216,7 +248,8 @@ def _coordinated(text: str, left: Mention, right: Mention) -> bool:
 def _objects_right(ctx: SentenceContext, after: int, limit: int, clause: Clause,
                    types: frozenset[EntityType], cue_pos: int) -> list[Mention]:
     inside = [m for m in ctx.mentions if after <= m.start and m.end <= limit
-              and (not clause.in_aside(m.start, m.end) or clause.aside_at(cue_pos))]
+              and (not clause.in_aside(m.start, m.end) or clause.aside_at(cue_pos))
+              and not _cross_reference(ctx, m)]
     group: list[Mention] = []
     previous: Mention | None = None
     for mention in inside:
@@ -225,12 +258,24 @@ def _objects_right(ctx: SentenceContext, after: int, limit: int, clause: Clause,
                 group.append(mention)
                 previous = mention
             continue
-        if not _coordinated(ctx.text, previous, mention):
-            break
+        if _QUALIFIER.fullmatch(ctx.text, previous.end, mention.start):
+            previous = mention  # "insomnia associated with pain": pain qualifies it
+            continue
+        if not _coordinated(ctx.text, previous, mention) or (
+                "," in ctx.text[previous.end:mention.start]
+                and _CLAUSE_AFTER.match(ctx.text, mention.end, limit)):
+            break  # ", and liver injury has been reported": a new clause
         previous = mention
         if mention.entity.type in types and not ctx.article.is_anaphor(mention):
             group.append(mention)
     return group
+
+
+def _cross_reference(ctx: SentenceContext, mention: Mention) -> bool:
+    """Whether a mention sits in a "(see ...)" pointer to another page."""
+    opening = ctx.text.rfind("(", ctx.start, mention.start)
+    return opening >= 0 and ")" not in ctx.text[opening:mention.start] \
+        and bool(_SEE.match(ctx.text, opening))
 
 
 def _objects_left(ctx: SentenceContext, before: int, floor: int, clause: Clause,
@@ -358,6 +403,16 @@ def _dangling_subject(ctx: SentenceContext, pos: int, types: frozenset[EntityTyp
 def _find_subjects(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, int],
                    types: frozenset[EntityType], objects: list[Mention],
                    search_from: int, following: int) -> list[Mention]:
+    """The subjects of a cue (`_subjects`), class nouns replaced by the drug
+    they describe."""
+    found = [instance_of(ctx, m) for m in _subjects(ctx, cue, side, span, types, objects,
+                                                    search_from, following)]
+    return [m for m in found if m is not None]
+
+
+def _subjects(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, int],
+              types: frozenset[EntityType], objects: list[Mention],
+              search_from: int, following: int) -> list[Mention]:
     """The subjects of a cue, nearest first on its subject side.
 
     Args:
@@ -384,10 +439,65 @@ def _find_subjects(ctx: SentenceContext, cue: Cue, side: Side, span: tuple[int, 
         subject = left[-1] if left else None
     if subject is None:
         subject = _dangling_subject(ctx, span[0], types)
-    if subject is None and cue.implicit and ctx.article.main_drug is not None \
-            and ctx.article.main_drug.type in types:
+    if subject is None and ctx.article.main_drug is not None \
+            and ctx.article.main_drug.type in types \
+            and (cue.implicit or (objects and _unstated_subject(ctx, span[0]))):
         subject = Mention(ctx.article.main_drug, span[0], span[0])
     return [subject] if subject is not None else []
+
+
+_INDEFINITE = re.compile(r"\b(?:an?|another|one|other)\s+(?:[\w-]+\s+){0,4}$", re.I)
+# A class noun modifying another word: "opioid-dependent people", "of the
+# benzodiazepine class", "SSRI (selective ...) class".
+_MODIFIER = re.compile(r"-[a-z]|\)?\s*(?:\([^()]{0,60}\)\s*)?(?:class|family|group|type|kind)\b",
+                       re.I)
+
+
+def instance_of(ctx: SentenceContext, mention: Mention) -> Mention | None:
+    """The drug a class noun stands for where it describes one ("Xanol is an
+    orally available benzodiazepine used for ...": Xanol), the mention
+    itself where it is a subject in its own right ("Benzodiazepines are
+    ..."), None where it describes no drug of the article.  A class noun
+    is never the subject of a claim about one drug (issue 16)."""
+    if not is_drug_class(mention.entity):
+        return mention
+    if not (_INDEFINITE.search(ctx.text, tail(ctx.text, ctx.start, mention.start), mention.start)
+            or _MODIFIER.match(ctx.text, mention.end, ctx.end)):
+        return mention  # "Benzodiazepines are ...": the class in its own right
+    return described_drug(ctx, mention)
+
+
+def described_drug(ctx: SentenceContext, mention: Mention) -> Mention | None:
+    """The drug a description at `mention` is of: the nearest drug named
+    before it in the sentence, else the article's drug when the sentence
+    names no drug; None when another drug is named only after it."""
+    earlier = [m for m in ctx.mentions if m.end <= mention.start
+               and m.entity.type is EntityType.DRUG and not is_drug_class(m.entity)]
+    if earlier:
+        return earlier[-1]
+    main = ctx.article.main_drug
+    if main is not None and not any(m.entity.type is EntityType.DRUG
+                                    and not is_drug_class(m.entity) for m in ctx.mentions):
+        return Mention(main, mention.start, mention.start)
+    return None
+
+
+def _noun_modifier(ctx: SentenceContext, pos: int) -> bool:
+    """Whether a cue right after a name qualifies it ("agitation associated
+    with psychosis" in a list of uses), not a clause's verb."""
+    return any(m.entity.type is not EntityType.DRUG and 0 <= pos - m.end <= 1
+               for m in ctx.mentions)
+
+
+def _unstated_subject(ctx: SentenceContext, pos: int) -> bool:
+    """Whether the clause before a cue names nothing that could be its
+    subject, so the article's drug is ("When given intravenously, effects
+    begin within minutes"; "Taken daily, it ...")."""
+    clause = ctx.clause_at(pos)
+    before = ctx.text[clause.start:pos]
+    return not any(clause.start <= m.start and m.end <= pos for m in ctx.mentions) \
+        and not ctx.other_agents and not _GENERIC_AGENT.search(before) \
+        and not _NO_IMPLIED_SUBJECT.search(before)
 
 
 def _is_passive(ctx: SentenceContext, cue: Cue, match: re.Match, clause: Clause) -> bool:
@@ -414,6 +524,14 @@ def _arguments(ctx: SentenceContext, cue: Cue, span: tuple[int, int], clause: Cl
     else:
         limit = clause.end if cue.spans_cues else min(clause.end, following)
         objects = _objects_right(ctx, span[1], limit, clause, o_types, span[0])
+        mint_type = _MINT_TYPES.get(cue.options[0][0])
+        if mint_type in o_types and ctx.vocabulary is not None:
+            taken = {(m.start, m.end) for m in objects}
+            objects = sorted(objects + [m for m in inline_items(ctx.text, span[1], limit,
+                                                                ctx.mentions, mint_type,
+                                                                ctx.vocabulary)
+                                        if (m.start, m.end) not in taken],
+                             key=lambda m: m.start)
     subjects = _find_subjects(ctx, cue, subject_side, span, s_types, objects, search_from,
                               following)
     return subjects, objects
@@ -448,6 +566,7 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         if at < 0 or names[at].end < match.end():
             matches.append(match)
     heads = [not _ADJUNCT_VERB.search(text, tail(text, ctx.start, m.start()), m.start())
+             and not (cue_for(m).symmetric and _noun_modifier(ctx, m.start()))
              for m in matches]
     relations: list[Relation] = []
     frames: list[Frame] = []
@@ -457,8 +576,13 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         span = (match.start(), match.end())
         clause = ctx.clause_at(span[0])
         passive = _is_passive(ctx, cue, match, clause)
+        # A later cue that heads a clause, or one in a "by ...ing" adjunct
+        # ("affects the brain by increasing serotonin": serotonin is what
+        # is increased), ends this cue's objects.
         following = next((m.start() for m, head in zip(matches[index + 1:], heads[index + 1:])
-                          if head), ctx.end)
+                          if head or _GERUND_ADJUNCT.search(text, tail(text, ctx.start,
+                                                                       m.start()), m.start())),
+                         ctx.end)
         search_from = span[0]
         if index and _GERUND_ADJUNCT.search(text, tail(text, ctx.start, span[0]), span[0]):
             search_from = matches[index - 1].start()  # "lowers X by reducing Y"
@@ -471,7 +595,12 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
             if arguments[0] and (arguments[1] or len(sides) == 1):
                 break
         subjects, objects = arguments
-        if not subjects:
+        if subjects and not objects and cue.implicit and cue.subject is Side.ANY \
+                and _LIST_BEFORE_NOMINAL.search(text, tail(text, clause.start, span[0]), span[0]):
+            # "Sleepiness and dizziness are the most common side effects."
+            objects = _objects_left(ctx, span[0], clause.start, clause,
+                                    object_types(cue.options))
+        if not subjects or (cue.symmetric and _noun_modifier(ctx, span[0])):
             continue
         cue_words = (match.group(0),)
         if not objects:
@@ -486,10 +615,15 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         for subject in subjects:
             for obj in objects:
                 predicate = choose_predicate(cue.options, subject.entity, obj.entity)
-                if predicate is None:
-                    continue
+                if predicate is None or (cue.adjacent and predicate in ("increases", "decreases")
+                                         and obj.entity.type is EntityType.ADVERSE_EFFECT
+                                         and not _MEASURE.search(obj.entity.label)):
+                    continue  # "Deaths are rising": a trend, not what the drug raises
                 modality, words = assess(text, clause, span, ctx.scan, (obj.start, obj.end),
                                          scopes=ctx.negations(clause))
+                if modality is Modality.NEGATED and obj.start >= span[1] \
+                        and _CONTRAINDICATION.search(text, span[1], obj.start):
+                    continue  # "should not be used in people with X": not "does not treat"
                 if modality is Modality.NEGATED and obj.end <= span[0] and any(
                         obj.end <= at < span[0] for at in ctx.relatives):
                     # "MDD that has not improved after antidepressants" says

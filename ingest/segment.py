@@ -34,7 +34,9 @@ _FRAME_TERM = re.compile(
     r"how (?:to|it)|what (?:is|are)|notes?|tips?|important|remember|caution|summary|"
     r"answer|question|q|a|sources?|references?|updated?|reviewed|published|by|author|"
     r"contents?|key (?:points|facts))\b", re.I)
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•])")
+# Reference markers may follow the stop: "... thirst.[2] Serious ...", "pain.1 It".
+_BOUNDARY = re.compile(r"(?:[.!?…]+[\"'”’)\]]*(?:\[(?:\d{1,3}|[a-z]|note \d+)\])*"
+                       r"|(?<=[a-z])[.!?]\d{1,2})\s+(?=[\"'“‘(\[]?[A-Z0-9•])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|vs|cf|approx|incl|esp|viz|al|fig|figs|no|nos|vol|ch|"
     r"dr|drs|mr|mrs|ms|prof|st|sr|jr|inc|ltd|co|corp|dept|univ|gen|gov|jan|feb|mar|apr|"

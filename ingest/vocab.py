@@ -22,8 +22,8 @@ from typing import Iterable, Mapping, Sequence
 
 from .model import Entity, EntityType
 
-__all__ = ["DEFAULT_BASE_IRI", "Vocabulary", "Words", "is_acronym", "load_vocabulary",
-           "normalize", "slug", "tokenize"]
+__all__ = ["DEFAULT_BASE_IRI", "Vocabulary", "Words", "is_acronym", "is_drug_class",
+           "load_vocabulary", "normalize", "slug", "tokenize"]
 
 #: The base IRI relative vocabulary IRIs resolve against unless told otherwise.
 DEFAULT_BASE_IRI = "http://localhost:8000/"
@@ -79,6 +79,38 @@ def normalize(word: str) -> str:
     if w.endswith("e") and len(w) > 4:
         w = w[:-1]
     return w
+
+
+# The last word of a drug class's name ("benzodiazepine", "beta blocker",
+# "anti-anxiety medication"): the class of an article's drug, never a
+# particular drug (issue 16).
+_CLASS_HEADS = frozenset(normalize(w) for w in """antidepressant antidepressants inhibitor
+    benzodiazepine drug opioid opiate antagonist agonist medication medicine sedative pill
+    antipsychotic neuroleptic stabilizer stabiliser anticonvulsant antiepileptic gabapentinoid
+    blocker anaesthetic anesthetic painkiller psychedelic hallucinogen stimulant antiemetic
+    barbiturate hypnotic anxiolytic analgesic antihistamine antibiotic statin steroid
+    tranquilizer tranquilliser agent depressant modulator z-drug""".split())
+
+
+def is_drug_class(entity: Entity) -> bool:
+    """Whether a Drug entity names a class of drugs rather than one drug.
+
+    >>> is_drug_class(Entity("bb", "beta blocker", EntityType.DRUG))
+    True
+    >>> is_drug_class(Entity("d", "diazepam", EntityType.DRUG))
+    False
+    """
+    if entity.type is not EntityType.DRUG or not entity.mapped:
+        return False
+    found = _CLASS_OF.get(entity.label)
+    if found is None:
+        last = entity.label.replace("-", " ").split()[-1]
+        found = normalize(last) in _CLASS_HEADS or entity.label.lower() == "z-drug"
+        _CLASS_OF[entity.label] = found
+    return found
+
+
+_CLASS_OF: dict[str, bool] = {}  # label -> is a class; labels are few and fixed
 
 
 @dataclass(frozen=True)
@@ -141,6 +173,8 @@ class Vocabulary:
     Args:
         entities: the entities; later duplicates of a key are ignored, and
             where two entities share a name the label beats a synonym.
+        extra: entities of a lower rank (a generated lexicon): their names
+            are taken only where no entity of `entities` has that name.
 
     >>> v = Vocabulary([Entity("nausea", "nausea", EntityType.ADVERSE_EFFECT,
     ...                        synonyms=("feeling sick",))])
@@ -148,16 +182,20 @@ class Vocabulary:
     'nausea'
     """
 
-    def __init__(self, entities: Iterable[Entity]):
+    def __init__(self, entities: Iterable[Entity], extra: Iterable[Entity] = ()):
         by_key: dict[str, Entity] = {}
         for entity in entities:
             by_key.setdefault(entity.key, entity)
+        first = list(by_key.values())
+        lower = [e for e in extra if by_key.setdefault(e.key, e) is e]
         self._by_key = MappingProxyType(dict(sorted(by_key.items())))
         trie: dict = {}
         acronyms: dict[str, Entity] = {}
         # Labels first, so a label wins over another entity's synonym.
-        names = [(e.label, e) for e in self._by_key.values()]
-        names += [(n, e) for e in self._by_key.values() for n in (*e.synonyms, *e.abbreviations)]
+        names = []
+        for rank in (first, lower):
+            names += [(e.label, e) for e in rank]
+            names += [(n, e) for e in rank for n in (*e.synonyms, *e.abbreviations)]
         for name, entity in names:
             if is_acronym(name.strip()):
                 core = name.strip()
@@ -294,12 +332,18 @@ def _read_entities(path: Path, base_iri: str) -> list[Entity]:
 
 
 @functools.lru_cache(maxsize=8)
-def _load(path: Path, base_iri: str, stamp: float) -> Vocabulary:
-    return Vocabulary(_read_entities(path, base_iri))
+def _load(path: Path, base_iri: str, stamp: float, lexicon: bool) -> Vocabulary:
+    curated = _read_entities(path, base_iri)
+    if not lexicon:
+        return Vocabulary(curated)
+    from .druglex import lexicon_drugs
+
+    return Vocabulary(curated, extra=lexicon_drugs(taken=frozenset(e.key for e in curated)))
 
 
 def load_vocabulary(path: str | Path | None = None,
-                    base_iri: str = DEFAULT_BASE_IRI) -> Vocabulary:
+                    base_iri: str = DEFAULT_BASE_IRI, lexicon: bool | None = None
+                    ) -> Vocabulary:
     """Read a vocabulary Turtle file into a `Vocabulary`.
 
     Loaded once per file version: calling again with the same file returns
@@ -311,15 +355,21 @@ def load_vocabulary(path: str | Path | None = None,
         base_iri: what relative IRIs resolve against; the entity key is the
             part of the IRI after "entity/".
 
+        lexicon: add the packaged drug lexicon's medicines, which the
+            curated file lacks, as unmapped Drug entities (`druglex`); by
+            default only with the packaged vocabulary.
+
     Returns:
         The vocabulary.
 
     Raises:
         FileNotFoundError: the file does not exist.
     """
+    if lexicon is None:
+        lexicon = path is None
     if path is None:
         import ontology
 
         path = ontology.VOCABULARY
     path = Path(path)
-    return _load(path.resolve(), base_iri, path.stat().st_mtime)
+    return _load(path.resolve(), base_iri, path.stat().st_mtime, lexicon)

@@ -2,7 +2,18 @@
 from __future__ import annotations
 
 __all__ = ["ConfigError", "KGError", "NotFound", "QueryError", "StoreBusy",
-           "StoreUnavailable"]
+           "StoreUnavailable", "quoted"]
+
+
+def quoted(value: object, size: int = 80) -> str:
+    """A value for a one-line message: repr'd, cut at `size` characters (a
+    100 KB parameter must not come back as a 100 KB message).
+
+    >>> quoted("x" * 100, 5)
+    "'xxxxx...'"
+    """
+    text = str(value)
+    return repr(text if len(text) <= size else text[:size] + "...")
 
 
 class KGError(Exception):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ingest.model import EntityType, Modality
 
-from .errors import NotFound
+from .errors import NotFound, quoted
 from .terms import HKG, Sparql, chunked, iri, iri_to_curie, iris, sparql_prefixes
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def _article_scope(graph: "KnowledgeGraph", article: str | None) -> Sparql:
         return Sparql("?a")
     name = graph.minter.article(article)
     if not graph.store.has_graph(name):
-        raise NotFound(f"no article {article!r}")
+        raise NotFound(f"no article {quoted(article)}")
     return iri(name)
 
 

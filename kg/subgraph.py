@@ -18,7 +18,7 @@ import networkx as nx
 
 from ingest import domain
 
-from .errors import KGError, NotFound, QueryError
+from .errors import KGError, NotFound, QueryError, quoted
 from .read import entity_info
 from .terms import (HKG, BadTerm, Sparql, chunked, integer, iri, iris, literal,
                     sparql_prefixes)
@@ -88,12 +88,8 @@ def resolve_entity(graph: "KnowledgeGraph", name: str) -> str:
           ?e hkg:mapped ?m .
         }} GROUP BY ?e ORDER BY ?r ?e LIMIT 1""")
     if not rows or "e" not in rows[0]:
-        raise NotFound(f"no entity named {_shown(name)}{_did_you_mean(graph, name)}")
+        raise NotFound(f"no entity named {quoted(name)}{_did_you_mean(graph, name)}")
     return str(rows[0]["e"])
-
-
-def _shown(name: str, size: int = 80) -> str:
-    return repr(name if len(name) <= size else name[:size] + "...")
 
 
 def _did_you_mean(graph: "KnowledgeGraph", name: str) -> str:

@@ -23,7 +23,7 @@ import pyoxigraph
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from .errors import NotFound, QueryError
+from .errors import NotFound, QueryError, quoted
 
 __all__ = ["BIOLINK", "DCTERMS", "HKG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS", "SKOS",
            "VALUES_CHUNK", "XSD", "BadTerm", "Minter", "Sparql", "blank", "chunked",
@@ -113,11 +113,8 @@ _LITERAL_ESCAPES = {
     # reads 8 hex digits after \u when it finds them, so `\u0001` before
     # "2345" would become one character.
     "\\u": "\\\\\\U00000075", "\\U": "\\\\\\U00000055"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _LITERAL_SPECIAL = re.compile(r'\\[uU]|[\\"\x00-\x1f\x7f]')
-
-
-def _shorten(text: str, size: int = 80) -> str:
-    return repr(text if len(text) <= size else text[:size] + "...")
 
 
 def check_iri(value: object) -> str:
@@ -131,11 +128,11 @@ def check_iri(value: object) -> str:
     """
     text = str(value)
     if _NOT_IN_IRIREF.search(text):
-        raise BadTerm(f"not a valid IRI: {_shorten(text)}")
+        raise BadTerm(f"not a valid IRI: {quoted(text)}")
     try:
         pyoxigraph.NamedNode(text)
     except ValueError:
-        raise BadTerm(f"not a valid IRI: {_shorten(text)}") from None
+        raise BadTerm(f"not a valid IRI: {quoted(text)}") from None
     return text
 
 
@@ -165,9 +162,14 @@ def literal(value: str) -> Sparql:
     r"""A string literal for query text (or N-Triples), escaped by SPARQL's
     rules: whatever `value` holds, the literal ends where this one ends.
 
+    A lone surrogate (a command-line argument that was not UTF-8) is no
+    text any engine can read: `BadTerm`.
+
     >>> print(literal('say "hi" \\ bye' + chr(0)))
     "say \"hi\" \\ bye\U00000000"
     """
+    if _SURROGATE.search(str(value)):
+        raise BadTerm(f"not valid text (it was not UTF-8): {quoted(value)}")
     text = _LITERAL_SPECIAL.sub(lambda m: _LITERAL_ESCAPES[m.group()], str(value))
     return Sparql(f'"{text}"')
 
@@ -179,7 +181,7 @@ def integer(value: int) -> Sparql:
     '20'
     """
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadTerm(f"not an integer: {_shorten(str(value))}")
+        raise BadTerm(f"not an integer: {quoted(str(value))}")
     return Sparql(str(value))
 
 
@@ -211,7 +213,7 @@ def language(tag: str) -> Sparql:
     'en-GB'
     """
     if not _LANGUAGE.match(tag):
-        raise BadTerm(f"not a language tag: {_shorten(tag)}")
+        raise BadTerm(f"not a language tag: {quoted(tag)}")
     return Sparql(tag)
 
 
@@ -219,7 +221,7 @@ def blank(label: object) -> Sparql:
     """A blank node for N-Triples or INSERT DATA: `_:label`."""
     text = str(label)
     if not _BLANK.match(text):
-        raise BadTerm(f"not a blank node label: {_shorten(text)}")
+        raise BadTerm(f"not a blank node label: {quoted(text)}")
     return Sparql(f"_:{text}")
 
 
@@ -267,7 +269,7 @@ class Minter:
             NotFound: `claim_id` is not a claim hash, so no claim has it.
         """
         if not _CLAIM_ID.match(claim_id):
-            raise NotFound(f"no claim {_shorten(claim_id)}")
+            raise NotFound(f"no claim {quoted(claim_id)}")
         return URIRef(f"{self.base}claim/{claim_id}")
 
     def local(self, iri: str, kind: str) -> str | None:

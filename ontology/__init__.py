@@ -2,7 +2,7 @@
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["DOMAIN", "ONTOLOGY", "QUERIES", "SHAPES", "VOCABULARY"]
+__all__ = ["DOMAIN", "DRUG_LEXICON", "ONTOLOGY", "QUERIES", "SHAPES", "VOCABULARY"]
 
 _HERE = Path(str(resources.files(__name__)))
 
@@ -16,3 +16,5 @@ SHAPES = _HERE / "shapes.ttl"
 VOCABULARY = _HERE / "vocabulary.ttl"
 #: Example SPARQL queries, one question per `.rq` file.
 QUERIES = _HERE / "queries"
+#: Medicines the vocabulary lacks, from a packaged drug dictionary (generated).
+DRUG_LEXICON = _HERE / "lexicon" / "drugs.tsv"

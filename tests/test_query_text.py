@@ -153,6 +153,8 @@ class _Checker:
         if isinstance(node, ast.JoinedStr):
             return all(self.safe(v.value, assigned, seen) for v in node.values
                        if isinstance(v, ast.FormattedValue))
+        if isinstance(node, ast.BoolOp):
+            return all(self.safe(v, assigned, seen) for v in node.values)
         if isinstance(node, ast.IfExp):
             return self.safe(node.body, assigned, seen) and self.safe(node.orelse, assigned, seen)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):

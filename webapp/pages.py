@@ -26,7 +26,7 @@ from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
 from ingest import domain
 from kg import read, views
-from kg.errors import NotFound, QueryError
+from kg.errors import NotFound, QueryError, quoted
 from kg.search import FACETS
 from kg.subgraph import MODALITIES, Selection, neighbourhood, paths, resolve_entity
 from kg.terms import PREFIXES, curie_to_iri
@@ -117,7 +117,8 @@ def _chosen(name: str, allowed) -> frozenset[str]:
               if v.strip()}
     unknown = values - set(allowed)
     if unknown:
-        raise QueryError(f"unknown {name} {sorted(unknown)[0]!r}; use {', '.join(allowed)}")
+        raise QueryError(f"unknown {name} {quoted(sorted(unknown)[0])}; "
+                         f"use {', '.join(allowed)}")
     return frozenset(values)
 
 

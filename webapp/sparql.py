@@ -24,6 +24,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from werkzeug.exceptions import HTTPException
 
 from kg import KGError, QueryError
+from kg.errors import quoted
 from kg.formats import FORMATS, of_kind
 from kg.sparql import (Answer, EngineBusy, Limits, QueryRunner, QueryTimeout, UpdateRefused,
                        check_query, dataset_counts, examples)
@@ -252,7 +253,7 @@ def _negotiate(offers: tuple[Format, ...], overrides: tuple[str, ...] = ()) -> F
                 if name in (offer.name, offer.media_type, *offer.aliases):
                     return offer
         names = ", ".join(f.name for f in offers if f is not HTML)
-        raise _NotAcceptable(f"format {overrides[0]!r} does not fit this query; use one of "
+        raise _NotAcceptable(f"format {quoted(overrides[0])} does not fit this query; use one of "
                              f"{names}", 400)
     try:
         return choose(request.headers.get("Accept"), None, offers)

@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from ..errors import QueryError
+from ..errors import QueryError, quoted
 from ..formats import FORMATS as DATA_FORMATS
 
 if TYPE_CHECKING:
@@ -100,5 +100,5 @@ def get_format(name: str) -> Format:
     try:
         return FORMATS[name]
     except KeyError:
-        raise QueryError(f"unknown export format {name!r}; use one of "
+        raise QueryError(f"unknown export format {quoted(name)}; use one of "
                          f"{', '.join(FORMATS)}") from None

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Mapping, Se
 
 from ingest.model import PREDICATES, EntityType
 
-from ..errors import KGError, QueryError
+from ..errors import KGError, QueryError, quoted
 from ..subgraph import (MAX_DEPTH, MODALITIES, Selection, article_subgraph, construct_subgraph,
                         neighbourhood, paths)
 from ..terms import PREFIXES, chunked, iri, iris, sparql_prefixes
@@ -67,7 +67,7 @@ def _words(values: Iterable[str]) -> list[str]:
 def _check_choice(kind: str, values: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
     unknown = [v for v in values if v not in allowed]
     if unknown:
-        raise QueryError(f"unknown {kind} {unknown[0]!r}; use {', '.join(allowed)}")
+        raise QueryError(f"unknown {kind} {quoted(unknown[0])}; use {', '.join(allowed)}")
     return tuple(sorted(values))
 
 

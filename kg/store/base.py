@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, Sequence, Union
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ..errors import QueryError
-from ..terms import Sparql, blank, iri, language, literal
+from ..terms import Sparql, blank, chunked, iri, language, literal
 
 __all__ = ["Capabilities", "Quad", "QueryResult", "Row", "Store", "Term", "Triple", "ValueRow",
            "Patch", "add_update", "drop_update", "nquads_graphs", "nt_term", "replace_update"]
@@ -100,8 +100,18 @@ def replace_update(graph: URIRef, triples: Iterable[Triple], patch: Patch | None
     Executed as one request it is atomic on every SPARQL 1.1 store we
     support (Oxigraph runs an update in one transaction).
     """
-    return _then(f"DROP SILENT GRAPH {nt_term(graph)} ;\n"
-                 f"INSERT DATA {{ GRAPH {nt_term(graph)} {{\n{_triples(triples)}\n}} }}", patch)
+    # Several INSERT DATA operations of bounded size in the one request:
+    # Virtuoso's SPARQL parser runs out of memory on one block of ~5,000
+    # triples (the ontology graph with the drug vocabulary).
+    name = nt_term(graph)
+    inserts = Sparql(" ;\n".join(f"INSERT DATA {{ GRAPH {name} {{\n{_triples(chunk)}\n}} }}"
+                                 for chunk in chunked(triples, INSERT_CHUNK))
+                     or f"INSERT DATA {{ GRAPH {name} {{ }} }}")
+    return _then(f"DROP SILENT GRAPH {name} ;\n{inserts}", patch)
+
+
+#: Triples per INSERT DATA operation of a graph replacement.
+INSERT_CHUNK = 1000
 
 
 def nquads_graphs(nquads: str, graphs: Sequence[URIRef]) -> dict[URIRef, list[Triple]]:

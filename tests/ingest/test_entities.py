@@ -117,3 +117,17 @@ def test_item_entities_mint_partly_known_phrases(vocabulary):
 
     assert labels("period pain") == (["period pain"], ["period pain"])
     assert labels("severe pain") == (["pain"], [])
+
+
+def test_shared_head_after_two_word_modifiers():
+    """"serum urea or liver enzyme elevations" names two entities that share
+    the head "elevations" (issue 16)."""
+    from ingest import Entity, Vocabulary
+
+    vocabulary = Vocabulary([
+        Entity("urea-up", "serum urea elevations", EntityType.ADVERSE_EFFECT),
+        Entity("enzymes-up", "liver enzyme elevations", EntityType.ADVERSE_EFFECT)])
+    text = "It has been linked to serum urea or liver enzyme elevations."
+    found = find_mentions(segment(Document("d", "d", text, "txt")), vocabulary)
+    assert sorted((m.entity.key, text[m.start:m.end]) for m in found.names) == [
+        ("enzymes-up", "liver enzyme elevations"), ("urea-up", "serum urea")]

@@ -96,6 +96,8 @@ def test_given_blocks_are_used():
     ("See J. Smith et al. for details.", ["See J. Smith et al. for details."]),
     ("Is it safe? Yes! Mostly.", ["Is it safe?", "Yes!", "Mostly."]),
     ("It works (see below). Then stop.", ["It works (see below).", "Then stop."]),
+    ("It eases cramps.[3][12] Rashes are rare.[a] Take it daily.",
+     ["It eases cramps.[3][12]", "Rashes are rare.[a]", "Take it daily."]),
 ])
 def test_sentence_splitting(text, expected):
     """Sentences end at . ! ? before a capital, not after abbreviations,

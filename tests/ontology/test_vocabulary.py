@@ -35,6 +35,7 @@ WORD = re.compile(r"[^\W_]+")
 ALLOWED_SHARED: dict[str, str] = {}
 #: Label first words written capitalised: proper names and letter prefixes.
 CAPITALISED = {"Alzheimer", "Parkinson", "St", "Stevens-Johnson", "Suboxone", "C-reactive",
+               "Tourette", "Huntington", "Crohn", "HIV", "DRESS",
                "D-serine", "Z-drug"}
 #: Words that must never be a name: ordinary English that would match prose.
 COMMON_WORDS = {"it", "high", "low", "sad", "down", "blue", "fit", "fall", "attack", "shock",

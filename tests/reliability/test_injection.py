@@ -74,6 +74,8 @@ RAW_QUERY_STRING = {"sparql.endpoint"}
 SPARQL_TEXT = {"construct"}
 #: Parameters whose value is search text: a 2xx may show hits for its words.
 FREE_TEXT = {"q"}
+#: A one-line message longer than this is not read; it echoes the value.
+MAX_MESSAGE = 1000
 #: Text that only an engine's parser error or a crash writes.
 ENGINE_DUMP = re.compile(r"expected one of|error at \d+:\d+|\(at char \d+\)|syntax error|"
                          r"Traceback|ParseException|pyparsing|File \"|line:\d+, col:\d+|"
@@ -379,6 +381,9 @@ def _problems(answer: Answer, name: str, kind: str, baseline) -> list[str]:
                 return [f"{where}: a 4xx without a message: {text[:200]!r}"]
             if "\n" in message.strip():
                 out.append(f"{where}: a message of several lines: {message[:200]!r}")
+            if len(message) > MAX_MESSAGE:
+                out.append(f"{where}: a message of {len(message)} characters: "
+                           f"{message[:120]!r}")
             shown = message
         elif answer.mimetype == "text/html":
             root = lxml.html.fromstring(answer.body)
@@ -389,6 +394,8 @@ def _problems(answer: Answer, name: str, kind: str, baseline) -> list[str]:
             shown = text
             if len(text.strip().splitlines()) != 1:
                 out.append(f"{where}: a plain message of several lines: {text[:200]!r}")
+            if len(text) > MAX_MESSAGE:
+                out.append(f"{where}: a message of {len(text)} characters: {text[:120]!r}")
         else:
             return [f"{where}: a 4xx as {answer.mimetype}"]
         dump = ENGINE_DUMP.search(shown)
@@ -529,7 +536,8 @@ def test_every_get_route_and_parameter_keeps_payloads_out_of_queries(site):
     """Every GET route x every parameter (path variables and declared query
     parameters) x every payload: no answer is a 5xx; a 4xx carries one
     plain message (JSON `message` of one line, the site's error page, or a
-    one-line text) with no engine parser text and no traceback; a 2xx is a
+    one-line text; at most 1,000 characters) with no engine parser text
+    and no traceback; a 2xx is a
     normal page or document that names no entity, claim, article or
     relation that the same request without the hostile value would not
     (search text excepted); and the listener named in the payloads saw no
