@@ -12,7 +12,7 @@ with its worker processes (sampled every 50 ms).  The floor, measured in the
 same run: pyoxigraph's bulk loader (`Store.bulk_load`) loading the N-Quads
 dump of the resulting store into a fresh store, the fastest way the
 same quads get into pyoxigraph.  ours / floor above 1 means the whole
-ingest is faster than bulk-loading its output.  Targets (issue 17): >= 100
+ingest is faster than bulk-loading its output.  Targets: >= 100
 articles/s and peak RSS <= 1 GB at 10,000 articles.
 """
 from __future__ import annotations

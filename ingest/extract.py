@@ -317,7 +317,7 @@ def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extract
 
 def _weak_evidence(article: _Article, claims: list[Claim]) -> list[Claim]:
     """A title, a heading or a question is never the evidence of an asserted
-    claim (issue 16): such a claim goes when the article states it elsewhere,
+    claim: such a claim goes when the article states it elsewhere,
     and is kept as hedged when it does not."""
     segmentation, text = article.segmentation, article.text
     headings = {(s.start, s.end) for s in segmentation.sentences

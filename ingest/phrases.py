@@ -208,7 +208,7 @@ _MECHANISM_OF: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def _class_mechanisms(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
     """"Xanol is a selective serotonin reuptake inhibitor", "an oral
     acetylcholinesterase inhibitor", "of the SNRI class": what the drug is,
-    by class, is how it works (issue 16)."""
+    by class, is how it works."""
     out: list[Relation] = []
     for mention in ctx.mentions:
         mechanism = class_mechanism(mention.entity, vocabulary)
@@ -256,7 +256,7 @@ def _class_receptor(ctx: SentenceContext, mention: Mention, vocabulary: Vocabula
 def _area_chains(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
     """"X affects brain areas that influence memory, thinking and movement":
     X affects each function those areas govern; "X disrupts ... areas that
-    regulate balance and posture": X impairs each (issue 16)."""
+    regulate balance and posture": X impairs each."""
     out: list[Relation] = []
     sentence = ctx.text[ctx.start:ctx.end].lower()
     if " that " not in sentence and " which " not in sentence:

@@ -458,7 +458,7 @@ def instance_of(ctx: SentenceContext, mention: Mention) -> Mention | None:
     orally available benzodiazepine used for ...": Xanol), the mention
     itself where it is a subject in its own right ("Benzodiazepines are
     ..."), None where it describes no drug of the article.  A class noun
-    is never the subject of a claim about one drug (issue 16)."""
+    is never the subject of a claim about one drug."""
     if not is_drug_class(mention.entity):
         return mention
     if not (_INDEFINITE.search(ctx.text, tail(ctx.text, ctx.start, mention.start), mention.start)

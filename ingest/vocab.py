@@ -83,7 +83,7 @@ def normalize(word: str) -> str:
 
 # The last word of a drug class's name ("benzodiazepine", "beta blocker",
 # "anti-anxiety medication"): the class of an article's drug, never a
-# particular drug (issue 16).
+# particular drug.
 _CLASS_HEADS = frozenset(normalize(w) for w in """antidepressant antidepressants inhibitor
     benzodiazepine drug opioid opiate antagonist agonist medication medicine sedative pill
     antipsychotic neuroleptic stabilizer stabiliser anticonvulsant antiepileptic gabapentinoid

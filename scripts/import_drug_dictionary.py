@@ -10,7 +10,7 @@ data file, never imported.  Install it with the `curation` extra:
     .venv/bin/python scripts/import_drug_dictionary.py            # rewrite
     .venv/bin/python scripts/import_drug_dictionary.py --check    # exit 1 if stale
 
-What is kept (issue 16):
+What is kept:
 - substances with a DrugBank or MedlinePlus record (MeSH-only rows are
   proteins, pollens, classes and reagents);
 - names an article can use safely: at most three words, no digits,

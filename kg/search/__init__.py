@@ -31,7 +31,8 @@ MAX_LIMIT = 100
 
 @dataclass
 class SearchResponse:
-    """A page of hits in the shape of DESIGN.md, plus facets and paging."""
+    """A page of hits in the shape of `kg search --format json` (README),
+    plus facets and paging."""
 
     query: str
     total: int

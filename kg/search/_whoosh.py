@@ -131,7 +131,7 @@ class WhooshEngine(Engine):
     def _commit(self, writer) -> None:
         try:
             writer.commit()
-        except OSError as err:  # disk full, read-only, file too large (issue 9)
+        except OSError as err:  # disk full, read-only, file too large
             self._cancel(writer)
             raise StoreUnavailable(f"cannot write the search index in {self._folder}: "
                                    f"{err}") from None

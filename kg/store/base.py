@@ -242,7 +242,7 @@ class Store(abc.ABC):
 
         Equal to ``[{k: str(v) for k, v in row.items()} for row in
         self.select(query)]``, without making an rdflib term per value:
-        for callers that read values only (subgraph selection, issue 7),
+        for callers that read values only (subgraph selection),
         where making the terms took most of the time.  Backends override
         it to read their native results directly.
 

@@ -2,7 +2,7 @@
 
 Called directly rather than through rdflib's store plugin: at 1M triples a
 neighbourhood query takes 9 ms this way, 40 ms through oxrdflib and 127 ms
-on rdflib's default store (measured for DESIGN.md).
+on rdflib's default store (measured here).
 """
 from __future__ import annotations
 
@@ -80,8 +80,7 @@ class EmbeddedStore(Store):
         """Open for writing if the lock is free; False if another process
         holds it.  A reader falls back to a read-only snapshot when the
         folder cannot be written (a read-only mount, a full disk: RocksDB
-        needs to write to open for writing), so the data stays readable
-        (issue 9)."""
+        needs to write to open for writing), so the data stays readable."""
         try:
             if not self.lock.try_acquire():
                 return False

@@ -121,7 +121,7 @@ def test_item_entities_mint_partly_known_phrases(vocabulary):
 
 def test_shared_head_after_two_word_modifiers():
     """"serum urea or liver enzyme elevations" names two entities that share
-    the head "elevations" (issue 16)."""
+    the head "elevations"."""
     from ingest import Entity, Vocabulary
 
     vocabulary = Vocabulary([

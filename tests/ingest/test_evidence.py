@@ -1,4 +1,4 @@
-"""Evidence spans (issue 16): a bullet's evidence takes in the lead-in that
+"""Evidence spans: a bullet's evidence takes in the lead-in that
 gives it meaning, and a heading or question is not the evidence of a claim
 the article states in its body."""
 from __future__ import annotations

@@ -45,7 +45,7 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      {("amoxicillin", "treats", "bacterial infection", A)}),
     ("treats-prevents", "Ondansetron prevents chemotherapy-induced nausea.",
      {("ondansetron", "treats", "chemotherapy-induced nausea", A)}),
-    # A title or heading is never evidence for an asserted claim (issue 16).
+    # A title or heading is never evidence for an asserted claim.
     ("treats-for-title", "Ibuprofen for arthritis: what you need to know",
      {("ibuprofen", "treats", "arthritis", H)}),
     ("treats-passive", "Hypertension is often treated with lisinopril.",
@@ -68,7 +68,7 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      {("sertraline", "treats", "depression", A)}),
     ("treats-manage", "Insulin helps people manage type 2 diabetes.",
      {("insulin", "treats", "type 2 diabetes", A)}),
-    # An unknown item of a list is minted (issue 16).
+    # An unknown item of a list is minted.
     ("treats-relieves-coordination", "Paracetamol relieves headaches, toothache and fever.",
      {("paracetamol", "treats", "headache", A), ("paracetamol", "treats", "toothache", A),
       ("paracetamol", "treats", "fever", A)}),
@@ -538,7 +538,7 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
     ("none-question", "How long does it take for sertraline to work?", set()),
     ("none-unlikely-help", "Further doses are unlikely to help.", set()),
 
-    # --- issue 16: subjects the sentence leaves unstated or names by class ---
+    # --- subjects the sentence leaves unstated or names by class -------------
     ("route-anywhere-anaphor",
      "Diazepam relieves anxiety. It is usually taken by mouth but is also used intravenously.",
      {("diazepam", "treats", "anxiety", A), ("diazepam", "administeredVia", "oral", A),
@@ -685,7 +685,7 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      {("diazepam", "hasAdverseEffect", "learning impairment", A)}),
     ("does-not-impair", "Sertraline does not impair learning.",
      {("sertraline", "hasAdverseEffect", "learning impairment", N)}),
-    # --- issue 16: infobox rows ------------------------------------------------
+    # --- infobox rows ----------------------------------------------------------
     ("infobox-table-rows",
      "Diazepam\n\nRoutes of administration | By mouth, IV, rectal |\n"
      "Addiction liability | None |\nBioavailability | 90% |",
