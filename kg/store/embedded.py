@@ -157,18 +157,28 @@ class EmbeddedStore(Store):
         return self.folder / JOURNAL
 
     def _write_journal(self, entry: dict) -> None:
-        """What undoing a batch needs, on disk before the batch starts."""
+        """What undoing a batch needs, on disk before the batch starts.
+
+        Raises:
+            StoreUnavailable: it cannot be written (a full disk, a read-only
+                folder); nothing of the batch is written then.
+        """
         temporary = self._journal.with_suffix(".tmp")
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(entry, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self._journal)
-        descriptor = os.open(self.folder, os.O_RDONLY)
         try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+            with open(temporary, "w", encoding="utf-8") as handle:
+                json.dump(entry, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self._journal)
+            descriptor = os.open(self.folder, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        except OSError as err:
+            temporary.unlink(missing_ok=True)
+            raise StoreUnavailable(f"cannot write to the store in {self.folder}: {err}") \
+                from None
 
     def _recover(self) -> bool:
         """Undo a batch a crash (or an error) interrupted: with its marker

@@ -46,7 +46,7 @@ Zorblaxin is an antidepressant medicine. Zorblaxin can cause nausea.
 
 Ketamine can cause the following side effects:
 
-- {SVG} swelling
+- {SVG}
 - {IMG}
 - {SCRIPT} spots
 - {JINJA_RAW} tingling
