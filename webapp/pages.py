@@ -237,8 +237,8 @@ def entity(key: str):
         # The query appended, not passed to url_for, which would take `_external`,
         # `_anchor`, `_scheme`... in it for its own options.
         target = url_for("pages.entity", key=canonical)
-        if request.args:
-            target += "?" + urlencode(request.args.to_dict())
+        if request.query_string:  # as sent: repeated parameters kept
+            target += "?" + request.query_string.decode("latin-1")
         return redirect(target)
     if fmt.name != "html":
         return _rdf(iri, fmt)
