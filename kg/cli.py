@@ -116,7 +116,7 @@ def ingest(ctx, paths, quiet, server, token, workers, batch):
     """
     import time
 
-    from .load import BATCH_ARTICLES, find_articles, ingest_files
+    from .load import BATCH_ARTICLES, find_articles
 
     files, failures = find_articles(paths)
     for failure in failures:
@@ -131,8 +131,8 @@ def ingest(ctx, paths, quiet, server, token, workers, batch):
         results = (client.ingest(path, claimed) for path in files)
     else:
         graph = _open(ctx, write=True)
-        results = ingest_files(graph, files, claimed, workers=workers,
-                               batch=batch or BATCH_ARTICLES, readers=False)
+        results = graph.ingest_files(files, claimed, workers=workers,
+                                     batch=batch or BATCH_ARTICLES, readers=False)
     began = time.perf_counter()
     with click.progressbar(
             results, length=len(files), label="Ingesting", file=sys.stderr, show_pos=True,
@@ -272,14 +272,13 @@ def articles(ctx, fmt):
 def delete(ctx, article, server, token):
     """Retract one article: its graph, claims and edges."""
     from .errors import NotFound
-    from .load import delete_article
 
     if server:
         from .client import ServerClient, read_token
 
         existed = ServerClient(server, read_token(ctx.obj.data_path, token)).delete(article)
     else:
-        existed = delete_article(_open(ctx, write=True), article)
+        existed = _open(ctx, write=True).delete_article(article)
     if not existed:
         raise NotFound(f"no article {article!r}")
     click.echo(f"deleted {article}")

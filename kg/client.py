@@ -88,7 +88,7 @@ class ServerClient:
         """Upload one article file; the server adds, replaces or skips it.
 
         `claimed_ids` (article id -> file, for this run) works as in
-        `kg.load.ingest_file`: the id is read here, before the upload, and a
+        `KnowledgeGraph.ingest_file`: the id is read here, before the upload, and a
         second file with an id already used in the run is refused instead of
         replacing the first on the server.
         """

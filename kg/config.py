@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .errors import ConfigError
+from .plugins import ENGINES, STORES
 
 __all__ = ["SETTINGS", "Setting", "Settings", "load_settings"]
 
@@ -30,11 +31,13 @@ class Setting:
         return "KG_" + self.name.upper()
 
 
-def _store_kind(value: str) -> str:
-    value = value.strip().lower()
-    if value not in ("embedded", "memory", "sparql"):
-        raise ValueError("must be one of embedded, memory, sparql")
-    return value
+def _one_of(registry: dict[str, str]) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.strip().lower()
+        if value not in registry:
+            raise ValueError(f"must be one of {', '.join(registry)}")
+        return value
+    return parse
 
 
 def _base_iri(value: str) -> str:
@@ -42,13 +45,6 @@ def _base_iri(value: str) -> str:
     if not value.startswith(("http://", "https://")) or " " in value:
         raise ValueError("must be an absolute http(s) IRI")
     return value if value.endswith(("/", "#")) else value + "/"
-
-
-def _search_engine(value: str) -> str:
-    value = value.strip().lower()
-    if value not in ("whoosh", "tantivy"):
-        raise ValueError("must be whoosh or tantivy")
-    return value
 
 
 def _positive_float(value: str) -> float:
@@ -80,7 +76,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "./data", "Data folder: the embedded store, search index, lock file.",
             lambda v: str(Path(v).expanduser())),
     Setting("store", "embedded", "Store backend: embedded (on disk), memory, or sparql.",
-            _store_kind),
+            _one_of(STORES)),
     Setting("sparql_query", "", "Query endpoint URL when KG_STORE=sparql."),
     Setting("sparql_update", "", "Update endpoint URL when KG_STORE=sparql."),
     Setting("base_iri", "http://localhost:8000/",
@@ -96,7 +92,7 @@ SETTINGS: tuple[Setting, ...] = (
             "stopped.", _megabytes),
     Setting("search_engine", "whoosh",
             "Full-text engine: whoosh (pure Python, small collections) or tantivy (large ones).",
-            _search_engine),
+            _one_of(ENGINES)),
 )
 
 

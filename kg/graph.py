@@ -1,10 +1,23 @@
-"""`KnowledgeGraph`: the settings, store and IRI minter one process works with."""
+"""`KnowledgeGraph`: the composition root of one process's graph.
+
+It opens the configured store and search engine, and is the one owner that
+sequences a write: the article's graph and tally first (`kg.load`), then
+its search documents (`kg.search`).  The helpers below it (`read`, `tally`,
+`subgraph`, `views`, `load`, `search`) take a `Context` and never import
+this module.
+"""
 from __future__ import annotations
 
 import functools
 import logging
+from pathlib import Path
+from typing import Iterable, Iterator
 
+from . import load, tally
 from .config import Settings, load_settings
+from .context import Context
+from .load import BATCH_ARTICLES, IngestResult
+from .search import SearchIndex, open_engine
 from .store import Store, open_store
 from .terms import Minter
 
@@ -13,7 +26,7 @@ __all__ = ["KnowledgeGraph"]
 log = logging.getLogger("kg")
 
 
-class KnowledgeGraph:
+class KnowledgeGraph(Context):
     """An open knowledge graph.  Use as a context manager, or call `close()`.
 
     >>> from kg.config import Settings
@@ -23,9 +36,8 @@ class KnowledgeGraph:
     """
 
     def __init__(self, settings: Settings, store: Store):
+        super().__init__(store, Minter(settings.base_iri))
         self.settings = settings
-        self.store = store
-        self.minter = Minter(settings.base_iri)
 
     @classmethod
     def open(cls, settings: Settings | None = None, write: bool = True) -> "KnowledgeGraph":
@@ -33,17 +45,15 @@ class KnowledgeGraph:
         up to date with the packaged ontology and vocabulary files.
 
         Raises:
+            ConfigError: an unknown store or search engine.
             StoreBusy: `write` and another process holds the data folder.
         """
-        from . import tally
-        from .load import ensure_ontology
-
         settings = settings or load_settings()
         graph = cls(settings, open_store(settings, write=write))
         try:
-            writable = not getattr(graph.store, "read_only", False)
+            writable = not graph.store.read_only
             if writable and (write or not graph.store.has_graph(graph.minter.ontology_graph)):
-                if ensure_ontology(graph):
+                if load.ensure_ontology(graph):
                     graph.search.update_vocabulary()
                 if tally.ensure(graph):
                     log.info("counted the relations of the stored articles (relation tally)")
@@ -72,18 +82,46 @@ class KnowledgeGraph:
                             "article(s); run `kg reindex`", len(wrong))
 
     @functools.cached_property
-    def search(self):
-        """The full-text index kept in step with this graph."""
-        from .search import SearchIndex
+    def search(self) -> SearchIndex:
+        """The full-text index kept in step with this graph: beside a store
+        that persists, in `<data>/search-<engine>`; else in memory."""
+        name = self.settings.search_engine
+        folder = (self.settings.data_path / f"search-{name}"
+                  if self.store.capabilities.persistent else None)
+        return SearchIndex(self, open_engine(name, folder))
 
-        return SearchIndex(self)
+    def similar_names(self, name: str) -> list[str]:
+        return self.search.similar_names(name)
 
-    @functools.cached_property
-    def vocabulary(self):
-        """The curated vocabulary, loaded once per process."""
-        from ingest import load_vocabulary
+    # ------------------------------------------------------------- writing
 
-        return load_vocabulary()
+    def ingest_file(self, path: str | Path,
+                    claimed_ids: dict[str, str] | None = None) -> IngestResult:
+        """Add, replace or leave one article file (`kg.load.write_article`),
+        then index it.  A failure writes nothing."""
+        result, documents = load.write_article(self, path, claimed_ids)
+        # A crash between these two writes leaves the index behind the graph;
+        # SearchIndex.check() finds it and `kg reindex` or reconcile() mends it.
+        self.search.update_articles(documents)
+        return result
+
+    def ingest_files(self, paths: Iterable[str | Path],
+                     claimed_ids: dict[str, str] | None = None, workers: int | None = None,
+                     batch: int = BATCH_ARTICLES, readers: bool = True) -> Iterator[IngestResult]:
+        """Ingest many files in batches (`kg.load.write_articles`: the
+        arguments are its own); yields one result per file, in order, once
+        its article is written and indexed."""
+        for written in load.write_articles(self, paths, claimed_ids, workers, batch, readers):
+            self.search.update_articles(written.documents)  # after the graph, as above
+            yield from written.results
+
+    def delete_article(self, article_id: str) -> bool:
+        """Drop an article's graph and tally counts, then its search
+        documents; True if it existed."""
+        existed = load.drop_article(self, article_id)
+        if existed:
+            self.search.remove_article(article_id)
+        return existed
 
     def close(self) -> None:
         search = self.__dict__.pop("search", None)

@@ -4,13 +4,17 @@ Each article's graph is replaced in one store transaction, so a failure at
 any point leaves the article as it was before (all-or-nothing); a re-ingest
 of an unchanged file writes nothing (idempotent).
 
-`ingest_file` writes one article; `ingest_files` many (`kg ingest`, a
+`write_article` writes one article; `write_articles` many (`kg ingest`, a
 multi-file upload): worker processes read and extract in parallel and send
 back each new article's N-Quads, tally rows and search documents; the
 writer adds a batch of new articles to the store in one change
-(`Store.add_graphs`, with the batch's tally patch), then commits their
-search documents once.  Replacements of stored articles go one by one
-through `ingest_file`, so readers never see an article missing.
+(`Store.add_graphs`, with the batch's tally patch).  Replacements of stored
+articles go one by one through `write_article`, so readers never see an
+article missing.
+
+This module writes the graph and the tally only.  Each write hands back the
+search documents of what it wrote, made from the extraction in hand;
+`KnowledgeGraph` (the one owner of "graph, then search index") indexes them.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ import ontology
 from ingest import EXTRACTOR_VERSION, ArticleError, extract, read_article
 from ingest.readers import READERS
 
+from .context import Context
 from . import read, tally
 from .errors import QueryError
 from .rdf import article_nquads, article_triples, claim_iri, content_hash
@@ -40,23 +45,26 @@ from .terms import HKG, Minter, sparql_prefixes
 if TYPE_CHECKING:
     from ingest.vocab import Vocabulary
 
-    from .graph import KnowledgeGraph
     from .store.base import Triple
 
 _PREFIXES = sparql_prefixes()
 
-#: More claims than this from one article is refused (see ingest_file).
+#: More claims than this from one article is refused (see write_article).
 MAX_CLAIMS = 5000
 #: Longer article text than this (after reading) is refused.
 MAX_TEXT_CHARS = 1_000_000
 
-#: New articles added to the store per transaction by `ingest_files`.
+#: New articles added to the store per transaction by `write_articles`.
 BATCH_ARTICLES = 64
 #: Files a worker process reads and extracts per task.
 CHUNK_FILES = 8
 
-__all__ = ["BATCH_ARTICLES", "MAX_CLAIMS", "MAX_TEXT_CHARS", "IngestResult", "delete_article",
-           "ensure_ontology", "find_articles", "ingest_file", "ingest_files"]
+__all__ = ["BATCH_ARTICLES", "MAX_CLAIMS", "MAX_TEXT_CHARS", "Documents", "IngestResult",
+           "Written", "drop_article", "ensure_ontology", "find_articles", "write_article",
+           "write_articles"]
+
+#: Article id -> the search documents of what was written for it.
+Documents = dict[str, list[dict]]
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,15 @@ class IngestResult:
     @property
     def ok(self) -> bool:
         return self.status != "failed"
+
+
+@dataclass(frozen=True)
+class Written:
+    """One store change of `write_articles`: its files' results, in order,
+    and the search documents of the articles it added or replaced."""
+
+    results: list[IngestResult]
+    documents: Documents = field(default_factory=dict)
 
 
 #: Files in an article folder that describe the folder, not articles.
@@ -106,23 +123,21 @@ def find_articles(paths: Iterable[str | Path]) -> tuple[list[Path], list[IngestR
     return files, missing
 
 
-def _stored_hash(graph: "KnowledgeGraph", article_iri) -> str | None:
-    return read.content_hash(graph.store, article_iri)
-
-
-def ingest_file(graph: "KnowledgeGraph", path: str | Path,
-                claimed_ids: dict[str, str] | None = None) -> IngestResult:
-    """Read, extract and store one article file.
+def write_article(graph: Context, path: str | Path,
+                  claimed_ids: dict[str, str] | None = None) -> tuple[IngestResult, Documents]:
+    """Read, extract and store one article file, in one transaction.
 
     Args:
-        graph: an open, writable knowledge graph.
+        graph: a writable store and its minter.
         path: the article file.
         claimed_ids: article id -> file, for this run; a second file with the
             same id is refused instead of silently replacing the first.
 
     Returns:
-        The result; `status` is "failed" with a one-line `error` naming the
-        file when it cannot be ingested.  Nothing is written then.
+        The result, and the search documents of the article written (none
+        when it was unchanged or failed).  `status` is "failed" with a
+        one-line `error` naming the file when it cannot be ingested; nothing
+        is written then.
     """
     path = Path(path)
     try:
@@ -137,9 +152,10 @@ def ingest_file(graph: "KnowledgeGraph", path: str | Path,
             raise ArticleError(path, f"the text is {len(document.text):,} characters; the limit "
                                      f"is {MAX_TEXT_CHARS:,} per article")
         iri = graph.minter.article(document.id)
-        previous = _stored_hash(graph, iri)
-        if previous == content_hash(document.text, EXTRACTOR_VERSION):
-            return IngestResult(str(path), document.id, "unchanged")
+        previous = read.content_hash(graph.store, iri)
+        digest = content_hash(document.text, EXTRACTOR_VERSION)
+        if previous == digest:
+            return IngestResult(str(path), document.id, "unchanged"), {}
         try:
             extraction = extract(document, graph.vocabulary)
         except Exception as err:  # a defect in a rule must not stop the batch
@@ -157,13 +173,11 @@ def ingest_file(graph: "KnowledgeGraph", path: str | Path,
         # The relation tally changes in the same transaction as the article.
         patch = tally.article_patch(graph, iri, tally.claims_of_triples(triples))
         graph.store.replace_graph(iri, triples, patch)
-        # A crash between these two writes leaves the index behind the graph;
-        # SearchIndex.check() finds it and `kg reindex` or reconcile() mends it.
-        graph.search.update_article(document.id)
     except ArticleError as err:
-        return IngestResult(str(path), error=str(err))
-    return IngestResult(str(path), document.id, "replaced" if previous else "added",
-                        len(extraction.claims))
+        return IngestResult(str(path), error=str(err)), {}
+    return (IngestResult(str(path), document.id, "replaced" if previous else "added",
+                         len(extraction.claims)),
+            {document.id: extraction_documents(graph.minter, extraction, digest)})
 
 
 @dataclass
@@ -245,7 +259,7 @@ def _start_worker(context: dict[str, object], lock_fd: int | None) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _stored_hashes(graph: "KnowledgeGraph") -> dict[str, str]:
+def _stored_hashes(graph: Context) -> dict[str, str]:
     """Article id -> content hash of every stored article."""
     rows = graph.store.select_values(_PREFIXES + """
         SELECT ?id ?h WHERE { GRAPH ?a { ?a a hkg:Article ; dcterms:identifier ?id ;
@@ -253,7 +267,7 @@ def _stored_hashes(graph: "KnowledgeGraph") -> dict[str, str]:
     return {r["id"]: r["h"] for r in rows}
 
 
-def _prepared(graph: "KnowledgeGraph", paths: list[Path],
+def _prepared(graph: Context, paths: list[Path],
               workers: int) -> Iterator[_Prepared]:
     """Each file prepared, in order: in `workers` processes (forked, so the
     vocabulary is loaded once), at most a few chunks ahead of the writer so
@@ -296,21 +310,20 @@ def default_workers(files: int) -> int:
                else os.cpu_count() or 1)
 
 
-def ingest_files(graph: "KnowledgeGraph", paths: Iterable[str | Path],
-                 claimed_ids: dict[str, str] | None = None, workers: int | None = None,
-                 batch: int = BATCH_ARTICLES, readers: bool = True) -> Iterator[IngestResult]:
-    """Ingest many files; yields one result per file, in order, each once
-    its article is written.
+def write_articles(graph: Context, paths: Iterable[str | Path],
+                   claimed_ids: dict[str, str] | None = None, workers: int | None = None,
+                   batch: int = BATCH_ARTICLES, readers: bool = True) -> Iterator[Written]:
+    """Write many files; yields each store change once it is made, with
+    the results of its files (every file once, in order).
 
     New articles go into the store `batch` at a time, each batch one change
-    (`Store.add_graphs`) with its tally patch, then their search documents
-    with one index commit.  A stored article whose file changed is replaced
-    alone (`ingest_file`: one transaction).  After a crash at any moment
+    (`Store.add_graphs`) with its tally patch.  A stored article whose file
+    changed is replaced alone (`write_article`: one transaction).  After a crash at any moment
     every article is whole or absent, and running the ingest again adds the
     rest.
 
     Args:
-        graph: an open, writable knowledge graph.
+        graph: a writable store and its minter.
         paths: the article files.
         claimed_ids: article id -> file, across calls; a second file with
             the same id is refused (always, within one call).
@@ -333,7 +346,8 @@ def ingest_files(graph: "KnowledgeGraph", paths: Iterable[str | Path],
         if item.status == "replace":
             yield from _write_batch(graph, waiting, readers)
             waiting = []
-            yield ingest_file(graph, item.path)
+            result, documents = write_article(graph, item.path)
+            yield Written([result], documents)
             continue
         if item.status == "new":
             waiting.append(item)
@@ -345,10 +359,12 @@ def ingest_files(graph: "KnowledgeGraph", paths: Iterable[str | Path],
     yield from _write_batch(graph, waiting, readers)
 
 
-def _write_batch(graph: "KnowledgeGraph", items: list[IngestResult | _Prepared],
-                 readers: bool) -> Iterator[IngestResult]:
-    """Add the prepared new articles among `items` in one change, index
-    them with one commit, and give every item's result in order."""
+def _write_batch(graph: Context, items: list[IngestResult | _Prepared],
+                 readers: bool) -> Iterator[Written]:
+    """Add the prepared new articles among `items` in one change, and give
+    every item's result in order."""
+    if not items:
+        return
     new = [item for item in items if isinstance(item, _Prepared)]
     if new:
         names = [graph.minter.article(item.article) for item in new]
@@ -360,19 +376,19 @@ def _write_batch(graph: "KnowledgeGraph", items: list[IngestResult | _Prepared],
         except (QueryError, ValueError):
             # A bad term in one article spoils the batch: each goes alone,
             # and the one at fault fails with its own message.
-            singles = {item.path: ingest_file(graph, item.path) for item in new}
             for item in items:
-                yield singles[item.path] if isinstance(item, _Prepared) else item
+                if isinstance(item, _Prepared):
+                    result, documents = write_article(graph, item.path)
+                    yield Written([result], documents)
+                else:
+                    yield Written([item])
             return
-        # A crash between these two writes leaves the index behind the graph;
-        # SearchIndex.check() finds it and `kg reindex` or reconcile() mends it.
-        graph.search.update_articles({item.article: item.documents for item in new})
-    for item in items:
-        yield (IngestResult(item.path, item.article, "added", item.claims)
-               if isinstance(item, _Prepared) else item)
+    yield Written([IngestResult(item.path, item.article, "added", item.claims)
+                   if isinstance(item, _Prepared) else item for item in items],
+                  {item.article: item.documents for item in new})
 
 
-def _change_notes(graph: "KnowledgeGraph", article_id: str, extraction) -> list:
+def _change_notes(graph: Context, article_id: str, extraction) -> list:
     """What a replacement adds and removes, as plain-language lines kept on
     the new version of the article (shown on its page)."""
     from .views import describe
@@ -389,14 +405,11 @@ def _change_notes(graph: "KnowledgeGraph", article_id: str, extraction) -> list:
             + [(iri, HKG.claimRemoved, Literal(text)) for text in sorted(old - new)])
 
 
-def delete_article(graph: "KnowledgeGraph", article_id: str) -> bool:
+def drop_article(graph: Context, article_id: str) -> bool:
     """Drop an article's graph (its metadata, claims and edges) and its
-    search documents; True if it existed."""
+    tally counts, in one transaction; True if it existed."""
     iri = graph.minter.article(article_id)
-    existed = graph.store.drop_graph(iri, tally.article_patch(graph, iri, []))
-    if existed:
-        graph.search.remove_article(article_id)
-    return existed
+    return graph.store.drop_graph(iri, tally.article_patch(graph, iri, []))
 
 
 def _ontology_hash(base: str) -> str:
@@ -406,16 +419,16 @@ def _ontology_hash(base: str) -> str:
     return digest.hexdigest()
 
 
-def ensure_ontology(graph: "KnowledgeGraph") -> bool:
+def ensure_ontology(graph: Context) -> bool:
     """Load the packaged ontology and vocabulary into the ontology graph if
     they changed since the last load; True when it was (re)written."""
     name = graph.minter.ontology_graph
-    wanted = _ontology_hash(graph.settings.base_iri)
+    wanted = _ontology_hash(graph.minter.base)
     if read.content_hash(graph.store, name) == wanted:
         return False
     data = Graph()
     data.parse(ontology.ONTOLOGY, format="turtle")
-    data.parse(ontology.VOCABULARY, format="turtle", publicID=graph.settings.base_iri)
+    data.parse(ontology.VOCABULARY, format="turtle", publicID=graph.minter.base)
     data.add((name, HKG.contentHash, Literal(wanted)))
     # An rdflib Graph yields our Term triples; rdflib types them as Node.
     graph.store.replace_graph(name, cast("Iterable[Triple]", data))

@@ -153,7 +153,7 @@ def article_nquads(minter: Minter, extraction: Extraction, extractor_version: st
                    modified: str | None = None) -> str:
     """The article's named graph as N-Quads text: the triples of
     `article_triples` in the article's graph, written without making an
-    rdflib term each (the batch ingest path, `kg.load.ingest_files`; a
+    rdflib term each (the batch ingest path, `kg.load.write_articles`; a
     third of the cost).  IRIs are checked as query text's are
     (`kg.terms.iri`), literals escaped by `kg.terms.literal`."""
     graph = _nt_iri(str(minter.article(extraction.document.id)))

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Iterable
 
 from ingest.model import EntityType, Modality
 
+from .context import Context
 from .errors import NotFound, quoted
 from .terms import HKG, Sparql, chunked, iri, iri_to_curie, iris, sparql_prefixes
 
 if TYPE_CHECKING:
-    from .graph import KnowledgeGraph
     from .store.base import Store
 
 __all__ = ["ArticleSummary", "ClaimRecord", "EntityInfo", "Stats", "articles", "claims",
@@ -100,7 +100,7 @@ def local_name(iri: object) -> str:
     return text.rsplit("#", 1)[-1] if "#" in text else text.rsplit("/", 1)[-1]
 
 
-def entity_info(graph: "KnowledgeGraph", entities: Iterable[str],
+def entity_info(graph: Context, entities: Iterable[str],
                 names_only: bool = False) -> dict[str, EntityInfo]:
     """Label, type, synonyms, standard IDs and mapping state of entities
     (`names_only`: label and type, the rest left empty; a third of the
@@ -136,7 +136,7 @@ def entity_info(graph: "KnowledgeGraph", entities: Iterable[str],
     return result
 
 
-def _article_scope(graph: "KnowledgeGraph", article: str | None) -> Sparql:
+def _article_scope(graph: Context, article: str | None) -> Sparql:
     """The article graph a query reads: the variable ?a (every article) or
     one article's IRI written in place.  In place, not VALUES: Oxigraph
     scans every graph for `VALUES ?a {..} GRAPH ?a {..}` (0.2 s per call at
@@ -150,7 +150,7 @@ def _article_scope(graph: "KnowledgeGraph", article: str | None) -> Sparql:
     return iri(name)
 
 
-def claims(graph: "KnowledgeGraph", article: str | None = None) -> list[ClaimRecord]:
+def claims(graph: Context, article: str | None = None) -> list[ClaimRecord]:
     """Every claim (or one article's), ordered by article then offset.
 
     Raises:
@@ -182,7 +182,7 @@ def claims(graph: "KnowledgeGraph", article: str | None = None) -> list[ClaimRec
                                           c.subject.label, c.object.label, c.iri))
 
 
-def claims_graph(graph: "KnowledgeGraph", article: str | None = None):
+def claims_graph(graph: Context, article: str | None = None):
     """Claim nodes, their direct edges and their entities' labels and types,
     as an rdflib Graph (for `kg claims --format ttl`)."""
     from .terms import PREFIXES
@@ -202,7 +202,7 @@ def claims_graph(graph: "KnowledgeGraph", article: str | None = None):
     return result
 
 
-def articles(graph: "KnowledgeGraph") -> list[ArticleSummary]:
+def articles(graph: Context) -> list[ArticleSummary]:
     """Every article, most recently ingested first."""
     rows = graph.store.select(_PREFIXES + """
         SELECT ?a ?id ?title ?source ?date ?modified (COUNT(DISTINCT ?c) AS ?n) WHERE {
@@ -217,7 +217,7 @@ def articles(graph: "KnowledgeGraph") -> list[ArticleSummary]:
     return sorted(result, key=lambda a: (a.modified, a.id), reverse=True)
 
 
-def entities(graph: "KnowledgeGraph", unmapped: bool = False,
+def entities(graph: Context, unmapped: bool = False,
              type_: str | None = None) -> list[EntityInfo]:
     """Entities named by at least one article (or only the unmapped ones),
     sorted by type then label."""
@@ -237,11 +237,11 @@ def content_hash(store: "Store", name: str) -> str | None:
     return rows[0]["h"] if rows else None
 
 
-def article_exists(graph: "KnowledgeGraph", article_id: str) -> bool:
+def article_exists(graph: Context, article_id: str) -> bool:
     return graph.store.has_graph(graph.minter.article(article_id))
 
 
-def stats(graph: "KnowledgeGraph") -> Stats:
+def stats(graph: Context) -> Stats:
     """Counts for the home page and `kg stats`."""
     store = graph.store
     by_modality = {str(m.value): 0 for m in Modality}

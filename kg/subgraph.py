@@ -12,19 +12,17 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 import networkx as nx
 
 from ingest import domain
 
+from .context import Context
 from .errors import KGError, NotFound, QueryError, quoted
 from .read import entity_info
 from .terms import (HKG, BadTerm, Sparql, chunked, integer, iri, iris, literal,
                     sparql_prefixes)
-
-if TYPE_CHECKING:
-    from .graph import KnowledgeGraph
 
 __all__ = ["Selection", "article_subgraph", "construct_subgraph", "neighbourhood", "paths",
            "resolve_entity"]
@@ -34,8 +32,6 @@ MODALITIES = tuple(domain.MODALITIES)
 MAX_DEPTH = 3
 #: Claims fetched per frontier step; a hub beyond this is cut (signalled).
 MAX_CLAIMS = 20_000
-#: Characters of an unknown name looked up for "did you mean".
-MAX_SUGGEST_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,7 @@ class Selection:
             raise QueryError("min_articles must be at least 1")
 
 
-def resolve_entity(graph: "KnowledgeGraph", name: str) -> str:
+def resolve_entity(graph: Context, name: str) -> str:
     """An entity IRI from an IRI, a key (`nmda-receptor`) or a label/synonym
     (case-insensitive).
 
@@ -92,19 +88,12 @@ def resolve_entity(graph: "KnowledgeGraph", name: str) -> str:
     return str(rows[0]["e"])
 
 
-def _did_you_mean(graph: "KnowledgeGraph", name: str) -> str:
-    """"; did you mean ...?" with up to three entity names close to `name`
-    (names that start the same, or a spelling correction), or ""."""
+def _did_you_mean(graph: Context, name: str) -> str:
+    """"; did you mean ...?" with up to three entity names close to `name`, or ""."""
     try:
-        lexicon = graph.search.lexicon
+        names = graph.similar_names(name)
     except KGError:  # no index to ask: the plain message will do
         return ""
-    words = " ".join(name.replace("-", " ").split())[:MAX_SUGGEST_CHARS]
-    found = [form for form, _ in lexicon.complete(words, 3)]
-    corrected = lexicon.suggest(words)
-    if corrected:
-        found += [form for form, _ in lexicon.complete(corrected, 3)]
-    names = list(dict.fromkeys(found))[:3]
     return f"; did you mean {' or '.join(repr(n) for n in names)}?" if names else ""
 
 
@@ -121,7 +110,7 @@ _CLAIM = """?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ;
                hkg:evidence ?ev ; hkg:start ?start ; hkg:end ?end ."""
 
 
-def _claims_touching(graph: "KnowledgeGraph", entities: Iterable[str], selection: Selection,
+def _claims_touching(graph: Context, entities: Iterable[str], selection: Selection,
                      limit: int = MAX_CLAIMS) -> list[dict[str, str]]:
     """Up to `limit` + 1 claims with one of `entities` as subject or object, as
     rows of plain strings (see `_with_articles`)."""
@@ -138,7 +127,7 @@ def _claims_touching(graph: "KnowledgeGraph", entities: Iterable[str], selection
     return _with_articles(graph, rows)
 
 
-def _claim_counts(graph: "KnowledgeGraph", entities: list[str],
+def _claim_counts(graph: Context, entities: list[str],
                   selection: Selection) -> dict[str, int]:
     """Entity IRI -> how many claims (passing the predicate and modality
     filters) name it as subject or object; one index scan each, no claim
@@ -157,7 +146,7 @@ def _claim_counts(graph: "KnowledgeGraph", entities: list[str],
     return counts
 
 
-def _step(graph: "KnowledgeGraph", frontier: Iterable[str], selection: Selection,
+def _step(graph: Context, frontier: Iterable[str], selection: Selection,
           rank: dict[str, int]) -> tuple[list[dict[str, str]], int, bool]:
     """One step out from `frontier`: (claim rows, entities left out, whether
     one entity's claims were cut).
@@ -187,7 +176,7 @@ def _step(graph: "KnowledgeGraph", frontier: Iterable[str], selection: Selection
     return rows, len(frontier) - len(taken), False
 
 
-def _with_articles(graph: "KnowledgeGraph", rows: list[dict[str, str]]) -> list[dict[str, str]]:
+def _with_articles(graph: Context, rows: list[dict[str, str]]) -> list[dict[str, str]]:
     """Claim rows (c, s, p, o, m, ev, start, end and the article IRI a) with
     the article's `id` and `title` added; rows whose article lacks either
     are dropped, as a join would drop them.
@@ -235,7 +224,7 @@ def _add_claims(result: nx.MultiDiGraph, rows: list[dict[str, str]]) -> None:
             "start": int(row["start"]), "end": int(row["end"])})
 
 
-def _finish(graph: "KnowledgeGraph", result: nx.MultiDiGraph, selection: Selection,
+def _finish(graph: Context, result: nx.MultiDiGraph, selection: Selection,
             keep: Iterable[str] = ()) -> nx.MultiDiGraph:
     """Summarise edges, drop those under `min_articles`, label nodes, drop
     nodes of unwanted types (except `keep`), sort claims."""
@@ -265,7 +254,7 @@ def _finish(graph: "KnowledgeGraph", result: nx.MultiDiGraph, selection: Selecti
     return result
 
 
-def neighbourhood(graph: "KnowledgeGraph", entity: str, depth: int = 1,
+def neighbourhood(graph: Context, entity: str, depth: int = 1,
                   selection: Selection | None = None) -> nx.MultiDiGraph:
     """Everything within `depth` claims of `entity` (both directions).
 
@@ -311,7 +300,7 @@ def neighbourhood(graph: "KnowledgeGraph", entity: str, depth: int = 1,
     return _finish(graph, result, selection, keep=[centre])
 
 
-def paths(graph: "KnowledgeGraph", source: str, target: str, k: int = 5, max_hops: int = 4,
+def paths(graph: Context, source: str, target: str, k: int = 5, max_hops: int = 4,
           selection: Selection | None = None) -> tuple[nx.MultiDiGraph, list[list[str]]]:
     """Up to `k` shortest simple paths between two entities, following claims
     in either direction.
@@ -356,7 +345,7 @@ def paths(graph: "KnowledgeGraph", source: str, target: str, k: int = 5, max_hop
     return _finish(graph, trimmed, selection, keep=keep | {start, end}), found
 
 
-def article_subgraph(graph: "KnowledgeGraph", article_id: str,
+def article_subgraph(graph: Context, article_id: str,
                      selection: Selection | None = None) -> nx.MultiDiGraph:
     """The relations one article states."""
     selection = selection or Selection()
@@ -376,7 +365,7 @@ def article_subgraph(graph: "KnowledgeGraph", article_id: str,
     return _finish(graph, result, selection)
 
 
-def construct_subgraph(graph: "KnowledgeGraph", construct: str,
+def construct_subgraph(graph: Context, construct: str,
                        selection: Selection | None = None) -> nx.MultiDiGraph:
     """The claims behind the direct edges a SPARQL CONSTRUCT returns.
 

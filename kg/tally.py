@@ -38,11 +38,11 @@ from typing import TYPE_CHECKING, Iterable
 
 from rdflib import RDF, Literal, URIRef
 
+from .context import Context
 from .store.base import Patch, Term
 from .terms import HKG, Sparql, chunked, integer, iri, iris, sparql_prefixes
 
 if TYPE_CHECKING:
-    from .graph import KnowledgeGraph
     from .store.base import Triple
 
 __all__ = ["SAMPLES", "TALLY_VERSION", "Key", "article_patch", "articles_patch", "ensure",
@@ -58,11 +58,11 @@ _PREFIXES = sparql_prefixes()
 Key = tuple[str, str, str, str]
 
 
-def tally_graph(graph: "KnowledgeGraph") -> URIRef:
+def tally_graph(graph: Context) -> URIRef:
     return URIRef(graph.minter.base + "graph/tally")
 
 
-def _node(graph: "KnowledgeGraph", key: Key) -> URIRef:
+def _node(graph: Context, key: Key) -> URIRef:
     return _node_named(graph.minter.base, key)
 
 
@@ -114,7 +114,7 @@ def claims_of_triples(triples: Iterable["Triple"]) -> list[tuple[str, str, str, 
     return [(c, parts[c]["s"], parts[c]["p"], parts[c]["o"], parts[c]["m"]) for c in order]
 
 
-def _stored_claims(graph: "KnowledgeGraph",
+def _stored_claims(graph: Context,
                    article: URIRef) -> list[tuple[str, str, str, str, str]]:
     rows = graph.store.select(_PREFIXES + f"""
         SELECT ?c ?s ?p ?o ?m ?start WHERE {{ GRAPH {iri(article)} {{
@@ -123,7 +123,7 @@ def _stored_claims(graph: "KnowledgeGraph",
     return [(str(r["c"]), str(r["s"]), str(r["p"]), str(r["o"]), str(r["m"])) for r in rows]
 
 
-def _current(graph: "KnowledgeGraph", nodes: dict[URIRef, Key]) -> dict[URIRef, _Count]:
+def _current(graph: Context, nodes: dict[URIRef, Key]) -> dict[URIRef, _Count]:
     found: dict[URIRef, _Count] = {}
     names = sorted(map(str, nodes))
     for chunk in chunked(names):
@@ -144,7 +144,7 @@ def _current(graph: "KnowledgeGraph", nodes: dict[URIRef, Key]) -> dict[URIRef, 
     return found
 
 
-def _other_samples(graph: "KnowledgeGraph", key: Key, articles: list[URIRef],
+def _other_samples(graph: Context, key: Key, articles: list[URIRef],
                    keep: list[str]) -> list[str]:
     """Claims of `key` in articles other than `articles`, for a node whose
     samples were in them."""
@@ -160,7 +160,7 @@ def _other_samples(graph: "KnowledgeGraph", key: Key, articles: list[URIRef],
     return [str(r["c"]) for r in rows]
 
 
-def _node_triples(graph: "KnowledgeGraph", key: Key, count: _Count) -> list["Triple"]:
+def _node_triples(graph: Context, key: Key, count: _Count) -> list["Triple"]:
     s, p, o, m = key
     node = _node(graph, key)
     triples: list[Triple] = [(node, _TYPE, _RELATION_TALLY)]
@@ -192,7 +192,7 @@ def _count_triples(node: URIRef, count: _Count) -> list["Triple"]:
             + [(node, _SAMPLE, URIRef(c)) for c in count.samples])
 
 
-def article_patch(graph: "KnowledgeGraph", article: URIRef,
+def article_patch(graph: Context, article: URIRef,
                   new_claims: list[tuple[str, str, str, str, str]]) -> Patch:
     """The tally change of replacing the article's stored claims by
     `new_claims` (an empty list: retracting it)."""
@@ -210,7 +210,7 @@ def _merge(total: dict[Key, _Count], part: dict[Key, _Count]) -> None:
         into.samples += count.samples[:_samples(key) - len(into.samples)]
 
 
-def articles_patch(graph: "KnowledgeGraph",
+def articles_patch(graph: Context,
                    changes: list[tuple[URIRef, list[tuple[str, str, str, str, str]]]],
                    new: bool = False) -> Patch:
     """The tally change of replacing each article's stored claims by its
@@ -256,7 +256,7 @@ def articles_patch(graph: "KnowledgeGraph",
     return Patch(tally_graph(graph), remove, add)
 
 
-def _grouped_counts(graph: "KnowledgeGraph", group: Sparql) -> list:
+def _grouped_counts(graph: Context, group: Sparql) -> list:
     """Claims and articles per group of claim variables, with the least and
     greatest claim IRI as samples."""
     return graph.store.select(_PREFIXES + f"""
@@ -267,7 +267,7 @@ def _grouped_counts(graph: "KnowledgeGraph", group: Sparql) -> list:
         GROUP BY {group}""")
 
 
-def rebuild(graph: "KnowledgeGraph") -> int:
+def rebuild(graph: Context) -> int:
     """Recount the whole tally from the articles; the number of tally nodes."""
     claims: dict[Key, _Count] = {}
     for rows in (_grouped_counts(graph, Sparql("?s ?p ?o ?m")),
@@ -283,7 +283,7 @@ def rebuild(graph: "KnowledgeGraph") -> int:
     return len(claims)
 
 
-def ensure(graph: "KnowledgeGraph") -> bool:
+def ensure(graph: Context) -> bool:
     """Rebuild the tally if it is missing or of another layout version
     (a store written before it existed); True when it was rebuilt."""
     name = tally_graph(graph)

@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from rdflib import Graph
 
 import ontology
 
-if TYPE_CHECKING:
-    from .graph import KnowledgeGraph
+from .context import Context
 
 __all__ = ["ValidationReport", "validate"]
 
@@ -22,7 +19,7 @@ class ValidationReport:
     triples: int
 
 
-def validate(graph: "KnowledgeGraph") -> ValidationReport:
+def validate(graph: Context) -> ValidationReport:
     """Check every graph (union) against `ontology/shapes.ttl`.
 
     No inference: the ontology graph's `rdfs:subClassOf` triples are part

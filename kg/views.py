@@ -7,20 +7,18 @@ them builds SPARQL of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from ingest.domain import MODALITIES as MODALITY_WORDS
 from ingest.domain import describe
 from ingest.model import PREDICATES
 
+from .context import Context
 from . import read, tally
 from .errors import NotFound
 from .read import ClaimRecord, EntityInfo, local_name
 from .subgraph import MODALITIES, Selection, resolve_entity
 from .terms import HKG, chunked, iri, iris, sparql_prefixes
-
-if TYPE_CHECKING:
-    from .graph import KnowledgeGraph
 
 __all__ = ["ArticleView", "ClaimView", "EntityView", "Evidence", "RelationRow", "RelationView",
            "article_view", "claim_view", "describe", "entity_view", "relation_view",
@@ -133,7 +131,7 @@ def _evidence(claims: list[dict]) -> tuple[Evidence, ...]:
                           c["start"], c["end"]) for c in claims)
 
 
-def _relations(graph: "KnowledgeGraph", entity: str,
+def _relations(graph: Context, entity: str,
                selection: Selection) -> dict[tuple, dict]:
     """(direction, predicate IRI, related entity) -> the relation's tally
     node and total articles, for every relation of the entity.
@@ -156,7 +154,7 @@ def _relations(graph: "KnowledgeGraph", entity: str,
             if not selection.predicates or local_name(r["p"]) in selection.predicates}
 
 
-def _add_modalities(graph: "KnowledgeGraph", relations: Iterable[dict],
+def _add_modalities(graph: Context, relations: Iterable[dict],
                     selection: Selection) -> None:
     """Fill in the claims, articles and sample claims per modality of these
     relations (those in the selection's modalities)."""
@@ -179,7 +177,7 @@ def _add_modalities(graph: "KnowledgeGraph", relations: Iterable[dict],
                 rel["sample"].add(r["sample"])
 
 
-def _sample_evidence(graph: "KnowledgeGraph", claims: set[str]) -> dict[str, Evidence]:
+def _sample_evidence(graph: Context, claims: set[str]) -> dict[str, Evidence]:
     if not claims:
         return {}
     rows = graph.store.select_values(_PREFIXES + f"""
@@ -192,7 +190,7 @@ def _sample_evidence(graph: "KnowledgeGraph", claims: set[str]) -> dict[str, Evi
                                   int(r["start"]), int(r["end"])) for r in rows}
 
 
-def entity_view(graph: "KnowledgeGraph", name: str, selection: Selection | None = None,
+def entity_view(graph: Context, name: str, selection: Selection | None = None,
                 limit: int = 50, offset: int = 0) -> EntityView:
     """An entity, its relations in both directions grouped by predicate
     (at most `limit` related entities per group from `offset`, most
@@ -277,7 +275,7 @@ class RelationView:
         return "agreed" if self.row.articles > 1 else "single source"
 
 
-def relation_view(graph: "KnowledgeGraph", subject: str, predicate: str,
+def relation_view(graph: Context, subject: str, predicate: str,
                   obj: str) -> RelationView:
     """One subject-predicate-object across all articles.
 
@@ -314,7 +312,7 @@ class ArticleView:
     changes: dict[str, list[str]]
 
 
-def _article_values(graph: "KnowledgeGraph", article: str) -> dict[str, list[str]]:
+def _article_values(graph: Context, article: str) -> dict[str, list[str]]:
     a = iri(article)
     rows = graph.store.select(f"SELECT ?p ?v WHERE {{ GRAPH {a} {{ {a} ?p ?v }} }}")
     values: dict[str, list[str]] = {}
@@ -324,7 +322,7 @@ def _article_values(graph: "KnowledgeGraph", article: str) -> dict[str, list[str
     return values
 
 
-def article_view(graph: "KnowledgeGraph", article_id: str) -> ArticleView:
+def article_view(graph: Context, article_id: str) -> ArticleView:
     """An article's text, its claims, where it names entities, and what
     changed in its claims at the last replacement.
 
@@ -384,7 +382,7 @@ class ClaimView:
     relation: RelationRow
 
 
-def claim_view(graph: "KnowledgeGraph", claim_id: str) -> ClaimView:
+def claim_view(graph: Context, claim_id: str) -> ClaimView:
     """One claim by the hash part of its IRI (`claim/<hash>`).
 
     Raises:
@@ -403,7 +401,7 @@ def claim_view(graph: "KnowledgeGraph", claim_id: str) -> ClaimView:
     return ClaimView(record, str(rows[0]["title"]), relation.row)
 
 
-def resource_graph(graph: "KnowledgeGraph", name: str):
+def resource_graph(graph: Context, name: str):
     """What the graph says about one of our IRIs, as an rdflib Graph: an
     article's whole named graph; a claim's node with its entities' labels;
     an entity's own triples, the direct edges and claims that name it.

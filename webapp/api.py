@@ -10,9 +10,9 @@ is KG_ADMIN_TOKEN when set, else the one `kg serve` writes to
 
 An upload is written to a fresh private folder inside the data folder under
 a name made from the article id (never from a path the client sent), then
-ingested with `kg.load.ingest_file`: the article's graph is replaced in one
+ingested with `KnowledgeGraph.ingest_file`: the article's graph is replaced in one
 transaction, so readers see the old version or the new one.  Several files
-in one request take the batch path (`kg.load.ingest_files`): new articles
+in one request take the batch path (`KnowledgeGraph.ingest_files`): new articles
 are added many per transaction, each whole to readers.  Writes are
 serialised by a lock; the store's own transaction keeps readers safe.
 """
@@ -34,7 +34,7 @@ from ingest import readers
 from ingest.readers import READERS, article_id
 from kg import read, views
 from kg.errors import NotFound
-from kg.load import delete_article, ingest_file, ingest_files
+
 from kg.search import FACETS
 from kg.subgraph import Selection, neighbourhood, paths
 
@@ -374,7 +374,7 @@ def add_article():
     try:
         path = _upload_to(folder)
         with _write_lock():
-            result = ingest_file(graph, path)
+            result = graph.ingest_file(path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if not result.ok:
@@ -387,7 +387,7 @@ def add_article():
 
 
 def _add_many(uploads: list) -> tuple:
-    """Add or replace many articles in one request (`kg.load.ingest_files`:
+    """Add or replace many articles in one request (`KnowledgeGraph.ingest_files`:
     new articles in batches, one store change and one index commit each).
     200 with one result per file, in order: its article, status and claims,
     or why it failed (that file only)."""
@@ -418,7 +418,7 @@ def _add_many(uploads: list) -> tuple:
             upload.save(target)
             paths.append((number, target))
         with _write_lock():
-            written = list(ingest_files(graph, [p for _, p in paths], workers=0))
+            written = list(graph.ingest_files([p for _, p in paths], workers=0))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     for (number, path), result in zip(paths, written):
@@ -442,7 +442,7 @@ def remove_article(article_id: str):
     # `../`) names no article, and would not even make a valid graph IRI.
     with _write_lock():
         existed = readers.article_id(article_id) == article_id and \
-            delete_article(get_graph(), article_id)
+            get_graph().delete_article(article_id)
     if not existed:
         raise NotFound(f"no article {article_id!r}")
     return jsonify(article=article_id, status="deleted")

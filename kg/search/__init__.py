@@ -3,8 +3,8 @@
 The engine (whoosh by default) sits behind `Engine`; this module plans
 queries (our own small syntax, synonym expansion from the vocabulary),
 suggests spellings, highlights with escaped text, and keeps the index equal
-to the graph: `kg.load` calls `update_article`/`remove_article` right after
-each graph write, and `check()` finds what a crash between the two left
+to the graph: `KnowledgeGraph` calls `update_articles`/`remove_article`
+right after each graph write, and `check()` finds what a crash between the two left
 behind (`kg reindex` or `reconcile()` repairs it).
 """
 from __future__ import annotations
@@ -12,7 +12,10 @@ from __future__ import annotations
 import functools
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
+
+from ..plugins import ENGINES, load_class
 
 from .base import FACETS, Engine
 from .documents import (VOCABULARY_OWNER, article_documents, lexicon_forms, minted_documents,
@@ -20,12 +23,14 @@ from .documents import (VOCABULARY_OWNER, article_documents, lexicon_forms, mint
 from .query import MAX_QUERY_CHARS, Lexicon, SearchQueryError, highlight, parse
 
 if TYPE_CHECKING:
-    from ..graph import KnowledgeGraph
+    from ..context import Context
 
 __all__ = ["FACETS", "KINDS", "MAX_QUERY_CHARS", "SearchIndex", "SearchQueryError",
-           "SearchResponse"]
+           "SearchResponse", "open_engine"]
 
 KINDS = ("article", "entity", "claim")
+#: The start of a name `similar_names` looks at (a longer one is no name).
+MAX_SIMILAR_CHARS = 100
 MAX_LIMIT = 100
 
 
@@ -48,26 +53,22 @@ class SearchResponse:
                 "limit": self.limit}
 
 
-def _engine(graph: "KnowledgeGraph") -> Engine:
-    """The configured engine (KG_SEARCH_ENGINE), in memory beside a store
-    that does not persist, else in `<data>/search-<engine>`."""
-    name = graph.settings.search_engine
-    engine_class: Callable[..., Engine]
-    if name == "tantivy":
-        from ._tantivy import TantivyEngine as engine_class
-    else:
-        from ._whoosh import WhooshEngine as engine_class
-    if not graph.store.capabilities.persistent:
-        return engine_class(None)
-    return engine_class(graph.settings.data_path / f"search-{name}")
+def open_engine(name: str, folder: Path | None) -> Engine:
+    """The engine registered as `name` (`kg.plugins.ENGINES`), on disk in
+    `folder`, or in memory when `folder` is None.
+
+    Raises:
+        ConfigError: no such engine, or its library is not installed.
+    """
+    return load_class(ENGINES, "search engine", name)(folder)
 
 
 class SearchIndex:
     """The search index of one knowledge graph."""
 
-    def __init__(self, graph: "KnowledgeGraph", engine: Engine | None = None):
+    def __init__(self, graph: Context, engine: Engine):
         self.graph = graph
-        self.engine = engine or _engine(graph)
+        self.engine = engine
         self._lock = threading.Lock()
 
     @functools.cached_property
@@ -216,6 +217,17 @@ class SearchIndex:
                 data["article"] = doc["owner"]
             hits.append(data)
         return SearchResponse(text, result.total, suggestion, hits, result.facets, page, limit)
+
+    def similar_names(self, name: str, limit: int = 3) -> list[str]:
+        """Up to `limit` entity names close to `name`: names that start the
+        same, or that start as its spelling correction does."""
+        lexicon = self.lexicon
+        words = " ".join(name.replace("-", " ").split())[:MAX_SIMILAR_CHARS]
+        found = [form for form, _ in lexicon.complete(words, limit)]
+        corrected = lexicon.suggest(words)
+        if corrected:
+            found += [form for form, _ in lexicon.complete(corrected, limit)]
+        return list(dict.fromkeys(found))[:limit]
 
     def suggest(self, prefix: str, limit: int = 10) -> list[dict]:
         """Entity names starting with `prefix`, for autocomplete."""

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 from ingest import domain
 
 from .. import read
+from ..context import Context
 from ..terms import iri, sparql_prefixes
 
 if TYPE_CHECKING:
     from ingest.model import Entity, Extraction
 
-    from ..graph import KnowledgeGraph
     from ..terms import Minter
 
 __all__ = ["VOCABULARY_OWNER", "article_documents", "extraction_documents", "lexicon_forms",
@@ -26,7 +26,7 @@ def predicate_words(predicate: str) -> str:
     return words.label if words else predicate
 
 
-def article_documents(graph: "KnowledgeGraph", article_id: str) -> list[dict]:
+def article_documents(graph: Context, article_id: str) -> list[dict]:
     """The article document and one document per claim of the article."""
     name = graph.minter.article(article_id)
     a = iri(name)
@@ -111,7 +111,7 @@ def _entity_doc(entity, owner: str) -> dict:
             "modality": "", "article": [], "hash": "", "date": ""}
 
 
-def vocabulary_documents(graph: "KnowledgeGraph", ontology_hash: str) -> list[dict]:
+def vocabulary_documents(graph: Context, ontology_hash: str) -> list[dict]:
     """One document per curated entity, and a marker carrying the ontology
     graph's hash (so `SearchIndex.check` sees a stale vocabulary)."""
     rows = graph.store.select(_PREFIXES + f"""
@@ -125,7 +125,7 @@ def vocabulary_documents(graph: "KnowledgeGraph", ontology_hash: str) -> list[di
     return docs
 
 
-def minted_documents(graph: "KnowledgeGraph", article_id: str) -> list[dict]:
+def minted_documents(graph: Context, article_id: str) -> list[dict]:
     """Documents for the entities this article minted (the vocabulary lacks
     them); they belong to the article and go with it."""
     rows = graph.store.select(_PREFIXES + f"""
@@ -135,7 +135,7 @@ def minted_documents(graph: "KnowledgeGraph", article_id: str) -> list[dict]:
     return [_entity_doc(e, article_id) for e in info.values()]
 
 
-def lexicon_forms(graph: "KnowledgeGraph") -> tuple[dict[str, tuple[str, ...]], set[str]]:
+def lexicon_forms(graph: Context) -> tuple[dict[str, tuple[str, ...]], set[str]]:
     """Entity IRI -> surface forms (label first), and title words."""
     rows = graph.store.select(_PREFIXES + """
         SELECT DISTINCT ?e ?p ?v WHERE {

@@ -5,24 +5,17 @@ so a deployment that never uses the remote backend never imports its client.
 """
 from __future__ import annotations
 
-import importlib
+from typing import cast
 
 from ..config import Settings
-from ..errors import ConfigError
+from ..plugins import STORES, load_class
 from .base import Store
 
-__all__ = ["BACKENDS", "Store", "open_store"]
-
-#: Backend name -> "module:class", imported on first use.
-BACKENDS: dict[str, str] = {
-    "embedded": "kg.store.embedded:EmbeddedStore",
-    "memory": "kg.store.memory:MemoryStore",
-    "sparql": "kg.store.remote:RemoteStore",
-}
+__all__ = ["Store", "open_store"]
 
 
 def open_store(settings: Settings, write: bool = True) -> Store:
-    """Open the backend the settings name.
+    """Open the backend the settings name (`kg.plugins.STORES`).
 
     Args:
         settings: which backend, and where.
@@ -33,18 +26,5 @@ def open_store(settings: Settings, write: bool = True) -> Store:
         ConfigError: unknown backend or missing dependency.
         StoreBusy: another process writes to the embedded store.
     """
-    target = BACKENDS.get(settings.store)
-    if target is None:
-        raise ConfigError(f"unknown store {settings.store!r}; choose from {', '.join(BACKENDS)}")
-    module_name, class_name = target.split(":")
-    try:
-        cls = getattr(importlib.import_module(module_name), class_name)
-    except ImportError as err:
-        raise ConfigError(f"store {settings.store!r} needs {err.name}, which is not installed") \
-            from None
-    if settings.store == "embedded":
-        return cls(settings.data_path, write=write)
-    if settings.store == "sparql":
-        return cls(settings.sparql_query, settings.sparql_update or settings.sparql_query,
-                   scope=settings.base_iri)
-    return cls()
+    backend = cast("type[Store]", load_class(STORES, "store", settings.store))
+    return backend.from_settings(settings, write=write)

@@ -10,15 +10,21 @@ from __future__ import annotations
 import abc
 import functools
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence, Union
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence, Union
 
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ..errors import QueryError
 from ..terms import Sparql, blank, chunked, iri, language, literal
 
-__all__ = ["Capabilities", "Quad", "QueryResult", "Row", "Store", "Term", "Triple", "ValueRow",
-           "Patch", "add_update", "drop_update", "nquads_graphs", "nt_term", "replace_update"]
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..sparql.answers import Answer
+    from ..sparql.policy import CheckedQuery, Limits
+
+__all__ = ["Capabilities", "PublicQueries", "Quad", "QueryPool", "QueryResult", "Row", "Store",
+           "Term", "Triple", "ValueRow", "Patch", "add_update", "drop_update", "nquads_graphs",
+           "nt_term", "replace_update"]
 
 Term = Union[URIRef, Literal, BNode]
 Triple = tuple[Term, Term, Term]
@@ -178,6 +184,44 @@ class Capabilities:
     native_results: bool = False
 
 
+@dataclass(frozen=True)
+class QueryPool:
+    """How many public queries a backend may run at once, and their
+    bounds (the `KG_QUERY_WORKERS`, `KG_LONG_QUERIES` and `KG_QUERY_MEMORY`
+    settings); a backend without worker processes ignores them."""
+
+    workers: int = 1
+    long_queries: int = 1
+    memory_mb: int = 0
+
+
+class PublicQueries(abc.ABC):
+    """How one backend runs checked public queries within `Limits`: the
+    time limit really stops the work, rows and bytes are capped
+    (`Store.public_queries`; `kg.sparql.QueryRunner` is its only caller)."""
+
+    @abc.abstractmethod
+    def run(self, query: "CheckedQuery", fmt: str, limits: "Limits",
+            dataset: tuple | None) -> "Answer":
+        """Evaluate `query` and serialise its answer as `fmt`.
+
+        Args:
+            dataset: (default graphs, named graphs) replacing the store's
+                union graph, or None for the union.
+
+        Raises:
+            QueryError: the engine refused the query.
+            QueryTimeout: stopped at `limits.timeout`.
+            StoreUnavailable: the engine could not answer.
+        """
+
+    def warm(self) -> None:
+        """Start now what the first query would start (worker processes)."""
+
+    def close(self) -> None:
+        """Stop what `warm` or a query started; idempotent."""
+
+
 class Store(abc.ABC):
     """Named graphs with SPARQL over their union.
 
@@ -187,6 +231,19 @@ class Store(abc.ABC):
 
     name: str = "?"
     capabilities = Capabilities()
+    #: True when this process may only read (an embedded store another
+    #: process writes is opened as a read-only snapshot).
+    read_only: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: "Settings", write: bool = True) -> "Store":
+        """Open the backend as `settings` configure it (`kg.store.open_store`);
+        `write` is whether this process will write."""
+        return cls()
+
+    @abc.abstractmethod
+    def public_queries(self, pool: QueryPool) -> PublicQueries:
+        """How this backend runs public queries within their limits."""
 
     @abc.abstractmethod
     def replace_graph(self, graph: URIRef, triples: Iterable[Triple],
@@ -201,7 +258,7 @@ class Store(abc.ABC):
         of `graphs`, and apply `patch` to its graph, as one change: after a
         crash at any moment the store holds all of it or none of it once a
         writer has opened it again (the batch ingest path,
-        `kg.load.ingest_files`: many articles per transaction).  Readers
+        `kg.load.write_articles`: many articles per transaction).  Readers
         see each new graph whole or not at all, unless `readers` is False:
         nobody reads this store object while it writes (a command-line
         ingest), so a backend may load the quads in bulk.

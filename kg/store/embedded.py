@@ -9,19 +9,30 @@ from __future__ import annotations
 import errno
 import json
 import os
+import threading
 import uuid
+import weakref
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
 from ..errors import QueryError, StoreBusy, StoreUnavailable
 from ..lexer import refuse_outbound
+from ..sparql.answers import run_ox
+from ..sparql.policy import UpdateRefused
+from ..sparql.workers import WorkerPool
+from ..terms import PREFIXES
 from ._convert import from_ox, to_ox
-from .base import (Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow,
-                   drop_update, nquads_graphs, nt_term, replace_update)
+from .base import (Capabilities, Patch, PublicQueries, Quad, QueryPool, QueryResult, Store,
+                   Triple, ValueRow, drop_update, nquads_graphs, nt_term, replace_update)
 from .lock import WriterLock
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..sparql.answers import Answer
+    from ..sparql.policy import CheckedQuery, Limits
 
 __all__ = ["JOURNAL", "EmbeddedStore"]
 
@@ -50,6 +61,13 @@ class EmbeddedStore(Store):
 
     name = "embedded"
     capabilities = Capabilities(persistent=True, native_results=True)
+
+    @classmethod
+    def from_settings(cls, settings: "Settings", write: bool = True) -> "EmbeddedStore":
+        return cls(settings.data_path, write=write)
+
+    def public_queries(self, pool: QueryPool) -> PublicQueries:
+        return _WorkerQueries(self, pool)
 
     def __init__(self, folder: str | Path, write: bool = True):
         self.folder = Path(folder)
@@ -296,3 +314,48 @@ def _rows(solutions: "ox.QuerySolutions", names: list[str], convert) -> list[dic
                 row[name] = convert(value)
         rows.append(row)
     return rows
+
+
+# ------------------------------------------------------- public queries
+
+class _WorkerQueries(PublicQueries):
+    """Public queries in a pool of warm worker processes, each holding a
+    read-only view of the store (`pyoxigraph.Store.read_only` works while
+    this process holds the writer lock): a worker past its time is killed,
+    so the work really stops; see `kg.sparql.workers`.  A query without a
+    time limit (`kg query --no-limits`) runs here, streaming its answer."""
+
+    def __init__(self, store: EmbeddedStore, pool: QueryPool):
+        self.store, self.options = store, pool
+        self._pool: WorkerPool | None = None
+        self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        self._started()
+
+    def _started(self) -> WorkerPool:
+        with self._lock:
+            if self._pool is None:
+                options = self.options
+                self._pool = WorkerPool(str(self.store.folder / "store"), options.workers,
+                                        options.long_queries, memory=options.memory_mb * 2**20)
+                # The workers stop with this object even if nobody calls close().
+                weakref.finalize(self, self._pool.close)
+            return self._pool
+
+    def run(self, query: "CheckedQuery", fmt: str, limits: "Limits",
+            dataset: tuple | None) -> "Answer":
+        if limits.timeout is None:
+            return run_ox(self.store.native_query, query, fmt, limits, dataset, PREFIXES)
+        reply = self._started().run((query, fmt, limits, dataset, PREFIXES), limits.timeout)
+        if reply[0] == "ok":
+            return reply[1]
+        error = {"QueryError": QueryError, "UpdateRefused": UpdateRefused,
+                 "StoreUnavailable": StoreUnavailable}.get(reply[1], QueryError)
+        raise error(reply[2])
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()

@@ -4,16 +4,26 @@ It passes the same contract tests as the on-disk store; nothing persists.
 """
 from __future__ import annotations
 
+import itertools
 import threading
-from typing import Iterable, Iterator, Sequence, cast
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence, cast
 
-from rdflib import Dataset, Graph, URIRef
 from pyparsing import ParseException
+from rdflib import Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.evaluate import evalQuery
 
 from ..errors import QueryError
 from ..lexer import refuse_outbound
-from .base import (Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow,
-                   nquads_graphs)
+from ..results import serialize
+from ..sparql.answers import Answer, ask_body
+from ..sparql.deadline import in_thread
+from .base import (Capabilities, Patch, PublicQueries, Quad, QueryPool, QueryResult, Store,
+                   Triple, ValueRow, nquads_graphs)
+
+if TYPE_CHECKING:
+    from ..sparql.policy import CheckedQuery, Limits
 
 __all__ = ["MemoryStore"]
 
@@ -27,6 +37,9 @@ class MemoryStore(Store):
     def __init__(self) -> None:
         self._data = Dataset(default_union=True)
         self._lock = threading.RLock()
+
+    def public_queries(self, pool: QueryPool) -> PublicQueries:
+        return _ThreadQueries(self)
 
     def replace_graph(self, graph: URIRef, triples: Iterable[Triple],
                       patch: Patch | None = None) -> None:
@@ -115,3 +128,83 @@ class MemoryStore(Store):
 
     def __len__(self) -> int:
         return sum(1 for _ in self.quads())
+
+
+# ------------------------------------------------------- public queries
+
+class _ThreadQueries(PublicQueries):
+    """Public queries in a thread of this process (a process cannot share
+    an rdflib store); past its time the thread gets an asynchronous
+    exception, which stops rdflib's pure-Python evaluator at its next
+    bytecode."""
+
+    def __init__(self, store: "MemoryStore"):
+        self.store = store
+
+    def run(self, query: "CheckedQuery", fmt: str, limits: "Limits",
+            dataset: tuple | None) -> Answer:
+        return in_thread(lambda: _evaluate(self.store, query, fmt, limits, dataset),
+                         limits.timeout)
+
+
+def _evaluate(store: "MemoryStore", query: "CheckedQuery", fmt: str, limits: "Limits",
+              dataset: tuple | None) -> Answer:
+    """Evaluate with rdflib.  Without a dataset, on the store itself; with
+    one, on a copy shaped to it, evaluated with the query's own dataset
+    clause removed, so rdflib never loads a FROM graph from the web."""
+    if dataset is None:  # no FROM and no protocol graphs: the store's union graph
+        try:
+            return _capped_rdflib(store.query(query.text), query, fmt, limits)
+        except RecursionError:
+            raise QueryError("the query is nested too deeply for this backend") from None
+    try:
+        prepared = prepareQuery(query.text)
+    except ParseException as err:
+        raise QueryError(f"SPARQL syntax error: {err}") from None
+    except RecursionError:
+        raise QueryError("the query is nested too deeply for this backend") from None
+    prepared.algebra["datasetClause"] = None  # the dataset is built here instead
+    default, named = dataset
+    data = Dataset(default_union=False)
+    wanted_default, wanted_named = set(default or ()), set(named or ())
+    target = data.graph(DATASET_DEFAULT_GRAPH_ID)
+    for s, p, o, g in store.quads():
+        if str(g) in wanted_default:
+            target.add((s, p, o))
+        if str(g) in wanted_named:
+            data.graph(URIRef(g)).add((s, p, o))
+    try:
+        found = evalQuery(data, prepared, {})
+    except RecursionError:
+        raise QueryError("the query is nested too deeply for this backend") from None
+    kind = found.get("type_")
+    if kind == "ASK":
+        return _capped_rdflib(QueryResult("ask", boolean=bool(found["askAnswer"])), query, fmt,
+                              limits)
+    if kind in ("CONSTRUCT", "DESCRIBE"):
+        return _capped_rdflib(QueryResult("graph", graph=found["graph"]), query, fmt, limits)
+    names = [str(v) for v in found["vars_"]]
+    cap = limits.max_rows
+    bindings = itertools.islice(found["bindings"], None if cap is None else cap + 1)
+    rows = [{str(k): v for k, v in b.items() if v is not None and str(k) in names}
+            for b in bindings]
+    return _capped_rdflib(QueryResult("select", variables=names, rows=rows), query, fmt, limits)
+
+
+def _capped_rdflib(result, query: "CheckedQuery", fmt: str, limits: "Limits") -> Answer:
+    """A memory-store result (rdflib terms) cut at the row cap, serialised."""
+    if result.kind == "ask":
+        return Answer(ask_body(result.boolean, fmt), fmt, query.form, rows=1)
+    cap = limits.max_rows
+    if result.kind == "graph":
+        triples = list(itertools.islice(iter(result.graph), None if cap is None else cap + 1))
+        truncated = cap is not None and len(triples) > cap
+        kept = Graph()
+        for triple in triples[:cap]:
+            kept.add(triple)
+        text, _ = serialize(QueryResult("graph", graph=kept), fmt)
+        return Answer(text.encode("utf-8"), fmt, query.form, rows=len(kept), truncated=truncated)
+    truncated = cap is not None and len(result.rows) > cap
+    rows = result.rows[:cap]
+    text, _ = serialize(QueryResult("select", variables=result.variables, rows=rows), fmt)
+    return Answer(text.encode("utf-8"), fmt, query.form, rows=len(rows), truncated=truncated)

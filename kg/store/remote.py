@@ -12,15 +12,23 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Iterable, Iterator, Sequence, cast
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence, cast
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ..errors import QueryError, StoreUnavailable
 from ..lexer import refuse_outbound
-from ..terms import BadTerm, Sparql, iri, iris, literal
-from .base import (Capabilities, Patch, Quad, QueryResult, Store, Triple, ValueRow, add_update,
-                   drop_update, nquads_graphs, replace_update)
+from ..sparql.answers import Answer, ask_body, write_ox
+from ..sparql.deadline import in_thread
+from ..sparql.policy import QueryTimeout
+from ..terms import PREFIXES, BadTerm, Sparql, iri, iris, literal
+from .base import (Capabilities, Patch, PublicQueries, Quad, QueryPool, QueryResult, Store,
+                   Triple, ValueRow, add_update, drop_update, nquads_graphs, replace_update)
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..sparql.policy import CheckedQuery, Limits
 
 __all__ = ["RemoteStore"]
 
@@ -77,6 +85,14 @@ class RemoteStore(Store):
 
     name = "sparql"
     capabilities = Capabilities(persistent=True)
+
+    @classmethod
+    def from_settings(cls, settings: "Settings", write: bool = True) -> "RemoteStore":
+        return cls(settings.sparql_query, settings.sparql_update or settings.sparql_query,
+                   scope=settings.base_iri)
+
+    def public_queries(self, pool: QueryPool) -> PublicQueries:
+        return _ServerQueries(self)
 
     def __init__(self, query_url: str, update_url: str, scope: str = "",
                  timeout: float = _TIMEOUT):
@@ -195,3 +211,65 @@ class RemoteStore(Store):
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
                            f"{self._in_scope()} }}")
         return int(rows[0]["n"]) if rows else 0
+
+
+# ------------------------------------------------------- public queries
+
+class _ServerQueries(PublicQueries):
+    """Public queries sent to the server: the time limit is the deadline of
+    the HTTP exchange (the server may keep working; configure its own
+    timeout too), and the answer is capped like a local one."""
+
+    def __init__(self, store: "RemoteStore"):
+        self.store = store
+
+    def run(self, query: "CheckedQuery", fmt: str, limits: "Limits",
+            dataset: tuple | None) -> Answer:
+        return _ask_server(self.store, query, fmt, limits, dataset)
+
+
+def _ask_server(store: "RemoteStore", query: "CheckedQuery", fmt: str, limits: "Limits",
+                dataset: tuple | None) -> Answer:
+    """Ask the SPARQL server (the dataset as protocol parameters), read its
+    answer before the deadline, and cap it like a local one."""
+    params = [("query", query.text)]
+    if dataset is not None:
+        params += [("default-graph-uri", g) for g in dataset[0] or ()]
+        params += [("named-graph-uri", g) for g in dataset[1] or ()]
+    accept = "application/n-triples" if query.kind == "graph" else \
+        "application/sparql-results+json"
+    request = urllib.request.Request(
+        store.query_url, data=urllib.parse.urlencode(params).encode(), method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+    opened: list = []
+
+    def fetch() -> bytes:
+        # The whole exchange runs in a thread so that the deadline covers it
+        # all; at the deadline the connection is closed under it.
+        with urllib.request.urlopen(request, timeout=limits.timeout or 60.0) as response:
+            opened.append(response)
+            return response.read()
+
+    try:
+        body = in_thread(fetch, limits.timeout, on_timeout=lambda: [r.close() for r in opened])
+    except urllib.error.HTTPError as err:
+        detail = err.read(500).decode("utf-8", "replace").strip().splitlines()
+        message = detail[0] if detail else err.reason
+        if 400 <= err.code < 500:
+            raise QueryError(f"SPARQL syntax error: {message}") from None
+        raise StoreUnavailable(f"SPARQL server answered {err.code}: {message}") from None
+    except TimeoutError:
+        raise QueryTimeout("") from None
+    except (urllib.error.URLError, ConnectionError) as err:
+        raise StoreUnavailable(f"cannot reach the SPARQL server: {getattr(err, 'reason', err)}") \
+            from None
+    if query.kind == "graph":
+        return write_ox(ox.parse(body, ox.RdfFormat.N_TRIPLES), query.form, fmt, limits,
+                        PREFIXES)
+    result = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+    if query.form.upper() == "ASK" and isinstance(result, ox.QuerySolutions):
+        # Virtuoso answers ASK as a one-cell SELECT.
+        values = [solution[0] for solution in result]
+        value = bool(values) and values[0] is not None and values[0].value not in ("0", "false")
+        return Answer(ask_body(value, fmt), fmt, query.form, rows=1)
+    return write_ox(result, query.form, fmt, limits)

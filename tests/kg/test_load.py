@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kg import KnowledgeGraph, Settings, read
-from kg.load import delete_article, ensure_ontology, find_articles, ingest_file, ingest_files
+from kg.load import ensure_ontology, find_articles
 from kg.terms import DCTERMS
 
 from ..conftest import seed_article, WITH_VIRTUOSO
@@ -32,10 +32,10 @@ def _article_quads(graph: KnowledgeGraph, article_id: str) -> set:
 
 def test_ingest_twice_changes_nothing(graph, seed_copy):
     """A second ingest of the same file leaves the sorted N-Quads dump identical."""
-    first = ingest_file(graph, seed_copy)
+    first = graph.ingest_file(seed_copy)
     assert first.status == "added" and first.claims >= 20
     dump = graph.store.dump_nquads()
-    second = ingest_file(graph, seed_copy)
+    second = graph.ingest_file(seed_copy)
     assert second.status == "unchanged"
     assert graph.store.dump_nquads() == dump
 
@@ -45,13 +45,13 @@ def test_replace_changes_only_that_article(graph, seed_copy, tmp_path):
     other = tmp_path / "articles" / "other.txt"
     other.write_text("Sertraline is used to treat depression.\n\nSertraline can cause nausea.\n",
                      encoding="utf-8")
-    ingest_file(graph, seed_copy)
-    ingest_file(graph, other)
+    graph.ingest_file(seed_copy)
+    graph.ingest_file(other)
     before_other = _article_quads(graph, "other")
     before_seed = _article_quads(graph, "ketamine-for-anxiety")
     seed_copy.write_text(seed_copy.read_text(encoding="utf-8") +
                          "\nKetamine may cause bladder pain.\n", encoding="utf-8")
-    result = ingest_file(graph, seed_copy)
+    result = graph.ingest_file(seed_copy)
     assert result.status == "replaced"
     assert _article_quads(graph, "other") == before_other
     after_seed = _article_quads(graph, "ketamine-for-anxiety")
@@ -61,18 +61,18 @@ def test_replace_changes_only_that_article(graph, seed_copy, tmp_path):
 
 
 def test_delete_retracts_the_whole_article(graph, seed_copy):
-    ingest_file(graph, seed_copy)
-    assert delete_article(graph, "ketamine-for-anxiety") is True
+    graph.ingest_file(seed_copy)
+    assert graph.delete_article("ketamine-for-anxiety") is True
     assert not any(True for _ in graph.store.quads(graph.minter.article("ketamine-for-anxiety")))
     assert read.claims(graph) == []
     assert graph.store.select(
         "SELECT ?s WHERE { ?s <https://w3id.org/health-kg/ontology#treats> ?o }") == []
-    assert delete_article(graph, "ketamine-for-anxiety") is False
+    assert graph.delete_article("ketamine-for-anxiety") is False
 
 
 def test_claims_contract(graph, seed_copy):
     """Every claim has the README's JSONL shape and its offsets slice the text."""
-    ingest_file(graph, seed_copy)
+    graph.ingest_file(seed_copy)
     text = seed_copy.read_text(encoding="utf-8")
     records = read.claims(graph)
     assert len(records) >= 20
@@ -93,7 +93,7 @@ def test_negated_claims_have_no_direct_edge(graph, tmp_path):
     path = tmp_path / "neg.txt"
     path.write_text("Esketamine does not cause nausea.\n\nEsketamine can cause dizziness.\n",
                     encoding="utf-8")
-    ingest_file(graph, path)
+    graph.ingest_file(path)
     records = {(c.object.label, c.modality) for c in read.claims(graph)}
     assert ("nausea", "negated") in records
     edges = graph.store.select(
@@ -120,7 +120,7 @@ def test_bad_input_is_refused_and_named(graph, tmp_path, name):
     path = tmp_path / name
     path.write_bytes(BAD_FILES[name])
     before = graph.store.dump_nquads()
-    result = ingest_file(graph, path)
+    result = graph.ingest_file(path)
     assert result.status == "failed"
     assert name in result.error and "\n" not in result.error
     assert graph.store.dump_nquads() == before
@@ -130,7 +130,7 @@ def test_oversize_file_is_refused_before_reading(graph, tmp_path):
     path = tmp_path / "huge.txt"
     with open(path, "wb") as handle:
         handle.truncate(6 * 1024 * 1024)
-    result = ingest_file(graph, path)
+    result = graph.ingest_file(path)
     assert result.status == "failed" and "limit" in result.error and "huge.txt" in result.error
 
 
@@ -141,8 +141,8 @@ def test_duplicate_article_ids_in_one_run_are_refused(graph, tmp_path):
     first.write_text("Ketamine can cause nausea.\n", encoding="utf-8")
     second.write_text("# Same\n\nKetamine can cause dizziness.\n", encoding="utf-8")
     claimed: dict[str, str] = {}
-    assert ingest_file(graph, first, claimed).ok
-    result = ingest_file(graph, second, claimed)
+    assert graph.ingest_file(first, claimed).ok
+    result = graph.ingest_file(second, claimed)
     assert not result.ok and "already used" in result.error
 
 
@@ -174,7 +174,7 @@ def test_ontology_is_loaded_once_and_aligned_to_biolink(graph):
 def test_shacl_conformance_after_ingest(graph, seed_copy):
     from kg.validate import validate
 
-    ingest_file(graph, seed_copy)
+    graph.ingest_file(seed_copy)
     report = validate(graph)
     assert report.conforms, report.text
 
@@ -183,7 +183,7 @@ def test_shacl_catches_a_broken_claim(graph, seed_copy):
     """Validation is not vacuous: a claim without evidence is reported."""
     from kg.validate import validate
 
-    ingest_file(graph, seed_copy)
+    graph.ingest_file(seed_copy)
     iri = graph.minter.article("ketamine-for-anxiety")
     quads = [q[:3] for q in graph.store.quads(iri)
              if str(q[1]) != "https://w3id.org/health-kg/ontology#evidence"]
@@ -233,7 +233,7 @@ def test_no_blank_nodes_are_written(graph, seed_copy):
     minted from content, and Virtuoso refuses blank nodes in INSERT DATA."""
     from rdflib import BNode
 
-    ingest_file(graph, seed_copy)
+    graph.ingest_file(seed_copy)
     assert not [q for q in graph.store.quads() if isinstance(q[0], BNode) or
                 isinstance(q[2], BNode)]
 
@@ -253,7 +253,7 @@ def test_batches_write_what_one_by_one_writes(graph, settings_for, tmp_path):
 
     corpus = write_corpus(11, tmp_path / "corpus") + [seed_article()]
     for path in corpus:
-        assert ingest_file(graph, path).status == "added"
+        assert graph.ingest_file(path).status == "added"
     expected = _stable_dump(graph)
     for number, (workers, batch) in enumerate([(0, 4), (2, 5)]):
         settings = settings_for(graph.settings.store)
@@ -265,7 +265,7 @@ def test_batches_write_what_one_by_one_writes(graph, settings_for, tmp_path):
                     batched.store.drop_graph(stored)
             from kg import tally
             tally.rebuild(batched)
-            results = list(ingest_files(batched, corpus, workers=workers, batch=batch))
+            results = list(batched.ingest_files(corpus, workers=workers, batch=batch))
             assert [r.status for r in results] == ["added"] * len(corpus)
             assert [r.path for r in results] == [str(p) for p in corpus]
             assert _stable_dump(batched) == expected
@@ -282,13 +282,13 @@ def test_batches_skip_replace_and_refuse_per_file(graph, tmp_path):
     folder.mkdir()
     (folder / "a.txt").write_text("Sertraline can cause nausea.\n", encoding="utf-8")
     (folder / "b.txt").write_text("Lithium can cause tremor.\n", encoding="utf-8")
-    assert [r.status for r in ingest_files(graph, sorted(folder.iterdir()))] == ["added"] * 2
+    assert [r.status for r in graph.ingest_files(sorted(folder.iterdir()))] == ["added"] * 2
     (folder / "b.txt").write_text("Lithium can cause dizziness.\n", encoding="utf-8")
     (folder / "c.txt").write_text("Ketamine can cause dizziness.\n", encoding="utf-8")
     (folder / "d.txt").write_bytes(b"\x00\x01\x02" * 400)
     (tmp_path / "c.md").write_text("# C\n\nKetamine may cause nausea.\n", encoding="utf-8")
-    results = list(ingest_files(graph, sorted(folder.iterdir()) + [tmp_path / "c.md"],
-                                batch=1))
+    results = list(graph.ingest_files(sorted(folder.iterdir()) + [tmp_path / "c.md"],
+                                      batch=1))
     assert [r.status for r in results] == ["unchanged", "replaced", "added", "failed", "failed"]
     assert "d.txt" in results[3].error and "already used" in results[4].error
     assert [c.object.label for c in read.claims(graph, "b")] == ["dizziness"]

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from kg import KnowledgeGraph
-from kg.load import delete_article, ingest_file
+
 from kg.search import SearchQueryError
 from kg.search.query import MAX_QUERY_CHARS
 
@@ -33,7 +33,7 @@ def graph(request, data_dir):
 
 @pytest.fixture
 def seeded(graph):
-    assert ingest_file(graph, seed_article()).ok
+    assert graph.ingest_file(seed_article()).ok
     return graph
 
 
@@ -71,7 +71,7 @@ def test_highlights_escape_article_text(graph, tmp_path):
     path = tmp_path / "xss.txt"
     path.write_text("Ketamine <script>alert('x')</script> can cause nausea.\n",
                     encoding="utf-8")
-    assert ingest_file(graph, path).ok
+    assert graph.ingest_file(path).ok
     for hit in graph.search.search("ketamine nausea", limit=50).hits:
         assert "<script>" not in hit["highlight"]
         if hit["kind"] == "article":
@@ -110,10 +110,10 @@ def test_replace_and_retract_keep_index_equal_to_graph(seeded, seed_copy):
     text = seed_copy.read_text(encoding="utf-8")
     seed_copy.write_text(text + "\nKetamine can cause bladder pain in long-term users.\n",
                          encoding="utf-8")
-    assert ingest_file(seeded, seed_copy).status == "replaced"
+    assert seeded.ingest_file(seed_copy).status == "replaced"
     assert seeded.search.check() == []
     assert any("bladder" in h["highlight"] for h in seeded.search.search("bladder").hits)
-    assert delete_article(seeded, "ketamine-for-anxiety")
+    assert seeded.delete_article("ketamine-for-anxiety")
     assert seeded.search.check() == []
     left = seeded.search.search("ketamine", limit=100)
     assert left.total > 0  # the curated entity stays findable
@@ -135,7 +135,7 @@ def test_reindex_after_losing_the_index_restores_results(tmp_path, data_dir, eng
     seed = seed_article()
     settings = Settings(data_dir=str(data_dir), search_engine=engine)
     with KnowledgeGraph.open(settings) as graph:
-        ingest_file(graph, seed)
+        graph.ingest_file(seed)
         before = _found(graph.search.search("NMDA receptor", limit=50))
     shutil.rmtree(data_dir / f"search-{engine}")
     with KnowledgeGraph.open(settings, write=False) as reader:

@@ -271,7 +271,7 @@ def test_the_time_limit_stops_the_work_and_the_runner_recovers(data):
 def test_a_killed_worker_leaves_no_process_behind(data):
     with QueryRunner(data, Limits(timeout=0.5), workers=1) as runner:
         runner.run("ASK {}")
-        first = runner._pool._idle[0].process
+        first = _workers(runner)._idle[0].process
         with pytest.raises(QueryTimeout):
             runner.run(CARTESIAN)
         first.wait(timeout=5)
@@ -296,10 +296,10 @@ def test_nesting_that_crashes_pyoxigraph_is_refused_and_workers_survive(data):
     the lexer refuses them first, so the workers keep serving."""
     with QueryRunner(data, Limits(timeout=10), workers=1) as runner:
         runner.run("ASK {}")
-        worker = runner._pool._idle[0].process
+        worker = _workers(runner)._idle[0].process
         with pytest.raises(QueryError, match="128 deep"):
             runner.run("SELECT * WHERE { " + "{" * 5000 + "}" * 5000 + " }")
-        assert runner.run("ASK {}").rows == 1 and runner._pool._idle[0].process is worker
+        assert runner.run("ASK {}").rows == 1 and _workers(runner)._idle[0].process is worker
         assert worker.poll() is None
 
 
@@ -307,7 +307,7 @@ def test_nesting_that_crashes_pyoxigraph_is_refused_and_workers_survive(data):
 def test_no_limits_runs_in_process(data):
     runner = QueryRunner(data, Limits.none())
     answer = runner.run("SELECT ?s WHERE { ?s <http://example.org/p> ?o }", "tsv")
-    assert answer.rows == 10 and runner._pool is None
+    assert answer.rows == 10 and runner._engine()._pool is None  # no worker started
 
 
 class _SlowSparql(http.server.BaseHTTPRequestHandler):
@@ -417,10 +417,15 @@ def test_a_third_long_query_is_stopped_at_the_threshold_and_short_ones_still_run
         assert _settled(runner, 3) == 3
 
 
+def _workers(runner: QueryRunner):
+    """The embedded store's worker pool behind the runner."""
+    return runner._engine()._pool
+
+
 def _settled(runner: QueryRunner, size: int, seconds: float = 10) -> int:
     """The pool's live workers once `size` of them are idle (killed ones
     are replaced in the background), or AssertionError."""
-    pool = runner._pool
+    pool = _workers(runner)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with pool._cond:
@@ -440,7 +445,7 @@ def test_a_query_over_the_memory_cap_is_stopped_and_its_worker_replaced(data):
     query."""
     with QueryRunner(data, Limits(timeout=20), workers=1, memory_mb=512) as runner:
         runner.run("ASK {}")
-        first = runner._pool._idle[0].process
+        first = _workers(runner)._idle[0].process
         limits = Path(f"/proc/{first.pid}/limits").read_text()
         assert re.search(r"Max address space\s+536870912\s", limits), limits
         began = time.monotonic()
@@ -451,5 +456,5 @@ def test_a_query_over_the_memory_cap_is_stopped_and_its_worker_replaced(data):
         assert caught.value.status == 503 and took < 15, took
         assert first.wait(timeout=5) == -signal.SIGABRT
         assert runner.run("ASK { ?s ?p 3 }").rows == 1
-        assert runner._pool._idle[0].process.pid != first.pid
+        assert _workers(runner)._idle[0].process.pid != first.pid
         print(f"\nstopped on memory after {took:.2f} s")

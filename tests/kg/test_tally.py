@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kg import KnowledgeGraph, tally
-from kg.load import delete_article, ingest_file
+
 from kg.terms import sparql_prefixes
 
 from ..conftest import WITH_VIRTUOSO
@@ -91,7 +91,7 @@ def _write(folder, name: str, text: str):
 
 def test_tally_follows_adds_replacements_and_retractions(graph, tmp_path):
     for name, text in ARTICLES.items():
-        assert ingest_file(graph, _write(tmp_path, name, text)).ok
+        assert graph.ingest_file(_write(tmp_path, name, text)).ok
     first = _stored(graph)
     assert first == _counted(graph)
     depression = [v for k, v in first.items()
@@ -99,23 +99,23 @@ def test_tally_follows_adds_replacements_and_retractions(graph, tmp_path):
     assert depression == [(4, 3)]  # 4 claims (2 in "two"), 3 articles, any modality
     _samples_are_claims_of_their_relation(graph)
 
-    assert ingest_file(graph, _write(tmp_path, "two", REPLACEMENT)).status == "replaced"
+    assert graph.ingest_file(_write(tmp_path, "two", REPLACEMENT)).status == "replaced"
     assert _stored(graph) == _counted(graph) != first
     _samples_are_claims_of_their_relation(graph)
 
-    assert delete_article(graph, "one")
+    assert graph.delete_article("one")
     assert _stored(graph) == _counted(graph)
     _samples_are_claims_of_their_relation(graph)
     for name in ("two", "three"):
-        assert delete_article(graph, name)
+        assert graph.delete_article(name)
     assert _stored(graph) == {}
 
 
 def test_rebuild_equals_the_maintained_tally_and_runs_on_open(settings, tmp_path):
     with KnowledgeGraph.open(settings) as graph:
         for name, text in ARTICLES.items():
-            ingest_file(graph, _write(tmp_path, name, text))
-        ingest_file(graph, _write(tmp_path, "two", REPLACEMENT))
+            graph.ingest_file(_write(tmp_path, name, text))
+        graph.ingest_file(_write(tmp_path, "two", REPLACEMENT))
         maintained = _stored(graph)
         assert tally.rebuild(graph) == len(maintained)
         assert _stored(graph) == maintained

@@ -14,7 +14,7 @@ from rdflib.namespace import RDF, RDFS
 
 from kg import NotFound
 from kg import views
-from kg.load import ingest_file
+
 from kg.terms import HKG, PROV
 
 FIRST = ("Ketamine notes\n\nKetamine can cause nausea. Ketamine can cause dizziness. "
@@ -27,7 +27,7 @@ def notes(graph, tmp_path):
     for name, text in (("first.txt", FIRST), ("second.txt", SECOND)):
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
-        assert ingest_file(graph, path).ok
+        assert graph.ingest_file(path).ok
     return graph
 
 
@@ -96,7 +96,7 @@ def test_article_view_rereads_when_replaced_midway(notes, tmp_path, monkeypatch)
         if not calls:
             calls.append(1)
             path.write_text(FIRST.replace("dizziness", "drowsiness"), encoding="utf-8")
-            assert ingest_file(graph, path).status == "replaced"
+            assert graph.ingest_file(path).status == "replaced"
         return found
 
     monkeypatch.setattr(read, "claims", claims_then_replace)
@@ -113,7 +113,7 @@ def test_entity_rows_count_everything_and_sample_the_evidence(notes, tmp_path):
     for n in range(3):
         path = tmp_path / f"extra-{n}.txt"
         path.write_text(f"Extra {n}\n\nKetamine can cause nausea.\n", encoding="utf-8")
-        assert ingest_file(notes, path).ok
+        assert notes.ingest_file(path).ok
     row = next(r for r in views.entity_view(notes, "ketamine").outgoing["hasAdverseEffect"]
                if r.object.label == "nausea")
     assert row.articles == 5 and row.articles_by_modality["asserted"] == 4

@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph
 
 from kg import KnowledgeGraph, Settings
-from kg.load import ingest_file
+
 
 MB = 1024 * 1024
 
@@ -65,7 +65,7 @@ def test_hostile_file(graph, tmp_path, name):
         path.write_bytes(content)
     before = graph.store.dump_nquads() if expect != "ok" else None
     began = time.perf_counter()
-    result = ingest_file(graph, path)
+    result = graph.ingest_file(path)
     assert time.perf_counter() - began < 10
     if expect == "ok":
         assert result.ok, result.error
@@ -86,7 +86,7 @@ def test_every_stored_literal_reserialises_as_xml_and_json(graph, tmp_path):
     JSON-LD that parse back to the same graph."""
     for name in ("controls.txt", "surrogate.json", "raw.md", "unclosed.html"):
         (tmp_path / name).write_bytes(CASES[name][0])
-        assert ingest_file(graph, tmp_path / name).ok
+        assert graph.ingest_file(tmp_path / name).ok
     data = Graph()
     for s, p, o, _ in graph.store.quads():
         data.add((s, p, o))

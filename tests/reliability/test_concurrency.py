@@ -5,7 +5,7 @@ import threading
 from pathlib import Path
 
 from kg import KnowledgeGraph, Settings
-from kg.load import ingest_file
+
 
 VERSIONS = {
     "v1": "Version one\n\nSertraline is used to treat depression. Sertraline can cause nausea.\n"
@@ -26,7 +26,7 @@ def test_five_readers_see_whole_articles_while_100_replacements_run(tmp_path):
         expected = {}
         for name, text in VERSIONS.items():
             path.write_text(text, encoding="utf-8")
-            assert ingest_file(graph, path).ok
+            assert graph.ingest_file(path).ok
             rows = graph.store.select(_COUNT.format(iri=graph.minter.article("article")))
             expected[str(rows[0]["title"])] = int(rows[0]["n"])
         assert len(expected) == 2 and len(set(expected.values())) == 2
@@ -47,7 +47,7 @@ def test_five_readers_see_whole_articles_while_100_replacements_run(tmp_path):
             try:
                 for i in range(100):
                     path.write_text(VERSIONS["v1" if i % 2 else "v2"], encoding="utf-8")
-                    assert ingest_file(graph, path).ok
+                    assert graph.ingest_file(path).ok
             except BaseException as err:
                 errors.append(err)
             finally:
@@ -89,11 +89,11 @@ def test_readers_see_whole_articles_while_100_articles_are_replaced(tmp_path):
     with KnowledgeGraph.open(settings) as graph:
         with graph.search.batch():
             for i in range(100):
-                assert ingest_file(graph, write(i, "v1")).status == "added"
+                assert graph.ingest_file(write(i, "v1")).status == "added"
         n_v1 = _claims_in(graph, 0)
-        assert ingest_file(graph, write(99, "v2")).status == "replaced"
+        assert graph.ingest_file(write(99, "v2")).status == "replaced"
         n_v2 = _claims_in(graph, 99)
-        assert ingest_file(graph, write(99, "v1")).status == "replaced"
+        assert graph.ingest_file(write(99, "v1")).status == "replaced"
         assert n_v1 != n_v2
         whole = {f"Article {i}, version one": n_v1 for i in range(100)}
         whole.update({f"Article {i}, version two": n_v2 for i in range(100)})
@@ -117,7 +117,7 @@ def test_readers_see_whole_articles_while_100_articles_are_replaced(tmp_path):
         def writer():
             try:
                 for i in range(100):
-                    assert ingest_file(graph, write(i, "v2")).status == "replaced"
+                    assert graph.ingest_file(write(i, "v2")).status == "replaced"
             except BaseException as err:
                 errors.append(err)
             finally:

@@ -49,7 +49,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg import KnowledgeGraph, read
-from kg.load import ingest_file
+
 
 from ..conftest import SAMPLES
 from ..webapp.conftest import OUTPUT
@@ -186,7 +186,7 @@ class Site:
 
 def _seed(graph) -> None:
     for name in SEED:
-        result = ingest_file(graph, SAMPLES / name)
+        result = graph.ingest_file(SAMPLES / name)
         assert result.ok, result.error
 
 

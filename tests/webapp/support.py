@@ -20,7 +20,7 @@ from pathlib import Path
 import lxml.html
 
 from ingest.model import Claim, Document, Entity, EntityType, Extraction, Mention, Modality
-from kg.load import ingest_file
+
 from kg.rdf import article_triples
 
 from ..conftest import seed_article
@@ -63,8 +63,8 @@ def write_hostile(graph) -> str:
 
 def seed_graph(graph, folder: Path) -> dict:
     """The seed, the contradicting article and the hostile one."""
-    assert ingest_file(graph, seed_article()).ok
-    assert ingest_file(graph, write_contradiction(folder)).ok
+    assert graph.ingest_file(seed_article()).ok
+    assert graph.ingest_file(write_contradiction(folder)).ok
     return {"hostile_claim": write_hostile(graph)}
 
 

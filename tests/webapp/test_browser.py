@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from kg import KnowledgeGraph, Settings
-from kg.load import ingest_file
+
 from webapp import create_app
 
 from ..conftest import SAMPLES
@@ -33,7 +33,7 @@ def app(tmp_path_factory):
     with KnowledgeGraph.open(settings) as graph:
         seed_graph(graph, folder)
         for path in sorted(SAMPLES.glob("*.*")):  # richer pictures; not asserted on
-            ingest_file(graph, path)
+            graph.ingest_file(path)
         yield create_app(settings, graph=graph)
 
 

@@ -394,10 +394,9 @@ def test_screenshots_of_diagram_and_handout(page, live_server, tmp_path):
     """The seed's diagram and printable handout render in headless Chromium
     without errors or outside requests (`page` checks both); screenshots go
     to test-output/ (and docs/screenshots/ with UPDATE_SCREENSHOTS=1)."""
-    from kg.load import ingest_file
 
     with KnowledgeGraph.open(Settings(store="memory", data_dir=str(tmp_path))) as graph:
-        assert ingest_file(graph, seed_article()).ok
+        assert graph.ingest_file(seed_article()).ok
         app = create_app(graph.settings, graph=graph)
         server = live_server(app)
         page.goto(f"{server.url}/export/preview.svg?entity=ketamine&depth=1")

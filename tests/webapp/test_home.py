@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from kg import read
-from kg.load import ingest_file
+
 from webapp import create_app
 
 from ..conftest import seed_article
@@ -31,7 +31,7 @@ def _text(html: str) -> str:
 
 @pytest.fixture
 def app(graph):
-    ingest_file(graph, seed_article())
+    graph.ingest_file(seed_article())
     return create_app(graph.settings, graph=graph)
 
 
@@ -49,7 +49,6 @@ def test_home_shows_the_graph_counts(app, graph):
 def test_home_counts_follow_ingest_and_delete(app, graph, tmp_path):
     """The home page keeps its counts between requests (recounting a large
     graph per request saturated the server) and recounts after a write."""
-    from kg.load import delete_article
 
     client = app.test_client()
     before = read.stats(graph)
@@ -57,13 +56,13 @@ def test_home_counts_follow_ingest_and_delete(app, graph, tmp_path):
     note = tmp_path / "home-note.txt"
     note.write_text("Home note\n\nSertraline can cause nausea. Sertraline may cause "
                     "insomnia.\n", encoding="utf-8")
-    assert ingest_file(graph, note).ok
+    assert graph.ingest_file(note).ok
     after = read.stats(graph)
     assert after.articles == before.articles + 1 and after.claims > before.claims
     text = _text(client.get("/").get_data(as_text=True))
     assert f"Articles {after.articles}" in text and f"Claims {after.claims}" in text
     assert "Home note" in text
-    assert delete_article(graph, "home-note")
+    assert graph.delete_article("home-note")
     text = _text(client.get("/").get_data(as_text=True))
     assert f"Articles {before.articles}" in text and "Home note" not in text
 
@@ -72,7 +71,7 @@ def test_article_titles_are_escaped(graph, tmp_path):
     evil = tmp_path / "evil.txt"  # a .txt title is kept verbatim, tags and all
     evil.write_text("<script>alert(1)</script> title\n\nKetamine can cause nausea.\n",
                     encoding="utf-8")
-    assert ingest_file(graph, evil).ok
+    assert graph.ingest_file(evil).ok
     html = create_app(graph.settings, graph=graph).test_client().get("/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

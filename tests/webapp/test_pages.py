@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from kg import KnowledgeGraph, Settings, read
-from kg.load import ingest_file
+
 from webapp import create_app
 from webapp.markup import Span, marked_text, safe_highlight
 
@@ -323,9 +323,9 @@ def test_article_page_shows_what_a_replacement_changed(tmp_path):
     with KnowledgeGraph.open(Settings(store="memory", data_dir=str(tmp_path / "d"))) as graph:
         path = tmp_path / "note.txt"
         path.write_text("Note\n\nKetamine may cause nausea.\n", encoding="utf-8")
-        ingest_file(graph, path)
+        graph.ingest_file(path)
         path.write_text("Note\n\nKetamine can cause dizziness.\n", encoding="utf-8")
-        assert ingest_file(graph, path).status == "replaced"
+        assert graph.ingest_file(path).status == "replaced"
         page = html(create_app(graph.settings, graph=graph).test_client().get("/article/note"))
     assert "dizziness" in text_of(page.xpath("//ul[@class='added']")[0])
     assert "nausea" in text_of(page.xpath("//ul[@class='removed']")[0])

@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from kg import KnowledgeGraph, Settings
-from kg.load import ingest_file
+
 from kg.sparql import Limits, QueryRunner
 from webapp import create_app
 
@@ -26,7 +26,7 @@ def editor(tmp_path_factory):
 
     settings = Settings(data_dir=str(tmp_path_factory.mktemp("editor")), query_timeout=5)
     with KnowledgeGraph.open(settings) as graph:
-        assert ingest_file(graph, seed_article()).ok
+        assert graph.ingest_file(seed_article()).ok
         app = create_app(settings, graph=graph)
         service = app.extensions["kg_sparql"]
         service.runner = QueryRunner(graph, Limits(timeout=5, max_rows=5), workers=1)

@@ -27,7 +27,7 @@ from SPARQLWrapper import CSV, JSON, JSONLD, POST, RDFXML, TSV, TURTLE, XML, SPA
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from kg import KnowledgeGraph, Settings
-from kg.load import ingest_file
+
 from kg.sparql import Limits, QueryRunner
 from webapp import create_app
 from webapp.sparql import ClientBudget
@@ -80,7 +80,7 @@ def site(request, tmp_path_factory):
     app (2 s time limit) from waitress; one per backend for the module."""
     folder = tmp_path_factory.mktemp(f"sparql-{request.param}")
     graph = KnowledgeGraph.open(_settings(request.param, folder, request))
-    assert ingest_file(graph, seed_article()).ok
+    assert graph.ingest_file(seed_article()).ok
     for n, name in DATA.items():
         graph.store.replace_graph(name, [(name, RDF.type, FOAF.Document)])
     app = create_app(graph.settings, graph=graph)
