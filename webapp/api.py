@@ -38,8 +38,8 @@ from kg.load import delete_article, ingest_file, ingest_files
 from kg.search import FACETS
 from kg.subgraph import Selection, neighbourhood, paths
 
-from . import get_graph
 from .openapi import openapi_document
+from .state import get_graph
 
 __all__ = ["ADMIN_TOKEN_FILE", "admin_token", "bp", "ensure_admin_token"]
 

@@ -29,7 +29,7 @@ from kg.export import FORMATS, ExportRequest, get_format
 from kg.export.request import PREDICATE_NAMES, TYPES, check_construct, file_name
 from kg.subgraph import MAX_DEPTH, MODALITIES
 
-from . import get_graph
+from .state import get_graph
 
 __all__ = ["bp", "export_links", "export_url"]
 

@@ -30,8 +30,8 @@ from kg.sparql import (Answer, EngineBusy, Limits, QueryRunner, QueryTimeout, Up
                        check_query, dataset_counts, examples)
 from kg.terms import HKG, PREFIXES
 
-from . import get_graph
 from .negotiation import Format, NotAcceptable, choose
+from .state import get_graph
 
 __all__ = ["ClientBudget", "TooManyQueries", "bp", "init_app"]
 
