@@ -125,7 +125,8 @@ def ingest(ctx, paths, quiet, server, token, workers, batch):
     claims = 0
     claimed: dict[str, str] = {}
     if server:  # add articles while the server holds the data folder
-        from .client import ServerClient, read_token
+        from .admin import read_token
+        from .client import ServerClient
 
         client = ServerClient(server, read_token(ctx.obj.data_path, token))
         results = (client.ingest(path, claimed) for path in files)
@@ -275,7 +276,8 @@ def delete(ctx, article, server, token):
     from .load import delete_article
 
     if server:
-        from .client import ServerClient, read_token
+        from .admin import read_token
+        from .client import ServerClient
 
         existed = ServerClient(server, read_token(ctx.obj.data_path, token)).delete(article)
     else:
