@@ -396,7 +396,7 @@ def export(ctx, entity, depth, predicates, modalities, min_articles, types, arti
     kg export --entity ketamine --depth 2 --modality asserted --format svg
     """
     from .export import ExportRequest, get_format
-    from .export.request import save
+    from .export.files import save
 
     if construct == "-":
         construct = sys.stdin.read()
