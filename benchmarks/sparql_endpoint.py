@@ -102,7 +102,7 @@ def measure(n: int, keep: Path | None = None, repeat: int = 30) -> str:
     from waitress import create_server
 
     from webapp import create_app
-    from webapp.sparql import ClientBudget
+    from webapp.ratelimit import ClientBudget
 
     with built_graph(n, keep) as (graph, build):
         settings = graph.settings

@@ -125,7 +125,8 @@ def ingest(ctx, paths, quiet, server, token, workers, batch):
     claims = 0
     claimed: dict[str, str] = {}
     if server:  # add articles while the server holds the data folder
-        from .client import ServerClient, read_token
+        from .admin import read_token
+        from .client import ServerClient
 
         client = ServerClient(server, read_token(ctx.obj.data_path, token))
         results = (client.ingest(path, claimed) for path in files)
@@ -274,7 +275,8 @@ def delete(ctx, article, server, token):
     from .errors import NotFound
 
     if server:
-        from .client import ServerClient, read_token
+        from .admin import read_token
+        from .client import ServerClient
 
         existed = ServerClient(server, read_token(ctx.obj.data_path, token)).delete(article)
     else:
@@ -393,7 +395,7 @@ def export(ctx, entity, depth, predicates, modalities, min_articles, types, arti
     kg export --entity ketamine --depth 2 --modality asserted --format svg
     """
     from .export import ExportRequest, get_format
-    from .export.request import save
+    from .export.files import save
 
     if construct == "-":
         construct = sys.stdin.read()

@@ -4,13 +4,13 @@ articles, for `kg ingest --server URL` and `kg delete --server URL`.
 The embedded store has one writer, which is the server while it runs; this
 client hands files to the server's `POST /api/articles`, which ingests each
 in one transaction (readers never see half an article).  Standard library
-only; the server answers JSON.
+only; the server answers JSON.  The token it sends is found by
+`kg.admin.read_token`.
 """
 from __future__ import annotations
 
 import json
 import mimetypes
-import os
 import secrets
 import urllib.error
 import urllib.parse
@@ -22,30 +22,7 @@ from ingest import ArticleError, read_article
 from .errors import KGError
 from .load import IngestResult
 
-__all__ = ["ServerClient", "read_token"]
-
-TOKEN_FILE = "admin-token"
-
-
-def read_token(data_dir: str | Path, given: str | None = None) -> str:
-    """The admin token: `given`, else KG_ADMIN_TOKEN, else
-    `<data>/admin-token` (written by `kg serve`).
-
-    Raises:
-        KGError: none of them is there.
-    """
-    token = (given or os.environ.get("KG_ADMIN_TOKEN", "")).strip()
-    if token:
-        return token
-    path = Path(data_dir) / TOKEN_FILE
-    try:
-        token = path.read_text(encoding="utf-8").strip()
-    except OSError:
-        token = ""
-    if not token:
-        raise KGError(f"no admin token: {path} is missing (does `kg serve` run on this data "
-                      "folder?); pass --token or set KG_ADMIN_TOKEN")
-    return token
+__all__ = ["ServerClient"]
 
 
 class ServerClient:

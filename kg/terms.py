@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Iterable, Iterator, NewType, TypeVar
+from typing import Callable, Iterable, Iterator, NewType, Protocol, TypeVar
 
 import pyoxigraph
 from rdflib import Namespace, URIRef
@@ -28,7 +28,7 @@ from .errors import NotFound, QueryError, quoted
 __all__ = ["BIOLINK", "DCTERMS", "HKG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS", "SKOS",
            "VALUES_CHUNK", "XSD", "BadTerm", "Minter", "Sparql", "blank", "chunked",
            "curie_to_iri", "integer", "iri", "iri_to_curie", "iris", "language", "literal",
-           "sparql_prefixes"]
+           "select_chunked", "sparql_prefixes"]
 
 T = TypeVar("T")
 
@@ -204,6 +204,35 @@ def chunked(items: Iterable[T], size: int = VALUES_CHUNK) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
+
+
+class _SelectsValues(Protocol):
+    """What `select_chunked` needs of a store (`kg.store.base.Store`)."""
+
+    def select_values(self, query: str) -> list[dict[str, str]]: ...
+
+
+def select_chunked(store: _SelectsValues, items: Iterable[object],
+                   query: Callable[[Sparql], str]) -> list[dict[str, str]]:
+    """The rows of one SELECT per VALUES block of `items`, concatenated:
+    `query` gets each chunk (at most `VALUES_CHUNK`) as `iris(chunk)` and
+    returns the query text; each runs through `store.select_values`.
+
+    Rows keep the order of the chunks and, within one, the store's order;
+    a value in two chunks (pass `items` de-duplicated) answers twice.
+
+    >>> from kg.store.memory import MemoryStore
+    >>> names = [f"http://example.org/e{i}" for i in range(1200)]
+    >>> def query(values: Sparql) -> str:
+    ...     return f"SELECT ?e WHERE {{ VALUES ?e {{ {values} }} }}"
+    >>> rows = select_chunked(MemoryStore(), names, query)
+    >>> len(rows), rows[0]["e"], rows[-1]["e"]
+    (1200, 'http://example.org/e0', 'http://example.org/e1199')
+    """
+    rows: list[dict[str, str]] = []
+    for chunk in chunked(items):
+        rows += store.select_values(query(iris(chunk)))
+    return rows
 
 
 def language(tag: str) -> Sparql:

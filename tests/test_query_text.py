@@ -13,9 +13,10 @@ when an f-string that looks like SPARQL interpolates anything but:
 - an UPPER_CASE module constant, an attribute of one (`HKG.subject`) or a
   constant key of one (`PREFIXES["hkg"]`): fixed text no request can change;
 - a parameter annotated `Sparql`;
-- a local name whose every assignment in the function is one of these, a
-  string constant, a checked f-string, a `" ".join(...)` of them, a
-  conditional between them, or a loop over an UPPER_CASE constant.
+- a local name whose every assignment in the function (or in a function
+  it is nested in) is one of these, a string constant, a checked f-string,
+  a `" ".join(...)` of them, a conditional between them, or a loop over an
+  UPPER_CASE constant.
 
 String concatenation (`"SELECT " + x`) is held to the same rule.  Messages
 of raised exceptions are not query text and are not checked.  A new query
@@ -124,10 +125,18 @@ class _Checker:
             parts = parts_of(node)
             if not parts:
                 continue
+            # The names of every function the node is in, the innermost
+            # last: a query built in a nested function (the `query` given
+            # to `select_chunked`) may use its enclosing function's names.
+            enclosing = []
+            outer = owner.get(node)
+            while outer is not None:
+                enclosing.append(outer)
+                outer = owner.get(outer)
+            names_of = {id(scope): names for scope, names in scopes}
             assigned = dict(scopes[0][1])
-            for scope, names in scopes:
-                if scope is owner.get(node):
-                    assigned.update(names)
+            for outer in reversed(enclosing):
+                assigned.update(names_of[id(outer)])
             for part in parts:
                 if not self.safe(part, assigned, set()):
                     self.problems.append(
@@ -295,6 +304,16 @@ def test_query_text_comes_from_term_builders():
      False),
     ('def f(n):\n    return "".join(f"PREFIX {p}: {iri(v)}" for p, v in n.items())\n', True),
     ('def f(n):\n    raise ValueError(f"SELECT refused: {n}")\n', False),
+    # A query function nested in another (as given to `select_chunked`)
+    # may use the enclosing function's checked names, never its raw ones.
+    ('def f(store, n, flag):\n    extra = "?s a ?t ." if flag else ""\n'
+     '    def query(values: Sparql) -> str:\n'
+     '        return f"SELECT * WHERE {{ VALUES ?s {{ {values} }} {extra} }}"\n'
+     '    return select_chunked(store, n, query)\n', False),
+    ('def f(store, n, name):\n'
+     '    def query(values: Sparql) -> str:\n'
+     '        return f"SELECT * WHERE {{ VALUES ?s {{ {values} }} ?s ?p <{name}> }}"\n'
+     '    return select_chunked(store, n, query)\n', True),
 ])
 def test_checker_flags_raw_values(source, flagged):
     """The checker itself: a raw value in query text is reported, a built

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kg import KGError, KnowledgeGraph, Settings, load_settings
+from kg import KnowledgeGraph, Settings, load_settings
 
 __all__ = ["create_app"]
 
@@ -42,13 +42,3 @@ def create_app(settings: Settings | None = None, graph: KnowledgeGraph | None = 
         return response
 
     return app
-
-
-def get_graph() -> KnowledgeGraph:
-    """The graph of the current app."""
-    from flask import current_app
-
-    return current_app.extensions["kg"]
-
-
-_ = KGError  # re-exported for views' error handling

@@ -6,7 +6,8 @@ relation, article, claims, claim, path, graph, stats.  Writes: POST
 /api/articles (a multipart file upload or a JSON article) and DELETE
 /api/articles/<id>, each needing `Authorization: Bearer <token>`: the token
 is KG_ADMIN_TOKEN when set, else the one `kg serve` writes to
-`<data>/admin-token` (mode 0600).  With neither, writes answer 403.
+`<data>/admin-token` (mode 0600; the rules are `kg.admin`'s).  With
+neither, writes answer 403.
 
 An upload is written to a fresh private folder inside the data folder under
 a name made from the article id (never from a path the client sent), then
@@ -18,10 +19,7 @@ serialised by a lock; the store's own transaction keeps readers safe.
 """
 from __future__ import annotations
 
-import hmac
 import json
-import os
-import secrets
 import shutil
 import tempfile
 import threading
@@ -33,19 +31,19 @@ from werkzeug.exceptions import BadRequest, Forbidden, RequestEntityTooLarge, Un
 from ingest import readers
 from ingest.readers import READERS, article_id
 from kg import read, views
+from kg.admin import find_token, token_matches
 from kg.errors import NotFound
 
 from kg.search import FACETS
 from kg.subgraph import Selection, neighbourhood, paths
 
-from . import get_graph
 from .openapi import openapi_document
+from .state import get_graph
 
-__all__ = ["ADMIN_TOKEN_FILE", "admin_token", "bp", "ensure_admin_token"]
+__all__ = ["admin_token", "bp"]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-ADMIN_TOKEN_FILE = "admin-token"
 #: Uploads are refused above this size (the readers refuse > 5 MB anyway).
 MAX_UPLOAD = 5 * 1024 * 1024 + 64 * 1024
 #: A request of several files (the batch path) is refused above this size
@@ -57,40 +55,11 @@ _WRITE_LOCK = "kg.write-lock"
 
 # --------------------------------------------------------------- the token
 
-def ensure_admin_token(data_dir: str | Path) -> str:
-    """The admin token: KG_ADMIN_TOKEN if set, else `<data>/admin-token`,
-    created (mode 0600, 256 random bits) if missing.  Called by `kg serve`.
-
-    The variable is read here, not in kg's settings table, so the secret
-    never becomes a command-line flag (visible to every user in `ps`).
-    """
-    from_env = os.environ.get("KG_ADMIN_TOKEN", "").strip()
-    if from_env:
-        return from_env
-    path = Path(data_dir) / ADMIN_TOKEN_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        token = secrets.token_urlsafe(32)
-        handle.write(token + "\n")
-    return token
-
-
 def admin_token() -> str | None:
-    """The token this app accepts (config, environment or the token file),
-    or None when writes are switched off."""
-    configured = current_app.config.get("KG_ADMIN_TOKEN") or os.environ.get(
-        "KG_ADMIN_TOKEN", "").strip()
-    if configured:
-        return configured
-    path = get_graph().settings.data_path / ADMIN_TOKEN_FILE
-    try:
-        return path.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
+    """The token this app accepts (the app's `KG_ADMIN_TOKEN` config, else
+    `kg.admin.find_token`'s environment or token file), or None when writes
+    are switched off."""
+    return find_token(get_graph().settings.data_path, current_app.config.get("KG_ADMIN_TOKEN"))
 
 
 def _require_admin() -> None:
@@ -100,8 +69,7 @@ def _require_admin() -> None:
                         "`kg serve` (which writes <data>/admin-token) or set KG_ADMIN_TOKEN")
     given = request.headers.get("Authorization", "")
     scheme, _, token = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(),
-                                                             expected.encode()):
+    if scheme.lower() != "bearer" or not token_matches(token, expected):
         raise Unauthorized("a valid `Authorization: Bearer <token>` header is required")
 
 

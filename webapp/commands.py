@@ -44,19 +44,19 @@ def serve(ctx, host, port, threads):
     from waitress import create_server
 
     from . import create_app
-    from .api import ADMIN_TOKEN_FILE, ensure_admin_token
+    from kg.admin import ENV, create_token, token_path
 
     _fewer_malloc_arenas()
     app = create_app(ctx.obj)
     # Editors add articles through the running server: POST
     # /api/articles with this token; `kg ingest --server URL` reads the file.
-    ensure_admin_token(ctx.obj.data_path)
+    create_token(ctx.obj.data_path)
     server = create_server(app, host=host, port=port, threads=threads, ident="health-kg")
     click.echo(f"Serving on http://{server.effective_host}:{server.effective_port}/ "
                f"(store: {ctx.obj.store}, data: {ctx.obj.data_dir}); Ctrl-C stops", err=True)
-    if not os.environ.get("KG_ADMIN_TOKEN"):
+    if not os.environ.get(ENV):
         click.echo(f"Adding articles: `kg ingest --server URL FILE` (token in "
-                   f"{ctx.obj.data_path / ADMIN_TOKEN_FILE})", err=True)
+                   f"{token_path(ctx.obj.data_path)})", err=True)
     try:
         server.run()
     except KeyboardInterrupt:

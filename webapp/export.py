@@ -26,10 +26,11 @@ from flask import Blueprint, Response, render_template, request, url_for
 from kg import subgraph as _subgraph
 from kg.errors import KGError, QueryError
 from kg.export import FORMATS, ExportRequest, get_format
-from kg.export.request import PREDICATE_NAMES, TYPES, check_construct, file_name
+from kg.export.construct import check_construct
+from kg.export.request import PREDICATE_NAMES, TYPES, file_name
 from kg.subgraph import MAX_DEPTH, MODALITIES
 
-from . import get_graph
+from .state import get_graph
 
 __all__ = ["bp", "export_links", "export_url"]
 
@@ -84,7 +85,7 @@ def export_links(label: str | None = None, target_label: str | None = None,
     try:
         export = ExportRequest(**scope)
         if export.construct:
-            check_construct(export.construct)
+            check_construct(export.construct, get_graph().settings.base_iri)
     except QueryError:
         return []
     stem, form = export.base_name(label, target_label), export_url(export)

@@ -31,9 +31,9 @@ from kg.search import FACETS
 from kg.subgraph import MODALITIES, Selection, neighbourhood, paths, resolve_entity
 from kg.terms import PREFIXES, curie_to_iri
 
-from . import get_graph
 from .markup import Span, marked_text, safe_highlight, span_anchor
 from .negotiation import FORMATS, NotAcceptable, choose
+from .state import get_graph
 
 __all__ = ["bp", "entity_href", "registry_url"]
 

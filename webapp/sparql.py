@@ -1,16 +1,16 @@
 """`/sparql`: the SPARQL 1.1 Protocol endpoint, its editor page, the Service
 Description, and the VoID description at `/.well-known/void`.
 
-Views stay thin: the policy, limits and result formats are `kg.sparql`'s;
-this module reads the protocol request, negotiates the format, applies the
-per-client budget and renders.  Protocol errors are answered in plain text
-(what SPARQL clients show their users); a browser gets the editor page
-with the message instead.
+Views stay thin: the policy, limits, result formats and the descriptions'
+content are `kg.sparql`'s (the descriptions: `kg.sparql.catalogue`), the
+per-client budget is `webapp.ratelimit`'s; this module reads the protocol
+request, negotiates the format, applies the budget and renders.  Protocol
+errors are answered in plain text (what SPARQL clients show their users);
+a browser gets the editor page with the message instead.
 """
 from __future__ import annotations
 
 import json
-import math
 import threading
 import time
 import urllib.parse
@@ -19,27 +19,24 @@ from typing import Any
 
 from flask import (Blueprint, Flask, Response, current_app, g, render_template, request,
                    url_for)
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from rdflib import Graph
 from werkzeug.exceptions import HTTPException
 
 from kg import KGError, QueryError
 from kg.errors import quoted
 from kg.formats import FORMATS, of_kind
-from kg.sparql import (Answer, EngineBusy, Limits, QueryRunner, QueryTimeout, UpdateRefused,
-                       check_query, dataset_counts, examples)
-from kg.terms import HKG, PREFIXES
+from kg.sparql import (Answer, DatasetCounts, EngineBusy, Limits, QueryRunner, QueryTimeout,
+                       UpdateRefused, check_query, dataset_counts, examples, service_description,
+                       void_description)
+from kg.terms import PREFIXES, XSD
 
-from . import get_graph
 from .negotiation import Format, NotAcceptable, choose
+from .ratelimit import ClientBudget
+from .state import get_graph
 
-__all__ = ["ClientBudget", "TooManyQueries", "bp", "init_app"]
+__all__ = ["SparqlService", "bp", "init_app"]
 
 bp = Blueprint("sparql", __name__)
-
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-VOID = Namespace("http://rdfs.org/ns/void#")
-FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
 
 HTML = FORMATS["html"]
 #: What a SELECT or ASK can be answered as, in preference order (so `*/*`
@@ -50,77 +47,13 @@ GRAPH_OFFERS = (*of_kind("graph"), HTML)
 _VOID_TTL = 60.0
 
 
-class TooManyQueries(KGError):
-    """A client spent its query budget (429, with Retry-After)."""
-
-    status = 429
-
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class ClientBudget:
-    """Engine time per client, refilled continuously (a token bucket).
-
-    A client may hold `concurrent` queries at once and spend `seconds` of
-    query time per `per` seconds; each query costs its run time (at least
-    `min_cost`, so floods of tiny queries count too), and a query stopped
-    at the time limit costs the whole limit.  Clients are told when to
-    come back (Retry-After).
-
-    >>> budget = ClientBudget(seconds=1.0, per=10.0)
-    >>> budget.admit("a"); budget.charge("a", 2.0)
-    >>> budget.admit("a")
-    Traceback (most recent call last):
-    webapp.sparql.TooManyQueries: this client used its share of query time; try again in 10 s
-    """
-
-    def __init__(self, seconds: float = 60.0, per: float = 60.0, concurrent: int = 2,
-                 min_cost: float = 0.05, clock=time.monotonic):
-        self.capacity, self.rate = seconds, seconds / per
-        self.concurrent, self.min_cost, self.clock = concurrent, min_cost, clock
-        self._clients: dict[str, list[float]] = {}  # client -> [balance, time, running]
-        self._lock = threading.Lock()
-
-    def _refilled(self, client: str) -> list[float]:
-        now = self.clock()
-        entry = self._clients.setdefault(client, [self.capacity, now, 0])
-        entry[0] = min(self.capacity, entry[0] + (now - entry[1]) * self.rate)
-        entry[1] = now
-        return entry
-
-    def admit(self, client: str) -> None:
-        """Let one query of this client start, or raise TooManyQueries."""
-        with self._lock:
-            if len(self._clients) > 10_000:  # forget idle clients with a full budget
-                self._clients = {c: e for c, e in self._clients.items()
-                                 if e[2] or e[0] < self.capacity}
-            entry = self._refilled(client)
-            if entry[2] >= self.concurrent:
-                raise TooManyQueries(f"this client already runs {self.concurrent} queries; "
-                                     "wait for one to finish", 1)
-            if entry[0] <= 0:
-                wait = max(1, math.ceil(-entry[0] / self.rate))
-                raise TooManyQueries("this client used its share of query time; try again "
-                                     f"in {wait} s", wait)
-            entry[2] += 1
-
-    def charge(self, client: str, seconds: float) -> None:
-        """The admitted query finished after `seconds`."""
-        with self._lock:
-            entry = self._refilled(client)
-            entry[2] = max(0, entry[2] - 1)
-            entry[0] -= max(seconds, self.min_cost)
-
-
 @dataclass
 class SparqlService:
     """The endpoint's per-app state, in `app.extensions["kg_sparql"]`."""
 
     runner: QueryRunner
     budget: ClientBudget = field(default_factory=ClientBudget)
-    _void: tuple[float, object] | None = None
+    _void: tuple[float, DatasetCounts] | None = None
     #: Queries in the endpoint at once (running or waiting for a worker),
     #: 2 per worker.  Each holds a server thread, so past this many the
     #: rest are refused at once and pages keep their threads (10
@@ -130,7 +63,7 @@ class SparqlService:
     slots: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(4))
 
-    def counts(self):
+    def counts(self) -> DatasetCounts:
         """The VoID counts, recomputed at most once a minute."""
         now = time.monotonic()
         if self._void is None or now - self._void[0] > _VOID_TTL:
@@ -316,8 +249,10 @@ def endpoint():
     if protocol.query is None:
         if _negotiate(GRAPH_OFFERS, protocol.formats) is HTML:
             return _editor(protocol, None)
-        return _rdf_response(_service_description(),
-                             _negotiate(GRAPH_OFFERS[:-1], protocol.formats))
+        description = service_description(
+            url_for("sparql.endpoint", _external=True), url_for("sparql.void", _external=True),
+            _service().runner.limits, _service().counts())
+        return _rdf_response(description, _negotiate(GRAPH_OFFERS[:-1], protocol.formats))
     checked = check_query(protocol.query, get_graph().settings.base_iri,
                           _service().runner.limits)
     fmt = _negotiate(TABLE_OFFERS if checked.kind == "table" else GRAPH_OFFERS, protocol.formats)
@@ -332,8 +267,11 @@ def endpoint():
 def void():
     """VoID: the dataset, its endpoint, vocabularies, and counts by class and
     predicate (Turtle, N-Triples, RDF/XML or JSON-LD)."""
-    return _rdf_response(_void_graph(), _negotiate(GRAPH_OFFERS[:-1],
-                                                   tuple(request.args.getlist("format"))))
+    description = void_description(
+        url_for("sparql.void", _external=True), url_for("sparql.endpoint", _external=True),
+        get_graph().settings.base_iri, _service().counts())
+    return _rdf_response(description, _negotiate(GRAPH_OFFERS[:-1],
+                                                 tuple(request.args.getlist("format"))))
 
 
 @bp.after_request
@@ -469,92 +407,9 @@ def _curie(iri: str) -> str:
 # ------------------------------------------------------------------ descriptions
 
 def _rdf_response(data: Graph, fmt: Format) -> Response:
-    for prefix, namespace in {**PREFIXES, "sd": str(SD), "void": str(VOID),
-                              "formats": str(FORMATS_NS)}.items():
-        data.bind(prefix, namespace)
+    """A description (`kg.sparql.catalogue`) serialized in `fmt`."""
     assert fmt.rdflib is not None, "an RDF format, not HTML"
     body = data.serialize(format=fmt.rdflib)
     response = Response(body, mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"
     return response
-
-
-def _service_description() -> Graph:
-    """SPARQL 1.1 Service Description: languages, result formats, the union
-    default graph, the named graphs, and the limits in words."""
-    service = _service()
-    endpoint = URIRef(url_for("sparql.endpoint", _external=True))
-    limits = service.runner.limits
-    data = Graph()
-    data.add((endpoint, RDF.type, SD.Service))
-    data.add((endpoint, SD.endpoint, endpoint))
-    data.add((endpoint, SD.supportedLanguage, SD.SPARQL11Query))
-    data.add((endpoint, SD.feature, SD.UnionDefaultGraph))
-    data.add((endpoint, SD.defaultEntailmentRegime,
-              URIRef("http://www.w3.org/ns/entailment/Simple")))
-    for fmt in TABLE_OFFERS + GRAPH_OFFERS:
-        if fmt.w3c:
-            data.add((endpoint, SD.resultFormat, FORMATS_NS[fmt.w3c]))
-    data.add((endpoint, DCTERMS.description, Literal(
-        "Read-only SPARQL 1.1 Query endpoint over health-article claims. No SERVICE, no LOAD, "
-        "FROM only for this service's graphs; queries stop after "
-        f"{limits.timeout:g} s and answers are cut at {limits.max_rows} rows "
-        "(X-Result-Truncated header).")))
-    dataset = BNode()
-    data.add((endpoint, SD.defaultDataset, dataset))
-    data.add((dataset, RDF.type, SD.Dataset))
-    data.add((dataset, DCTERMS.title, Literal("Health article claims")))
-    data.add((dataset, VOID.sparqlEndpoint, endpoint))
-    data.add((dataset, RDFS.seeAlso, URIRef(url_for("sparql.void", _external=True))))
-    counts = service.counts()
-    default = BNode()
-    data.add((dataset, SD.defaultGraph, default))
-    data.add((default, RDF.type, SD.Graph))
-    data.add((default, VOID.triples, Literal(counts.triples, datatype=XSD.integer)))
-    for name, triples in sorted(counts.graphs.items()):
-        named, described = BNode(), BNode()
-        data.add((dataset, SD.namedGraph, named))
-        data.add((named, SD.name, URIRef(name)))
-        data.add((named, SD.graph, described))
-        data.add((described, RDF.type, SD.Graph))
-        data.add((described, VOID.triples, Literal(triples, datatype=XSD.integer)))
-    return data
-
-
-def _void_graph() -> Graph:
-    """VoID: the dataset with its endpoint, vocabularies, URI space,
-    triples, and partitions by class and by predicate."""
-    graph, service = get_graph(), _service()
-    base = graph.settings.base_iri
-    counts = service.counts()
-    dataset = URIRef(url_for("sparql.void", _external=True) + "#dataset")
-    data = Graph()
-    data.add((dataset, RDF.type, VOID.Dataset))
-    data.add((dataset, DCTERMS.title, Literal("Health article claims")))
-    data.add((dataset, DCTERMS.description, Literal(
-        "Claims that health articles make about drugs, receptors, mechanisms, conditions and "
-        "adverse effects, each with its evidence sentence, article and modality. One named "
-        "graph per article plus the ontology graph; the default graph is their union.")))
-    data.add((dataset, VOID.sparqlEndpoint, URIRef(url_for("sparql.endpoint", _external=True))))
-    data.add((dataset, VOID.uriSpace, Literal(base)))
-    data.add((dataset, VOID.rootResource, URIRef(base + "articles")))
-    for namespace in (str(HKG), PREFIXES["biolink"], PREFIXES["skos"], PREFIXES["prov"],
-                      PREFIXES["dcterms"], PREFIXES["rdfs"]):
-        data.add((dataset, VOID.vocabulary, URIRef(namespace)))
-    data.add((dataset, RDFS.seeAlso, URIRef(str(HKG).rstrip("#"))))
-    data.add((dataset, VOID.triples, Literal(counts.triples, datatype=XSD.integer)))
-    data.add((dataset, VOID.distinctSubjects, Literal(counts.subjects, datatype=XSD.integer)))
-    data.add((dataset, VOID.distinctObjects, Literal(counts.objects, datatype=XSD.integer)))
-    data.add((dataset, VOID.classes, Literal(len(counts.classes), datatype=XSD.integer)))
-    data.add((dataset, VOID.properties, Literal(len(counts.properties), datatype=XSD.integer)))
-    for cls, n in sorted(counts.classes.items()):
-        part = BNode()
-        data.add((dataset, VOID.classPartition, part))
-        data.add((part, VOID["class"], URIRef(cls)))
-        data.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
-    for prop, n in sorted(counts.properties.items()):
-        part = BNode()
-        data.add((dataset, VOID.propertyPartition, part))
-        data.add((part, VOID.property, URIRef(prop)))
-        data.add((part, VOID.triples, Literal(n, datatype=XSD.integer)))
-    return data

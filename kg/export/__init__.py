@@ -8,8 +8,10 @@ picture and a teaching pack.
 
 `FORMATS` maps each format name to its media type, file extension and
 writer; writers are imported only when used.  Modules: `registry`
-(formats), `request` (parameters and selection), `rdf`, `networks`,
-`tables`, `picture` (+ `layout`), `pack`.  Writers are pure: a subgraph in,
+(formats), `request` (parameters and selection), `construct` (a CONSTRUCT
+scope under the public query policy), `metadata` (the articles' metadata),
+`files` (`kg export`'s file writing), `rdf`, `networks`, `tables`,
+`picture` (+ `layout`), `pack`.  Writers are pure: a subgraph in,
 bytes out.
 """
 from .registry import FORMATS, Format, get_format

@@ -1,5 +1,7 @@
 """What to export: one validated request, shared by the CLI, the web form
-and the API, and the subgraph it selects.
+and the API, and the subgraph it selects.  A CONSTRUCT scope is checked
+and run by `construct`, the articles' metadata read by `metadata`; `kg
+export` writes files with `files.save`.
 
 A request names exactly one scope -- an entity and a depth, one article,
 the paths between two entities, or a SPARQL CONSTRUCT -- plus the filters of
@@ -14,21 +16,18 @@ iri, title, source, date), ``base_name`` (for file names), ``scope`` and
 """
 from __future__ import annotations
 
-import contextlib
 import datetime
-import errno
-import os
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from ingest.model import PREDICATES, EntityType
 
-from ..errors import KGError, QueryError, quoted
+from ..errors import QueryError, quoted
 from ..subgraph import (MAX_DEPTH, MODALITIES, Selection, article_subgraph, construct_subgraph,
                         neighbourhood, paths)
-from ..terms import PREFIXES, chunked, iri, iris, sparql_prefixes
+from .construct import check_construct, limited_construct
+from .metadata import article_metadata
 from .registry import Format, get_format
 
 if TYPE_CHECKING:
@@ -36,8 +35,7 @@ if TYPE_CHECKING:
 
     from ..graph import KnowledgeGraph
 
-__all__ = ["ExportRequest", "PARAMETERS", "PREDICATE_NAMES", "TYPES", "article_metadata",
-           "check_construct", "export", "file_name", "save"]
+__all__ = ["ExportRequest", "PARAMETERS", "PREDICATE_NAMES", "TYPES", "export", "file_name"]
 
 TYPES = tuple(t.value for t in EntityType)
 PREDICATE_NAMES = tuple(sorted(PREDICATES))
@@ -69,70 +67,6 @@ def _check_choice(kind: str, values: Sequence[str], allowed: Sequence[str]) -> t
     if unknown:
         raise QueryError(f"unknown {kind} {quoted(unknown[0])}; use {', '.join(allowed)}")
     return tuple(sorted(values))
-
-
-def check_construct(query: str) -> str:
-    """The query with our prefixes added where it lacks them, after checking
-    that it is one read-only CONSTRUCT that cannot reach other hosts
-    (no SERVICE, no FROM/FROM NAMED, which rdflib would fetch).
-
-    Raises:
-        QueryError: not a CONSTRUCT, does not parse, or refused.
-    """
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseQuery
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    declared = {m.lower() for m in re.findall(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:", query)}
-    missing = sparql_prefixes(skip=declared)
-    full = missing + query
-    try:
-        parsed = parseQuery(full)
-    except ParseException as err:
-        raise QueryError(f"the CONSTRUCT query does not parse: {err.msg} "
-                         f"(line {err.lineno - missing.count(chr(10))}, "
-                         f"column {err.col})") from None
-    if parsed[1].name != "ConstructQuery":
-        raise QueryError("an export query must be a SPARQL CONSTRUCT")
-
-    def walk(node) -> None:
-        if isinstance(node, CompValue):
-            if node.name == "ServiceGraphPattern":
-                raise QueryError("SERVICE is not allowed in an export query")
-            if node.name == "DatasetClause" or "datasetClause" in node:
-                raise QueryError("FROM and FROM NAMED are not allowed in an export query")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                walk(value)
-
-    walk(parsed[1])
-    return full
-
-
-def _limited_construct(graph: "KnowledgeGraph", query: str) -> str:
-    """Run a user's CONSTRUCT under the public SPARQL policy and limits
-    (`kg.sparql`: refusals, a time limit that really stops the engine, a row
-    cap) and return a cheap CONSTRUCT of the same edges, for
-    `construct_subgraph` to gather their claims.
-
-    Raises:
-        QueryError: refused or malformed; QueryTimeout: over the time limit.
-    """
-    from rdflib import Graph, URIRef
-
-    from ..sparql import QueryRunner
-
-    # One worker: an export runs one query, and the pool would start the
-    # endpoint's whole complement of processes for it.
-    with QueryRunner(graph, workers=1) as runner:
-        answer = runner.run(query, "nt")
-    edges = Graph().parse(data=answer.body, format="nt")
-    rows = " ".join(f"({iri(s)} {iri(p)} {iri(o)})" for s, p, o in sorted(edges)
-                    if str(p).startswith(PREFIXES["hkg"])
-                    and isinstance(s, URIRef) and isinstance(o, URIRef))
-    return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} }}"
 
 
 @dataclass(frozen=True)
@@ -313,7 +247,8 @@ class ExportRequest:
             title, base, scope = f"Paths from {a} to {b}", self.base_name(a, b), "paths"
         else:
             assert self.construct is not None, "__post_init__: exactly one selection"
-            query = _limited_construct(graph, check_construct(self.construct))
+            query = limited_construct(graph, check_construct(self.construct,
+                                                             graph.settings.base_iri))
             sub = construct_subgraph(graph, query, selection)
             title, base, scope = ("Relations selected by a SPARQL query", self.base_name(),
                                   "construct")
@@ -375,24 +310,6 @@ def _slug(text: str) -> str:
     return slug[:80].rstrip("-") or "export"
 
 
-def article_metadata(graph: "KnowledgeGraph", ids: Sequence[str]) -> dict[str, dict]:
-    """id -> {id, iri, title, source, date} for the given articles."""
-    result: dict[str, dict] = {}
-    for chunk in chunked(sorted(set(ids))):
-        values = iris(graph.minter.article(i) for i in chunk)
-        # Plain strings, and the union graph rather than VALUES ?a + GRAPH
-        # ?a, which Oxigraph answers by scanning every graph.
-        rows = graph.store.select_values(sparql_prefixes() + f"""
-            SELECT ?a ?id ?title ?source ?date WHERE {{ VALUES ?a {{ {values} }}
-              ?a dcterms:identifier ?id ; dcterms:title ?title .
-              OPTIONAL {{ ?a dcterms:source ?source }}
-              OPTIONAL {{ ?a dcterms:date ?date }} }}""")
-        for row in rows:
-            result[row["id"]] = {"id": row["id"], "iri": row["a"], "title": row["title"],
-                                 "source": row.get("source", ""), "date": row.get("date", "")}
-    return dict(sorted(result.items()))
-
-
 def export(graph: "KnowledgeGraph", request: ExportRequest, fmt: str,
            progress: Callable[[str], None] | None = None) -> tuple["nx.MultiDiGraph", bytes]:
     """Select and write in one call: (subgraph, file bytes).
@@ -407,46 +324,3 @@ def export(graph: "KnowledgeGraph", request: ExportRequest, fmt: str,
     if progress:
         progress(f"writing {fmt_.name}")
     return sub, writer(sub)
-
-
-def save(subgraph: "nx.MultiDiGraph", fmt: Format, output: str | Path,
-         stdout: BinaryIO | None = None) -> list[Path]:
-    """Write an export where the CLI was told to, and say what was written.
-
-    `stdout` given: the bytes go there.  Format ``csv`` with `output` an
-    existing folder or a name ending in ``/``: ``<name>-edges.csv`` and
-    ``<name>-nodes.csv`` in it; ending in ``.zip``: a zip of both.  Anything
-    else is one file, written to a temporary name and renamed, so an
-    interrupted export never leaves half a file.
-    """
-    from . import tables
-
-    if stdout is not None:
-        stdout.write(fmt.load()(subgraph))
-        stdout.flush()
-        return []
-    output_text = str(output)
-    path = Path(output)
-    stem = f"{subgraph.graph.get('base_name') or 'export'}-"
-    if fmt.name == "csv" and (path.is_dir() or output_text.endswith(("/", os.sep))):
-        return tables.write_folder(subgraph, path, stem)
-    if fmt.name == "csv" and path.suffix.lower() == ".zip":
-        data = tables.write_zip(subgraph, stem)
-    else:
-        data = fmt.load()(subgraph)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        if path.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
-        if path.parent and not path.parent.exists():
-            path.parent.mkdir(parents=True)
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    except OSError as err:
-        # A path the user cannot write (a folder, /proc, no permission) is a
-        # one-line error, never a traceback, and no .partial file stays
-        # (web and CLI paths).
-        with contextlib.suppress(OSError):
-            partial.unlink()
-        raise KGError(f"cannot write {output_text}: {err.strerror or err}") from None
-    return [path]

@@ -28,7 +28,8 @@ Two halves:
     server; the server may keep working (configure its own timeout too).
 """
 from .answers import Answer, write_ox
-from .catalogue import DatasetCounts, Example, dataset_counts, examples
+from .catalogue import (DatasetCounts, Example, dataset_counts, examples, service_description,
+                        void_description)
 from .policy import (
                      CheckedQuery,
                      EngineBusy,
@@ -48,4 +49,4 @@ __all__ = ["Answer", "CheckedQuery", "DatasetCounts", "EngineBusy", "Example",
            "Limits", "LongQueriesBusy", "QueryOutOfMemory", "QueryRunner", "QueryTimeout",
            "QueryTooLarge", "UpdateRefused",
            "check_graph_iri", "check_query", "dataset_counts", "examples", "format_for",
-           "write_ox"]
+           "service_description", "void_description", "write_ox"]

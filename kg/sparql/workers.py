@@ -1,10 +1,10 @@
 """The pool of warm worker processes that evaluate queries on the embedded
-store.  A query runs past `LONG_QUERY_SECONDS` only while it holds one of a
-few long-query slots, and a worker is killed (and replaced) when its query
-runs out of time, of long-query slots or of memory."""
+store (each runs `kg.sparql.child`).  A query runs past `LONG_QUERY_SECONDS`
+only while it holds one of a few long-query slots, and a worker is killed
+(and replaced) when its query runs out of time, of long-query slots or of
+memory."""
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import os
@@ -16,11 +16,8 @@ import time
 from pathlib import Path
 
 from ..errors import KGError, StoreUnavailable
-from .answers import run_ox
+from .child import SCRIPT
 from .policy import EngineBusy, LongQueriesBusy, QueryOutOfMemory, QueryTimeout
-
-#: How much lower a query worker's CPU priority is than the server's.
-WORKER_NICENESS = 10
 
 #: Seconds a query may run without a long-query slot.  The pool keeps more
 #: workers than long slots, so however many runaway queries arrive, one
@@ -47,114 +44,6 @@ _OUT_OF_MEMORY = (b"memory allocation of", b"std::bad_alloc", b"MemoryError")
 _log = logging.getLogger("kg")
 
 
-def _store_stamp(path: str) -> tuple:
-    """What changes when the store is written: the write-ahead log, the
-    manifest and its pointer."""
-    try:
-        return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
-                            for e in os.scandir(path)
-                            if e.name.endswith(".log") or e.name.startswith("MANIFEST")
-                            or e.name == "CURRENT"))
-    except OSError:
-        return ()
-
-
-def _worker_main(conn, path: str) -> None:
-    """A query worker: a read-only view of the store, one job at a time.
-
-    While idle it reopens the view when the store's files change, so a
-    query rarely pays for the reopening.
-    """
-    import pyoxigraph as ox
-
-    store, stamp = None, None
-
-    def fresh():
-        nonlocal store, stamp
-        now = _store_stamp(path)
-        if store is None or now != stamp:
-            store, stamp = None, now
-            store = ox.Store.read_only(path)
-        return store
-
-    try:
-        fresh()
-    except OSError:  # reported by the first query
-        pass
-    try:
-        conn.send("ready")  # a query's time limit starts after this
-    except OSError:
-        return
-    while True:
-        try:
-            if not conn.poll(1.0):
-                try:
-                    fresh()
-                except OSError:  # reported by the next query
-                    store = None
-                continue
-            job = conn.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
-            return
-        if job is None:
-            return
-        query, fmt, limits, dataset, prefixes = job
-        reply: tuple[object, ...]
-        try:
-            reply = ("ok", run_ox(fresh().query, query, fmt, limits, dataset, prefixes))
-        except KGError as err:
-            reply = ("error", type(err).__name__, str(err))
-        except OSError as err:
-            reply = ("error", "StoreUnavailable", f"cannot read the store: {err}")
-        except MemoryError:  # the pool replaces this worker: its heap is suspect
-            reply = ("error", "QueryOutOfMemory", "")
-        except Exception as err:  # an engine error: report it, keep serving
-            reply = ("error", "QueryError", f"the query failed: {err}")
-        try:
-            conn.send(reply)
-        except (OSError, ValueError):
-            return
-
-
-def _cap_memory(limit: int) -> None:
-    """Lower this process's address-space limit to `limit` bytes (0: leave
-    it).  An allocation past it fails: pyoxigraph then aborts the process,
-    which the pool reports as a query out of memory."""
-    import resource
-
-    if limit <= 0:
-        return
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _worker_entry(fd: int, path: str, memory: int = 0) -> None:
-    """`python -c` entry of a worker process: the socket it was handed."""
-    from multiprocessing.connection import Connection
-
-    # Queries yield the CPU to the server process: with every worker busy
-    # on a runaway query, pages still get answered fast.
-    with contextlib.suppress(AttributeError, OSError):
-        os.nice(WORKER_NICENESS)
-    _cap_memory(memory)
-    _worker_main(Connection(fd), path)
-
-
-#: What a worker runs.  It registers `kg` as a bare package before importing
-#: kg.sparql, so `kg/__init__` (the store, rdflib: 0.25 s) is not imported:
-#: a worker needs only this module, kg.errors and pyoxigraph, and starts in
-#: ~0.06 s instead of ~0.3 s.
-_WORKER_MAIN = """import sys, types
-package = types.ModuleType("kg")
-package.__path__ = [sys.argv[3]]
-sys.modules["kg"] = package
-from kg.sparql.workers import _worker_entry
-_worker_entry(int(sys.argv[1]), sys.argv[2], int(sys.argv[4]))
-"""
-
-
 def _summary(said: bytes, limit: int = 300) -> str:
     """A worker's stderr in one line for the server's log: its message
     lines without the indented backtrace frames."""
@@ -179,7 +68,7 @@ class _Worker:
         self.stderr = tempfile.TemporaryFile()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _WORKER_MAIN, str(theirs.fileno()), path, package,
+                [sys.executable, "-c", SCRIPT, str(theirs.fileno()), path, package,
                  str(memory)],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stderr=self.stderr,
                 env={**os.environ, **_WORKER_ENV})

@@ -639,9 +639,11 @@ def test_other_scopes_article_paths_construct(kg_graph):
     ({"from": ["zetamine"]}, "both from and to"),
     ({"construct": ["SELECT * WHERE { ?s ?p ?o }"]}, "must be a SPARQL CONSTRUCT"),
     ({"construct": ["CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://evil/> { ?s ?p ?o } }"]},
-     "SERVICE is not allowed"),
+     "SERVICE is refused"),
     ({"construct": ["CONSTRUCT { ?s ?p ?o } FROM <http://evil/x> WHERE { ?s ?p ?o }"]},
-     "FROM and FROM NAMED"),
+     "FROM graph <http://evil/x> is refused"),
+    ({"construct": ["CONSTRUCT { ?s ?p ?o } FROM <http://localhost:8000/article/zeta-one> "
+                    "WHERE { ?s ?p ?o }"]}, "FROM and FROM NAMED"),
     ({"construct": ["CONSTRUCT { ?s ?p ?o WHERE"]}, "does not parse"),
 ])
 def test_bad_requests_are_refused_with_a_clear_message(kg_graph, params, message):

@@ -24,9 +24,9 @@ import pytest
 from click.testing import CliRunner
 
 from kg import KnowledgeGraph, Settings
+from kg.admin import create_token
 from kg.cli import main as kg_cli
 from webapp import create_app
-from webapp.api import ensure_admin_token
 
 from ..conftest import seed_article
 from ..webapp.conftest import LiveServer
@@ -93,7 +93,7 @@ def site(tmp_path_factory):
     result = CliRunner().invoke(kg_cli, ["--data-dir", str(data), "ingest", str(articles)])
     assert result.exit_code == 0, result.output
     assert "3 added" in result.output and "0 failed" in result.output
-    ensure_admin_token(data)
+    create_token(data)
     settings = Settings(data_dir=str(data), query_timeout=5)
     graph = KnowledgeGraph.open(settings, write=True)
     app = create_app(settings, graph=graph)

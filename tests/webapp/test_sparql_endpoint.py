@@ -30,7 +30,7 @@ from kg import KnowledgeGraph, Settings
 
 from kg.sparql import Limits, QueryRunner
 from webapp import create_app
-from webapp.sparql import ClientBudget
+from webapp.ratelimit import ClientBudget
 
 from ..conftest import seed_article
 from .conftest import LiveServer
@@ -652,7 +652,7 @@ def test_limits_come_from_the_app_settings(site):
 def test_budget_limits_concurrent_queries_per_client():
     """A third simultaneous query of one client is refused at once (retry
     in 1 s); other clients are not affected; finishing frees the slot."""
-    from webapp.sparql import TooManyQueries
+    from webapp.ratelimit import TooManyQueries
 
     budget = ClientBudget(concurrent=2)
     budget.admit("a")

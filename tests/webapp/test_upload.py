@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from kg import KnowledgeGraph, Settings, read
+from kg.admin import TOKEN_FILE, create_token
 from kg.cli import main
 from webapp import create_app
-from webapp.api import ADMIN_TOKEN_FILE, ensure_admin_token
 
 from ..conftest import seed_article
 
@@ -51,17 +51,17 @@ def _upload(client, name: str, data: bytes, headers=AUTH, **form):
 def test_token_file_is_private_and_stable(tmp_path):
     """`kg serve` writes a random token readable by its owner only, and
     keeps it across restarts."""
-    token = ensure_admin_token(tmp_path / "data")
-    path = tmp_path / "data" / ADMIN_TOKEN_FILE
+    token = create_token(tmp_path / "data")
+    path = tmp_path / "data" / TOKEN_FILE
     assert len(token) >= 40 and path.read_text().strip() == token
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert ensure_admin_token(tmp_path / "data") == token
+    assert create_token(tmp_path / "data") == token
 
 
 def test_token_from_environment_writes_no_file(tmp_path, monkeypatch):
     monkeypatch.setenv("KG_ADMIN_TOKEN", "from-env")
-    assert ensure_admin_token(tmp_path) == "from-env"
-    assert not (tmp_path / ADMIN_TOKEN_FILE).exists()
+    assert create_token(tmp_path) == "from-env"
+    assert not (tmp_path / TOKEN_FILE).exists()
 
 
 def test_writes_need_the_token(graph):
@@ -69,13 +69,13 @@ def test_writes_need_the_token(graph):
     app = create_app(graph.settings, graph=graph)
     client = app.test_client()
     assert _upload(client, "a.txt", NOTE).status_code == 403
-    ensure_admin_token(graph.settings.data_path)
+    create_token(graph.settings.data_path)
     assert _upload(client, "a.txt", NOTE, headers={}).status_code == 401
     wrong = {"Authorization": "Bearer nope"}
     assert _upload(client, "a.txt", NOTE, headers=wrong).status_code == 401
     assert client.delete("/api/articles/a", headers=wrong).status_code == 401
     assert read.articles(graph) == []
-    token = (graph.settings.data_path / ADMIN_TOKEN_FILE).read_text().strip()
+    token = (graph.settings.data_path / TOKEN_FILE).read_text().strip()
     ok = _upload(client, "a.txt", NOTE, headers={"Authorization": f"Bearer {token}"})
     assert ok.status_code == 201
 
@@ -248,8 +248,8 @@ def test_kg_ingest_and_delete_through_the_server(served, graph, tmp_path):
     """`kg ingest --server URL` posts each file; the server holds the store,
     so the command never opens it.  The token comes from the data folder."""
     data = graph.settings.data_path
-    (data / ADMIN_TOKEN_FILE).write_text(TOKEN + "\n")
-    os.chmod(data / ADMIN_TOKEN_FILE, 0o600)
+    (data / TOKEN_FILE).write_text(TOKEN + "\n")
+    os.chmod(data / TOKEN_FILE, 0o600)
     folder = tmp_path / "articles"
     folder.mkdir()
     (folder / "seed.txt").write_bytes(seed_article().read_bytes())
