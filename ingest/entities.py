@@ -8,6 +8,8 @@ acronyms match only as written.  On top of that, per article:
 - a shared head is distributed over a coordination ("intraocular and
   intracranial pressure" names two entities) when both readings are known;
 - "it", "this drug" and the like resolve to a drug (`anaphora`);
+- "the channel", "the receptor" name the receptor the last sentences named
+  (taken as names, so mechanism chains keep their target);
 - a drug the article introduces ("Cetirizine is an antihistamine medicine")
   is minted when the vocabulary lacks it.
 
