@@ -38,6 +38,10 @@ TREAT = _options(("treats", {C, AE}))
 TREAT_OR_USE = _options(("treats", {C, AE}), ("usedIn", {P}))
 ADVERSE = _options(("hasAdverseEffect", {AE, C}))
 ADVERSE_OR_USE = _options(("hasAdverseEffect", {AE, C}), ("usedIn", {P}))
+# "glutamate opens the channel, causing an influx of calcium": a process
+# caused is one increased (issue 16).
+CAUSE = ADVERSE_OR_USE + _options(("increases", {M}))
+OPEN = _options(("activates", {RC}))
 ROUTE = _options(("administeredVia", {R}))
 BLOCK = _options(("antagonistOf", {RC}), ("decreases", {CH, M}))
 ANTAGONIST = _options(("antagonistOf", {RC}))
@@ -176,7 +180,7 @@ CUES: tuple[tuple[str, Cue], ...] = (
      r"bring(?:s)?\s+on|brought\s+on|give(?:s)?\s+(?:you|some\s+people|people)|"
      r"make(?:s)?\s+(?:you|people|some\s+people)(?:\s+feel)?|"
      r"worsen(?:s|ed|ing)?|aggravat(?:e|es|ed|ing)|exacerbat(?:e|es|ed|ing)",
-     Cue("adverse.cause", ADVERSE_OR_USE, passive=True)),
+     Cue("adverse.cause", CAUSE, passive=True)),
     (r"(?:diverted|diversion)\s+(?:for|to|into)",
      Cue("adverse.diverted", ADVERSE)),
     (r"(?:associated|linked|connected)\s+with",
@@ -203,6 +207,9 @@ CUES: tuple[tuple[str, Cue], ...] = (
      Cue("antagonistOf.verb", BLOCK, passive=True)),
     (r"activat(?:e|es|ed|ing)|stimulat(?:e|es|ed|ing)|turn(?:s|ed)?\s+on|agonis(?:e|es|ed)",
      Cue("activates.verb", ACTIVATE, passive=True)),
+    # What opens a channel activates it; only a receptor can be the object.
+    (r"open(?:s|ed|ing)?",
+     Cue("activates.open", OPEN, passive=True)),
     (r"increas(?:e|es|ed|ing)|boost(?:s|ed|ing)?|rais(?:e|es|ed|ing)|elevat(?:e|es|ed|ing)|"
      r"enhanc(?:e|es|ed|ing)|promot(?:e|es|ed|ing)|heighten(?:s|ed|ing)?|"
      r"amplif(?:y|ies|ied|ying)|up-?regulat(?:e|es|ed|ing)|strengthen(?:s|ed|ing)?",

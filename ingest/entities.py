@@ -8,6 +8,8 @@ acronyms match only as written.  On top of that, per article:
 - a shared head is distributed over a coordination ("intraocular and
   intracranial pressure" names two entities) when both readings are known;
 - "it", "this drug" and the like resolve to a drug (`anaphora`);
+- "the channel", "the receptor" name the receptor the last sentences named
+  (taken as names, so mechanism chains keep their target);
 - a drug the article introduces ("Cetirizine is an antihistamine medicine")
   is minted when the vocabulary lacks it.
 
@@ -62,6 +64,13 @@ _DEFINING = re.compile(r"\s*(?:\([^()]{0,60}\)\s*)?(?:,|\s(?:is|are|was)\s)")
 _TITLE_BLOCKS = 6
 # The main drug must be named at least this many times more than the next.
 _DOMINANCE = 2
+# "The channel", "this receptor": a receptor named shortly before (issue 16).
+_TARGET_ANAPHOR = re.compile(r"\b(?:the|this|that)\s+(?:ion\s+)?(?:channel|receptor|pore)s?\b"
+                             r"(?!\s+(?:of|for|to)\b)", re.I)
+# "the NMDA receptor, a glutamate receptor": the second describes the first.
+_APPOSITIVE = re.compile(r",\s+(?:an?|the)\s+(?:[\w-]+\s+){0,2}$")
+# How many sentences back (besides its own) a target anaphor may reach.
+_TARGET_WINDOW = 2
 # A name is the sentence's subject when at most one of these comes before it.
 _DETERMINERS = frozenset("""the a an this that these those your his her their its our my some
     many most chronic severe acute mild long-term""".split())
@@ -243,6 +252,35 @@ def _attributive_class(text: str, mention: Mention) -> bool:
             and bool(_ATTRIBUTE.match(text, mention.end)))
 
 
+def _target_anaphora(segmentation: Segmentation, names: list[Mention]) -> list[Mention]:
+    """"The channel", "the receptor" -> the receptor the last sentences
+    named ("... a pore blocker of the NMDA receptor. The channel is
+    blocked by magnesium"), so mechanism chains keep their target.  A
+    receptor named as an appositive description of another is skipped.
+    Taken as names: the receptor is what the description denotes."""
+    text = segmentation.text
+    receptors = [m for m in names if m.entity.type is EntityType.RECEPTOR]
+    if not receptors:
+        return []
+    sentence_starts = [s.start for s in segmentation.sentences]
+    receptor_starts = [m.start for m in receptors]
+    name_spans = sorted((m.start, m.end) for m in names)
+    found = []
+    for match in _TARGET_ANAPHOR.finditer(text):
+        at = bisect.bisect_right(name_spans, (match.start(), len(text))) - 1
+        if at >= 0 and name_spans[at][1] > match.start():
+            continue  # inside a name ("the NMDA receptor")
+        sentence = bisect.bisect_right(sentence_starts, match.start()) - 1
+        floor = sentence_starts[max(0, sentence - _TARGET_WINDOW)] if sentence >= 0 else 0
+        candidates = receptors[bisect.bisect_left(receptor_starts, floor):
+                               bisect.bisect_left(receptor_starts, match.start())]
+        for mention in reversed(candidates):
+            if not _APPOSITIVE.search(text, max(0, mention.start - 40), mention.start):
+                found.append(Mention(mention.entity, match.start(), match.end()))
+                break
+    return found
+
+
 def _main_drug(segmentation: Segmentation, names: list[Mention]) -> Entity | None:
     """The drug the article is about: the one its title or first heading
     opens with, else the one named far more often than any other, else the
@@ -315,8 +353,8 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
         for extra in _elliptic(words, limits, conjunctions, lo, hi, vocabulary):
             names = [m for m in names if not (m.start < extra.end and extra.start < m.end)]
             names.append(extra)
-    names = sorted((m for m in names if not _attributive_class(text, m)),
-                   key=lambda m: (m.start, m.end))
+    names = [m for m in names if not _attributive_class(text, m)]
+    names = sorted(names + _target_anaphora(segmentation, names), key=lambda m: (m.start, m.end))
     main_drug = _main_drug(segmentation, names)
     return ArticleMentions(names, resolve_anaphora(segmentation, names, main_drug, token_starts,
                                                    scan), main_drug)

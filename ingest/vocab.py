@@ -13,7 +13,6 @@ exception: they match only as written, so "sad" and "iv" in prose do not.
 from __future__ import annotations
 
 import functools
-import operator
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,8 @@ __all__ = ["DEFAULT_BASE_IRI", "Vocabulary", "Words", "is_acronym", "is_drug_cla
 DEFAULT_BASE_IRI = "http://localhost:8000/"
 
 _WORD = re.compile(r"[^\W_]+")
+_WORD_NO_UNDERSCORE = re.compile(r"\w+")
+_START, _END_OF, _GROUP = re.Match.start, re.Match.end, re.Match.group
 _SLUG = re.compile(r"[^a-z0-9]+")
 # British -> American spellings, applied to lower-cased words.  Both the
 # vocabulary and the text go through the same folding, so an over-eager rule
@@ -137,10 +138,12 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Words:
     ['post', 'traumatic', 'stress']
     """
     end = len(text) if end is None else end
-    found = _WORD.findall(text, start, end)
-    starts = [m.start() for m in _WORD.finditer(text, start, end)]
-    return Words(starts, list(map(operator.add, starts, map(len, found))),
-                 list(map(normalize, found)))
+    # `\w+` runs about twice as fast as `[^\W_]+` and finds the same words
+    # where the text has no underscore; one pass gives offsets and words.
+    pattern = _WORD if text.find("_", start, end) >= 0 else _WORD_NO_UNDERSCORE
+    matches = list(pattern.finditer(text, start, end))
+    return Words(list(map(_START, matches)), list(map(_END_OF, matches)),
+                 list(map(normalize, map(_GROUP, matches))))
 
 
 def is_acronym(name: str) -> bool:

@@ -704,6 +704,21 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      "Diazepam is used to treat anxiety, insomnia associated with pain, and epilepsy.",
      {("diazepam", "treats", "anxiety", A), ("diazepam", "treats", "insomnia", A),
       ("diazepam", "treats", "epilepsy", A)}),
+    # --- receptor mechanism chains (issue 16) ----------------------------------
+    # "The receptor" / "the channel" is the receptor named just before, not
+    # the appositive description of it.
+    ("target-anaphor-blocked-with",
+     "Propofol enhances the GABA-A receptor, a ligand-gated receptor. "
+     "The receptor is also blocked with zinc ions.",
+     {("zinc", "antagonistOf", "GABA-A receptor", A)}),
+    # What opens a channel activates its receptor; a process it causes goes up.
+    ("activates-open-channel-causing-influx",
+     "Diazepam makes the GABA-A receptor more sensitive: GABA opens the channel, "
+     "causing an influx of chloride.",
+     {("GABA", "activates", "GABA-A receptor", A), ("GABA", "increases", "chloride influx", A)}),
+    ("open-without-a-receptor",
+     "Ibuprofen can cause stomach ulcers and may open the door to bleeding.",
+     {("ibuprofen", "hasAdverseEffect", "stomach ulcer", A)}),
 ]
 
 
