@@ -22,7 +22,7 @@ from .context import Context
 from .errors import KGError, NotFound, QueryError, quoted
 from .read import entity_info
 from .terms import (HKG, BadTerm, Sparql, chunked, integer, iri, iris, literal,
-                    sparql_prefixes)
+                    select_chunked, sparql_prefixes)
 
 __all__ = ["Selection", "article_subgraph", "construct_subgraph", "neighbourhood", "paths",
            "resolve_entity"]
@@ -132,18 +132,17 @@ def _claim_counts(graph: Context, entities: list[str],
     """Entity IRI -> how many claims (passing the predicate and modality
     filters) name it as subject or object; one index scan each, no claim
     properties read, so about a tenth of fetching them."""
-    counts: dict[str, int] = {}
     filters = selection_values(selection)
     needs = "?c hkg:predicate ?p ; hkg:modality ?m ." if filters else ""
-    for chunk in chunked(entities):
-        values = iris(chunk)
-        for row in graph.store.select_values(_PREFIXES + f"""
-                SELECT ?e (COUNT(?c) AS ?n) WHERE {{ {filters}
-                  {{ VALUES ?e {{ {values} }} ?c hkg:subject ?e . {needs} }} UNION
-                  {{ VALUES ?e {{ {values} }} ?c hkg:object ?e . {needs} }}
-                }} GROUP BY ?e"""):
-            counts[row["e"]] = int(row["n"])
-    return counts
+
+    def query(values: Sparql) -> str:
+        return _PREFIXES + f"""
+            SELECT ?e (COUNT(?c) AS ?n) WHERE {{ {filters}
+              {{ VALUES ?e {{ {values} }} ?c hkg:subject ?e . {needs} }} UNION
+              {{ VALUES ?e {{ {values} }} ?c hkg:object ?e . {needs} }}
+            }} GROUP BY ?e"""
+
+    return {row["e"]: int(row["n"]) for row in select_chunked(graph.store, entities, query)}
 
 
 def _step(graph: Context, frontier: Iterable[str], selection: Selection,
@@ -186,16 +185,16 @@ def _with_articles(graph: Context, rows: list[dict[str, str]]) -> list[dict[str,
     row: making ~10 terms per claim took most of a hub's selection time
     (8.4 s of a depth-2 hub export at 1.7M triples).
     """
-    articles = sorted({row["a"] for row in rows})
-    found: dict[str, tuple[str, str]] = {}
-    for chunk in chunked(articles):
-        values = iris(chunk)
+    def query(values: Sparql) -> str:
         # The union graph, not VALUES ?a + GRAPH ?a, which Oxigraph answers
         # by scanning every graph.
-        for row in graph.store.select_values(_PREFIXES + f"""
-                SELECT ?a ?id ?title WHERE {{ VALUES ?a {{ {values} }}
-                  ?a dcterms:identifier ?id ; dcterms:title ?title }}"""):
-            found.setdefault(row["a"], (row["id"], row["title"]))
+        return _PREFIXES + f"""
+            SELECT ?a ?id ?title WHERE {{ VALUES ?a {{ {values} }}
+              ?a dcterms:identifier ?id ; dcterms:title ?title }}"""
+
+    found: dict[str, tuple[str, str]] = {}
+    for row in select_chunked(graph.store, sorted({row["a"] for row in rows}), query):
+        found.setdefault(row["a"], (row["id"], row["title"]))
     out = []
     for row in rows:
         article = found.get(row["a"])

@@ -40,7 +40,7 @@ from rdflib import RDF, Literal, URIRef
 
 from .context import Context
 from .store.base import Patch, Term
-from .terms import HKG, Sparql, chunked, integer, iri, iris, sparql_prefixes
+from .terms import HKG, Sparql, integer, iri, select_chunked, sparql_prefixes
 
 if TYPE_CHECKING:
     from .store.base import Triple
@@ -124,21 +124,21 @@ def _stored_claims(graph: Context,
 
 
 def _current(graph: Context, nodes: dict[URIRef, Key]) -> dict[URIRef, _Count]:
-    found: dict[URIRef, _Count] = {}
-    names = sorted(map(str, nodes))
-    for chunk in chunked(names):
-        values = iris(chunk)
+    tally = iri(tally_graph(graph))
+
+    def query(values: Sparql) -> str:
         # VALUES inside GRAPH: outside it, Oxigraph scans the whole tally
         # graph and joins (0.2-0.5 s at 1.6M triples, against 2 ms).
-        rows = graph.store.select_values(_PREFIXES + f"""
-            SELECT ?r ?n ?k ?sample WHERE {{ GRAPH {iri(tally_graph(graph))} {{
+        return _PREFIXES + f"""
+            SELECT ?r ?n ?k ?sample WHERE {{ GRAPH {tally} {{
               VALUES ?r {{ {values} }} ?r hkg:claimCount ?n ; hkg:articleCount ?k .
-              OPTIONAL {{ ?r hkg:sampleClaim ?sample }} }} }}""")
-        for row in rows:
-            count = found.setdefault(URIRef(str(row["r"])),
-                                     _Count(int(row["n"]), int(row["k"])))
-            if row.get("sample") is not None:
-                count.samples.append(str(row["sample"]))
+              OPTIONAL {{ ?r hkg:sampleClaim ?sample }} }} }}"""
+
+    found: dict[URIRef, _Count] = {}
+    for row in select_chunked(graph.store, sorted(map(str, nodes)), query):
+        count = found.setdefault(URIRef(str(row["r"])), _Count(int(row["n"]), int(row["k"])))
+        if row.get("sample") is not None:
+            count.samples.append(str(row["sample"]))
     for count in found.values():
         count.samples.sort()
     return found

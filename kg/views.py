@@ -18,7 +18,7 @@ from . import read, tally
 from .errors import NotFound
 from .read import ClaimRecord, EntityInfo, local_name
 from .subgraph import MODALITIES, Selection, resolve_entity
-from .terms import HKG, chunked, iri, iris, sparql_prefixes
+from .terms import HKG, Sparql, iri, iris, select_chunked, sparql_prefixes
 
 __all__ = ["ArticleView", "ClaimView", "EntityView", "Evidence", "RelationRow", "RelationView",
            "article_view", "claim_view", "describe", "entity_view", "relation_view",
@@ -159,22 +159,23 @@ def _add_modalities(graph: Context, relations: Iterable[dict],
     """Fill in the claims, articles and sample claims per modality of these
     relations (those in the selection's modalities)."""
     by_node = {rel["node"]: rel for rel in relations}
-    names = sorted(by_node)
-    for chunk in chunked(names):
-        values = iris(chunk)
-        rows = graph.store.select_values(_PREFIXES + f"""
-            SELECT ?parent ?m ?n ?k ?sample WHERE {{ GRAPH {iri(tally.tally_graph(graph))} {{
+    counts = iri(tally.tally_graph(graph))
+
+    def query(values: Sparql) -> str:
+        return _PREFIXES + f"""
+            SELECT ?parent ?m ?n ?k ?sample WHERE {{ GRAPH {counts} {{
               VALUES ?parent {{ {values} }}
               ?r hkg:tallyOf ?parent ; hkg:tallyModality ?m ; hkg:claimCount ?n ;
-                 hkg:articleCount ?k . OPTIONAL {{ ?r hkg:sampleClaim ?sample }} }} }}""")
-        for r in rows:
-            m = local_name(r["m"])
-            if selection.modalities and m not in selection.modalities:
-                continue
-            rel = by_node[r["parent"]]
-            rel["articles"][m], rel["claims"][m] = int(r["k"]), int(r["n"])
-            if r.get("sample"):
-                rel["sample"].add(r["sample"])
+                 hkg:articleCount ?k . OPTIONAL {{ ?r hkg:sampleClaim ?sample }} }} }}"""
+
+    for r in select_chunked(graph.store, sorted(by_node), query):
+        m = local_name(r["m"])
+        if selection.modalities and m not in selection.modalities:
+            continue
+        rel = by_node[r["parent"]]
+        rel["articles"][m], rel["claims"][m] = int(r["k"]), int(r["n"])
+        if r.get("sample"):
+            rel["sample"].add(r["sample"])
 
 
 def _sample_evidence(graph: Context, claims: set[str]) -> dict[str, Evidence]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Sequence
 from ..terms import Sparql, select_chunked, sparql_prefixes
 
 if TYPE_CHECKING:
-    from ..graph import KnowledgeGraph
+    from ..context import Context
 
 __all__ = ["article_metadata"]
 
@@ -22,7 +22,7 @@ def _query(values: Sparql) -> str:
           OPTIONAL {{ ?a dcterms:date ?date }} }}"""
 
 
-def article_metadata(graph: "KnowledgeGraph", ids: Sequence[str]) -> dict[str, dict]:
+def article_metadata(graph: "Context", ids: Sequence[str]) -> dict[str, dict]:
     """id -> {id, iri, title, source, date} for the given articles, sorted
     by id; an article not in the store is left out ('' for a missing
     source or date)."""

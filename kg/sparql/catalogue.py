@@ -18,7 +18,7 @@ from ..formats import of_kind
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from ..graph import KnowledgeGraph
+    from ..context import Context
     from .policy import Limits
 
 __all__ = ["DatasetCounts", "Example", "FORMATS_NS", "SD", "VOID", "dataset_counts",
@@ -76,7 +76,7 @@ class DatasetCounts:
     objects: int
 
 
-def dataset_counts(graph: "KnowledgeGraph") -> DatasetCounts:
+def dataset_counts(graph: "Context") -> DatasetCounts:
     """Triples per graph, instances per class, triples per predicate.
 
     Counts are over quads (a triple stated in two articles' graphs counts
