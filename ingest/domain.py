@@ -66,6 +66,19 @@ class Predicate:
     verb: str
     base: str
     heading: str
+    #: Other ways readers ask for it ("side effects", "used for", "how is
+    #: it given"), beside the label, verb and base; search reads them all.
+    search_words: tuple[str, ...] = ()
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """Every phrase naming this predicate in a reader's words: the label,
+        the verb, the base form and the search words, in that order.
+
+        >>> PREDICATES["antagonistOf"].phrases[:3]
+        ('antagonist of', 'blocks', 'block')
+        """
+        return tuple(dict.fromkeys((self.label, self.verb, self.base, *self.search_words)))
 
 
 def _load() -> tuple[dict[str, TypeWords], dict[str, ModalityWords], dict[str, Predicate]]:
@@ -80,7 +93,8 @@ def _load() -> tuple[dict[str, TypeWords], dict[str, ModalityWords], dict[str, P
             raise ValueError(f"{ontology.DOMAIN}: predicate {p['name']} names unknown "
                              f"types {sorted(unknown)}")
         predicates[p["name"]] = Predicate(**{**p, "domain": frozenset(p["domain"]),
-                                             "range": frozenset(p["range"])})
+                                             "range": frozenset(p["range"]),
+                                             "search_words": tuple(p.get("search_words", ()))})
     return types, modalities, predicates
 
 
