@@ -2,8 +2,18 @@
 words and prefix* — nothing else, so no engine parser ever sees hostile
 input (2,000 parentheses, `*a*`, operator soup are plain words here).
 
-Also: vocabulary-aware synonym expansion, spelling suggestions, and an
-engine-independent highlighter that escapes text and marks matched words.
+A query is read as a reader's question, not as a list of required words:
+stop-words and question words are dropped, a run of words naming a
+vocabulary entity becomes one clause with all its names, words naming a
+predicate ("side effects", "used for", "how is it given": the domain
+table's words) mark the clause with that predicate, and a misspelt word
+also searches its correction.  The engines rank an OR of the clauses,
+boosted for documents matching every word, for claims of a named predicate
+and for the entities named (`base.RANKING`), so a partial match still
+appears, below the full ones.
+
+Also: spelling suggestions, and an engine-independent highlighter that
+escapes text and marks matched words.
 """
 from __future__ import annotations
 
@@ -12,6 +22,8 @@ import functools
 import html
 import re
 from dataclasses import dataclass, field
+
+from ingest import domain
 
 from ..errors import KGError
 
@@ -23,8 +35,14 @@ _MAX_CLAUSES = 16
 _MAX_WORD = 64
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)([\w][\w\'’.-]*\*?)', re.UNICODE)
 _WORD = re.compile(r"\w+", re.UNICODE)
-_STOP = frozenset("a an and are as at be by for from has have in is it its of on or the "
-                  "to was were will with not".split())
+#: Words a query drops: stop-words and the words of a question ("what",
+#: "does", "how").  Entity names are matched before they are dropped ("vitamin
+#: A"), and so are predicate phrases ("used for", "how is it given").
+_STOP = frozenset("""a an and are as at be by for from has have in is it its of on or the to
+    was were will with not no do does did done can could should would may might must shall
+    what which who whom whose when where why how there this that these those than then into
+    about any some i me my we our you your they them their he she his her if so such also
+    just tell please vs versus after before during while because s t""".split())
 _SUFFIXES = ("ational", "ization", "iveness", "fulness", "ousness", "ations", "ation",
              "ingly", "ments", "ment", "ness", "ings", "ing", "ies", "ied", "ers", "er",
              "edly", "ed", "es", "ly", "s", "e")
@@ -59,15 +77,19 @@ def words(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Clause:
-    """One required part of the query; any alternative may satisfy it.
+    """One part of the query; any alternative may satisfy it.
 
     Each alternative is a tuple of words: one word, or several for a phrase.
-    `prefix` marks a single-word clause ending in `*`.
+    `prefix` marks a single-word clause ending in `*`.  An `optional`
+    clause (words naming a predicate or an entity type) is searched but
+    does not count among the words a document must all match to rank first.
     """
 
     alternatives: tuple[tuple[str, ...], ...]
     prefix: bool = False
     entity: str = ""  # the vocabulary entity IRI this clause was expanded from
+    predicate: str = ""  # the predicate these words name ("side effects")
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +102,37 @@ class QueryPlan:
     @property
     def empty(self) -> bool:
         return not self.clauses
+
+    @property
+    def required(self) -> tuple[Clause, ...]:
+        """The clauses a document matching the whole query matches."""
+        return tuple(c for c in self.clauses if not c.optional)
+
+    @property
+    def predicates(self) -> tuple[str, ...]:
+        """The predicates the query names, in its order."""
+        return tuple(dict.fromkeys(c.predicate for c in self.clauses if c.predicate))
+
+
+def _reader_phrases() -> dict[tuple[str, ...], str]:
+    """Stemmed phrase -> the predicate it names, or "" for an entity type:
+    the reader's words of the domain table (`ingest.domain`), so that
+    "side effect", "side effects" and "adverse" all read as
+    hasAdverseEffect, and "drugs" as a type."""
+    found: dict[tuple[str, ...], str] = {}
+    for predicate in domain.PREDICATES.values():
+        for phrase in predicate.phrases:
+            found.setdefault(tuple(stem(w) for w in words(phrase)), predicate.name)
+    for kind in domain.TYPES.values():
+        for phrase in (kind.label, kind.plural):
+            found.setdefault(tuple(stem(w) for w in words(phrase)), "")
+    return found
+
+
+#: The domain table's reader words, stemmed (see `_reader_phrases`).
+_READER_PHRASES = _reader_phrases()
+_LONGEST_PHRASE = max(map(len, _READER_PHRASES))
+_READER_STEMS = frozenset(w for phrase in _READER_PHRASES for w in phrase)
 
 
 class Lexicon:
@@ -103,30 +156,47 @@ class Lexicon:
         vocabulary = {w for k in self.by_form for w in k if len(w) > 2}
         vocabulary |= {w for w in (extra_words or ()) if len(w) > 2 and w.isalpha()}
         self.known = frozenset(vocabulary)
+        self.known_stems = frozenset(map(stem, vocabulary))
         self._by_length: dict[int, list[str]] = {}
         for word in sorted(vocabulary):
             self._by_length.setdefault(len(word), []).append(word)
         self._closest: dict[str, str | None] = {}
 
     def suggest(self, text: str) -> str | None:
-        """The query with unknown words replaced by close known ones, or None
-        when every word is known or nothing is close.
+        """The query with misspelt words replaced by known ones (`correct`),
+        or None when no word needs it.
 
-        >>> Lexicon({"e:1": ("ketamine",)}).suggest("ketamin")
-        'ketamine'
+        >>> Lexicon({"e:1": ("ketamine",)}).suggest("side effects of ketamin")
+        'side effects of ketamine'
         """
         changed, out = False, []
         for word in text.split():
-            bare = word.strip('"-*').lower()
-            if len(bare) > 3 and bare.isalpha() and bare not in self.known and \
-                    bare not in _STOP:
-                close = self._closest_word(bare)
-                if close:
-                    out.append(close)
-                    changed = True
-                    continue
-            out.append(word)
+            close = self.correct(word.strip('"-*?!.,;:'))
+            if close:
+                out.append(close)
+                changed = True
+            else:
+                out.append(word)
         return " ".join(out) if changed else None
+
+    def correct(self, word: str) -> str | None:
+        """The known word closest to a misspelt `word`, or None when it is
+        not misspelt: known (in any form: "drugs" for "drug"), a stop-word, a
+        reader's word of the domain table ("cause", "treat"), short, not
+        purely letters, or nothing is close.
+
+        >>> Lexicon({"e:1": ("ketamine",)}).correct("Ketamin")
+        'ketamine'
+        >>> Lexicon({"e:1": ("ketamine",)}).correct("treat") is None
+        True
+        """
+        bare = word.lower()
+        if len(bare) <= 3 or not bare.isalpha() or bare in self.known or bare in _STOP:
+            return None
+        root = stem(bare)
+        if root in _READER_STEMS or (root != bare and root in self.known_stems):
+            return None  # (a word that is its own stem may be a known one cut short)
+        return self._closest_word(bare)
 
     def _closest_word(self, word: str) -> str | None:
         """difflib's closest known word (ratio >= 0.8), remembered.  Only
@@ -180,6 +250,7 @@ def parse(text: str, lexicon: Lexicon | None = None) -> QueryPlan:
     clauses: list[Clause] = []
     excluded: list[str] = []
     pending: list[str] = []  # plain words, grouped later for synonym matching
+    plain: list[str] = []  # every plain word
 
     def flush() -> None:
         clauses.extend(_expand(pending, lexicon))
@@ -208,7 +279,13 @@ def parse(text: str, lexicon: Lexicon | None = None) -> QueryPlan:
                 clauses.append(Clause(((stem_words[0],),), prefix=True))
         else:
             pending.extend(w for w in words(token) if len(w) <= _MAX_WORD)
+            plain.extend(w for w in words(token) if len(w) <= _MAX_WORD)
     flush()
+    if not clauses and not excluded and len(plain) > 1:
+        # Nothing but stop-words ("to be or not to be", "the who"): the words
+        # as a phrase (engines that index stop-words find it; whoosh does
+        # not).  One stop-word alone ("the", "*a*") searches nothing.
+        clauses.append(Clause((tuple(plain[:_MAX_CLAUSES]),)))
     clauses = clauses[:_MAX_CLAUSES]
     marks = frozenset(stem(w) for c in clauses for alt in c.alternatives for w in alt
                       if w not in _STOP)
@@ -216,24 +293,49 @@ def parse(text: str, lexicon: Lexicon | None = None) -> QueryPlan:
 
 
 def _expand(tokens: list[str], lexicon: Lexicon) -> list[Clause]:
-    """Group words into clauses; a run of words naming a vocabulary entity
-    becomes one clause whose alternatives are all that entity's forms."""
+    """Group plain words into clauses, at each word taking the longest of:
+    a run of words naming a vocabulary entity (one clause whose
+    alternatives are all that entity's forms; misspelt words are read as
+    their correction), a phrase of the domain table naming a predicate or an
+    entity type (an optional clause, marked with the predicate), or one
+    word (with its correction as a second alternative).  Stop-words left
+    over are dropped."""
+    fixed = [lexicon.correct(t) or t for t in tokens]
+    stems = [stem(t) for t in fixed]
     clauses, i = [], 0
     while i < len(tokens):
-        for size in range(min(lexicon.longest, len(tokens) - i), 0, -1):
-            iri = lexicon.by_form.get(tuple(tokens[i:i + size]))
-            if iri is not None:
-                forms = {tuple(words(f)) for f in lexicon.entities[iri]}
-                forms.discard(())
-                ordered = [tuple(tokens[i:i + size])] + sorted(forms - {tuple(tokens[i:i + size])})
-                clauses.append(Clause(tuple(ordered[:12]), entity=iri))
-                i += size
-                break
+        size, iri = _entity_at(fixed, i, lexicon)
+        reader = next(((n, _READER_PHRASES[tuple(stems[i:i + n])])
+                       for n in range(min(_LONGEST_PHRASE, len(tokens) - i), 0, -1)
+                       if tuple(stems[i:i + n]) in _READER_PHRASES), None)
+        typed = tuple(tokens[i:i + max(size, 1)])
+        if iri and (reader is None or size >= reader[0]):
+            forms = {tuple(words(f)) for f in lexicon.entities[iri]}
+            forms.discard(())
+            first = list(dict.fromkeys([typed, tuple(fixed[i:i + size])]))
+            ordered = first + sorted(forms - set(first))
+            clauses.append(Clause(tuple(ordered[:12]), entity=iri))
+            i += size
+        elif reader is not None:
+            size, predicate = reader
+            clauses.append(Clause((tuple(tokens[i:i + size]),), predicate=predicate,
+                                  optional=True))
+            i += size
         else:
             if tokens[i] not in _STOP:
-                clauses.append(Clause(((tokens[i],),)))
+                clauses.append(Clause(tuple(dict.fromkeys([typed, (fixed[i],)]))))
             i += 1
     return clauses
+
+
+def _entity_at(tokens: list[str], i: int, lexicon: Lexicon) -> tuple[int, str]:
+    """(word count, IRI) of the longest entity name starting at word `i`,
+    or (0, "")."""
+    for size in range(min(lexicon.longest, len(tokens) - i), 0, -1):
+        iri = lexicon.by_form.get(tuple(tokens[i:i + size]))
+        if iri is not None:
+            return size, iri
+    return 0, ""
 
 
 @functools.lru_cache(maxsize=256)
