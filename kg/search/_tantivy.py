@@ -9,8 +9,8 @@ from pathlib import Path
 
 import tantivy
 
-from .base import FACET_SIZE, FACETS, Engine, EngineHit, EngineResult
-from .query import QueryPlan
+from .base import FACET_SIZE, FACETS, RANKING, Engine, EngineHit, EngineResult
+from .query import Clause, QueryPlan
 
 __all__ = ["TantivyEngine"]
 
@@ -99,50 +99,98 @@ class TantivyEngine(Engine):
         finally:
             self._batching = False
 
-    def _alternative(self, words, prefix):
+    def _alternative(self, words, prefix, boosts):
         query, occur = tantivy.Query, tantivy.Occur
         if prefix:
             pattern = re.escape(words[0]) + ".*"
             return query.boolean_query([(occur.Should, query.regex_query(self._schema, f, pattern))
-                                        for f in _BOOSTS])
+                                        for f in boosts])
         terms = self._terms(words)
         if not terms:
             return None
         if len(terms) == 1:
             parts = [query.boost_query(query.term_query(self._schema, f, terms[0]), b)
-                     for f, b in _BOOSTS.items()]
+                     for f, b in boosts.items()]
         else:
             parts = [query.boost_query(query.phrase_query(self._schema, f, terms), b)
-                     for f, b in _BOOSTS.items()]
+                     for f, b in boosts.items()]
         return query.boolean_query([(occur.Should, p) for p in parts])
 
-    def _query(self, plan: QueryPlan, filters: dict[str, str]):
+    def _clause(self, clause: Clause, boosts: dict[str, float] = _BOOSTS):
+        """Any alternative of the clause, scored as the best one."""
+        options = [q for alt in clause.alternatives
+                   if (q := self._alternative(alt, clause.prefix, boosts)) is not None]
+        if len(options) > 1:
+            return tantivy.Query.disjunction_max_query(options)
+        return options[0] if options else None
+
+    def _require(self, scored, name: str, value: str):
+        """`scored`'s matches that have `value` in field `name`, scored as
+        `scored` alone scores them."""
         query, occur = tantivy.Query, tantivy.Occur
-        required = []
-        for clause in plan.clauses:
-            options = [q for alt in clause.alternatives
-                       if (q := self._alternative(alt, clause.prefix)) is not None]
-            if options:
-                required.append((occur.Must, query.boolean_query(
-                    [(occur.Should, q) for q in options])))
-        if not required:
-            return None
+        return query.boolean_query([
+            (occur.Must, scored),
+            (occur.Must, query.const_score_query(query.term_query(self._schema, name, value),
+                                                 0.0))])
+
+    def _query(self, plan: QueryPlan, filters: dict[str, str]):
+        """(ranked, matching) as `WhooshEngine._query` builds them, or
+        (None, None) when nothing is searched."""
+        query, occur = tantivy.Query, tantivy.Occur
+        parts = [(c, q) for c in plan.clauses if (q := self._clause(c)) is not None]
+        required = [q for c, q in parts if not c.optional]
+        optional = [q for c, q in parts if c.optional]
+        boosts = []
+        # The hits: as `WhooshEngine._query` says.
+        hits = required or [query.const_score_query(
+            query.term_query(self._schema, "predicate", p), 1.0)
+            for p in plan.predicates] or optional
+        if not hits:
+            return None, None
+        matching = query.boolean_query([(occur.Should, q) for q in hits])
+        if hits is not optional:  # (Should beside a Must: only adds to scores)
+            boosts += optional
+        if len(required) > 1:
+            boosts.append(query.boost_query(
+                query.boolean_query([(occur.Must, q) for q in required]), RANKING.all_words))
+        for predicate in plan.predicates if required else ():
+            boosts.append(query.boost_query(self._require(matching, "predicate", predicate),
+                                            RANKING.predicate))
+        for clause, q in parts:
+            if clause.entity:
+                boosts.append(query.boost_query(
+                    self._require(q, "id", f"entity:{clause.entity}"), RANKING.entity))
+                label = self._clause(clause, {"label": 1.0})
+                if label is not None:
+                    boosts.append(query.boost_query(self._require(label, "kind", "claim"),
+                                                    RANKING.claim))
+        ranked = matching
+        if boosts:
+            ranked = query.boolean_query([(occur.Must, matching),
+                                          *((occur.Should, b) for b in boosts)])
+        return self._restrict(ranked, plan, filters), self._restrict(matching, plan, filters)
+
+    def _restrict(self, q, plan: QueryPlan, filters: dict[str, str]):
+        """`q` within the facet filters and without the excluded words."""
+        query, occur = tantivy.Query, tantivy.Occur
+        clauses = [(occur.Must, q)]
         for name, value in filters.items():
-            required.append((occur.Must, query.term_query(self._schema, name, value)))
+            clauses.append((occur.Must, query.const_score_query(
+                query.term_query(self._schema, name, value), 0.0)))
         for term in self._terms(plan.excluded):
             for name in _BOOSTS:
-                required.append((occur.MustNot, query.term_query(self._schema, name, term)))
-        return query.boolean_query(required)
+                clauses.append((occur.MustNot, query.term_query(self._schema, name, term)))
+        return q if len(clauses) == 1 else query.boolean_query(clauses)
 
     def search(self, plan, filters, offset, limit):
-        q = self._query(plan, filters)
+        ranked, q = self._query(plan, filters)
         if q is None:
             return EngineResult(0)
         searcher = self._index.searcher()
         # No count here: counting visits every match and so turns off the
         # top-k search's block skipping; the aggregation below visits every
         # match anyway, and every document has a kind.
-        found = searcher.search(q, limit=limit, count=False, offset=offset)
+        found = searcher.search(ranked, limit=limit, count=False, offset=offset)
         hits = []
         for score, address in found.hits:
             doc = searcher.doc(address).to_dict()

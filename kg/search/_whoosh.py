@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Iterable
 
 from whoosh import fields, index, query, scoring
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 from whoosh.filedb.filestore import RamStorage
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from ..errors import StoreUnavailable
-from .base import FACET_SIZE, FACETS, Engine, EngineHit, EngineResult
-from .query import QueryPlan
+from .base import FACET_SIZE, FACETS, RANKING, Engine, EngineHit, EngineResult
+from .query import Clause, QueryPlan
 
 __all__ = ["WhooshEngine"]
 
@@ -85,6 +85,13 @@ class _SegmentFacets:
             for number, n in numbers.items():
                 if number:
                     counts[values[number]] += n
+
+
+def _within(scored: query.Query, name: str, value: str, boost: float = 1.0) -> query.Query:
+    """The documents of `scored` with `value` in field `name`, scored as
+    `scored` scores them, times `boost`.  (Not `query.Require`: its matcher
+    fails an assertion when the top-N collector skips blocks.)"""
+    return query.And([scored, query.Term(name, value, boost=0.0)], boost=boost)
 
 
 class WhooshEngine(Engine):
@@ -164,33 +171,76 @@ class WhooshEngine(Engine):
         finally:
             self._batch = None
 
-    def _alternative(self, words: tuple[str, ...], prefix: bool) -> query.Query | None:
+    def _alternative(self, words: tuple[str, ...], prefix: bool,
+                     boosts: dict[str, float], typed: bool = True) -> query.Query | None:
         if prefix:
-            return query.Or([query.Prefix(f, words[0]) for f in _BOOSTS])
+            return query.Or([query.Prefix(f, words[0]) for f in boosts])
         terms = self._terms(words)
-        if not terms:
+        if not terms or not typed and any(not self._terms((w,)) and w not in STOP_WORDS
+                                          for w in words):
+            # A synonym losing a word to the analyzer ("S-ketamine" would
+            # search "ketamine", "Special K" "special") is left out.
             return None
         if len(terms) == 1:
-            return query.Or([query.Term(f, terms[0], boost=b) for f, b in _BOOSTS.items()])
-        return query.Or([query.Phrase(f, terms, boost=b) for f, b in _BOOSTS.items()])
+            return query.Or([query.Term(f, terms[0], boost=b) for f, b in boosts.items()])
+        return query.Or([query.Phrase(f, terms, boost=b) for f, b in boosts.items()])
 
-    def _query(self, plan: QueryPlan, filters: dict[str, str]) -> query.Query:
-        required: list[query.Query] = []
-        for clause in plan.clauses:
-            options = [q for alt in clause.alternatives
-                       if (q := self._alternative(alt, clause.prefix)) is not None]
-            if options:
-                required.append(query.Or(options))
-        for name, value in filters.items():
-            required.append(query.Term(name, value))
-        if not required:
-            return query.NullQuery
-        combined: query.Query = query.And(required)
+    def _clause(self, clause: Clause, boosts: dict[str, float] = _BOOSTS) -> query.Query | None:
+        """Any alternative of the clause, scored as the best one (so an
+        entity listing many synonyms does not outrank one naming it once)."""
+        options = [q for i, alt in enumerate(clause.alternatives)
+                   if (q := self._alternative(alt, clause.prefix, boosts, i == 0)) is not None]
+        if len(options) > 1:
+            return query.DisjunctionMax(options)
+        return options[0] if options else None
+
+    def _query(self, plan: QueryPlan,
+               filters: dict[str, str]) -> tuple[query.Query, query.Query]:
+        """(ranked, matching): the query ranking the page as `RANKING` says,
+        and the one finding the same hits without the boosts, for the total
+        and the facets (its matches are the hits: the boosts only match
+        documents it matches)."""
+        parts = [(c, q) for c in plan.clauses if (q := self._clause(c)) is not None]
+        required = [q for c, q in parts if not c.optional]
+        optional = [q for c, q in parts if c.optional]
+        boosts: list[query.Query] = []
+        # The hits: the documents matching a required clause; failing that
+        # ("how is it given"), the claims of the predicates named; failing
+        # that ("drugs"), the documents matching the optional words.
+        hits = required or [query.Term("predicate", p) for p in plan.predicates] or optional
+        if not hits:
+            return query.NullQuery, query.NullQuery
+        matching: query.Query = query.Or(hits)
+        if hits is not optional:  # the optional words only add to the hits' scores
+            boosts += [query.And([q, matching.with_boost(0.0)]) for q in optional]
+        if len(required) > 1:
+            boosts.append(query.And(required, boost=RANKING.all_words))
+        for predicate in plan.predicates if required else ():
+            boosts.append(_within(matching, "predicate", predicate, RANKING.predicate))
+        for clause, q in parts:
+            if clause.entity:
+                boosts.append(_within(q, "id", f"entity:{clause.entity}", RANKING.entity))
+                label = self._clause(clause, {"label": 1.0})
+                if label is not None:
+                    boosts.append(_within(label, "kind", "claim", RANKING.claim))
+        # The boosts only match documents `matching` matches, so an OR adds
+        # their scores without adding hits (whoosh's top-N collector loses
+        # hits of an ANDMAYBE of these).
+        ranked = query.Or([matching, *boosts]) if boosts else matching
+        # Normalized (nested ORs flattened): whoosh scores some nested ORs
+        # wrongly, missing matches of an inner OR.
+        return (self._restrict(ranked, plan, filters).normalize(),
+                self._restrict(matching, plan, filters).normalize())
+
+    def _restrict(self, q: query.Query, plan: QueryPlan,
+                  filters: dict[str, str]) -> query.Query:
+        """`q` within the facet filters and without the excluded words."""
+        if filters:
+            q = query.And([q, *(query.Term(k, v, boost=0.0) for k, v in filters.items())])
         excluded = self._terms(plan.excluded)
         if excluded:
-            combined = query.AndNot(combined, query.Or(
-                [query.Term(f, t) for t in excluded for f in _BOOSTS]))
-        return combined
+            q = query.AndNot(q, query.Or([query.Term(f, t) for t in excluded for f in _BOOSTS]))
+        return q
 
     @staticmethod
     def _segment_key(reader: IndexReader) -> str:
@@ -226,13 +276,13 @@ class WhooshEngine(Engine):
         return fresh
 
     def search(self, plan, filters, offset, limit):
-        q = self._query(plan, filters)
+        ranked, q = self._query(plan, filters)
         if q is query.NullQuery:
             return EngineResult(0)
         searcher = self._searcher()
         # The page: whoosh's top-N collector, which skips blocks that cannot
         # reach the page (so it does not see every match).
-        page = searcher.search(q, limit=offset + limit, terms=False)
+        page = searcher.search(ranked, limit=offset + limit, terms=False)
         hits = [EngineHit(dict(hit.fields()), float(hit.score))
                 for hit in page[offset:offset + limit]]
         # The total and the facets: every match once, unscored, segment by

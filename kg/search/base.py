@@ -8,13 +8,45 @@ from typing import Iterable
 
 from .query import QueryPlan
 
-__all__ = ["FACETS", "FACET_SIZE", "Engine", "EngineHit", "EngineResult"]
+__all__ = ["FACETS", "FACET_SIZE", "RANKING", "Engine", "EngineHit", "EngineResult", "Ranking"]
 
 #: Facet fields, counted over every hit of a query.
 FACETS = ("kind", "type", "predicate", "modality", "article")
 #: The most values a facet lists (the most frequent first); only `article`
 #: ever has more.
 FACET_SIZE = 200
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How every engine ranks a `QueryPlan`.
+
+    The hits are the documents matching any required clause (an OR, not
+    an AND); when there is none, the claims of the predicates the query
+    names ("how is it given"); failing that, the documents matching its
+    optional words ("drugs").  They are ranked by BM25F over the clauses
+    (each clause scored by its best alternative, so an entity listing many
+    synonyms does not outrank one naming it once; the optional words
+    only add to a hit's score), plus boosts, each a multiple of the BM25F
+    score of a part of the query added to the documents it names.  A
+    multiple of a score, not a constant, so the boosts weigh the same on
+    engines whose scores differ in scale.  Boosts never add hits: the
+    total and the facets count the same documents with or without them.
+    """
+
+    #: A document matching every required clause: the score of the required
+    #: clauses again, times this (so full matches rank above partial ones).
+    all_words: float = 1.0
+    #: A claim of a predicate the query names ("side effects of ketamine"):
+    #: the score of the required clauses again, times this.
+    predicate: float = 1.0
+    #: The document of an entity the query names: that clause's score again.
+    entity: float = 1.0
+    #: A claim whose label names such an entity: that clause's label score.
+    claim: float = 0.5
+
+
+RANKING = Ranking()
 
 
 @dataclass
@@ -50,9 +82,9 @@ class Engine(abc.ABC):
     @abc.abstractmethod
     def search(self, plan: QueryPlan, filters: dict[str, str], offset: int,
                limit: int) -> EngineResult:
-        """BM25F-ranked hits for `plan` restricted by facet `filters`, and
-        facet counts over all hits (for each facet its FACET_SIZE most
-        frequent values)."""
+        """Hits for `plan` ranked as `RANKING` says, restricted by facet
+        `filters`, and facet counts over all hits (for each facet its
+        FACET_SIZE most frequent values)."""
 
     @abc.abstractmethod
     def article_hashes(self) -> dict[str, str]:
