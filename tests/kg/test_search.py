@@ -10,8 +10,9 @@ import pytest
 
 from kg import KnowledgeGraph
 
+from ingest import domain
 from kg.search import SearchQueryError
-from kg.search.query import MAX_QUERY_CHARS
+from kg.search.query import MAX_QUERY_CHARS, Lexicon, parse
 
 from ..conftest import seed_article
 
@@ -172,3 +173,70 @@ def test_hostile_queries_answer_or_refuse_quickly(seeded, text):
         assert len(response.hits) == min(response.total, response.limit)
         assert (response.total > 0) == ("ketamine" in text), response.total
     assert time.perf_counter() - began < 5.0  # a pathological parse would take minutes
+
+
+#: A small vocabulary for the parser tests (no graph needed).
+LEXICON = Lexicon({"e:ketamine": ("ketamine", "Ketalar"),
+                   "e:hallucinations": ("hallucinations", "hallucination"),
+                   "e:nmda": ("NMDA receptor", "NMDA receptors", "NMDA")},
+                  {"anxiety", "effects"})
+
+
+def test_questions_keep_their_content_words_and_read_predicate_words():
+    """Stop-words and question words are dropped; the words naming a
+    predicate mark an optional clause with it; a vocabulary name becomes an
+    entity clause with its synonyms."""
+    plan = parse("what are the side effects of ketamine?", LEXICON)
+    assert [(c.alternatives[0], c.predicate, c.optional, c.entity) for c in plan.clauses] == [
+        (("side", "effects"), "hasAdverseEffect", True, ""),
+        (("ketamine",), "", False, "e:ketamine")]
+    assert plan.clauses[1].alternatives == (("ketamine",), ("ketalar",))
+    plan = parse("drugs that block NMDA receptors", LEXICON)
+    assert plan.predicates == ("antagonistOf",)
+    assert [c.entity for c in plan.required] == ["e:nmda"]
+    assert [c.alternatives[0] for c in plan.clauses if c.optional] == [("drugs",), ("block",)]
+
+
+def test_every_reader_phrase_of_the_domain_table_names_its_predicate():
+    """The predicate words come from `ontology/domain.toml` (label, verb,
+    base, search_words), in any inflection, and name one predicate each."""
+    for predicate in domain.PREDICATES.values():
+        for phrase in predicate.phrases:
+            assert parse(phrase).predicates == (predicate.name,), phrase
+    assert parse("how is it given").predicates == ("administeredVia",)
+    assert parse("is it used for anxiety").predicates == ("treats",)
+
+
+def test_misspelt_words_search_their_correction_and_reader_words_are_not_misspelt():
+    plan = parse("side effects of ketamin", LEXICON)
+    assert plan.clauses[1].entity == "e:ketamine"
+    assert plan.clauses[1].alternatives[:2] == (("ketamin",), ("ketamine",))
+    assert LEXICON.suggest("side effects of ketamin") == "side effects of ketamine"
+    # "cause" is hasAdverseEffect's word, not a misspelt "clause"; no suggestion
+    # replaces it (issue 18 saw "does ketamine abuse hallucinations").
+    assert LEXICON.suggest("does ketamine cause hallucinations") is None
+    assert LEXICON.correct("treat") is None and LEXICON.correct("halucinations") == \
+        "hallucinations"
+
+
+def test_a_query_of_only_stop_words_is_a_phrase_and_one_stop_word_is_nothing():
+    assert [c.alternatives for c in parse("to be or not to be").clauses] == [
+        (("to", "be", "or", "not", "to", "be"),)]
+    assert parse("the").empty and parse("what is").clauses[0].alternatives == (("what", "is"),)
+
+
+def test_questions_rank_the_claims_they_ask_for_first(seeded):
+    """A question finds the claims of the predicate it names about the
+    entity it names, above the entity and the articles; a word nowhere in
+    the collection does not hide what the other words find; a question
+    naming only a predicate lists that predicate's claims."""
+    first = seeded.search.search("does ketamine cause hallucinations", limit=3).hits[0]
+    assert (first["kind"], first["predicate"]) == ("claim", "hasAdverseEffect")
+    assert "hallucination" in first["label"]
+    partial = seeded.search.search("ketamine hallucinations zebra")
+    full = seeded.search.search("ketamine hallucinations")
+    assert partial.total == full.total > 0
+    assert full.hits[0]["iri"] in [h["iri"] for h in partial.hits[:3]]
+    given = seeded.search.search("how is it given", limit=5)
+    assert given.total > 0
+    assert {h["predicate"] for h in given.hits} == {"administeredVia"}
