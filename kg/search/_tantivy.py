@@ -156,14 +156,19 @@ class TantivyEngine(Engine):
         for predicate in plan.predicates if required else ():
             boosts.append(query.boost_query(self._require(matching, "predicate", predicate),
                                             RANKING.predicate))
+        # The entity's own document only when the query asks for nothing
+        # else: "Spravato", "what is esketamine", not "side effects of ketamine".
+        lone = len(required) == 1 and not plan.predicates
         for clause, q in parts:
-            if clause.entity:
+            if not clause.entity:
+                continue
+            if lone:
                 boosts.append(query.boost_query(
                     self._require(q, "id", f"entity:{clause.entity}"), RANKING.entity))
-                label = self._clause(clause, {"label": 1.0})
-                if label is not None:
-                    boosts.append(query.boost_query(self._require(label, "kind", "claim"),
-                                                    RANKING.claim))
+            label = self._clause(clause, {"label": 1.0})
+            if label is not None:
+                boosts.append(query.boost_query(self._require(label, "kind", "claim"),
+                                                RANKING.claim))
         ranked = matching
         if boosts:
             ranked = query.boolean_query([(occur.Must, matching),

@@ -217,12 +217,17 @@ class WhooshEngine(Engine):
             boosts.append(query.And(required, boost=RANKING.all_words))
         for predicate in plan.predicates if required else ():
             boosts.append(_within(matching, "predicate", predicate, RANKING.predicate))
+        # The entity's own document only when the query asks for nothing
+        # else: "Spravato", "what is esketamine", not "side effects of ketamine".
+        lone = len(required) == 1 and not plan.predicates
         for clause, q in parts:
-            if clause.entity:
+            if not clause.entity:
+                continue
+            if lone:
                 boosts.append(_within(q, "id", f"entity:{clause.entity}", RANKING.entity))
-                label = self._clause(clause, {"label": 1.0})
-                if label is not None:
-                    boosts.append(_within(label, "kind", "claim", RANKING.claim))
+            label = self._clause(clause, {"label": 1.0})
+            if label is not None:
+                boosts.append(_within(label, "kind", "claim", RANKING.claim))
         # The boosts only match documents `matching` matches, so an OR adds
         # their scores without adding hits (whoosh's top-N collector loses
         # hits of an ANDMAYBE of these).

@@ -40,7 +40,9 @@ class Ranking:
     #: A claim of a predicate the query names ("side effects of ketamine"):
     #: the score of the required clauses again, times this.
     predicate: float = 1.0
-    #: The document of an entity the query names: that clause's score again.
+    #: The document of the entity a query names when it asks for nothing
+    #: else ("Spravato", "what is esketamine"; not "side effects of
+    #: ketamine", which asks for claims): that clause's score again.
     entity: float = 1.0
     #: A claim whose label names such an entity: that clause's label score.
     claim: float = 0.5
