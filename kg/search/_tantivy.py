@@ -160,15 +160,9 @@ class TantivyEngine(Engine):
         # else: "Spravato", "what is esketamine", not "side effects of ketamine".
         lone = len(required) == 1 and not plan.predicates
         for clause, q in parts:
-            if not clause.entity:
-                continue
-            if lone:
+            if clause.entity and lone:
                 boosts.append(query.boost_query(
                     self._require(q, "id", f"entity:{clause.entity}"), RANKING.entity))
-            label = self._clause(clause, {"label": 1.0})
-            if label is not None:
-                boosts.append(query.boost_query(self._require(label, "kind", "claim"),
-                                                RANKING.claim))
         ranked = matching
         if boosts:
             ranked = query.boolean_query([(occur.Must, matching),

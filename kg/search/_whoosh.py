@@ -221,13 +221,8 @@ class WhooshEngine(Engine):
         # else: "Spravato", "what is esketamine", not "side effects of ketamine".
         lone = len(required) == 1 and not plan.predicates
         for clause, q in parts:
-            if not clause.entity:
-                continue
-            if lone:
+            if clause.entity and lone:
                 boosts.append(_within(q, "id", f"entity:{clause.entity}", RANKING.entity))
-            label = self._clause(clause, {"label": 1.0})
-            if label is not None:
-                boosts.append(_within(label, "kind", "claim", RANKING.claim))
         # The boosts only match documents `matching` matches, so an OR adds
         # their scores without adding hits (whoosh's top-N collector loses
         # hits of an ANDMAYBE of these).
