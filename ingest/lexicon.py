@@ -289,8 +289,13 @@ class Scanner:
             word_ends = [run(text, pos).end() for pos in word_starts]  # type: ignore[union-attr]
         by_word, resolve_word = self._by_word, self._word_entries
         by_head, resolve = self._by_head, self._entries
-        for pos, end in zip(word_starts, word_ends):
-            word = text[pos:end].lower()
+        lower = text.lower()
+        if len(lower) != len(text):  # case folding changed lengths: lower each word
+            lower = text
+        for pos, end, word in zip(word_starts, word_ends,
+                                  map(lower.__getitem__, map(slice, word_starts, word_ends))):
+            if lower is text:
+                word = word.lower()
             if word.isascii():
                 entries = by_word.get(word)
                 if entries is None:
