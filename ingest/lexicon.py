@@ -220,7 +220,7 @@ class Scanner:
         self._anywhere = tuple(anywhere)
         self._by_head: dict[str, tuple[tuple[int, re.Pattern], ...]] = {}
         # The same by whole first word where a pattern spells it out.
-        words: dict[str, list[tuple[int, int]]] = {}
+        whole: dict[str, list[tuple[int, int]]] = {}
         beginnings: dict[str, list[tuple[int, int]]] = {}
         anywhere = []
         for lex, lexicon in enumerate(self.lexicons):
@@ -229,10 +229,10 @@ class Scanner:
                     anywhere.append((lex, index))
                     continue
                 for word in heads[0]:
-                    words.setdefault(word, []).append((lex, index))
+                    whole.setdefault(word, []).append((lex, index))
                 for beginning in heads[1]:
                     beginnings.setdefault(beginning, []).append((lex, index))
-        self._words = {k: tuple(v) for k, v in words.items()}
+        self._words = {k: tuple(v) for k, v in whole.items()}
         self._beginnings = {k: tuple(v) for k, v in beginnings.items()}
         self._anywhere_word = tuple(anywhere)
         self._by_word: dict[str, tuple[tuple[int, re.Pattern], ...]] = {}
