@@ -20,7 +20,7 @@ from ingest import domain
 
 from .context import Context
 from .errors import KGError, NotFound, QueryError, quoted
-from .read import entity_info
+from .read import Evidence, entity_info
 from .terms import (HKG, BadTerm, Sparql, chunked, integer, iri, iris, literal,
                     select_chunked, sparql_prefixes)
 
@@ -208,7 +208,7 @@ def _add_claims(result: nx.MultiDiGraph, rows: list[dict[str, str]]) -> None:
     """Add each claim row to its edge (`s -> o` keyed by the predicate's
     local name), once however often it is met."""
     # A set, not a scan of the edge's list: a hub's edge holds thousands.
-    seen = {c["claim"] for _, _, claims in result.edges(data="claims") for c in claims}
+    seen = {c.claim for _, _, claims in result.edges(data="claims") for c in claims}
     for row in rows:
         if row["c"] in seen:
             continue
@@ -217,10 +217,7 @@ def _add_claims(result: nx.MultiDiGraph, rows: list[dict[str, str]]) -> None:
         key = predicate
         if not result.has_edge(row["s"], row["o"], key):
             result.add_edge(row["s"], row["o"], key, predicate=predicate, claims=[])
-        result.edges[row["s"], row["o"], key]["claims"].append({
-            "claim": row["c"], "article": row["id"], "title": row["title"],
-            "modality": row["m"].rsplit("#", 1)[-1], "evidence": row["ev"],
-            "start": int(row["start"]), "end": int(row["end"])})
+        result.edges[row["s"], row["o"], key]["claims"].append(Evidence.from_row(row))
 
 
 def _finish(graph: Context, result: nx.MultiDiGraph, selection: Selection,
@@ -228,12 +225,12 @@ def _finish(graph: Context, result: nx.MultiDiGraph, selection: Selection,
     """Summarise edges, drop those under `min_articles`, label nodes, drop
     nodes of unwanted types (except `keep`), sort claims."""
     for s, o, key, data in list(result.edges(keys=True, data=True)):
-        claims = sorted(data["claims"], key=lambda c: (c["article"], c["start"]))
+        claims = sorted(data["claims"], key=lambda c: (c.article, c.start))
         data["claims"] = claims
-        supporting = {c["article"] for c in claims if c["modality"] != "negated"}
-        data["articles"] = len({c["article"] for c in claims})
+        supporting = {c.article for c in claims if c.modality != "negated"}
+        data["articles"] = len({c.article for c in claims})
         data["support"] = len(supporting)
-        counts = {m: sum(1 for c in claims if c["modality"] == m) for m in MODALITIES}
+        counts = {m: sum(1 for c in claims if c.modality == m) for m in MODALITIES}
         data["modalities"] = {m: n for m, n in counts.items() if n}
         data["modality"] = max(counts, key=lambda m: (counts[m], -MODALITIES.index(m)))
         data["negated"] = counts["negated"] > 0 and not supporting

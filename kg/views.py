@@ -16,7 +16,7 @@ from ingest.model import PREDICATES
 from .context import Context
 from . import read, tally
 from .errors import NotFound
-from .read import ClaimRecord, EntityInfo, local_name
+from .read import ClaimRecord, EntityInfo, Evidence, local_name
 from .subgraph import MODALITIES, Selection, resolve_entity
 from .terms import HKG, Sparql, iri, iris, select_chunked, sparql_prefixes
 
@@ -25,17 +25,6 @@ __all__ = ["ArticleView", "ClaimView", "EntityView", "Evidence", "RelationRow", 
            "resource_graph"]
 
 _PREFIXES = sparql_prefixes()
-
-
-@dataclass(frozen=True)
-class Evidence:
-    claim: str
-    article: str
-    title: str
-    modality: str
-    evidence: str
-    start: int
-    end: int
 
 
 @dataclass(frozen=True)
@@ -126,11 +115,6 @@ class EntityView:
 MENTIONS_SHOWN = 50
 
 
-def _evidence(claims: list[dict]) -> tuple[Evidence, ...]:
-    return tuple(Evidence(c["claim"], c["article"], c["title"], c["modality"], c["evidence"],
-                          c["start"], c["end"]) for c in claims)
-
-
 def _relations(graph: Context, entity: str,
                selection: Selection) -> dict[tuple, dict]:
     """(direction, predicate IRI, related entity) -> the relation's tally
@@ -186,9 +170,7 @@ def _sample_evidence(graph: Context, claims: set[str]) -> dict[str, Evidence]:
           VALUES ?c {{ {iris(sorted(claims))} }}
           ?c hkg:modality ?m ; hkg:evidence ?ev ; hkg:start ?start ;
                          hkg:end ?end . ?a dcterms:identifier ?id ; dcterms:title ?title }} }}""")
-    return {str(r["c"]): Evidence(str(r["c"]), str(r["id"]), str(r["title"]),
-                                  str(r["m"]).rsplit("#", 1)[-1], str(r["ev"]),
-                                  int(r["start"]), int(r["end"])) for r in rows}
+    return {r["c"]: Evidence.from_row(r) for r in rows}
 
 
 def entity_view(graph: Context, name: str, selection: Selection | None = None,
@@ -295,12 +277,9 @@ def relation_view(graph: Context, subject: str, predicate: str,
           ?a dcterms:identifier ?id ; dcterms:title ?title }} }}""")
     if not rows:
         raise NotFound(f"no claim that {subject} {predicate} {obj}")
-    claims = sorted(({"claim": str(r["c"]), "article": str(r["id"]), "title": str(r["title"]),
-                      "modality": str(r["m"]).rsplit("#", 1)[-1], "evidence": str(r["ev"]),
-                      "start": int(r["start"]), "end": int(r["end"])} for r in rows),
-                    key=lambda c: (c["article"], c["start"], c["claim"]))
+    claims = sorted(map(Evidence.from_row, rows), key=lambda c: (c.article, c.start, c.claim))
     info = read.entity_info(graph, [s, o])
-    return RelationView(RelationRow(info[s], predicate, info[o], _evidence(claims)))
+    return RelationView(RelationRow(info[s], predicate, info[o], tuple(claims)))
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from ingest.readers import READERS, article_id
 from kg import read, views
 from kg.admin import find_token, token_matches
 from kg.errors import NotFound
-
+from kg.read import Evidence
 from kg.search import FACETS
 from kg.subgraph import Selection, neighbourhood, paths
 
@@ -112,11 +112,8 @@ def _entity_json(info) -> dict:
             "page": url_for("pages.entity", key=key) if key else None}
 
 
-def _evidence_json(evidence) -> dict:
-    return {"claim": evidence.claim, "article": evidence.article, "title": evidence.title,
-            "modality": evidence.modality, "evidence": evidence.evidence,
-            "start": evidence.start, "end": evidence.end,
-            "url": url_for("pages.article", article_id=evidence.article)
+def _evidence_json(evidence: Evidence) -> dict:
+    return {**evidence.as_json(), "url": url_for("pages.article", article_id=evidence.article)
             + f"#c{evidence.start}-{evidence.end}"}
 
 
@@ -255,9 +252,7 @@ def _edge_json(s: str, o: str, data: dict) -> dict:
             "negated": data["negated"],
             "href": url_for("pages.relation", subject=minter.local(s, "entity") or s,
                             predicate=data["predicate"], obj=minter.local(o, "entity") or o),
-            "claims": [{"claim": c["claim"], "article": c["article"], "title": c["title"],
-                        "modality": c["modality"], "evidence": c["evidence"],
-                        "start": c["start"], "end": c["end"]} for c in data["claims"]]}
+            "claims": [c.as_json() for c in data["claims"]]}
 
 
 @bp.get("/graph")
