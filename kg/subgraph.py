@@ -31,7 +31,7 @@ _PREFIXES = sparql_prefixes()
 MODALITIES = tuple(domain.MODALITIES)
 MAX_DEPTH = 3
 #: Claims fetched per frontier step; a hub beyond this is cut (signalled).
-MAX_CLAIMS = 20_000
+MAX_STEP_CLAIMS = 20_000
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ _CLAIM = """?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ;
 
 
 def _claims_touching(graph: Context, entities: Iterable[str], selection: Selection,
-                     limit: int = MAX_CLAIMS) -> list[dict[str, str]]:
+                     limit: int = MAX_STEP_CLAIMS) -> list[dict[str, str]]:
     """Up to `limit` + 1 claims with one of `entities` as subject or object, as
     rows of plain strings (see `_with_articles`)."""
     values = iris(sorted(set(entities)))
@@ -150,7 +150,7 @@ def _step(graph: Context, frontier: Iterable[str], selection: Selection,
     """One step out from `frontier`: (claim rows, entities left out, whether
     one entity's claims were cut).
 
-    At most `MAX_CLAIMS` claims.  Over that, whole entities are taken --
+    At most `MAX_STEP_CLAIMS` claims.  Over that, whole entities are taken --
     all their claims or none, most connected first (`rank`: claims linking
     them to the step before) -- so every relation of a taken entity keeps
     all its claims and its counts stay exact; the rest are left out.  A
@@ -160,9 +160,9 @@ def _step(graph: Context, frontier: Iterable[str], selection: Selection,
     frontier = sorted(set(frontier), key=lambda e: (-rank.get(e, 0), e))
     if len(frontier) == 1:
         rows = _claims_touching(graph, frontier, selection)
-        return rows[:MAX_CLAIMS], 0, len(rows) > MAX_CLAIMS
+        return rows[:MAX_STEP_CLAIMS], 0, len(rows) > MAX_STEP_CLAIMS
     counts = _claim_counts(graph, frontier, selection)
-    taken, room = [], MAX_CLAIMS
+    taken, room = [], MAX_STEP_CLAIMS
     for entity in frontier:
         if counts.get(entity, 0) <= room:
             taken.append(entity)
@@ -264,7 +264,7 @@ def neighbourhood(graph: Context, entity: str, depth: int = 1,
         QueryError: depth out of range.
 
     The centre is `result.graph["centre"]`; `result.graph["truncated"]` is
-    True when a step had more claims than `MAX_CLAIMS` (see `_step`);
+    True when a step had more claims than `MAX_STEP_CLAIMS` (see `_step`);
     `result.graph["left_out"]` counts the entities whose claims were left
     out then, and `result.graph["partial"]` says an entity alone had more
     (its relations then hold only some of their claims).

@@ -561,7 +561,7 @@ def test_a_cut_step_takes_whole_entities_so_every_relation_keeps_all_its_claims(
     total = sum(map(len, uncut.values()))
     cuts = 0
     for limit in range(centre, total + 2):
-        monkeypatch.setattr(kg.subgraph, "MAX_CLAIMS", limit)
+        monkeypatch.setattr(kg.subgraph, "MAX_STEP_CLAIMS", limit)
         sub = ExportRequest(entity="zetamine", depth=2).select(kg_graph)
         got = _claims_by_edge(sub)
         assert set(got) <= set(uncut)
@@ -573,7 +573,7 @@ def test_a_cut_step_takes_whole_entities_so_every_relation_keeps_all_its_claims(
         elif set(got) < set(uncut):
             cuts += 1
     assert cuts >= 1  # some limit really cut the second step
-    monkeypatch.setattr(kg.subgraph, "MAX_CLAIMS", centre - 1)
+    monkeypatch.setattr(kg.subgraph, "MAX_STEP_CLAIMS", centre - 1)
     sub = ExportRequest(entity="zetamine", depth=1).select(kg_graph)
     assert sub.graph["truncated"] and sub.graph["partial"]
     assert sum(map(len, _claims_by_edge(sub).values())) == centre - 1
@@ -760,7 +760,7 @@ def test_kg_export_outputs_stdout_folder_zip_and_one_line_errors(seeded, tmp_pat
     with KnowledgeGraph.open(Settings(data_dir=str(seeded)), write=False) as graph:
         own = sum(len(d["claims"]) for _, _, d in
                   ExportRequest(entity="ketamine").select(graph).edges(data=True))
-    monkeypatch.setattr(kg.subgraph, "MAX_CLAIMS", own + 1)  # room for ketamine, not for all
+    monkeypatch.setattr(kg.subgraph, "MAX_STEP_CLAIMS", own + 1)  # room for ketamine, not for all
     cut = runner.invoke(main, base + ["--depth", "2", "--format", "ttl", "-o",
                                       str(tmp_path / "cut.ttl")])
     assert cut.exit_code == 0
