@@ -4,7 +4,7 @@
 
 Extraction alone: seed-sized articles per second of CPU time on one core
 (`time.process_time` of the extraction loop, so other work on a shared
-machine does not count; target >= 200, issue 16); then `kg ingest` of the seeded
+machine does not count; target >= 200); then `kg ingest` of the seeded
 generator's corpus, run as the real command with the default settings
 (embedded store, worker processes on every core, batches of new
 articles) and each search engine (`engines()`), into a fresh data folder: articles per

@@ -8,7 +8,7 @@ article is scanned once, word by word: the first letters of a word select
 the few phrases that can start with them (read from each pattern's syntax
 tree), and only those are tried.  A phrase whose first word is spelled out in full ("may", "is",
 "the") is tried only at that very word, not at every word sharing its
-first letters ("the" at "therapy"), which halves the regex calls (issue 16).
+first letters ("the" at "therapy"), which halves the regex calls.
 """
 from __future__ import annotations
 
