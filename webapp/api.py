@@ -165,9 +165,9 @@ def relations():
     """Relations of one entity (filtered), or one subject-predicate-object."""
     graph = get_graph()
     if request.args.get("subject") or request.args.get("object"):
-        view = views.relation_view(graph, _required("subject"), _required("predicate"),
-                                   _required("object"))
-        return jsonify(view.as_json(LINKS))
+        one = views.relation_view(graph, _required("subject"), _required("predicate"),
+                                  _required("object"))
+        return jsonify(one.as_json(LINKS))
     limit, offset = _int("limit", 50, 1, 500), _int("offset", 0, 0, 1_000_000)
     view = views.entity_view(graph, _required("entity"), _selection(), limit=limit,
                              offset=offset)
