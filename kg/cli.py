@@ -323,6 +323,8 @@ def entities(ctx, unmapped, type_, fmt):
 def search(ctx, text, limit, page, kind, type_, predicate, modality, article, fmt):
     """Full-text search over articles, entities and claims.
 
+    Questions work as typed ("what are the side effects of ketamine?"):
+    documents matching any word are found, those matching all rank first.
     Words, "exact phrases", -excluded words and prefix* are understood;
     synonyms from the vocabulary are searched too, and misspelt words get a
     suggestion.

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from whoosh import fields, index, query, scoring
+from whoosh import collectors, fields, index, query, scoring
 from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 from whoosh.filedb.filestore import RamStorage
 from whoosh.reading import IndexReader
@@ -286,8 +286,13 @@ class WhooshEngine(Engine):
             return EngineResult(0)
         searcher = self._searcher()
         # The page: whoosh's top-N collector, which skips blocks that cannot
-        # reach the page (so it does not see every match).
-        page = searcher.search(ranked, limit=offset + limit, terms=False)
+        # reach the page (so it does not see every match).  Without its
+        # matcher replacement: on these boosted ORs it drops hits that
+        # belong on the page (limit 5 missed hits that limit 10 ranked 3rd).
+        collector = collectors.TopCollector(offset + limit)
+        collector.replace = 0
+        searcher.search_with_collector(ranked, collector)
+        page = collector.results()
         hits = [EngineHit(dict(hit.fields()), float(hit.score))
                 for hit in page[offset:offset + limit]]
         # The total and the facets: every match once, unscored, segment by
