@@ -285,11 +285,11 @@ class WhooshEngine(Engine):
         if q is query.NullQuery:
             return EngineResult(0)
         searcher = self._searcher()
-        # The page: whoosh's top-N collector, which skips blocks that cannot
-        # reach the page (so it does not see every match).  Without its
-        # matcher replacement: on these boosted ORs it drops hits that
-        # belong on the page (limit 5 missed hits that limit 10 ranked 3rd).
-        collector = collectors.TopCollector(offset + limit)
+        # The page: whoosh's top-N collector, without its block skipping and
+        # matcher replacement: on these boosted ORs the replacement drops
+        # hits that belong on the page (limit 5 missed hits that limit 10
+        # ranked 3rd), and skipping divides by the zero boost of a filter.
+        collector = collectors.TopCollector(offset + limit, usequality=False)
         collector.replace = 0
         searcher.search_with_collector(ranked, collector)
         page = collector.results()
