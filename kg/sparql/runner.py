@@ -8,12 +8,12 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Iterable
 
-from ..store.base import PublicQueries, QueryPool
 from .answers import Answer
 from .policy import CheckedQuery, Limits, QueryTimeout, check_graph_iri, check_query, format_for
 
 if TYPE_CHECKING:
     from ..graph import KnowledgeGraph
+    from ..store.base import PublicQueries
 
 
 _RUNNERS: "weakref.WeakSet[QueryRunner]" = weakref.WeakSet()
@@ -63,6 +63,10 @@ class QueryRunner:
 
     def _engine(self) -> PublicQueries:
         """How the store runs public queries (`Store.public_queries`)."""
+        # Here, not at the top: a query worker imports kg.sparql and must
+        # start without rdflib, which the store contract's module imports.
+        from ..store.base import QueryPool
+
         with self._lock:
             if self._queries is None:
                 self._queries = self.graph.store.public_queries(
