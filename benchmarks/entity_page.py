@@ -7,8 +7,8 @@ The seeded generator's corpus is ingested into the embedded store; then the
 HTML entity page (`GET /entity/<key>` through Flask's test client, so
 rendering is included) and its JSON twin are timed for the biggest hub drug
 and for a typical (median) entity.  The floor is the one SPARQL query that
-fetches the same hub's claims, run on pyoxigraph directly.  Target (issue
-5): p95 <= 100 ms for a hub's page.
+fetches the same hub's claims, run on pyoxigraph directly.  Target: p95
+<= 100 ms for a hub's page.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ pyoxigraph itself (N-Triples), measured in the same run.  Target:
 <= 1 s for the RDF and network formats.
 
 The run also counts the claims within two steps of the hub without the
-per-step claim limit (`kg.subgraph.MAX_CLAIMS`, 20,000): in the generated
+per-step claim limit (`kg.subgraph.MAX_STEP_CLAIMS`, 20,000): in the generated
 corpus, as in any graph whose entities come from one vocabulary of a few
 hundred drugs, receptors and conditions, two steps from a hub reach every
 claim, so a depth-2 hub export is the whole graph cut at the limit.  The

@@ -39,7 +39,7 @@ TREAT_OR_USE = _options(("treats", {C, AE}), ("usedIn", {P}))
 ADVERSE = _options(("hasAdverseEffect", {AE, C}))
 ADVERSE_OR_USE = _options(("hasAdverseEffect", {AE, C}), ("usedIn", {P}))
 # "glutamate opens the channel, causing an influx of calcium": a process
-# caused is one increased (issue 16).
+# caused is one increased.
 CAUSE = ADVERSE_OR_USE + _options(("increases", {M}))
 OPEN = _options(("activates", {RC}))
 ROUTE = _options(("administeredVia", {R}))

@@ -64,7 +64,7 @@ _DEFINING = re.compile(r"\s*(?:\([^()]{0,60}\)\s*)?(?:,|\s(?:is|are|was)\s)")
 _TITLE_BLOCKS = 6
 # The main drug must be named at least this many times more than the next.
 _DOMINANCE = 2
-# "The channel", "this receptor": a receptor named shortly before (issue 16).
+# "The channel", "this receptor": a receptor named shortly before.
 _TARGET_ANAPHOR = re.compile(r"\b(?:the|this|that)\s+(?:ion\s+)?(?:channel|receptor|pore)s?\b"
                              r"(?!\s+(?:of|for|to)\b)", re.I)
 # "the NMDA receptor, a glutamate receptor": the second describes the first.

@@ -272,7 +272,7 @@ def extract(document: Document, vocabulary: Vocabulary | None = None) -> Extract
     text = document.text
     segmentation = segment(document)
     words = tokenize(text)
-    scan = _SCANNER.scan(text, words.starts)
+    scan = _SCANNER.scan(text, words.starts, words.ends)
     article = _Article(text, segmentation, find_mentions(segmentation, vocabulary, words, scan),
                        vocabulary, scan)
     claims: list[Claim] = []

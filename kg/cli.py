@@ -115,8 +115,9 @@ def ingest(ctx, paths, quiet, server, token, workers, batch):
     a running `kg serve`, which ingests them the same way.
     """
     import time
+    from typing import Iterator
 
-    from .load import BATCH_ARTICLES, find_articles
+    from .load import BATCH_ARTICLES, IngestResult, find_articles
 
     files, failures = find_articles(paths)
     for failure in failures:
@@ -129,7 +130,7 @@ def ingest(ctx, paths, quiet, server, token, workers, batch):
         from .client import ServerClient
 
         client = ServerClient(server, read_token(ctx.obj.data_path, token))
-        results = (client.ingest(path, claimed) for path in files)
+        results: Iterator[IngestResult] = (client.ingest(path, claimed) for path in files)
     else:
         graph = _open(ctx, write=True)
         results = graph.ingest_files(files, claimed, workers=workers,

@@ -19,11 +19,37 @@ from .terms import HKG, Sparql, iri, iri_to_curie, select_chunked, sparql_prefix
 if TYPE_CHECKING:
     from .store.base import Store
 
-__all__ = ["ArticleSummary", "ClaimRecord", "EntityInfo", "Stats", "articles", "claims",
+__all__ = ["ArticleSummary", "ClaimRecord", "EntityInfo", "Evidence", "Stats", "articles", "claims",
            "content_hash", "entities", "entity_info", "stats"]
 
 _TYPES = {str(HKG[t.value]): t.value for t in EntityType}
 _PREFIXES = sparql_prefixes()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One claim as a relation shows it: the sentence that states it, in
+    which article, with which modality.  Subgraph edges, entity and
+    relation views, the API and every export carry this one shape."""
+
+    claim: str
+    article: str
+    title: str
+    modality: str
+    evidence: str
+    start: int
+    end: int
+
+    @classmethod
+    def from_row(cls, row: dict[str, str]) -> "Evidence":
+        """From a query row binding ?c ?id ?title ?m ?ev ?start ?end."""
+        return cls(row["c"], row["id"], row["title"], local_name(row["m"]), row["ev"],
+                   int(row["start"]), int(row["end"]))
+
+    def as_json(self) -> dict:
+        return {"claim": self.claim, "article": self.article, "title": self.title,
+                "modality": self.modality, "evidence": self.evidence, "start": self.start,
+                "end": self.end}
 
 
 @dataclass(frozen=True)

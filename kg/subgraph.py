@@ -20,7 +20,7 @@ from ingest import domain
 
 from .context import Context
 from .errors import KGError, NotFound, QueryError, quoted
-from .read import entity_info
+from .read import Evidence, entity_info
 from .terms import (HKG, BadTerm, Sparql, chunked, integer, iri, iris, literal,
                     select_chunked, sparql_prefixes)
 
@@ -31,7 +31,7 @@ _PREFIXES = sparql_prefixes()
 MODALITIES = tuple(domain.MODALITIES)
 MAX_DEPTH = 3
 #: Claims fetched per frontier step; a hub beyond this is cut (signalled).
-MAX_CLAIMS = 20_000
+MAX_STEP_CLAIMS = 20_000
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ _CLAIM = """?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ;
 
 
 def _claims_touching(graph: Context, entities: Iterable[str], selection: Selection,
-                     limit: int = MAX_CLAIMS) -> list[dict[str, str]]:
+                     limit: int = MAX_STEP_CLAIMS) -> list[dict[str, str]]:
     """Up to `limit` + 1 claims with one of `entities` as subject or object, as
     rows of plain strings (see `_with_articles`)."""
     values = iris(sorted(set(entities)))
@@ -150,7 +150,7 @@ def _step(graph: Context, frontier: Iterable[str], selection: Selection,
     """One step out from `frontier`: (claim rows, entities left out, whether
     one entity's claims were cut).
 
-    At most `MAX_CLAIMS` claims.  Over that, whole entities are taken --
+    At most `MAX_STEP_CLAIMS` claims.  Over that, whole entities are taken --
     all their claims or none, most connected first (`rank`: claims linking
     them to the step before) -- so every relation of a taken entity keeps
     all its claims and its counts stay exact; the rest are left out.  A
@@ -160,9 +160,9 @@ def _step(graph: Context, frontier: Iterable[str], selection: Selection,
     frontier = sorted(set(frontier), key=lambda e: (-rank.get(e, 0), e))
     if len(frontier) == 1:
         rows = _claims_touching(graph, frontier, selection)
-        return rows[:MAX_CLAIMS], 0, len(rows) > MAX_CLAIMS
+        return rows[:MAX_STEP_CLAIMS], 0, len(rows) > MAX_STEP_CLAIMS
     counts = _claim_counts(graph, frontier, selection)
-    taken, room = [], MAX_CLAIMS
+    taken, room = [], MAX_STEP_CLAIMS
     for entity in frontier:
         if counts.get(entity, 0) <= room:
             taken.append(entity)
@@ -208,7 +208,7 @@ def _add_claims(result: nx.MultiDiGraph, rows: list[dict[str, str]]) -> None:
     """Add each claim row to its edge (`s -> o` keyed by the predicate's
     local name), once however often it is met."""
     # A set, not a scan of the edge's list: a hub's edge holds thousands.
-    seen = {c["claim"] for _, _, claims in result.edges(data="claims") for c in claims}
+    seen = {c.claim for _, _, claims in result.edges(data="claims") for c in claims}
     for row in rows:
         if row["c"] in seen:
             continue
@@ -217,10 +217,7 @@ def _add_claims(result: nx.MultiDiGraph, rows: list[dict[str, str]]) -> None:
         key = predicate
         if not result.has_edge(row["s"], row["o"], key):
             result.add_edge(row["s"], row["o"], key, predicate=predicate, claims=[])
-        result.edges[row["s"], row["o"], key]["claims"].append({
-            "claim": row["c"], "article": row["id"], "title": row["title"],
-            "modality": row["m"].rsplit("#", 1)[-1], "evidence": row["ev"],
-            "start": int(row["start"]), "end": int(row["end"])})
+        result.edges[row["s"], row["o"], key]["claims"].append(Evidence.from_row(row))
 
 
 def _finish(graph: Context, result: nx.MultiDiGraph, selection: Selection,
@@ -228,12 +225,12 @@ def _finish(graph: Context, result: nx.MultiDiGraph, selection: Selection,
     """Summarise edges, drop those under `min_articles`, label nodes, drop
     nodes of unwanted types (except `keep`), sort claims."""
     for s, o, key, data in list(result.edges(keys=True, data=True)):
-        claims = sorted(data["claims"], key=lambda c: (c["article"], c["start"]))
+        claims = sorted(data["claims"], key=lambda c: (c.article, c.start))
         data["claims"] = claims
-        supporting = {c["article"] for c in claims if c["modality"] != "negated"}
-        data["articles"] = len({c["article"] for c in claims})
+        supporting = {c.article for c in claims if c.modality != "negated"}
+        data["articles"] = len({c.article for c in claims})
         data["support"] = len(supporting)
-        counts = {m: sum(1 for c in claims if c["modality"] == m) for m in MODALITIES}
+        counts = {m: sum(1 for c in claims if c.modality == m) for m in MODALITIES}
         data["modalities"] = {m: n for m, n in counts.items() if n}
         data["modality"] = max(counts, key=lambda m: (counts[m], -MODALITIES.index(m)))
         data["negated"] = counts["negated"] > 0 and not supporting
@@ -267,7 +264,7 @@ def neighbourhood(graph: Context, entity: str, depth: int = 1,
         QueryError: depth out of range.
 
     The centre is `result.graph["centre"]`; `result.graph["truncated"]` is
-    True when a step had more claims than `MAX_CLAIMS` (see `_step`);
+    True when a step had more claims than `MAX_STEP_CLAIMS` (see `_step`);
     `result.graph["left_out"]` counts the entities whose claims were left
     out then, and `result.graph["partial"]` says an entity alone had more
     (its relations then hold only some of their claims).

@@ -7,16 +7,16 @@ them builds SPARQL of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Protocol
 
 from ingest.domain import MODALITIES as MODALITY_WORDS
 from ingest.domain import describe
 from ingest.model import PREDICATES
 
-from .context import Context
 from . import read, tally
+from .context import Context
 from .errors import NotFound
-from .read import ClaimRecord, EntityInfo, local_name
+from .read import ClaimRecord, EntityInfo, Evidence, local_name
 from .subgraph import MODALITIES, Selection, resolve_entity
 from .terms import HKG, Sparql, iri, iris, select_chunked, sparql_prefixes
 
@@ -27,15 +27,29 @@ __all__ = ["ArticleView", "ClaimView", "EntityView", "Evidence", "RelationRow", 
 _PREFIXES = sparql_prefixes()
 
 
-@dataclass(frozen=True)
-class Evidence:
-    claim: str
-    article: str
-    title: str
-    modality: str
-    evidence: str
-    start: int
-    end: int
+class Links(Protocol):
+    """Where a renderer links what a view's JSON names (the web app's
+    routes); a view's `as_json` leaves links out without one."""
+
+    def entity(self, iri: str) -> str | None:
+        """The page of an entity."""
+
+    def evidence(self, evidence: Evidence) -> str:
+        """The place in its article where a claim is stated."""
+
+
+def entity_json(info: EntityInfo, links: Links | None = None) -> dict:
+    data = {**info.as_json(), "mapped": info.mapped}
+    if links is not None:
+        data["page"] = links.entity(info.iri)
+    return data
+
+
+def evidence_json(evidence: Evidence, links: Links | None = None) -> dict:
+    data = evidence.as_json()
+    if links is not None:
+        data["url"] = links.evidence(evidence)
+    return data
 
 
 @dataclass(frozen=True)
@@ -107,6 +121,16 @@ class RelationRow:
         line = describe(self.subject.label, self.predicate, self.object.label, self.modality)
         return f"{line[:1].upper()}{line[1:]} — {n} article{'s' if n != 1 else ''}, {parts}"
 
+    def as_json(self, links: Links | None = None) -> dict:
+        return {"subject": entity_json(self.subject, links), "predicate": self.predicate,
+                "object": entity_json(self.object, links), "summary": self.summary(),
+                "modality": self.modality, "articles": self.articles,
+                "contradicted": self.contradicted,
+                "articles_by_modality": self.articles_by_modality,
+                "claims_by_modality": self.claims_by_modality,
+                "evidence_complete": self.complete,
+                "evidence": [evidence_json(e, links) for e in self.evidence]}
+
 
 @dataclass(frozen=True)
 class EntityView:
@@ -121,14 +145,24 @@ class EntityView:
     #: MENTIONS_SHOWN of them by title.
     articles_total: int = 0
 
+    def as_json(self, offset: int, limit: int, links: Links | None = None) -> dict:
+        """The view as `GET /api/entity` gives it (`offset` and `limit`: the
+        paging that made it)."""
+        def groups(direction: str, data: dict[str, list[RelationRow]]) -> list[dict]:
+            return [{"predicate": p, "total": self.totals.get((direction, p), len(rows)),
+                     "offset": offset, "limit": limit,
+                     "relations": [r.as_json(links) for r in rows]}
+                    for p, rows in data.items()]
+
+        return {"entity": entity_json(self.entity, links),
+                "outgoing": groups("out", self.outgoing), "incoming": groups("in", self.incoming),
+                "truncated": self.truncated,
+                "articles": [{"id": i, "title": t} for i, t in self.articles],
+                "articles_total": self.articles_total}
+
 
 #: Mentioning articles an entity view lists (a hub is named by thousands).
 MENTIONS_SHOWN = 50
-
-
-def _evidence(claims: list[dict]) -> tuple[Evidence, ...]:
-    return tuple(Evidence(c["claim"], c["article"], c["title"], c["modality"], c["evidence"],
-                          c["start"], c["end"]) for c in claims)
 
 
 def _relations(graph: Context, entity: str,
@@ -186,9 +220,7 @@ def _sample_evidence(graph: Context, claims: set[str]) -> dict[str, Evidence]:
           VALUES ?c {{ {iris(sorted(claims))} }}
           ?c hkg:modality ?m ; hkg:evidence ?ev ; hkg:start ?start ;
                          hkg:end ?end . ?a dcterms:identifier ?id ; dcterms:title ?title }} }}""")
-    return {str(r["c"]): Evidence(str(r["c"]), str(r["id"]), str(r["title"]),
-                                  str(r["m"]).rsplit("#", 1)[-1], str(r["ev"]),
-                                  int(r["start"]), int(r["end"])) for r in rows}
+    return {r["c"]: Evidence.from_row(r) for r in rows}
 
 
 def entity_view(graph: Context, name: str, selection: Selection | None = None,
@@ -275,6 +307,9 @@ class RelationView:
             return "contradicted"
         return "agreed" if self.row.articles > 1 else "single source"
 
+    def as_json(self, links: Links | None = None) -> dict:
+        return {**self.row.as_json(links), "agreement": self.agreement}
+
 
 def relation_view(graph: Context, subject: str, predicate: str,
                   obj: str) -> RelationView:
@@ -295,12 +330,9 @@ def relation_view(graph: Context, subject: str, predicate: str,
           ?a dcterms:identifier ?id ; dcterms:title ?title }} }}""")
     if not rows:
         raise NotFound(f"no claim that {subject} {predicate} {obj}")
-    claims = sorted(({"claim": str(r["c"]), "article": str(r["id"]), "title": str(r["title"]),
-                      "modality": str(r["m"]).rsplit("#", 1)[-1], "evidence": str(r["ev"]),
-                      "start": int(r["start"]), "end": int(r["end"])} for r in rows),
-                    key=lambda c: (c["article"], c["start"], c["claim"]))
+    claims = sorted(map(Evidence.from_row, rows), key=lambda c: (c.article, c.start, c.claim))
     info = read.entity_info(graph, [s, o])
-    return RelationView(RelationRow(info[s], predicate, info[o], _evidence(claims)))
+    return RelationView(RelationRow(info[s], predicate, info[o], tuple(claims)))
 
 
 @dataclass(frozen=True)
@@ -311,6 +343,15 @@ class ArticleView:
     claims: list[ClaimRecord]
     mentions: list[tuple[int, int, str, str]]  # start, end, entity IRI, type
     changes: dict[str, list[str]]
+
+    def as_json(self) -> dict:
+        a = self.summary
+        return {"id": a.id, "iri": a.iri, "title": a.title, "source": a.source, "date": a.date,
+                "modified": a.modified, "format": self.format, "text": self.text,
+                "claims": [c.as_json() for c in self.claims],
+                "mentions": [{"start": s, "end": e, "entity": iri, "type": t}
+                             for s, e, iri, t in self.mentions],
+                "changes": self.changes}
 
 
 def _article_values(graph: Context, article: str) -> dict[str, list[str]]:
@@ -381,6 +422,10 @@ class ClaimView:
     claim: ClaimRecord
     title: str
     relation: RelationRow
+
+    def as_json(self, links: Links | None = None) -> dict:
+        return {**self.claim.as_json(), "title": self.title,
+                "relation": self.relation.as_json(links)}
 
 
 def claim_view(graph: Context, claim_id: str) -> ClaimView:

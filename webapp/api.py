@@ -33,7 +33,7 @@ from ingest.readers import READERS, article_id
 from kg import read, views
 from kg.admin import find_token, token_matches
 from kg.errors import NotFound
-
+from kg.read import Evidence
 from kg.search import FACETS
 from kg.subgraph import Selection, neighbourhood, paths
 
@@ -106,41 +106,19 @@ def _selection() -> Selection:
                      modalities=_chosen("modality", MODALITIES))
 
 
-def _entity_json(info) -> dict:
-    key = get_graph().minter.local(info.iri, "entity")
-    return {**info.as_json(), "mapped": info.mapped,
-            "page": url_for("pages.entity", key=key) if key else None}
+class _Links:
+    """Where the API's JSON links: the pages of this app."""
+
+    def entity(self, iri: str) -> str | None:
+        key = get_graph().minter.local(iri, "entity")
+        return url_for("pages.entity", key=key) if key else None
+
+    def evidence(self, evidence: Evidence) -> str:
+        return (url_for("pages.article", article_id=evidence.article)
+                + f"#c{evidence.start}-{evidence.end}")
 
 
-def _evidence_json(evidence) -> dict:
-    return {"claim": evidence.claim, "article": evidence.article, "title": evidence.title,
-            "modality": evidence.modality, "evidence": evidence.evidence,
-            "start": evidence.start, "end": evidence.end,
-            "url": url_for("pages.article", article_id=evidence.article)
-            + f"#c{evidence.start}-{evidence.end}"}
-
-
-def _row_json(row) -> dict:
-    return {"subject": _entity_json(row.subject), "predicate": row.predicate,
-            "object": _entity_json(row.object), "summary": row.summary(),
-            "modality": row.modality, "articles": row.articles,
-            "contradicted": row.contradicted,
-            "articles_by_modality": row.articles_by_modality,
-            "claims_by_modality": row.claims_by_modality,
-            "evidence_complete": row.complete,
-            "evidence": [_evidence_json(e) for e in row.evidence]}
-
-
-def _entity_view_json(view, offset: int, limit: int) -> dict:
-    def groups(direction, data):
-        return [{"predicate": p, "total": view.totals.get((direction, p), len(rows)),
-                 "offset": offset, "limit": limit, "relations": [_row_json(r) for r in rows]}
-                for p, rows in data.items()]
-
-    return {"entity": _entity_json(view.entity), "outgoing": groups("out", view.outgoing),
-            "incoming": groups("in", view.incoming), "truncated": view.truncated,
-            "articles": [{"id": i, "title": t} for i, t in view.articles],
-            "articles_total": view.articles_total}
+LINKS = _Links()
 
 
 # ------------------------------------------------------------------- reads
@@ -179,7 +157,7 @@ def entity(key: str):
     limit, offset = _int("limit", 50, 1, 500), _int("offset", 0, 0, 1_000_000)
     graph = get_graph()
     view = views.entity_view(graph, key, _selection(), limit=limit, offset=offset)
-    return jsonify(_entity_view_json(view, offset, limit))
+    return jsonify(view.as_json(offset, limit, LINKS))
 
 
 @bp.get("/relations")
@@ -187,9 +165,9 @@ def relations():
     """Relations of one entity (filtered), or one subject-predicate-object."""
     graph = get_graph()
     if request.args.get("subject") or request.args.get("object"):
-        view = views.relation_view(graph, _required("subject"), _required("predicate"),
-                                   _required("object"))
-        return jsonify({**_row_json(view.row), "agreement": view.agreement})
+        one = views.relation_view(graph, _required("subject"), _required("predicate"),
+                                  _required("object"))
+        return jsonify(one.as_json(LINKS))
     limit, offset = _int("limit", 50, 1, 500), _int("offset", 0, 0, 1_000_000)
     view = views.entity_view(graph, _required("entity"), _selection(), limit=limit,
                              offset=offset)
@@ -201,20 +179,13 @@ def relations():
         rows += [r for group in view.outgoing.values() for r in group]
     if direction in ("both", "in"):
         rows += [r for group in view.incoming.values() for r in group]
-    return jsonify({"entity": _entity_json(view.entity),
-                    "relations": [_row_json(r) for r in rows]})
+    return jsonify({"entity": views.entity_json(view.entity, LINKS),
+                    "relations": [r.as_json(LINKS) for r in rows]})
 
 
 @bp.get("/article/<article_id>")
 def article(article_id: str):
-    view = views.article_view(get_graph(), article_id)
-    a = view.summary
-    return jsonify({"id": a.id, "iri": a.iri, "title": a.title, "source": a.source,
-                    "date": a.date, "modified": a.modified, "format": view.format,
-                    "text": view.text, "claims": [c.as_json() for c in view.claims],
-                    "mentions": [{"start": s, "end": e, "entity": iri, "type": t}
-                                 for s, e, iri, t in view.mentions],
-                    "changes": view.changes})
+    return jsonify(views.article_view(get_graph(), article_id).as_json())
 
 
 @bp.get("/articles")
@@ -235,9 +206,7 @@ def claims():
 
 @bp.get("/claim/<claim_id>")
 def claim(claim_id: str):
-    view = views.claim_view(get_graph(), claim_id)
-    return jsonify({**view.claim.as_json(), "title": view.title,
-                    "relation": _row_json(view.relation)})
+    return jsonify(views.claim_view(get_graph(), claim_id).as_json(LINKS))
 
 
 def _node_json(iri: str, data: dict) -> dict:
@@ -255,9 +224,7 @@ def _edge_json(s: str, o: str, data: dict) -> dict:
             "negated": data["negated"],
             "href": url_for("pages.relation", subject=minter.local(s, "entity") or s,
                             predicate=data["predicate"], obj=minter.local(o, "entity") or o),
-            "claims": [{"claim": c["claim"], "article": c["article"], "title": c["title"],
-                        "modality": c["modality"], "evidence": c["evidence"],
-                        "start": c["start"], "end": c["end"]} for c in data["claims"]]}
+            "claims": [c.as_json() for c in data["claims"]]}
 
 
 @bp.get("/graph")

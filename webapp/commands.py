@@ -33,6 +33,34 @@ def _fewer_malloc_arenas() -> None:
         pass
 
 
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+_ANY = {"0.0.0.0", "::", ""}
+
+
+def base_iri_warning(base_iri: str, host: str, port: int) -> str | None:
+    """Why the minted IRIs (`KG_BASE_IRI`) will not resolve on this server,
+    or None: the IRIs name another port, or a loopback address when the
+    server listens on the network, or another host than the one it binds.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_iri)
+    iri_host = (parts.hostname or "").lower()
+    iri_port = parts.port or (443 if parts.scheme == "https" else 80)
+    where = ""
+    if port and iri_port != port:
+        where = f"port {port}"
+    elif host in _ANY and iri_host in _LOOPBACK:
+        where = f"every interface ({host or '*'}) while the IRIs name {iri_host}"
+    elif host not in _ANY and not ({host.lower(), iri_host} <= _LOOPBACK) \
+            and host.lower() != iri_host:
+        where = f"{host}"
+    if not where:
+        return None
+    return (f"KG_BASE_IRI is {base_iri} but the server listens on {where}: the IRIs shown "
+            "on pages will not resolve here; set KG_BASE_IRI to this server's public address")
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to bind; 0.0.0.0 exposes the service to the network.")
@@ -54,6 +82,9 @@ def serve(ctx, host, port, threads):
     server = create_server(app, host=host, port=port, threads=threads, ident="health-kg")
     click.echo(f"Serving on http://{server.effective_host}:{server.effective_port}/ "
                f"(store: {ctx.obj.store}, data: {ctx.obj.data_dir}); Ctrl-C stops", err=True)
+    warning = base_iri_warning(ctx.obj.base_iri, host, int(server.effective_port))
+    if warning:
+        click.echo(f"kg: warning: {warning}", err=True)
     if not os.environ.get(ENV):
         click.echo(f"Adding articles: `kg ingest --server URL FILE` (token in "
                    f"{token_path(ctx.obj.data_path)})", err=True)

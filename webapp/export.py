@@ -122,7 +122,7 @@ def _download(params: dict[str, list[str]], fmt_name: str, inline: bool = False)
                          filename=export.filename(subgraph, fmt))
     response.headers["Cache-Control"] = "no-store"
     if subgraph.graph.get("truncated"):  # a hub's step was cut at the claim limit
-        response.headers["X-Export-Truncated"] = f"claims-per-step={_subgraph.MAX_CLAIMS}"
+        response.headers["X-Export-Truncated"] = f"claims-per-step={_subgraph.MAX_STEP_CLAIMS}"
     return response
 
 

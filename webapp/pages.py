@@ -381,7 +381,8 @@ def path():
     quotes and modalities."""
     source = request.args.get("from", "").strip()
     target = request.args.get("to", "").strip()
-    found, sub, error = [], None, None
+    found: list[list[str]] = []
+    sub, error = None, None
     if source and target:
         try:
             sub, found = paths(get_graph(), source, target, k=5, max_hops=4)

@@ -21,6 +21,8 @@ import io
 import json
 import networkx as nx
 
+from ..read import Evidence
+
 from .layout import layout
 from .picture import COLOURS, LINE_STYLES, clean, predicate_label
 
@@ -31,8 +33,8 @@ def _edge_id(index: int) -> str:
     return f"e{index}"
 
 
-def _evidence_lines(claims: list[dict]) -> str:
-    return "\n".join(f"{c['evidence']} [{c['article']}, {c['modality']}]" for c in claims)
+def _evidence_lines(claims: list[Evidence]) -> str:
+    return "\n".join(f"{c.evidence} [{c.article}, {c.modality}]" for c in claims)
 
 
 def flat_graph(sub: nx.MultiDiGraph, positions: bool = False) -> nx.MultiDiGraph:
@@ -72,8 +74,8 @@ def flat_graph(sub: nx.MultiDiGraph, positions: bool = False) -> nx.MultiDiGraph
                       support=int(data.get("support", 0)),
                       weight=float(max(int(data.get("support", 0)), 1)),
                       claims=len(claims), evidence=clean(_evidence_lines(claims)),
-                      article_ids=clean("; ".join(sorted({c["article"] for c in claims}))),
-                      article_titles=clean("; ".join(sorted({c.get("title", "")
+                      article_ids=clean("; ".join(sorted({c.article for c in claims}))),
+                      article_titles=clean("; ".join(sorted({c.title
                                                              for c in claims} - {""}))))
     return flat
 
@@ -139,9 +141,9 @@ def to_cytoscape(sub: nx.MultiDiGraph) -> dict:
             "negated": bool(data.get("negated", False)),
             "line_style": LINE_STYLES[style][0] or "solid",
             "articles": int(data.get("articles", 0)), "support": int(data.get("support", 0)),
-            "evidence": [{"text": c["evidence"], "article": c["article"],
-                          "title": c.get("title", ""), "modality": c["modality"],
-                          "start": c["start"], "end": c["end"], "claim": c["claim"]}
+            "evidence": [{"text": c.evidence, "article": c.article,
+                          "title": c.title, "modality": c.modality,
+                          "start": c.start, "end": c.end, "claim": c.claim}
                          for c in data.get("claims", [])]}})
     articles = list(sub.graph.get("articles", {}).values())
     return {"format_version": "1.0", "generated_by": "health-kg",

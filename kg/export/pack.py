@@ -76,7 +76,7 @@ def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
     from markupsafe import Markup
 
     meta = sub.graph.get("articles", {})
-    used = sorted({c["article"] for _, _, d in sub.edges(data=True) for c in d["claims"]})
+    used = sorted({c.article for _, _, d in sub.edges(data=True) for c in d["claims"]})
     numbers = {a: i + 1 for i, a in enumerate(used)}
     articles = [{"number": numbers[a], "id": a,
                  "title": meta.get(a, {}).get("title", a),
@@ -88,15 +88,15 @@ def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
         subject, obj = sub.nodes[s].get("label", s), sub.nodes[o].get("label", o)
         modality = "negated" if data.get("negated") else data.get("modality", "asserted")
         sentence = describe(subject, data["predicate"], obj, modality)
-        kinds = {c["modality"] == "negated" for c in data["claims"]}
+        kinds = {c.modality == "negated" for c in data["claims"]}
         relations.append({
             "predicate": data["predicate"], "subject": subject, "object": obj,
             "sentence": sentence[:1].upper() + sentence[1:], "modality": modality,
             "modality_words": _modality_word(modality),
             "articles": int(data.get("articles", 1)), "contradicted": kinds == {True, False},
-            "quotes": [{"evidence": c["evidence"], "number": numbers[c["article"]],
-                        "title": meta.get(c["article"], {}).get("title", c.get("title", "")),
-                        "modality_words": _modality_word(c["modality"])}
+            "quotes": [{"evidence": c.evidence, "number": numbers[c.article],
+                        "title": meta.get(c.article, {}).get("title", c.title),
+                        "modality_words": _modality_word(c.modality)}
                        for c in data["claims"]]})
     relations.sort(key=lambda r: (r["predicate"], r["subject"].lower(), r["object"].lower()))
     groups: dict[str, list] = {}

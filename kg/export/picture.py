@@ -290,7 +290,7 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
                        sub.nodes[o].get("label", o), _style(data))
         first = data["claims"][0] if data.get("claims") else None
         if first:
-            tip += f" — “{first['evidence']}” ({first.get('title') or first['article']})"
+            tip += f" — “{first.evidence}” ({first.title or first.article})"
         return tip
 
     bundled = set()

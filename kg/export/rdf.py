@@ -89,22 +89,22 @@ def _statements(subgraph: "nx.MultiDiGraph") -> Iterator[tuple[str, str, object]
     for s, o, data in subgraph.edges(data=True):
         predicate = hkg + data["predicate"]
         s_iri, p_iri, o_iri = _IRI(s), _IRI(predicate), _IRI(o)
-        if any(c["modality"] != "negated" for c in data["claims"]):
+        if any(c.modality != "negated" for c in data["claims"]):
             yield s, predicate, o_iri
         for claim in data["claims"]:
-            node = claim["claim"]
-            used.add(claim["article"])
-            m = claim["modality"]
+            node = claim.claim
+            used.add(claim.article)
+            m = claim.modality
             m_iri = modalities.get(m) or modalities.setdefault(m, _IRI(hkg + m))
             yield node, rdf_type, claim_type
             yield node, subject, s_iri
             yield node, predicate_, p_iri
             yield node, object_, o_iri
             yield node, modality, m_iri
-            yield node, evidence, str(claim["evidence"])
-            yield node, start, int(claim["start"])
-            yield node, end, int(claim["end"])
-            yield node, derived, _IRI(articles[claim["article"]]["iri"])
+            yield node, evidence, str(claim.evidence)
+            yield node, start, int(claim.start)
+            yield node, end, int(claim.end)
+            yield node, derived, _IRI(articles[claim.article]["iri"])
     for article_id in sorted(used):
         meta = articles[article_id]
         article = meta["iri"]

@@ -297,7 +297,7 @@ def file_name(base_name: str, fmt: Format | str) -> str:
 
 
 def _article_ids(sub: "nx.MultiDiGraph") -> list[str]:
-    return sorted({c["article"] for _, _, d in sub.edges(data=True) for c in d["claims"]})
+    return sorted({c.article for _, _, d in sub.edges(data=True) for c in d["claims"]})
 
 
 def _slug(text: str) -> str:

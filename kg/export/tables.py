@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from .picture import predicate_label
 
 if TYPE_CHECKING:
+    from ..read import Evidence
     import networkx as nx
 
 __all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "edge_rows", "node_rows", "safe_cell",
@@ -45,10 +46,10 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def _quote(claims: list[dict]) -> dict:
+def _quote(claims: list["Evidence"]) -> "Evidence":
     """The quote shown for a relation: the firmest statement, earliest first."""
     order = {"asserted": 0, "investigational": 1, "hedged": 2, "negated": 3}
-    return min(claims, key=lambda c: (order.get(c["modality"], 9), c["article"], c["start"]))
+    return min(claims, key=lambda c: (order.get(c.modality, 9), c.article, c.start))
 
 
 def edge_rows(sub: "nx.MultiDiGraph") -> list[dict]:
@@ -58,14 +59,14 @@ def edge_rows(sub: "nx.MultiDiGraph") -> list[dict]:
     rows = []
     for s, o, data in sub.edges(data=True):
         claims = data.get("claims", [])
-        quote = _quote(claims) if claims else {}
-        article = quote.get("article", "")
+        quote = _quote(claims) if claims else None
+        article = quote.article if quote else ""
         rows.append({
             "subject": sub.nodes[s].get("label", s), "predicate": data["predicate"],
             "object": sub.nodes[o].get("label", o), "modality": data.get("modality", ""),
-            "articles": int(data.get("articles", 0)), "evidence": quote.get("evidence", ""),
+            "articles": int(data.get("articles", 0)), "evidence": quote.evidence if quote else "",
             "article": article,
-            "article_title": articles.get(article, {}).get("title", quote.get("title", "")),
+            "article_title": articles.get(article, {}).get("title", quote.title if quote else ""),
             "predicate_label": predicate_label(data["predicate"]),
             "subject_type": sub.nodes[s].get("type", ""),
             "object_type": sub.nodes[o].get("type", ""),

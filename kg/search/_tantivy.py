@@ -9,7 +9,7 @@ from pathlib import Path
 
 import tantivy
 
-from .base import FACET_SIZE, FACETS, Engine, EngineHit, EngineResult
+from .base import FACET_SIZE, FACETS, Engine, EngineHit, EngineResult, replaces
 from .query import QueryPlan
 
 __all__ = ["TantivyEngine"]
@@ -54,7 +54,7 @@ class TantivyEngine(Engine):
                           .filter(tantivy.Filter.lowercase())
                           .filter(tantivy.Filter.stemmer("english")).build())
         self._writable = writable
-        self._writer = None
+        self._writer: tantivy.IndexWriter | None = None
         self._batching = False
 
     def _get_writer(self):
@@ -71,8 +71,10 @@ class TantivyEngine(Engine):
             writer.delete_documents_by_term("owner", owner)
         for doc_id in delete_ids:
             writer.delete_documents_by_term("id", doc_id)
+        owners = set(delete_owners)
         for doc in docs:
-            writer.delete_documents_by_term("id", doc["id"])
+            if replaces(doc, owners):
+                writer.delete_documents_by_term("id", doc["id"])
             fields = {k: (v if isinstance(v, list) else [v]) for k, v in doc.items()
                       if v not in ("", [], None)}
             writer.add_document(tantivy.Document(**fields))
@@ -112,7 +114,8 @@ class TantivyEngine(Engine):
             parts = [query.boost_query(query.term_query(self._schema, f, terms[0]), b)
                      for f, b in _BOOSTS.items()]
         else:
-            parts = [query.boost_query(query.phrase_query(self._schema, f, terms), b)
+            phrase: list[str | tuple[int, str]] = list(terms)
+            parts = [query.boost_query(query.phrase_query(self._schema, f, phrase), b)
                      for f, b in _BOOSTS.items()]
         return query.boolean_query([(occur.Should, p) for p in parts])
 
@@ -160,7 +163,8 @@ class TantivyEngine(Engine):
     def article_hashes(self):
         searcher = self._index.searcher()
         q = tantivy.Query.term_set_query(self._schema, "kind", ["article", "meta"])
-        total = searcher.search(q, limit=1, count=True).count
+        # The stubs lack SearchResult.count, which count=True fills.
+        total = searcher.search(q, limit=1, count=True).count  # type: ignore[attr-defined]
         result = {}
         if total:
             for _, address in searcher.search(q, limit=total).hits:

@@ -704,7 +704,7 @@ TABLE: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
      "Diazepam is used to treat anxiety, insomnia associated with pain, and epilepsy.",
      {("diazepam", "treats", "anxiety", A), ("diazepam", "treats", "insomnia", A),
       ("diazepam", "treats", "epilepsy", A)}),
-    # --- receptor mechanism chains (issue 16) ----------------------------------
+    # --- receptor mechanism chains -------------------------------------------
     # "The receptor" / "the channel" is the receptor named just before, not
     # the appositive description of it.
     ("target-anaphor-blocked-with",

@@ -35,6 +35,20 @@ def test_prefixes(pattern, expected):
                                                    else frozenset(expected))
 
 
+@pytest.mark.parametrize("pattern, words, beginnings", [
+    (r"may|might", {"may", "might"}, set()),
+    (r"(?:an?\s+)?agonist", {"a", "an", "agonist"}, set()),
+    (r"treat(?:s|ed)?|caus\w*", {"treat", "treats", "treated"}, {"cau"}),
+    (r"ca?n[’']t|side[- ]effects?", {"can", "cn", "side"}, set()),
+    (r"this(?=\s+is)|they", {"this", "they"}, set()),
+])
+def test_heads(pattern, words, beginnings):
+    """A first word spelled out in full is a whole word (the scanner tries
+    the pattern at that word only, not at "mayor"); elsewhere the
+    beginning, as `prefixes` reads it."""
+    assert WordPatterns([pattern]).heads[0] == (frozenset(words), frozenset(beginnings))
+
+
 PHRASES = [r"may(?:\s+not)?", r"side[- ]effects?", r"(?:can|may)\s+cause", r"not",
            r"increases?\s+the\s+risk\s+of"]
 

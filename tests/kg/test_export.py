@@ -14,6 +14,7 @@ The seed article is exported through the `kg` command at the end.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -114,7 +115,7 @@ def edges_of(sub: nx.MultiDiGraph) -> set[tuple[str, str, str]]:
 
 
 def quotes_of(sub: nx.MultiDiGraph) -> dict[tuple[str, str, str], set[str]]:
-    return {(s, d["predicate"], o): {c["evidence"] for c in d["claims"]}
+    return {(s, d["predicate"], o): {c.evidence for c in d["claims"]}
             for s, o, d in sub.edges(data=True)}
 
 
@@ -180,7 +181,7 @@ def test_rdf_round_trip_keeps_edges_claims_and_provenance(depth1, fmt, parser):
     data = get_format(fmt).write(depth1)
     parsed = Graph().parse(data=data, format=parser)
     stated = {(URIRef(s), HKG[p], URIRef(o)) for s, p, o in edges_of(depth1)
-              if any(c["modality"] != "negated"
+              if any(c.modality != "negated"
                      for c in depth1.edges[s, o, p]["claims"])}
     direct = {t for t in parsed if str(t[1]).startswith(str(HKG)) and
               t[1] in {HKG[p] for _, p, _ in edges_of(depth1)} and
@@ -188,16 +189,16 @@ def test_rdf_round_trip_keeps_edges_claims_and_provenance(depth1, fmt, parser):
     assert direct == stated
     assert (URIRef(iri("zetamine")), HKG.decreases, URIRef(iri("blood-flow"))) in direct
     claims = [c for _, _, d in depth1.edges(data=True) for c in d["claims"]]
-    assert set(parsed.subjects(RDF.type, HKG.Claim)) == {URIRef(c["claim"]) for c in claims}
+    assert set(parsed.subjects(RDF.type, HKG.Claim)) == {URIRef(c.claim) for c in claims}
     for claim in claims:
-        node = URIRef(claim["claim"])
-        assert parsed.value(node, HKG.evidence) == Literal(claim["evidence"])
-        assert parsed.value(node, HKG.modality) == HKG[claim["modality"]]
-        assert parsed.value(node, HKG.start).toPython() == claim["start"]
-        assert parsed.value(node, HKG.end).toPython() == claim["end"]
+        node = URIRef(claim.claim)
+        assert parsed.value(node, HKG.evidence) == Literal(claim.evidence)
+        assert parsed.value(node, HKG.modality) == HKG[claim.modality]
+        assert parsed.value(node, HKG.start).toPython() == claim.start
+        assert parsed.value(node, HKG.end).toPython() == claim.end
         article = parsed.value(node, PROV.wasDerivedFrom)
-        assert str(article) == f"http://localhost:8000/article/{claim['article']}"
-        assert parsed.value(article, DCTERMS.identifier) == Literal(claim["article"])
+        assert str(article) == f"http://localhost:8000/article/{claim.article}"
+        assert parsed.value(article, DCTERMS.identifier) == Literal(claim.article)
     one = URIRef("http://localhost:8000/article/zeta-one")
     assert str(parsed.value(one, DCTERMS.title)) == f"Zetamine {XSS} explained"
     assert str(parsed.value(one, DCTERMS.source)) == "https://example.org/zeta?a=1&b=2"
@@ -220,12 +221,12 @@ def test_rdf_formats_keep_awkward_text_exactly(depth1):
     sub.nodes[iri("dizziness")]["label"] = awkward
     claim = sub.edges[iri("zetamine"), iri("dizziness"), "hasAdverseEffect"]["claims"][0]
     sub.edges[iri("zetamine"), iri("dizziness"), "hasAdverseEffect"]["claims"] = [
-        {**claim, "evidence": awkward}]
+        dataclasses.replace(claim, evidence=awkward)]
     graphs = {fmt: Graph().parse(data=FORMATS[fmt].write(sub), format=parser) for fmt, parser in
               (("ttl", "turtle"), ("jsonld", "json-ld"), ("nt", "nt"), ("rdfxml", "xml"))}
     for parsed in graphs.values():
         assert str(parsed.value(URIRef(iri("dizziness")), RDFS.label)) == awkward
-        assert str(parsed.value(URIRef(claim["claim"]), HKG.evidence)) == awkward
+        assert str(parsed.value(URIRef(claim.claim), HKG.evidence)) == awkward
         assert isomorphic(parsed, graphs["ttl"])
 
 
@@ -345,8 +346,8 @@ def test_csv_edges_and_nodes(depth1, tmp_path):
         claims = depth1.edges[s, o, p]["claims"]
         assert int(row["articles"]) == depth1.edges[s, o, p]["articles"]
         assert row["modality"] == depth1.edges[s, o, p]["modality"]
-        quote = next(c for c in claims if c["evidence"] == row["evidence"].lstrip("'"))
-        assert row["article"] == quote["article"]
+        quote = next(c for c in claims if c.evidence == row["evidence"].lstrip("'"))
+        assert row["article"] == quote.article
     gloom = next(r for r in rows if r["object"] == "gloom disorder")
     assert gloom["articles"] == "2" and gloom["evidence"] == "Zetamine treats gloom disorder."
     from kg.export.tables import write_folder, write_zip
@@ -540,7 +541,7 @@ def test_depth_one_is_a_subset_of_depth_two(kg_graph, depth1):
 
 
 def _claims_by_edge(sub) -> dict[tuple[str, str, str], set[str]]:
-    return {(s, k, o): {c["claim"] for c in d["claims"]}
+    return {(s, k, o): {c.claim for c in d["claims"]}
             for s, o, k, d in sub.edges(keys=True, data=True)}
 
 
@@ -560,7 +561,7 @@ def test_a_cut_step_takes_whole_entities_so_every_relation_keeps_all_its_claims(
     total = sum(map(len, uncut.values()))
     cuts = 0
     for limit in range(centre, total + 2):
-        monkeypatch.setattr(kg.subgraph, "MAX_CLAIMS", limit)
+        monkeypatch.setattr(kg.subgraph, "MAX_STEP_CLAIMS", limit)
         sub = ExportRequest(entity="zetamine", depth=2).select(kg_graph)
         got = _claims_by_edge(sub)
         assert set(got) <= set(uncut)
@@ -572,7 +573,7 @@ def test_a_cut_step_takes_whole_entities_so_every_relation_keeps_all_its_claims(
         elif set(got) < set(uncut):
             cuts += 1
     assert cuts >= 1  # some limit really cut the second step
-    monkeypatch.setattr(kg.subgraph, "MAX_CLAIMS", centre - 1)
+    monkeypatch.setattr(kg.subgraph, "MAX_STEP_CLAIMS", centre - 1)
     sub = ExportRequest(entity="zetamine", depth=1).select(kg_graph)
     assert sub.graph["truncated"] and sub.graph["partial"]
     assert sum(map(len, _claims_by_edge(sub).values())) == centre - 1
@@ -591,7 +592,7 @@ def test_filters_remove_exactly_what_they_say(kg_graph, depth1):
     assert _csv_edges(kg_graph, predicates=("treats", "antagonistOf")) == \
         {e for e in everything if e[1] in ("treats", "antagonistOf")}
     with_modality = {(s, p, o) for s, o, p, d in depth1.edges(keys=True, data=True)
-                     if any(c["modality"] == "asserted" for c in d["claims"])}
+                     if any(c.modality == "asserted" for c in d["claims"])}
     assert _csv_edges(kg_graph, modalities=("asserted",)) == with_modality
     assert (iri("zetamine"), "hasAdverseEffect", iri("queasiness")) not in with_modality
     assert _csv_edges(kg_graph, types=("AdverseEffect",)) == \
@@ -759,7 +760,7 @@ def test_kg_export_outputs_stdout_folder_zip_and_one_line_errors(seeded, tmp_pat
     with KnowledgeGraph.open(Settings(data_dir=str(seeded)), write=False) as graph:
         own = sum(len(d["claims"]) for _, _, d in
                   ExportRequest(entity="ketamine").select(graph).edges(data=True))
-    monkeypatch.setattr(kg.subgraph, "MAX_CLAIMS", own + 1)  # room for ketamine, not for all
+    monkeypatch.setattr(kg.subgraph, "MAX_STEP_CLAIMS", own + 1)  # room for ketamine, not for all
     cut = runner.invoke(main, base + ["--depth", "2", "--format", "ttl", "-o",
                                       str(tmp_path / "cut.ttl")])
     assert cut.exit_code == 0

@@ -118,7 +118,7 @@ def test_a_cut_selection_says_so_in_the_download_and_the_handout(client, monkeyp
     whole = client.get("/api/export?entity=zetamine&depth=2&format=pack")
     assert "X-Export-Truncated" not in whole.headers
     assert "was cut" not in _handout(whole.data)
-    monkeypatch.setattr(kg.subgraph, "MAX_CLAIMS", 2)
+    monkeypatch.setattr(kg.subgraph, "MAX_STEP_CLAIMS", 2)
     cut = client.get("/api/export?entity=zetamine&depth=2&format=pack")
     assert cut.status_code == 200
     assert cut.headers["X-Export-Truncated"] == "claims-per-step=2"
