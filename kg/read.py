@@ -211,7 +211,13 @@ def claims(graph: Context, article: str | None = None) -> list[ClaimRecord]:
 
 def claims_graph(graph: Context, article: str | None = None):
     """Claim nodes, their direct edges and their entities' labels and types,
-    as an rdflib Graph (for `kg claims --format ttl`)."""
+    as an rdflib Graph (for `kg claims --format ttl`).
+
+    The label patterns sit inside each UNION branch, joined on ?s or ?o: a
+    branch is evaluated on its own, so `{ BIND(?s AS ?e) }` binds ?e to
+    nothing and `?e rdfs:label ?l` then matched every labelled node of the
+    store, once per claim triple (the whole vocabulary in the output, and
+    45 s for the seed article's 82 claims)."""
     from .terms import PREFIXES
 
     a = _article_scope(graph, article)
@@ -222,8 +228,8 @@ def claims_graph(graph: Context, article: str | None = None):
                         hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ; hkg:modality ?m . }}
           OPTIONAL {{ GRAPH {a} {{ ?s ?p ?o }} FILTER(?m != hkg:negated)
                      BIND(?s AS ?es) BIND(?p AS ?ep) BIND(?o AS ?eo) }}
-          {{ BIND(?s AS ?e) }} UNION {{ BIND(?o AS ?e) }}
-          ?e rdfs:label ?l ; a ?t . }}""")
+          {{ ?s rdfs:label ?l ; a ?t . BIND(?s AS ?e) }}
+          UNION {{ ?o rdfs:label ?l ; a ?t . BIND(?o AS ?e) }} }}""")
     for prefix, ns in PREFIXES.items():
         result.bind(prefix, ns)
     return result

@@ -169,10 +169,13 @@ def settings(request, settings_for) -> Settings:
 @pytest.fixture
 def settings_for(request, data_dir):
     """A function: backend name -> settings on a fresh folder or server."""
-    return lambda backend: _settings(request, data_dir, backend)
+    return lambda backend: backend_settings(request, data_dir, backend)
 
 
-def _settings(request, data_dir, backend: str) -> Settings:
+def backend_settings(request, data_dir, backend: str) -> Settings:
+    """Settings for `backend` on `data_dir` (for the remote backends, on a
+    server emptied of this deployment's graphs); `request` is any fixture's,
+    so a module-scoped fixture can share one graph among read-only tests."""
     if backend in ("memory", "embedded"):
         return Settings(data_dir=str(data_dir), store=backend)
     if backend == "virtuoso":

@@ -8,7 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from rdflib import Graph
+from rdflib import RDFS, Graph
+
+from kg.terms import HKG
 
 from ..conftest import SAMPLES, seed_article
 
@@ -57,6 +59,9 @@ def test_claims_formats_and_explain(kg):
     assert rows and {"subject", "predicate", "object", "modality", "evidence"} <= set(rows[0])
     ttl = Graph().parse(data=kg("claims", "--format", "ttl").stdout, format="turtle")
     assert len(ttl) > 20 * 10
+    # Labels only of the claims' own entities, not of the whole vocabulary.
+    named = set(ttl.objects(None, HKG.subject)) | set(ttl.objects(None, HKG.object))
+    assert named and set(ttl.subjects(RDFS.label, None)) == named
     explained = [json.loads(line) for line in kg("claims", "--explain").stdout.splitlines()]
     assert all(c["rule"] and c["extractor_version"] for c in explained)
 

@@ -16,7 +16,7 @@ from kg import KnowledgeGraph, Settings, read
 from kg.load import ensure_ontology, find_articles
 from kg.terms import DCTERMS
 
-from ..conftest import seed_article, WITH_VIRTUOSO
+from ..conftest import backend_settings, seed_article, WITH_VIRTUOSO
 
 
 @pytest.fixture(params=WITH_VIRTUOSO)
@@ -114,9 +114,21 @@ BAD_FILES = {
 }
 
 
+@pytest.fixture(scope="module", params=WITH_VIRTUOSO)
+def refusing_graph(request, tmp_path_factory):
+    """One graph per backend for the bad files: each case checks that its
+    file writes nothing, so they can share it (a fresh store per case cost
+    ~2 s, 32 times).  pytest runs one backend's cases together, so no other
+    test empties a server in between."""
+    folder = tmp_path_factory.mktemp(f"refusing-{request.param}")
+    with KnowledgeGraph.open(backend_settings(request, folder, request.param)) as opened:
+        yield opened
+
+
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
-def test_bad_input_is_refused_and_named(graph, tmp_path, name):
+def test_bad_input_is_refused_and_named(refusing_graph, tmp_path, name):
     """Each bad file gets a one-line error naming it; nothing is written."""
+    graph = refusing_graph
     path = tmp_path / name
     path.write_bytes(BAD_FILES[name])
     before = graph.store.dump_nquads()

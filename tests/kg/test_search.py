@@ -14,7 +14,7 @@ from ingest import domain
 from kg.search import SearchQueryError
 from kg.search.query import MAX_QUERY_CHARS, Lexicon, parse
 
-from ..conftest import seed_article
+from ..conftest import backend_settings, seed_article
 
 
 #: (store, engine) pairs: both engines on the on-disk store, and each other
@@ -38,29 +38,43 @@ def seeded(graph):
     return graph
 
 
+@pytest.fixture(scope="module", params=PAIRS, ids=["-".join(p) for p in PAIRS])
+def seeded_shared(request, tmp_path_factory):
+    """The seed ingested once per pair and shared by the read-only tests (a
+    fresh store and ingest per test cost ~2 s each, 44 times for the
+    hostile queries alone).  pytest runs the tests of one pair together, so
+    no other test empties the Oxigraph server in between."""
+    store, engine = request.param
+    folder = tmp_path_factory.mktemp(f"search-{store}-{engine}")
+    settings = backend_settings(request, folder, store)
+    with KnowledgeGraph.open(dataclasses.replace(settings, search_engine=engine)) as g:
+        assert g.ingest_file(seed_article()).ok
+        yield g
+
+
 def _kinds(response, kind):
     return [h for h in response.hits if h["kind"] == kind]
 
 
-def test_synonym_finds_entity_and_article(seeded):
+def test_synonym_finds_entity_and_article(seeded_shared):
     """'social phobia' (a synonym) finds the social anxiety disorder entity
     and the article, which never says 'social phobia'."""
-    response = seeded.search.search("social phobia", limit=50)
+    response = seeded_shared.search.search("social phobia", limit=50)
     assert "social anxiety disorder" in [h["label"] for h in _kinds(response, "entity")]
     assert [h["article"] for h in _kinds(response, "article")] == ["ketamine-for-anxiety"]
 
 
-def test_typo_is_suggested_and_searched(seeded):
-    response = seeded.search.search("ketamin")
+def test_typo_is_suggested_and_searched(seeded_shared):
+    response = seeded_shared.search.search("ketamin")
     assert response.total > 0
     assert any(h["label"] == "ketamine" for h in _kinds(response, "entity"))
-    misspelt = seeded.search.search("halucinations")
+    misspelt = seeded_shared.search.search("halucinations")
     assert misspelt.suggestion == "hallucinations"
     assert misspelt.total > 0
 
 
-def test_phrase_claims_are_highlighted(seeded):
-    response = seeded.search.search('"NMDA receptor"', limit=50)
+def test_phrase_claims_are_highlighted(seeded_shared):
+    response = seeded_shared.search.search('"NMDA receptor"', limit=50)
     claims = _kinds(response, "claim")
     assert claims
     assert all("<mark>" in h["highlight"] for h in claims)
@@ -79,15 +93,15 @@ def test_highlights_escape_article_text(graph, tmp_path):
             assert "&lt;script&gt;" in hit["highlight"]
 
 
-def test_facet_counts_match_the_hits_and_sparql(seeded):
+def test_facet_counts_match_the_hits_and_sparql(seeded_shared):
     """Facet counts count every hit, not just the page, and equal the
     number of claims SPARQL finds per modality for the same words."""
-    response = seeded.search.search("nausea", limit=100, filters={"kind": "claim"})
+    response = seeded_shared.search.search("nausea", limit=100, filters={"kind": "claim"})
     by_modality: dict[str, int] = {}
     for hit in response.hits:
         by_modality[hit["modality"]] = by_modality.get(hit["modality"], 0) + 1
     assert response.facets["modality"] == by_modality
-    rows = seeded.store.select("""
+    rows = seeded_shared.store.select("""
         PREFIX hkg: <https://w3id.org/health-kg/ontology#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         SELECT ?m (COUNT(DISTINCT ?c) AS ?n) WHERE {
@@ -96,13 +110,13 @@ def test_facet_counts_match_the_hits_and_sparql(seeded):
           FILTER(REGEX(CONCAT(?ev, " ", ?sl, " ", ?ol), "nausea", "i")) } GROUP BY ?m""")
     expected = {str(r["m"]).rsplit("#", 1)[1]: int(r["n"]) for r in rows}
     assert response.facets["modality"] == expected
-    small = seeded.search.search("nausea", limit=1, filters={"kind": "claim"})
+    small = seeded_shared.search.search("nausea", limit=1, filters={"kind": "claim"})
     assert small.facets["modality"] == expected and len(small.hits) == 1
 
 
-def test_paging_does_not_repeat_hits(seeded):
-    first = seeded.search.search("ketamine", limit=5, page=1)
-    second = seeded.search.search("ketamine", limit=5, page=2)
+def test_paging_does_not_repeat_hits(seeded_shared):
+    first = seeded_shared.search.search("ketamine", limit=5, page=1)
+    second = seeded_shared.search.search("ketamine", limit=5, page=2)
     assert first.total == second.total > 10
     assert not {h["iri"] for h in first.hits} & {h["iri"] for h in second.hits}
     # Two pages of 5 are the page of 10 (whoosh's top-N matcher replacement
@@ -152,11 +166,11 @@ def test_reindex_after_losing_the_index_restores_results(tmp_path, data_dir, eng
         assert _found(graph.search.search("NMDA receptor", limit=50)) == before
 
 
-def test_autocomplete_by_prefix(seeded):
-    labels = [s["entity"] for s in seeded.search.suggest("keta")]
+def test_autocomplete_by_prefix(seeded_shared):
+    labels = [s["entity"] for s in seeded_shared.search.suggest("keta")]
     assert "ketamine" in labels
     assert labels.index("ketamine") < 3
-    assert seeded.search.suggest("") == []
+    assert seeded_shared.search.suggest("") == []
 
 
 HOSTILE = ["*a*", "x" * 100_000, "(" * 2000, "AND OR NOT AND OR NOT", "", '"""', "-", "*",
@@ -164,14 +178,14 @@ HOSTILE = ["*a*", "x" * 100_000, "(" * 2000, "AND OR NOT AND OR NOT", "", '"""',
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
-def test_hostile_queries_answer_or_refuse_quickly(seeded, text):
-    seeded.search.search("warm up")  # the vocabulary lexicon loads on first use
+def test_hostile_queries_answer_or_refuse_quickly(seeded_shared, text):
+    seeded_shared.search.search("warm up")  # the vocabulary lexicon loads on first use
     began = time.perf_counter()
     if len(text) > MAX_QUERY_CHARS:  # refused with the limit named
         with pytest.raises(SearchQueryError, match=str(MAX_QUERY_CHARS)):
-            seeded.search.search(text)
+            seeded_shared.search.search(text)
     else:
-        response = seeded.search.search(text)
+        response = seeded_shared.search.search(text)
         # A page consistent with its total; operators and brackets are read
         # as text, so only the one with a real word of the seed finds hits.
         assert len(response.hits) == min(response.total, response.limit)
