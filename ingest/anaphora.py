@@ -108,7 +108,10 @@ def resolve_anaphora(segmentation: Segmentation, names: list[Mention],
             if any(m.start < end and start < m.end for m in inside):
                 continue
             before = sorted((m for m in here if m.start < start), key=lambda m: m.start)
-            recent = [*history, _said(text, before, sentence.start, token_starts)]
+            # Only the last few sentences count (`_antecedent`), so only
+            # those are copied: the whole history made this quadratic.
+            recent = [*history[-_ANTECEDENT_WINDOW:],
+                      _said(text, before, sentence.start, token_starts)]
             drug = (_plural_antecedent(recent) if kind is _THEY
                     else _antecedent(recent, kind is _IT, main_drug))
             if drug is not None:

@@ -110,13 +110,16 @@ def _gap_limits(text: str, words: Words) -> list[int]:
     (one after a sentence or bracket boundary)."""
     starts = words.starts
     # A boundary character sits before the first word that starts after it.
-    hard = {bisect.bisect_left(starts, m.start()) for m in _HARD_GAP.finditer(text)}
-    limits = [len(starts)] * len(starts)
-    nxt = len(starts)
-    for k in range(len(starts) - 1, -1, -1):
-        limits[k] = nxt
-        if k in hard:
-            nxt = k
+    hard = sorted({bisect.bisect_left(starts, m.start()) for m in _HARD_GAP.finditer(text)})
+    # Word k may reach up to the first boundary word after it: runs of
+    # equal limits, built a run at a time rather than a word at a time.
+    limits: list[int] = []
+    count = len(starts)
+    for boundary in hard:
+        if boundary >= count:
+            break
+        limits += [boundary] * (boundary - len(limits))
+    limits += [count] * (count - len(limits))
     return limits
 
 
@@ -340,7 +343,9 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
             spans.append((lo, hi))
     first = vocabulary.first_words
     capitals = {bisect.bisect_left(token_starts, m.start()) for m in _CAPITALS.finditer(text)}
-    candidates = [i for i, norm in enumerate(words.norms) if norm in first or i in capitals]
+    capitals.discard(len(token_starts))
+    candidates = sorted(capitals.union([i for i, norm in enumerate(words.norms)
+                                        if norm in first]))
     names: list[Mention] = []
     for lo, hi in spans:
         _match_names(text, words, limits, candidates, lo, hi, vocabulary, names)

@@ -28,6 +28,7 @@ from typing import AbstractSet, Sequence
 from .clauses import Clause, clauses
 from .cues import CUE_WORDS, Cue, Options, Side, cue_for
 from .entities import ArticleMentions
+from .folding import ends_with, has_any
 from .lexicon import Scan
 from .model import PREDICATES, Entity, EntityType, Mention, Modality
 from .inline import inline_items
@@ -37,11 +38,16 @@ from .vocab import Vocabulary, is_drug_class
 __all__ = ["Frame", "Relation", "SentenceContext", "choose_predicate", "cue_relations",
            "described_drug", "instance_of", "is_lead_in", "tail"]
 
+_BE_ENDINGS = ("is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "ly",
+               "not", "also", "often", "usually", "initially", "then", "now", "still",
+               "sometimes")
 _BE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|gets|got)\s+"
                  r"(?:(?:\w+ly|not|also|often|usually|initially|then|now|still|sometimes)\s+)*$",
                  re.I)
 _PARTICIPLE = re.compile(r"(?:ed|en|wn)\b", re.I)
+_RELATIVE_WORDS = ("which", "who", "that")
 _RELATIVE = re.compile(r"\b(?:which|who|that)\b", re.I)
+_OTHER_WORDS = ("other", "different", "additional", "second")  # what _OTHER_AGENT needs
 _OTHER_AGENT = re.compile(
     r"\b(?:another|other|a different|additional|a second)\s+(?:\w+\s+)?(?:medications?|"
     r"drugs?|medicines?|treatments?|therap(?:y|ies)|agents?)\b", re.I)
@@ -52,6 +58,7 @@ _CONJUNCTION = re.compile(r"\b(?:and|or|nor|as well as|plus|such as|like|includi
                           re.I)
 # A class and its examples: "SSRIs such as sertraline", "beta blockers like propranolol".
 _EXAMPLES = re.compile(r",?\s+(?:such as|like|including|e\.g\.,?)\s+", re.I)
+_GERUND_WORDS = ("by", "through", "via", "thereby", "while")
 _GERUND_ADJUNCT = re.compile(r"\b(?:by|through|via|thereby|while)\s+$", re.I)
 _COPULA_BEFORE = re.compile(r"(?:\b(?:is|are|was|were)\s+(?:not\s+)?(?:an?|one|the)\s+"
                             r"(?:(?:type|kind|class|group|form)\s+of\s+(?:an?\s+)?)?"
@@ -66,6 +73,8 @@ _MEASURE = re.compile(r"^(?:[\w-]+\s+)?(?:pressure|rate|level|temperature|count|
                       r"volume|flow|tone)s?$", re.I)
 # A cue right after one of these heads an adjunct ("after taking X"), not a
 # new predicate, so it does not end the search for the previous cue's subject.
+_ADJUNCT_WORDS = ("after", "before", "while", "when", "by", "from", "of", "on", "without",
+                  "since", "upon", "for")
 _ADJUNCT_VERB = re.compile(r"\b(?:after|before|while|when|by|from|of|on|without|since|upon|"
                            r"for)\s+$", re.I)
 _COORDINATION = re.compile(
@@ -103,6 +112,8 @@ _GENERIC_AGENT = re.compile(r"\b(?:medications?|medicines?|drugs?|treatments?|th
 # or "to" (a purpose: "Drink water to reduce dizziness").
 _NO_IMPLIED_SUBJECT = re.compile(r"^[\s\W]*$|(?:\b(?:include|includes|including|and|or|of|"
                                  r"with|as|such as|like|to)|,)\s*$", re.I)
+_LEAD_IN_ENDINGS = (":", "include", "includes", "including", "such as", "following", "these",
+                    "are", "like")
 _LEAD_IN_END = re.compile(r"(?::|\b(?:include|includes|including|such as|following|these|"
                           r"are|like))\s*$", re.I)
 
@@ -142,22 +153,27 @@ class SentenceContext:
         self.end = end
         self.article = mentions
         self.scan = scan
+        self.folded = scan.folded
         self.mentions = mentions.within(start, end)
         self._negations: dict[int, list[tuple[int, int, str]]] = {}
 
     @functools.cached_property
     def clauses(self) -> list[Clause]:
         """The sentence's clauses, worked out when first needed."""
-        return clauses(self.text, self.start, self.end)
+        return clauses(self.text, self.start, self.end, self.folded)
 
     @functools.cached_property
     def other_agents(self) -> list[tuple[int, int]]:
         """Spans of unnamed agents ("another medicine") in the sentence."""
+        if not has_any(self.folded, self.start, self.end, _OTHER_WORDS):
+            return []
         return [m.span() for m in _OTHER_AGENT.finditer(self.text, self.start, self.end)]
 
     @functools.cached_property
     def relatives(self) -> list[int]:
         """Offsets of relative pronouns ("which", "who", "that")."""
+        if not has_any(self.folded, self.start, self.end, _RELATIVE_WORDS):
+            return []
         return [m.start() for m in _RELATIVE.finditer(self.text, self.start, self.end)]
 
     def negations(self, clause: Clause) -> list[tuple[int, int, str]]:
@@ -191,6 +207,24 @@ class SentenceContext:
     def _aside_apart(self, mention: Mention, pos: int) -> bool:
         aside = self.clause_at(mention.start).aside_at(mention.start)
         return aside is not None and not aside[0] <= pos < aside[1]
+
+
+def _ends(ctx: SentenceContext, start: int, end: int, endings: tuple[str, ...],
+          space: bool) -> bool:
+    """`folding.ends_with` over the span a `tail(..., start, end)` search reads."""
+    return ends_with(ctx.folded, max(start, end - 60), end, endings, space)
+
+
+def _adjunct_verb(ctx: SentenceContext, pos: int) -> bool:
+    """Whether a cue at `pos` heads an adjunct ("after taking X")."""
+    return _ends(ctx, ctx.start, pos, _ADJUNCT_WORDS, True) \
+        and bool(_ADJUNCT_VERB.search(ctx.text, tail(ctx.text, ctx.start, pos), pos))
+
+
+def _gerund_adjunct(ctx: SentenceContext, pos: int) -> bool:
+    """Whether a cue at `pos` is in a "by ...ing" adjunct."""
+    return _ends(ctx, ctx.start, pos, _GERUND_WORDS, True) \
+        and bool(_GERUND_ADJUNCT.search(ctx.text, tail(ctx.text, ctx.start, pos), pos))
 
 
 def tail(text: str, start: int, end: int, width: int = 60) -> int:
@@ -356,7 +390,8 @@ def _first_right(ctx: SentenceContext, pos: int, types: frozenset[EntityType],
                  limit: int | None = None) -> Mention | None:
     limit = ctx.end if limit is None else limit
     # "... have not improved with other treatments": an unnamed agent first.
-    other = _OTHER_AGENT.search(ctx.text, pos, limit)
+    other = _OTHER_AGENT.search(ctx.text, pos, limit) \
+        if has_any(ctx.folded, pos, limit, _OTHER_WORDS) else None
     if other is not None and not any(pos <= m.start < other.start() and m.entity.type in types
                                      for m in ctx.mentions):
         limit = other.start()
@@ -502,6 +537,7 @@ def _unstated_subject(ctx: SentenceContext, pos: int) -> bool:
 
 def _is_passive(ctx: SentenceContext, cue: Cue, match: re.Match, clause: Clause) -> bool:
     return (cue.passive and bool(_PARTICIPLE.search(match.group(0)))
+            and _ends(ctx, clause.start, match.start(), _BE_ENDINGS, True)
             and bool(_BE.search(ctx.text, tail(ctx.text, clause.start, match.start()),
                                 match.start())))
 
@@ -539,7 +575,8 @@ def _arguments(ctx: SentenceContext, cue: Cue, span: tuple[int, int], clause: Cl
 
 def is_lead_in(ctx: SentenceContext) -> bool:
     """Whether the sentence introduces what follows ("... include:")."""
-    return bool(_LEAD_IN_END.search(ctx.text, tail(ctx.text, ctx.start, ctx.end), ctx.end))
+    return _ends(ctx, ctx.start, ctx.end, _LEAD_IN_ENDINGS, False) and bool(
+        _LEAD_IN_END.search(ctx.text, tail(ctx.text, ctx.start, ctx.end), ctx.end))
 
 
 def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
@@ -565,9 +602,17 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         at = bisect.bisect_right(starts, match.start()) - 1
         if at < 0 or names[at].end < match.end():
             matches.append(match)
-    heads = [not _ADJUNCT_VERB.search(text, tail(text, ctx.start, m.start()), m.start())
+    heads = [not _adjunct_verb(ctx, m.start())
              and not (cue_for(m).symmetric and _noun_modifier(ctx, m.start()))
              for m in matches]
+    # A later cue that heads a clause, or one in a "by ...ing" adjunct
+    # ("affects the brain by increasing serotonin": serotonin is what
+    # is increased), ends an earlier cue's objects.
+    gerunds = [bool(index) and _gerund_adjunct(ctx, m.start()) for index, m in enumerate(matches)]
+    ends = [ctx.end] * len(matches)
+    for index in range(len(matches) - 2, -1, -1):
+        later = index + 1
+        ends[index] = matches[later].start() if heads[later] or gerunds[later] else ends[later]
     relations: list[Relation] = []
     frames: list[Frame] = []
     lead_in = is_lead_in(ctx)
@@ -576,15 +621,9 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         span = (match.start(), match.end())
         clause = ctx.clause_at(span[0])
         passive = _is_passive(ctx, cue, match, clause)
-        # A later cue that heads a clause, or one in a "by ...ing" adjunct
-        # ("affects the brain by increasing serotonin": serotonin is what
-        # is increased), ends this cue's objects.
-        following = next((m.start() for m, head in zip(matches[index + 1:], heads[index + 1:])
-                          if head or _GERUND_ADJUNCT.search(text, tail(text, ctx.start,
-                                                                       m.start()), m.start())),
-                         ctx.end)
+        following = ends[index]
         search_from = span[0]
-        if index and _GERUND_ADJUNCT.search(text, tail(text, ctx.start, span[0]), span[0]):
+        if gerunds[index]:
             search_from = matches[index - 1].start()  # "lowers X by reducing Y"
         sides = [(Side.RIGHT, Side.LEFT) if passive else (cue.subject, cue.objects)]
         if cue.symmetric:
