@@ -162,8 +162,14 @@ def _elliptic(words: Words, limits: list[int], conjunctions: list[int], lo: int,
     """
     starts, ends, norms = words.starts, words.ends, words.norms
     found = []
+    first_words = vocabulary.first_words
     for c in conjunctions[bisect.bisect_left(conjunctions, lo + 1):
                           bisect.bisect_left(conjunctions, hi - 2)]:
+        # Every name looked up below starts at word c + 1, c - 2 or c - 3:
+        # when none of them can begin a name, nothing here is found.
+        if norms[c + 1] not in first_words and norms[c - 2] not in first_words \
+                and (c < 3 or norms[c - 3] not in first_words):
+            continue
         for head in (3, 2):
             if c + head >= hi or limits[c - 1] <= c + head:
                 continue
@@ -250,8 +256,8 @@ def _attributive_class(text: str, mention: Mention) -> bool:
     """A drug-class name used as an adjective ("antidepressant and anxiolytic
     effects") describes what the drug at hand does; it names no agent, so it
     is not a mention (the drug-class rule of `phrases` reads it)."""
-    word = text[mention.start:mention.end].lower()
-    return (mention.entity.type is EntityType.DRUG and word.rstrip("s") in ROLES
+    return (mention.entity.type is EntityType.DRUG
+            and text[mention.start:mention.end].lower().rstrip("s") in ROLES
             and bool(_ATTRIBUTE.match(text, mention.end)))
 
 
@@ -343,9 +349,7 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
             spans.append((lo, hi))
     first = vocabulary.first_words
     capitals = {bisect.bisect_left(token_starts, m.start()) for m in _CAPITALS.finditer(text)}
-    capitals.discard(len(token_starts))
-    candidates = sorted(capitals.union([i for i, norm in enumerate(words.norms)
-                                        if norm in first]))
+    candidates = [i for i, norm in enumerate(words.norms) if norm in first or i in capitals]
     names: list[Mention] = []
     for lo, hi in spans:
         _match_names(text, words, limits, candidates, lo, hi, vocabulary, names)
