@@ -1,0 +1,50 @@
+"""The substring pre-checks of `ingest.folding` never rule out a real match."""
+from __future__ import annotations
+
+import re
+import sys
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ingest.clauses import _SUBORDINATE, _SUBORDINATE_WORDS
+from ingest.folding import _ODD, ends_with, fold, has_any
+from ingest.relations import (_ADJUNCT_VERB, _ADJUNCT_WORDS, _BE, _BE_ENDINGS, _GERUND_ADJUNCT,
+                              _GERUND_WORDS, _LEAD_IN_END, _LEAD_IN_ENDINGS, _OTHER_AGENT,
+                              _OTHER_WORDS, _RELATIVE, _RELATIVE_WORDS)
+
+
+def test_only_the_odd_characters_fold_to_ascii_letters():
+    """`fold` is exact only if no other non-ASCII character matches an ASCII
+    letter case-insensitively: every code point is tried."""
+    letter = re.compile("[a-z]", re.I)
+    found = {chr(cp) for cp in range(128, sys.maxunicode + 1)
+             if not 0xD800 <= cp <= 0xDFFF and letter.fullmatch(chr(cp))}
+    assert found == set("\u0130\u0131\u017f\u212a")
+    assert all(_ODD.fullmatch(ch) for ch in found) and fold("\u212a") is None
+
+
+_WORDS = ["is", "are", "been", "not", "usually", "by", "via", "for", "of", "after", "such as",
+          "include", "like", "other", "another", "a different", "which", "that", "who",
+          "when", "whenever", "given that", "ketamine", "Is", "NOT", "WHICH", "\u212a",
+          "\u017fuch", "İs", "ly", "quickly"]
+_GAPS = [" ", "  ", ", ", ":", "\n", ". ", "-", " medication", " drugs"]
+_TEXTS = st.lists(st.sampled_from(_WORDS + _GAPS), max_size=12).map("".join)
+
+
+@given(_TEXTS, st.integers(0, 40), st.integers(0, 40))
+def test_pre_checks_are_necessary(text, a, b):
+    """Wherever a pattern matches, its pre-check says it may."""
+    start, end = min(a, b, len(text)), min(max(a, b), len(text))
+    folded = fold(text)
+    for pattern, words in ((_ADJUNCT_VERB, _ADJUNCT_WORDS), (_GERUND_ADJUNCT, _GERUND_WORDS),
+                           (_BE, _BE_ENDINGS)):
+        if pattern.search(text, start, end):
+            assert ends_with(folded, start, end, words, space=True)
+    if _LEAD_IN_END.search(text, start, end):
+        assert ends_with(folded, start, end, _LEAD_IN_ENDINGS)
+    for pattern, words in ((_OTHER_AGENT, _OTHER_WORDS), (_RELATIVE, _RELATIVE_WORDS)):
+        if pattern.search(text, start, end):
+            assert has_any(folded, start, end, words)
+    if _SUBORDINATE.match(text, start, end):
+        assert folded is None or folded.startswith(_SUBORDINATE_WORDS, start, end)
