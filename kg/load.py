@@ -337,6 +337,7 @@ def write_articles(graph: Context, paths: Iterable[str | Path],
     claimed = claimed_ids if claimed_ids is not None else {}
     workers = default_workers(len(files)) if workers is None else workers
     waiting: list[IngestResult | _Prepared] = []
+    memo = tally.Memo()  # each tally node read once per run, not once per batch
     for item in _prepared(graph, files, workers):
         if item.status != "failed":
             other = claimed.setdefault(item.article, item.path)
@@ -344,9 +345,10 @@ def write_articles(graph: Context, paths: Iterable[str | Path],
                 item = _Prepared(item.path, status="failed", error=f"{item.path}: article id "
                                  f"{item.article!r} is already used by {other}")
         if item.status == "replace":
-            yield from _write_batch(graph, waiting, readers)
+            yield from _write_batch(graph, waiting, readers, memo)
             waiting = []
             result, documents = write_article(graph, item.path)
+            memo.forget()  # that change read and wrote tally nodes of its own
             yield Written([result], documents)
             continue
         if item.status == "new":
@@ -354,13 +356,13 @@ def write_articles(graph: Context, paths: Iterable[str | Path],
         else:
             waiting.append(IngestResult(item.path, item.article, item.status, error=item.error))
         if sum(isinstance(w, _Prepared) for w in waiting) >= batch:
-            yield from _write_batch(graph, waiting, readers)
+            yield from _write_batch(graph, waiting, readers, memo)
             waiting = []
-    yield from _write_batch(graph, waiting, readers)
+    yield from _write_batch(graph, waiting, readers, memo)
 
 
-def _write_batch(graph: Context, items: list[IngestResult | _Prepared],
-                 readers: bool) -> Iterator[Written]:
+def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers: bool,
+                 memo: tally.Memo) -> Iterator[Written]:
     """Add the prepared new articles among `items` in one change, and give
     every item's result in order."""
     if not items:
@@ -369,11 +371,15 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared],
     if new:
         names = [graph.minter.article(item.article) for item in new]
         patch = tally.articles_patch(graph, [(name, item.tally)
-                                             for name, item in zip(names, new)], new=True)
+                                             for name, item in zip(names, new)], new=True,
+                                     memo=memo)
         try:
             graph.store.add_graphs(names, "".join(item.nquads for item in new), patch,
                                    readers=readers)
-        except (QueryError, ValueError):
+        except BaseException as err:
+            memo.forget()
+            if not isinstance(err, (QueryError, ValueError)):
+                raise
             # A bad term in one article spoils the batch: each goes alone,
             # and the one at fault fails with its own message.
             for item in items:
@@ -383,6 +389,7 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared],
                 else:
                     yield Written([item])
             return
+        memo.commit()
     yield Written([IngestResult(item.path, item.article, "added", item.claims)
                    if isinstance(item, _Prepared) else item for item in items],
                   {item.article: item.documents for item in new})

@@ -45,7 +45,7 @@ from .terms import HKG, Sparql, integer, iri, select_chunked, sparql_prefixes
 if TYPE_CHECKING:
     from .store.base import Triple
 
-__all__ = ["SAMPLES", "TALLY_VERSION", "Key", "article_patch", "articles_patch", "ensure",
+__all__ = ["SAMPLES", "TALLY_VERSION", "Key", "Memo", "article_patch", "articles_patch", "ensure",
            "rebuild", "tally_graph"]
 
 #: Layout of the tally graph; a writer rebuilds a tally of another version.
@@ -210,13 +210,36 @@ def _merge(total: dict[Key, _Count], part: dict[Key, _Count]) -> None:
         into.samples += count.samples[:_samples(key) - len(into.samples)]
 
 
+class Memo:
+    """The tally nodes one writer has read or written, so a run of batches
+    reads each node from the store once (`articles_patch(memo=)`).
+
+    Valid only while nothing else changes the tally: the writer holds the
+    store, and forgets the memo after any other write of its own.  A
+    batch's counts become known (`commit`) only once its change is in the
+    store."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[URIRef, _Count | None] = {}  # None: no such node
+        self.pending: dict[URIRef, _Count | None] = {}
+
+    def commit(self) -> None:
+        self.nodes.update(self.pending)
+        self.pending = {}
+
+    def forget(self) -> None:
+        self.nodes.clear()
+        self.pending.clear()
+
+
 def articles_patch(graph: Context,
                    changes: list[tuple[URIRef, list[tuple[str, str, str, str, str]]]],
-                   new: bool = False) -> Patch:
+                   new: bool = False, memo: Memo | None = None) -> Patch:
     """The tally change of replacing each article's stored claims by its
     new claims, for many articles at once (a batch ingest: one patch, one
     read of the current counts).  `new`: none of the articles is stored
-    yet, so their stored claims are not read."""
+    yet, so their stored claims are not read.  `memo`: counts known from
+    earlier batches of the same writer; only the others are read."""
     old: dict[Key, _Count] = {}
     now: dict[Key, _Count] = {}
     for article, claims in changes:
@@ -225,7 +248,10 @@ def articles_patch(graph: Context,
         _merge(now, _contributions(claims))
     articles = [article for article, _ in changes]
     keys = {_node(graph, key): key for key in set(old) | set(now)}
-    current = _current(graph, keys)
+    known = memo.nodes if memo is not None else {}
+    current = _current(graph, {n: k for n, k in keys.items() if n not in known})
+    current.update({n: c for n, c in known.items() if n in keys and c is not None})
+    written: dict[URIRef, _Count | None] = {}
     remove: list[Triple] = []
     add: list[Triple] = []
     for node, key in sorted(keys.items(), key=lambda item: item[1]):
@@ -235,11 +261,13 @@ def articles_patch(graph: Context,
             # No node, so no stored claim of this key (a tally never lags the
             # articles it counts): only the new articles'.
             add += _node_triples(graph, key, then)
+            written[node] = _Count(then.claims, then.articles, sorted(then.samples))
             continue
         after = _Count(before.claims - was.claims + then.claims,
                        before.articles - was.articles + then.articles)
         if after.claims <= 0:
             remove += _node_triples(graph, key, before)
+            written[node] = None
             continue
         # Samples from other articles stay; the articles' own are their new ones.
         kept = [c for c in before.samples if c not in was.members]
@@ -249,10 +277,13 @@ def articles_patch(graph: Context,
             after.samples += _other_samples(graph, key, articles, kept)[
                 :wanted - len(after.samples)]
         after.samples.sort()
+        written[node] = after
         if (after.claims, after.articles, after.samples) != (before.claims, before.articles,
                                                              before.samples):
             remove += _count_triples(node, before)
             add += _count_triples(node, after)
+    if memo is not None:
+        memo.pending = written
     return Patch(tally_graph(graph), remove, add)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import tantivy
 
-from .base import FACET_SIZE, FACETS, Engine, EngineHit, EngineResult
+from .base import FACET_SIZE, FACETS, Engine, EngineHit, EngineResult, replaces
 from .query import QueryPlan
 
 __all__ = ["TantivyEngine"]
@@ -71,8 +71,10 @@ class TantivyEngine(Engine):
             writer.delete_documents_by_term("owner", owner)
         for doc_id in delete_ids:
             writer.delete_documents_by_term("id", doc_id)
+        owners = set(delete_owners)
         for doc in docs:
-            writer.delete_documents_by_term("id", doc["id"])
+            if replaces(doc, owners):
+                writer.delete_documents_by_term("id", doc["id"])
             fields = {k: (v if isinstance(v, list) else [v]) for k, v in doc.items()
                       if v not in ("", [], None)}
             writer.add_document(tantivy.Document(**fields))

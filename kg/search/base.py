@@ -8,7 +8,7 @@ from typing import Iterable
 
 from .query import QueryPlan
 
-__all__ = ["FACETS", "FACET_SIZE", "Engine", "EngineHit", "EngineResult"]
+__all__ = ["FACETS", "FACET_SIZE", "Engine", "EngineHit", "EngineResult", "replaces"]
 
 #: Facet fields, counted over every hit of a query.
 FACETS = ("kind", "type", "predicate", "modality", "article")
@@ -70,3 +70,11 @@ class Engine(abc.ABC):
 
     def close(self) -> None:
         """Release files and locks."""
+
+
+def replaces(doc: dict, deleted_owners: set[str]) -> bool:
+    """Whether writing `doc` must first delete a document with its id: not
+    when its owner's documents were just deleted and its id is its owner's
+    alone (article and claim ids name their article); entity ids are
+    shared, since an entity minted by two articles has one document."""
+    return doc["kind"] == "entity" or doc.get("owner") not in deleted_owners
