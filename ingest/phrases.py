@@ -18,6 +18,7 @@ import re
 import weakref
 
 from .cues import ADJECTIVE_EFFECTS, ADJECTIVE_WORDS, ROLE_WORDS, ROLES
+from .folding import has_any
 from .items import mint
 from .lexicon import WordPatterns
 from .model import EntityType, Mention, Modality
@@ -258,8 +259,9 @@ def _area_chains(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]
     X affects each function those areas govern; "X disrupts ... areas that
     regulate balance and posture": X impairs each."""
     out: list[Relation] = []
-    sentence = ctx.text[ctx.start:ctx.end].lower()
-    if " that " not in sentence and " which " not in sentence:
+    if not has_any(ctx.folded, ctx.start, ctx.end, (" that ", " which ")) or (
+            ctx.folded is None and " that " not in ctx.text[ctx.start:ctx.end].lower()
+            and " which " not in ctx.text[ctx.start:ctx.end].lower()):
         return out  # no "areas that ..." here: skip the costly pattern
     for chain in _CHAIN.finditer(ctx.text, ctx.start, ctx.end):
         verb = chain.start("verb")
@@ -290,7 +292,8 @@ def _impairs(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
     """"X impairs learning", "has been found to impair the acquisition of
     learning tasks": the impairment the vocabulary names for the function."""
     out: list[Relation] = []
-    if "impair" not in ctx.text[ctx.start:ctx.end].lower():
+    if not has_any(ctx.folded, ctx.start, ctx.end, ("impair",)) or (
+            ctx.folded is None and "impair" not in ctx.text[ctx.start:ctx.end].lower()):
         return out
     for verb in _IMPAIR.finditer(ctx.text, ctx.start, ctx.end):
         words = _FUNCTION_WORD.findall(ctx.text, verb.end(), min(ctx.end, verb.end() + 80))
