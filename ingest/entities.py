@@ -24,6 +24,7 @@ from typing import Iterable
 
 from .anaphora import ANAPHORA, resolve_anaphora
 from .cues import ROLES
+from .folding import has_any
 from .items import mint
 from .lexicon import Scan, Scanner
 from .model import BlockKind, Entity, EntityType, Mention
@@ -42,7 +43,9 @@ _NAME_KINDS = frozenset({"INN", "USAN", "BAN", "JAN", "USP", "BP", "DCI", "DCF",
 LEXICONS = (ANAPHORA,)
 _CONJUNCTIONS = frozenset({"and", "or"})
 # Words that may be acronyms: a capital followed by more capitals or digits.
-_CAPITALS = re.compile(r"\b[A-Z](?=[A-Z0-9])")
+# (Opening with the capital lets the regex engine skip to one; the word
+# boundary before it is checked looking back: 3x faster than "\b[A-Z]...".)
+_CAPITALS = re.compile(r"[A-Z](?<=\b[A-Z])(?=[A-Z0-9])")
 # "Cetirizine is an antihistamine medicine", "Zolmitriptan (Zomig) is a triptan drug".
 _INTRODUCED = re.compile(
     r"(?P<drug>[A-Z][a-z]{3,}|[a-z]{4,})\s+(?:\([^()]{1,40}\)\s+)?"
@@ -238,13 +241,30 @@ def _introduced_drugs(segmentation: Segmentation, names: list[Mention], vocabula
     return found
 
 
+def _whole_words(words: Iterable[str]) -> str:
+    """A pattern for any of `words` as a whole word, like
+    `\\b(?:w1|w2|...)\\b`, but opening with the words' first characters so
+    that the regex engine skips to them instead of trying every word at
+    every character (the word boundary is checked looking back).
+
+    >>> import re
+    >>> [m.group() for m in re.finditer(_whole_words(["SE", "SSRI", "Xanol"]), "SE, SSRIs, Xanol")]
+    ['SE', 'Xanol']
+    """
+    by_first: dict[str, list[str]] = {}
+    for word in words:
+        by_first.setdefault(word[:1], []).append(re.escape(word[1:]))
+    return "(?:" + "|".join(f"{re.escape(first)}(?<=\\b{re.escape(first)})(?:{'|'.join(rests)})"
+                            for first, rests in by_first.items()) + r")\b"
+
+
 def _uses_of(text: str, defined: dict[str, Entity], names: list[Mention]) -> list[Mention]:
     """Mentions of the article's own abbreviations and introduced drugs where
     no name is yet."""
     taken = sorted((m.start, m.end) for m in names)
     taken_starts = [a for a, _ in taken]
     found = []
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, defined)) + r")\b")
+    pattern = re.compile(_whole_words(defined))
     for match in pattern.finditer(text):
         at = bisect.bisect_right(taken_starts, match.start()) - 1
         if at < 0 or taken[at][1] <= match.start():
@@ -261,7 +281,8 @@ def _attributive_class(text: str, mention: Mention) -> bool:
             and bool(_ATTRIBUTE.match(text, mention.end)))
 
 
-def _target_anaphora(segmentation: Segmentation, names: list[Mention]) -> list[Mention]:
+def _target_anaphora(segmentation: Segmentation, names: list[Mention],
+                     folded: str | None = None) -> list[Mention]:
     """"The channel", "the receptor" -> the receptor the last sentences
     named ("... a pore blocker of the NMDA receptor. The channel is
     blocked by magnesium"), so mechanism chains keep their target.  A
@@ -269,7 +290,7 @@ def _target_anaphora(segmentation: Segmentation, names: list[Mention]) -> list[M
     Taken as names: the receptor is what the description denotes."""
     text = segmentation.text
     receptors = [m for m in names if m.entity.type is EntityType.RECEPTOR]
-    if not receptors:
+    if not receptors or not has_any(folded, 0, len(text), ("channel", "receptor", "pore")):
         return []
     sentence_starts = [s.start for s in segmentation.sentences]
     receptor_starts = [m.start for m in receptors]
@@ -363,7 +384,8 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
             names = [m for m in names if not (m.start < extra.end and extra.start < m.end)]
             names.append(extra)
     names = [m for m in names if not _attributive_class(text, m)]
-    names = sorted(names + _target_anaphora(segmentation, names), key=lambda m: (m.start, m.end))
+    names = sorted(names + _target_anaphora(segmentation, names, scan.folded),
+                   key=lambda m: (m.start, m.end))
     main_drug = _main_drug(segmentation, names)
     return ArticleMentions(names, resolve_anaphora(segmentation, names, main_drug, token_starts,
                                                    scan), main_drug)
