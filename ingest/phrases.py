@@ -115,7 +115,9 @@ def _treats_for(ctx: SentenceContext) -> list[Relation]:
     for drug in (m for m in names if m.entity.type is D):
         for condition in (m for m in names if m.start >= drug.end and m.entity.type in (C, AE)):
             gap = ctx.text[drug.end:condition.start]
-            if _FOR.match(gap):
+            # (No character but "f", "o", "r" in either case matches them
+            # case-insensitively, so the test on the lower case is exact.)
+            if "for" in gap.lower() and _FOR.match(gap):
                 cue = drug.end + gap.lower().index("for")
                 for subject in _coordinated_before(ctx, names, drug):
                     _add(out, _relation(ctx, subject, "treats", condition.entity, "treats.for",

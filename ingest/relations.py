@@ -156,25 +156,36 @@ class SentenceContext:
         self.folded = scan.folded
         self.mentions = mentions.within(start, end)
         self._negations: dict[int, list[tuple[int, int, str]]] = {}
+        # Worked out when first needed, by the properties below (by hand:
+        # functools.cached_property takes a lock on every first use).
+        self._clauses: list[Clause] | None = None
+        self._other_agents: list[tuple[int, int]] | None = None
+        self._relatives: list[int] | None = None
 
-    @functools.cached_property
+    @property
     def clauses(self) -> list[Clause]:
-        """The sentence's clauses, worked out when first needed."""
-        return clauses(self.text, self.start, self.end, self.folded)
+        """The sentence's clauses."""
+        if self._clauses is None:
+            self._clauses = clauses(self.text, self.start, self.end, self.folded)
+        return self._clauses
 
-    @functools.cached_property
+    @property
     def other_agents(self) -> list[tuple[int, int]]:
         """Spans of unnamed agents ("another medicine") in the sentence."""
-        if not has_any(self.folded, self.start, self.end, _OTHER_WORDS):
-            return []
-        return [m.span() for m in _OTHER_AGENT.finditer(self.text, self.start, self.end)]
+        if self._other_agents is None:
+            self._other_agents = [] if not has_any(self.folded, self.start, self.end,
+                                                   _OTHER_WORDS) else [
+                m.span() for m in _OTHER_AGENT.finditer(self.text, self.start, self.end)]
+        return self._other_agents
 
-    @functools.cached_property
+    @property
     def relatives(self) -> list[int]:
         """Offsets of relative pronouns ("which", "who", "that")."""
-        if not has_any(self.folded, self.start, self.end, _RELATIVE_WORDS):
-            return []
-        return [m.start() for m in _RELATIVE.finditer(self.text, self.start, self.end)]
+        if self._relatives is None:
+            self._relatives = [] if not has_any(self.folded, self.start, self.end,
+                                                _RELATIVE_WORDS) else [
+                m.start() for m in _RELATIVE.finditer(self.text, self.start, self.end)]
+        return self._relatives
 
     def negations(self, clause: Clause) -> list[tuple[int, int, str]]:
         """The NegEx scopes of one of the sentence's clauses, computed once."""
@@ -186,10 +197,11 @@ class SentenceContext:
 
     def clause_at(self, pos: int) -> Clause:
         """The clause holding offset `pos`."""
-        for clause in self.clauses:
+        found = self.clauses
+        for clause in found:
             if clause.start <= pos < clause.end:
                 return clause
-        return self.clauses[-1]
+        return found[-1]
 
     def nearest(self, pos: int, types: frozenset[EntityType] | set[EntityType],
                 left_only: bool = False, exclude: Sequence[Mention] = ()) -> Mention | None:

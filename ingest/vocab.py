@@ -171,6 +171,7 @@ def slug(label: str) -> str:
 
 
 _END = ""  # trie key holding the entity for the path so far
+_MAX_FOUND = 4096  # names whose `find` answer is kept (the rules ask for few, often)
 
 
 class Vocabulary:
@@ -216,6 +217,7 @@ class Vocabulary:
         self._trie = trie
         self._first = MappingProxyType(trie)
         self._acronyms = MappingProxyType(acronyms)
+        self._found: dict[str, Entity | None] = {}  # `find`'s answers so far
 
     @property
     def entities(self) -> tuple[Entity, ...]:
@@ -280,6 +282,15 @@ class Vocabulary:
     def find(self, name: str) -> Entity | None:
         """The entity whose label, synonym or acronym is exactly `name`
         (after normalisation), or None."""
+        found = self._found.get(name, self)
+        if found is self:  # the vocabulary never changes: answers are kept
+            found = self._find(name)
+            if len(self._found) >= _MAX_FOUND:
+                self._found.clear()
+            self._found[name] = found
+        return found  # type: ignore[return-value]
+
+    def _find(self, name: str) -> Entity | None:
         name = name.strip()
         if is_acronym(name):
             return self._acronyms.get(name)
