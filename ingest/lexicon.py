@@ -320,4 +320,5 @@ class Scanner:
                 if match is not None:
                     matches[lex].append(match)
                     reached[lex] = match.end()
-        return Scan(dict(zip(self.lexicons, matches)), fold(text))
+        return Scan(dict(zip(self.lexicons, matches)),
+                    fold(text, None if lower is text else lower))
