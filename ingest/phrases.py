@@ -111,7 +111,7 @@ def _relation(ctx: SentenceContext, subject: Mention, predicate: str, obj, rule:
 
 def _treats_for(ctx: SentenceContext) -> list[Relation]:
     out: list[Relation] = []
-    names = [m for m in ctx.mentions if not ctx.article.is_anaphor(m)]
+    names = ctx.names
     for drug in (m for m in names if m.entity.type is D):
         for condition in (m for m in names if m.start >= drug.end and m.entity.type in (C, AE)):
             gap = ctx.text[drug.end:condition.start]
@@ -141,7 +141,7 @@ def _coordinated_before(ctx: SentenceContext, names: list[Mention], drug: Mentio
 
 def _route_compounds(ctx: SentenceContext) -> list[Relation]:
     out: list[Relation] = []
-    names = [m for m in ctx.mentions if not ctx.article.is_anaphor(m)]
+    names = ctx.names
     for i, mention in enumerate(names):
         if mention.entity.type is not R:
             continue

@@ -161,6 +161,15 @@ class SentenceContext:
         self._clauses: list[Clause] | None = None
         self._other_agents: list[tuple[int, int]] | None = None
         self._relatives: list[int] | None = None
+        self._names: list[Mention] | None = None
+
+    @property
+    def names(self) -> list[Mention]:
+        """The sentence's mentions that are names, not anaphora."""
+        if self._names is None:
+            is_anaphor = self.article.is_anaphor
+            self._names = [m for m in self.mentions if not is_anaphor(m)]
+        return self._names
 
     @property
     def clauses(self) -> list[Clause]:
@@ -262,6 +271,12 @@ def object_types(options: Options) -> frozenset[EntityType]:
     return frozenset().union(*(types & PREDICATES[p][1] for p, types in options))
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_measure(label: str) -> bool:
+    """Whether an entity's label names a measure (`_MEASURE`); labels are few."""
+    return bool(_MEASURE.search(label))
+
+
 def choose_predicate(options: Options, subject: Entity, obj: Entity) -> str | None:
     """The first predicate whose type constraints the pair meets.
 
@@ -270,7 +285,7 @@ def choose_predicate(options: Options, subject: Entity, obj: Entity) -> str | No
     """
     if subject == obj:
         return None
-    measure = obj.type is EntityType.ADVERSE_EFFECT and bool(_MEASURE.search(obj.label))
+    measure = obj.type is EntityType.ADVERSE_EFFECT and _is_measure(obj.label)
     for predicate, types in options:
         domain, range_ = PREDICATES[predicate]
         if obj.type in types and obj.type in range_ and subject.type in domain \
@@ -606,7 +621,7 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
     found = ctx.scan.between(CUE_WORDS, ctx.start, ctx.end)
     if not found:
         return [], []
-    names = [n for n in ctx.mentions if not ctx.article.is_anaphor(n)]
+    names = ctx.names
     starts = [n.start for n in names]
     matches = []
     for match in found:
