@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from itertools import compress
 from typing import Iterable
 
 from .anaphora import ANAPHORA, resolve_anaphora
@@ -370,7 +371,11 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
             spans.append((lo, hi))
     first = vocabulary.first_words
     capitals = {bisect.bisect_left(token_starts, m.start()) for m in _CAPITALS.finditer(text)}
-    candidates = [i for i, norm in enumerate(words.norms) if norm in first or i in capitals]
+    # Filtered in C (`compress`), then the few capitals merged in.
+    candidates = list(compress(range(len(words)), map(first.__contains__, words.norms)))
+    capitals.discard(len(words))
+    if capitals:
+        candidates = sorted(capitals.union(candidates))
     names: list[Mention] = []
     for lo, hi in spans:
         _match_names(text, words, limits, candidates, lo, hi, vocabulary, names)
@@ -378,7 +383,7 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
     defined.update(_introduced_drugs(segmentation, names, vocabulary))
     if defined:
         names += _uses_of(text, defined, names)
-    conjunctions = [i for i, norm in enumerate(words.norms) if norm in _CONJUNCTIONS]
+    conjunctions = list(compress(range(len(words)), map(_CONJUNCTIONS.__contains__, words.norms)))
     for lo, hi in spans:
         for extra in _elliptic(words, limits, conjunctions, lo, hi, vocabulary):
             names = [m for m in names if not (m.start < extra.end and extra.start < m.end)]
