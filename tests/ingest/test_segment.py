@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ingest import Block, BlockKind, Document
-from ingest.segment import _BOUNDARY, segment, split_sentences
+from ingest.segment import (_ABBREVIATION, _BOUNDARY, _may_close_abbreviation, segment,
+                            split_sentences)
 
 
 def _structure(text: str) -> list[tuple[str, bool, str]]:
@@ -130,3 +131,12 @@ def test_sentence_boundaries_match_the_plain_pattern(text, a, b):
     start, end = min(a, b, len(text)), min(max(a, b), len(text))
     assert [m.span() for m in _BOUNDARY.finditer(text, start, end)] == \
         [m.span() for m in _PLAIN_BOUNDARY.finditer(text, start, end)]
+
+
+@given(st.text("eg.iDrNoal5 (ſ\u212a", max_size=10))
+def test_abbreviation_pre_check_never_rules_out_a_match(text):
+    """Where the abbreviation pattern matches before a period, the cheap
+    check lets it run."""
+    head = text + "."
+    if _ABBREVIATION.search(head):
+        assert _may_close_abbreviation(head)
