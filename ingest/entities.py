@@ -71,6 +71,12 @@ _DOMINANCE = 2
 # "The channel", "this receptor": a receptor named shortly before.
 _TARGET_ANAPHOR = re.compile(r"\b(?:the|this|that)\s+(?:ion\s+)?(?:channel|receptor|pore)s?\b"
                              r"(?!\s+(?:of|for|to)\b)", re.I)
+# The same over the folded text (`folding.fold`: its letters match as the
+# text's do, and lower-casing keeps what is a word character or a space),
+# case-sensitive and opening with a literal "t" (the word boundary checked
+# looking back), so the regex engine skips ahead: 6x faster over an article.
+_TARGET_ANAPHOR_FOLDED = re.compile(r"t(?<=\bt)h(?:e|is|at)\s+(?:ion\s+)?"
+                                    r"(?:channel|receptor|pore)s?\b(?!\s+(?:of|for|to)\b)")
 # "the NMDA receptor, a glutamate receptor": the second describes the first.
 _APPOSITIVE = re.compile(r",\s+(?:an?|the)\s+(?:[\w-]+\s+){0,2}$")
 # How many sentences back (besides its own) a target anaphor may reach.
@@ -297,7 +303,9 @@ def _target_anaphora(segmentation: Segmentation, names: list[Mention],
     receptor_starts = [m.start for m in receptors]
     name_spans = sorted((m.start, m.end) for m in names)
     found = []
-    for match in _TARGET_ANAPHOR.finditer(text):
+    found_anaphors = _TARGET_ANAPHOR.finditer(text) if folded is None \
+        else _TARGET_ANAPHOR_FOLDED.finditer(folded)
+    for match in found_anaphors:
         at = bisect.bisect_right(name_spans, (match.start(), len(text))) - 1
         if at >= 0 and name_spans[at][1] > match.start():
             continue  # inside a name ("the NMDA receptor")

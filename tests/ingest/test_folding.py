@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ingest.clauses import _SUBORDINATE, _SUBORDINATE_WORDS
+from ingest.entities import _TARGET_ANAPHOR, _TARGET_ANAPHOR_FOLDED
 from ingest.folding import _ODD, ends_with, fold, has_any
 from ingest.relations import (_ADJUNCT_VERB, _ADJUNCT_WORDS, _BE, _BE_ENDINGS, _GERUND_ADJUNCT,
                               _GERUND_WORDS, _LEAD_IN_END, _LEAD_IN_ENDINGS, _OTHER_AGENT,
@@ -48,3 +49,24 @@ def test_pre_checks_are_necessary(text, a, b):
             assert has_any(folded, start, end, words)
     if _SUBORDINATE.match(text, start, end):
         assert folded is None or folded.startswith(_SUBORDINATE_WORDS, start, end)
+
+
+def test_lower_case_keeps_word_and_space_characters():
+    """A case-sensitive pattern over the folded text sees the same word
+    boundaries and spaces as the case-insensitive one over the text."""
+    word, space = re.compile(r"\w"), re.compile(r"\s")
+    changed = [cp for cp in range(sys.maxunicode + 1) if not 0xD800 <= cp <= 0xDFFF
+               and len(chr(cp).lower()) == 1
+               and (bool(word.match(chr(cp))) != bool(word.match(chr(cp).lower()))
+                    or bool(space.match(chr(cp))) != bool(space.match(chr(cp).lower())))]
+    assert changed == []
+
+
+@given(st.lists(st.sampled_from(["The", "this", "THAT", "ion", " ", "\n", "channel", "Receptors",
+                                 "pore", "of", "x", "-", "ſ", "é"]), max_size=10).map("".join))
+def test_target_anaphors_on_the_folded_text(text):
+    """Where the text folds, the folded pattern finds what the plain one does."""
+    folded = fold(text)
+    if folded is not None:
+        assert [m.span() for m in _TARGET_ANAPHOR_FOLDED.finditer(folded)] == \
+            [m.span() for m in _TARGET_ANAPHOR.finditer(text)]
