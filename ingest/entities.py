@@ -217,6 +217,9 @@ def _defined_abbreviations(text: str, names: list[Mention]) -> dict[str, Entity]
     """Abbreviations the article defines: "status epilepticus (SE)"."""
     defined: dict[str, Entity] = {}
     for mention in names:
+        after = text[mention.end:mention.end + 1]
+        if after != "(" and not after.isspace():
+            continue  # what _DEFINED needs first: a bracket, or spaces before one
         match = _DEFINED.match(text, mention.end)
         if match and is_acronym(match.group(1)) and match.group(1) not in _NAME_KINDS:
             defined.setdefault(match.group(1), mention.entity)
