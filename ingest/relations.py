@@ -38,6 +38,8 @@ from .vocab import Vocabulary, is_drug_class
 __all__ = ["Frame", "Relation", "SentenceContext", "choose_predicate", "cue_relations",
            "described_drug", "instance_of", "is_lead_in", "tail"]
 
+# Each *_WORDS or *_ENDINGS tuple below lists what the pattern after it cannot
+# match without (`folding` pre-checks; tests/ingest/test_folding.py).
 _BE_ENDINGS = ("is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "ly",
                "not", "also", "often", "usually", "initially", "then", "now", "still",
                "sometimes")
@@ -233,7 +235,7 @@ class SentenceContext:
 def _ends(ctx: SentenceContext, start: int, end: int, endings: tuple[str, ...],
           space: bool) -> bool:
     """`folding.ends_with` over the span a `tail(..., start, end)` search reads."""
-    return ends_with(ctx.folded, max(start, end - 60), end, endings, space)
+    return ends_with(ctx.folded, max(start, end - _TAIL_WIDTH), end, endings, space)
 
 
 def _adjunct_verb(ctx: SentenceContext, pos: int) -> bool:
@@ -248,7 +250,10 @@ def _gerund_adjunct(ctx: SentenceContext, pos: int) -> bool:
         and bool(_GERUND_ADJUNCT.search(ctx.text, tail(ctx.text, ctx.start, pos), pos))
 
 
-def tail(text: str, start: int, end: int, width: int = 60) -> int:
+_TAIL_WIDTH = 60
+
+
+def tail(text: str, start: int, end: int, width: int = _TAIL_WIDTH) -> int:
     """Where to begin looking for a pattern anchored at `end` ("...$"): at
     most `width` characters back, at a space, so `search` does not rescan
     the whole sentence for every cue."""
