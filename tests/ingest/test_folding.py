@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from ingest.clauses import _SUBORDINATE, _SUBORDINATE_WORDS
 from ingest.entities import _TARGET_ANAPHOR, _TARGET_ANAPHOR_FOLDED
 from ingest.folding import _ODD, ends_with, fold, has_any
+from ingest.inline import _TRIGGER, _TRIGGER_WORDS
 from ingest.relations import (_ADJUNCT_VERB, _ADJUNCT_WORDS, _BE, _BE_ENDINGS, _GERUND_ADJUNCT,
                               _GERUND_WORDS, _LEAD_IN_END, _LEAD_IN_ENDINGS, _OTHER_AGENT,
                               _OTHER_WORDS, _RELATIVE, _RELATIVE_WORDS)
@@ -28,7 +29,7 @@ def test_only_the_odd_characters_fold_to_ascii_letters():
 _WORDS = ["is", "are", "been", "not", "usually", "by", "via", "for", "of", "after", "such as",
           "include", "like", "other", "another", "a different", "which", "that", "who",
           "when", "whenever", "given that", "ketamine", "Is", "NOT", "WHICH", "\u212a",
-          "\u017fuch", "İs", "ly", "quickly"]
+          "\u017fuch", "İs", "ly", "quickly", "includes", "ıncluding", "e.g.", "e.g", "such as"]
 _GAPS = [" ", "  ", ", ", ":", "\n", ". ", "-", " medication", " drugs"]
 _TEXTS = st.lists(st.sampled_from(_WORDS + _GAPS), max_size=12).map("".join)
 
@@ -47,6 +48,9 @@ def test_pre_checks_are_necessary(text, a, b):
     for pattern, words in ((_OTHER_AGENT, _OTHER_WORDS), (_RELATIVE, _RELATIVE_WORDS)):
         if pattern.search(text, start, end):
             assert has_any(folded, start, end, words)
+    window = fold(text[start:end])
+    if _TRIGGER.search(text, start, end):
+        assert window is None or any(word in window for word in _TRIGGER_WORDS)
     if _SUBORDINATE.match(text, start, end):
         assert folded is None or folded.startswith(_SUBORDINATE_WORDS, start, end)
 
