@@ -96,7 +96,9 @@ def resolve_anaphora(segmentation: Segmentation, names: list[Mention],
                 for m in scan.between(ANAPHORA, 0, len(text))]
     anaphor_starts = [a[0] for a in anaphors]
     resolved: list[Mention] = []
-    history: list[_Said] = []
+    # What each earlier sentence offers, as its mentions and start until an
+    # anaphor nearby needs it as a `_Said` (most sentences are never asked).
+    history: list[_Said | tuple[list[Mention], int]] = []
     for sentence in segmentation.sentences:
         inside = names[bisect.bisect_left(starts, sentence.start):
                        bisect.bisect_left(starts, sentence.end)]
@@ -108,7 +110,15 @@ def resolve_anaphora(segmentation: Segmentation, names: list[Mention],
             if any(m.start < end and start < m.end for m in inside):
                 continue
             before = sorted((m for m in here if m.start < start), key=lambda m: m.start)
-            recent = [*history, _said(text, before, sentence.start, token_starts)]
+            # Only the last few sentences count (`_antecedent`), so only
+            # those are copied: the whole history made this quadratic.
+            recent: list[_Said] = []
+            for back in range(max(0, len(history) - _ANTECEDENT_WINDOW), len(history)):
+                said = history[back]
+                if isinstance(said, tuple):
+                    said = history[back] = _said(text, *said, token_starts)
+                recent.append(said)
+            recent.append(_said(text, before, sentence.start, token_starts))
             drug = (_plural_antecedent(recent) if kind is _THEY
                     else _antecedent(recent, kind is _IT, main_drug))
             if drug is not None:
@@ -117,7 +127,7 @@ def resolve_anaphora(segmentation: Segmentation, names: list[Mention],
                 here.append(mention)
         if segmentation.kind(sentence) is not BlockKind.LIST_ITEM:
             here.sort(key=lambda m: m.start)
-            history.append(_said(text, here, sentence.start, token_starts))
+            history.append((here, sentence.start))
     return resolved
 
 

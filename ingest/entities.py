@@ -20,10 +20,12 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from itertools import compress
 from typing import Iterable
 
 from .anaphora import ANAPHORA, resolve_anaphora
 from .cues import ROLES
+from .folding import has_any
 from .items import mint
 from .lexicon import Scan, Scanner
 from .model import BlockKind, Entity, EntityType, Mention
@@ -42,7 +44,9 @@ _NAME_KINDS = frozenset({"INN", "USAN", "BAN", "JAN", "USP", "BP", "DCI", "DCF",
 LEXICONS = (ANAPHORA,)
 _CONJUNCTIONS = frozenset({"and", "or"})
 # Words that may be acronyms: a capital followed by more capitals or digits.
-_CAPITALS = re.compile(r"\b[A-Z](?=[A-Z0-9])")
+# (Opening with the capital lets the regex engine skip to one; the word
+# boundary before it is checked looking back: 3x faster than "\b[A-Z]...".)
+_CAPITALS = re.compile(r"[A-Z](?<=\b[A-Z])(?=[A-Z0-9])")
 # "Cetirizine is an antihistamine medicine", "Zolmitriptan (Zomig) is a triptan drug".
 _INTRODUCED = re.compile(
     r"(?P<drug>[A-Z][a-z]{3,}|[a-z]{4,})\s+(?:\([^()]{1,40}\)\s+)?"
@@ -67,6 +71,12 @@ _DOMINANCE = 2
 # "The channel", "this receptor": a receptor named shortly before.
 _TARGET_ANAPHOR = re.compile(r"\b(?:the|this|that)\s+(?:ion\s+)?(?:channel|receptor|pore)s?\b"
                              r"(?!\s+(?:of|for|to)\b)", re.I)
+# The same over the folded text (`folding.fold`: its letters match as the
+# text's do, and lower-casing keeps what is a word character or a space),
+# case-sensitive and opening with a literal "t" (the word boundary checked
+# looking back), so the regex engine skips ahead: 6x faster over an article.
+_TARGET_ANAPHOR_FOLDED = re.compile(r"t(?<=\bt)h(?:e|is|at)\s+(?:ion\s+)?"
+                                    r"(?:channel|receptor|pore)s?\b(?!\s+(?:of|for|to)\b)")
 # "the NMDA receptor, a glutamate receptor": the second describes the first.
 _APPOSITIVE = re.compile(r",\s+(?:an?|the)\s+(?:[\w-]+\s+){0,2}$")
 # How many sentences back (besides its own) a target anaphor may reach.
@@ -110,13 +120,16 @@ def _gap_limits(text: str, words: Words) -> list[int]:
     (one after a sentence or bracket boundary)."""
     starts = words.starts
     # A boundary character sits before the first word that starts after it.
-    hard = {bisect.bisect_left(starts, m.start()) for m in _HARD_GAP.finditer(text)}
-    limits = [len(starts)] * len(starts)
-    nxt = len(starts)
-    for k in range(len(starts) - 1, -1, -1):
-        limits[k] = nxt
-        if k in hard:
-            nxt = k
+    hard = sorted({bisect.bisect_left(starts, m.start()) for m in _HARD_GAP.finditer(text)})
+    # Word k may reach up to the first boundary word after it: runs of
+    # equal limits, built a run at a time rather than a word at a time.
+    limits: list[int] = []
+    count = len(starts)
+    for boundary in hard:
+        if boundary >= count:
+            break
+        limits += [boundary] * (boundary - len(limits))
+    limits += [count] * (count - len(limits))
     return limits
 
 
@@ -159,8 +172,14 @@ def _elliptic(words: Words, limits: list[int], conjunctions: list[int], lo: int,
     """
     starts, ends, norms = words.starts, words.ends, words.norms
     found = []
+    first_words = vocabulary.first_words
     for c in conjunctions[bisect.bisect_left(conjunctions, lo + 1):
                           bisect.bisect_left(conjunctions, hi - 2)]:
+        # Every name looked up below starts at word c + 1, c - 2 or c - 3:
+        # when none of them can begin a name, nothing here is found.
+        if norms[c + 1] not in first_words and norms[c - 2] not in first_words \
+                and (c < 3 or norms[c - 3] not in first_words):
+            continue
         for head in (3, 2):
             if c + head >= hi or limits[c - 1] <= c + head:
                 continue
@@ -198,6 +217,9 @@ def _defined_abbreviations(text: str, names: list[Mention]) -> dict[str, Entity]
     """Abbreviations the article defines: "status epilepticus (SE)"."""
     defined: dict[str, Entity] = {}
     for mention in names:
+        after = text[mention.end:mention.end + 1]
+        if after != "(" and not after.isspace():
+            continue  # what _DEFINED needs first: a bracket, or spaces before one
         match = _DEFINED.match(text, mention.end)
         if match and is_acronym(match.group(1)) and match.group(1) not in _NAME_KINDS:
             defined.setdefault(match.group(1), mention.entity)
@@ -229,13 +251,30 @@ def _introduced_drugs(segmentation: Segmentation, names: list[Mention], vocabula
     return found
 
 
+def _whole_words(words: Iterable[str]) -> str:
+    """A pattern for any of `words` as a whole word, like
+    `\\b(?:w1|w2|...)\\b`, but opening with the words' first characters so
+    that the regex engine skips to them instead of trying every word at
+    every character (the word boundary is checked looking back).
+
+    >>> import re
+    >>> [m.group() for m in re.finditer(_whole_words(["SE", "SSRI", "Xanol"]), "SE, SSRIs, Xanol")]
+    ['SE', 'Xanol']
+    """
+    by_first: dict[str, list[str]] = {}
+    for word in words:
+        by_first.setdefault(word[:1], []).append(re.escape(word[1:]))
+    return "(?:" + "|".join(f"{re.escape(first)}(?<=\\b{re.escape(first)})(?:{'|'.join(rests)})"
+                            for first, rests in by_first.items()) + r")\b"
+
+
 def _uses_of(text: str, defined: dict[str, Entity], names: list[Mention]) -> list[Mention]:
     """Mentions of the article's own abbreviations and introduced drugs where
     no name is yet."""
     taken = sorted((m.start, m.end) for m in names)
     taken_starts = [a for a, _ in taken]
     found = []
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, defined)) + r")\b")
+    pattern = re.compile(_whole_words(defined))
     for match in pattern.finditer(text):
         at = bisect.bisect_right(taken_starts, match.start()) - 1
         if at < 0 or taken[at][1] <= match.start():
@@ -247,12 +286,13 @@ def _attributive_class(text: str, mention: Mention) -> bool:
     """A drug-class name used as an adjective ("antidepressant and anxiolytic
     effects") describes what the drug at hand does; it names no agent, so it
     is not a mention (the drug-class rule of `phrases` reads it)."""
-    word = text[mention.start:mention.end].lower()
-    return (mention.entity.type is EntityType.DRUG and word.rstrip("s") in ROLES
+    return (mention.entity.type is EntityType.DRUG
+            and text[mention.start:mention.end].lower().rstrip("s") in ROLES
             and bool(_ATTRIBUTE.match(text, mention.end)))
 
 
-def _target_anaphora(segmentation: Segmentation, names: list[Mention]) -> list[Mention]:
+def _target_anaphora(segmentation: Segmentation, names: list[Mention],
+                     folded: str | None = None) -> list[Mention]:
     """"The channel", "the receptor" -> the receptor the last sentences
     named ("... a pore blocker of the NMDA receptor. The channel is
     blocked by magnesium"), so mechanism chains keep their target.  A
@@ -260,13 +300,15 @@ def _target_anaphora(segmentation: Segmentation, names: list[Mention]) -> list[M
     Taken as names: the receptor is what the description denotes."""
     text = segmentation.text
     receptors = [m for m in names if m.entity.type is EntityType.RECEPTOR]
-    if not receptors:
+    if not receptors or not has_any(folded, 0, len(text), ("channel", "receptor", "pore")):
         return []
     sentence_starts = [s.start for s in segmentation.sentences]
     receptor_starts = [m.start for m in receptors]
     name_spans = sorted((m.start, m.end) for m in names)
     found = []
-    for match in _TARGET_ANAPHOR.finditer(text):
+    found_anaphors = _TARGET_ANAPHOR.finditer(text) if folded is None \
+        else _TARGET_ANAPHOR_FOLDED.finditer(folded)
+    for match in found_anaphors:
         at = bisect.bisect_right(name_spans, (match.start(), len(text))) - 1
         if at >= 0 and name_spans[at][1] > match.start():
             continue  # inside a name ("the NMDA receptor")
@@ -340,7 +382,11 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
             spans.append((lo, hi))
     first = vocabulary.first_words
     capitals = {bisect.bisect_left(token_starts, m.start()) for m in _CAPITALS.finditer(text)}
-    candidates = [i for i, norm in enumerate(words.norms) if norm in first or i in capitals]
+    # Filtered in C (`compress`), then the few capitals merged in.
+    candidates = list(compress(range(len(words)), map(first.__contains__, words.norms)))
+    capitals.discard(len(words))
+    if capitals:
+        candidates = sorted(capitals.union(candidates))
     names: list[Mention] = []
     for lo, hi in spans:
         _match_names(text, words, limits, candidates, lo, hi, vocabulary, names)
@@ -348,13 +394,14 @@ def find_mentions(segmentation: Segmentation, vocabulary: Vocabulary,
     defined.update(_introduced_drugs(segmentation, names, vocabulary))
     if defined:
         names += _uses_of(text, defined, names)
-    conjunctions = [i for i, norm in enumerate(words.norms) if norm in _CONJUNCTIONS]
+    conjunctions = list(compress(range(len(words)), map(_CONJUNCTIONS.__contains__, words.norms)))
     for lo, hi in spans:
         for extra in _elliptic(words, limits, conjunctions, lo, hi, vocabulary):
             names = [m for m in names if not (m.start < extra.end and extra.start < m.end)]
             names.append(extra)
     names = [m for m in names if not _attributive_class(text, m)]
-    names = sorted(names + _target_anaphora(segmentation, names), key=lambda m: (m.start, m.end))
+    names = sorted(names + _target_anaphora(segmentation, names, scan.folded),
+                   key=lambda m: (m.start, m.end))
     main_drug = _main_drug(segmentation, names)
     return ArticleMentions(names, resolve_anaphora(segmentation, names, main_drug, token_starts,
                                                    scan), main_drug)

@@ -328,10 +328,11 @@ def _weak_evidence(article: _Article, claims: list[Claim]) -> list[Claim]:
             and ((claim.start, claim.end) in headings
                  or text[claim.start:claim.end].rstrip().endswith("?"))
 
-    stated = {(c.subject.key, c.predicate, c.object.key) for c in claims if not weak(c)}
+    weaks = [weak(c) for c in claims]
+    stated = {(c.subject.key, c.predicate, c.object.key) for c, w in zip(claims, weaks) if not w}
     kept = []
-    for claim in claims:
-        if weak(claim):
+    for claim, is_weak in zip(claims, weaks):
+        if is_weak:
             if (claim.subject.key, claim.predicate, claim.object.key) in stated:
                 continue
             if claim.modality is Modality.ASSERTED:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .folding import fold
 from .items import mint
 from .model import Entity, EntityType, Mention, Modality
 from .vocab import Vocabulary
@@ -85,7 +86,10 @@ def infobox_rows(text: str, mentions: list[Mention], vocabulary: Vocabulary) -> 
     Returns:
         The rows' relations; their subject is the page's drug.
     """
-    rows = []
+    rows: list[Row] = []
+    folded = fold(text)
+    if folded is not None and "administration" not in folded and "liability" not in folded:
+        return rows  # no field this module reads: skip the pattern over the whole text
     for match in _FIELD.finditer(text):
         value_start, value_end = match.span("value")
         while value_end > value_start and text[value_end - 1].isspace():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from .folding import fold
 from .items import mint
 from .model import EntityType, Mention
 from .vocab import Vocabulary, is_acronym
@@ -22,6 +23,7 @@ __all__ = ["inline_items"]
 _TRIGGER = re.compile(r"\b(?:include|includes|included|including|such\s+as|e\.g\.,?)\s+|:\s+",
                       re.I)
 _TRIGGER_REACH = 60
+_TRIGGER_WORDS = ("includ", "such", "e.g.", ":")  # what _TRIGGER cannot match without
 _SPLIT = re.compile(r"\s*[,;]\s*(?:and\s+|or\s+)?|\s+(?:and|or|and/or|as\s+well\s+as)\s+", re.I)
 _END = re.compile(r"[.;:!?\[]|\s[–—]\s|,?\s+(?:which|that|who|but|because|although|when|if|"
                   r"while|whereas|especially|particularly|usually|often|in\s+(?:people|patients|"
@@ -59,7 +61,10 @@ def inline_items(text: str, cue_end: int, limit: int, mentions: list[Mention],
         longer items, in text order; empty unless the text after the cue
         reads as a list of at least three names.
     """
-    trigger = _TRIGGER.search(text, cue_end, min(limit, cue_end + _TRIGGER_REACH))
+    reach = min(limit, cue_end + _TRIGGER_REACH)
+    folded = fold(text[cue_end:reach])
+    trigger = None if folded is not None and not any(
+        word in folded for word in _TRIGGER_WORDS) else _TRIGGER.search(text, cue_end, reach)
     triggered = trigger is not None and not any(cue_end <= m.start < trigger.start()
                                                 and m.entity.type is not EntityType.DRUG
                                                 for m in mentions)

@@ -16,6 +16,8 @@ import bisect
 import re
 from typing import Iterable, Sequence
 
+from .folding import fold
+
 __all__ = ["Scan", "Scanner", "WordPatterns"]
 
 _WORD_START = re.compile(r"\b[^\W\d_]")
@@ -181,9 +183,15 @@ class WordPatterns:
 
 
 class Scan:
-    """Where each lexicon matched in one text, for range queries."""
+    """Where each lexicon matched in one text, for range queries.
 
-    def __init__(self, matches: dict[WordPatterns, list[re.Match]]):
+    Attributes:
+        folded: the text lower-cased for `folding`'s pre-checks, or None
+            where they cannot be exact (or were not worked out).
+    """
+
+    def __init__(self, matches: dict[WordPatterns, list[re.Match]], folded: str | None = None):
+        self.folded = folded
         self._matches = matches
         self._starts = {words: [m.start() for m in found] for words, found in matches.items()}
 
@@ -312,4 +320,5 @@ class Scanner:
                 if match is not None:
                     matches[lex].append(match)
                     reached[lex] = match.end()
-        return Scan(dict(zip(self.lexicons, matches)))
+        return Scan(dict(zip(self.lexicons, matches)),
+                    fold(text, None if lower is text else lower))

@@ -94,11 +94,14 @@ def negation_scopes(text: str, start: int, end: int, scan: Scan) -> list[tuple[i
     >>> [(t[a:b].strip(), cue) for a, b, cue in negation_scopes(t, 0, len(t), scan)][0]
     ('blood pressure nor breathing rate is lowered.', 'Neither')
     """
+    triggers = scan.between(_NEGATION, start, end)
+    if not triggers:
+        return []  # most clauses: no need to find pseudo-triggers and terminators
     pseudo = [(m.start(), m.end()) for m in scan.between(_PSEUDO, start, end)]
     terminators = sorted([m.start() for m in scan.between(_TERMINATE, start, end)]
                          + [m.start() for m in _TERMINATE_MARK.finditer(text, start, end)])
     scopes = []
-    for match in scan.between(_NEGATION, start, end):
+    for match in triggers:
         t_start, t_end, trigger = match.start(), match.end(), match.group(0)
         if any(a <= t_start < b for a, b in pseudo):
             continue

@@ -18,6 +18,7 @@ import re
 import weakref
 
 from .cues import ADJECTIVE_EFFECTS, ADJECTIVE_WORDS, ROLE_WORDS, ROLES
+from .folding import has_any
 from .items import mint
 from .lexicon import WordPatterns
 from .model import EntityType, Mention, Modality
@@ -110,11 +111,13 @@ def _relation(ctx: SentenceContext, subject: Mention, predicate: str, obj, rule:
 
 def _treats_for(ctx: SentenceContext) -> list[Relation]:
     out: list[Relation] = []
-    names = [m for m in ctx.mentions if not ctx.article.is_anaphor(m)]
+    names = ctx.names
     for drug in (m for m in names if m.entity.type is D):
         for condition in (m for m in names if m.start >= drug.end and m.entity.type in (C, AE)):
             gap = ctx.text[drug.end:condition.start]
-            if _FOR.match(gap):
+            # (No character but "f", "o", "r" in either case matches them
+            # case-insensitively, so the test on the lower case is exact.)
+            if "for" in gap.lower() and _FOR.match(gap):
                 cue = drug.end + gap.lower().index("for")
                 for subject in _coordinated_before(ctx, names, drug):
                     _add(out, _relation(ctx, subject, "treats", condition.entity, "treats.for",
@@ -138,7 +141,7 @@ def _coordinated_before(ctx: SentenceContext, names: list[Mention], drug: Mentio
 
 def _route_compounds(ctx: SentenceContext) -> list[Relation]:
     out: list[Relation] = []
-    names = [m for m in ctx.mentions if not ctx.article.is_anaphor(m)]
+    names = ctx.names
     for i, mention in enumerate(names):
         if mention.entity.type is not R:
             continue
@@ -258,8 +261,9 @@ def _area_chains(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]
     X affects each function those areas govern; "X disrupts ... areas that
     regulate balance and posture": X impairs each."""
     out: list[Relation] = []
-    sentence = ctx.text[ctx.start:ctx.end].lower()
-    if " that " not in sentence and " which " not in sentence:
+    if not has_any(ctx.folded, ctx.start, ctx.end, (" that ", " which ")) or (
+            ctx.folded is None and " that " not in ctx.text[ctx.start:ctx.end].lower()
+            and " which " not in ctx.text[ctx.start:ctx.end].lower()):
         return out  # no "areas that ..." here: skip the costly pattern
     for chain in _CHAIN.finditer(ctx.text, ctx.start, ctx.end):
         verb = chain.start("verb")
@@ -290,7 +294,8 @@ def _impairs(ctx: SentenceContext, vocabulary: Vocabulary) -> list[Relation]:
     """"X impairs learning", "has been found to impair the acquisition of
     learning tasks": the impairment the vocabulary names for the function."""
     out: list[Relation] = []
-    if "impair" not in ctx.text[ctx.start:ctx.end].lower():
+    if not has_any(ctx.folded, ctx.start, ctx.end, ("impair",)) or (
+            ctx.folded is None and "impair" not in ctx.text[ctx.start:ctx.end].lower()):
         return out
     for verb in _IMPAIR.finditer(ctx.text, ctx.start, ctx.end):
         words = _FUNCTION_WORD.findall(ctx.text, verb.end(), min(ctx.end, verb.end() + 80))

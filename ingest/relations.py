@@ -28,6 +28,7 @@ from typing import AbstractSet, Sequence
 from .clauses import Clause, clauses
 from .cues import CUE_WORDS, Cue, Options, Side, cue_for
 from .entities import ArticleMentions
+from .folding import ends_with, has_any
 from .lexicon import Scan
 from .model import PREDICATES, Entity, EntityType, Mention, Modality
 from .inline import inline_items
@@ -37,11 +38,18 @@ from .vocab import Vocabulary, is_drug_class
 __all__ = ["Frame", "Relation", "SentenceContext", "choose_predicate", "cue_relations",
            "described_drug", "instance_of", "is_lead_in", "tail"]
 
+# Each *_WORDS or *_ENDINGS tuple below lists what the pattern after it cannot
+# match without (`folding` pre-checks; tests/ingest/test_folding.py).
+_BE_ENDINGS = ("is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "ly",
+               "not", "also", "often", "usually", "initially", "then", "now", "still",
+               "sometimes")
 _BE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|gets|got)\s+"
                  r"(?:(?:\w+ly|not|also|often|usually|initially|then|now|still|sometimes)\s+)*$",
                  re.I)
 _PARTICIPLE = re.compile(r"(?:ed|en|wn)\b", re.I)
+_RELATIVE_WORDS = ("which", "who", "that")
 _RELATIVE = re.compile(r"\b(?:which|who|that)\b", re.I)
+_OTHER_WORDS = ("other", "different", "additional", "second")  # what _OTHER_AGENT needs
 _OTHER_AGENT = re.compile(
     r"\b(?:another|other|a different|additional|a second)\s+(?:\w+\s+)?(?:medications?|"
     r"drugs?|medicines?|treatments?|therap(?:y|ies)|agents?)\b", re.I)
@@ -52,6 +60,7 @@ _CONJUNCTION = re.compile(r"\b(?:and|or|nor|as well as|plus|such as|like|includi
                           re.I)
 # A class and its examples: "SSRIs such as sertraline", "beta blockers like propranolol".
 _EXAMPLES = re.compile(r",?\s+(?:such as|like|including|e\.g\.,?)\s+", re.I)
+_GERUND_WORDS = ("by", "through", "via", "thereby", "while")
 _GERUND_ADJUNCT = re.compile(r"\b(?:by|through|via|thereby|while)\s+$", re.I)
 _COPULA_BEFORE = re.compile(r"(?:\b(?:is|are|was|were)\s+(?:not\s+)?(?:an?|one|the)\s+"
                             r"(?:(?:type|kind|class|group|form)\s+of\s+(?:an?\s+)?)?"
@@ -66,6 +75,8 @@ _MEASURE = re.compile(r"^(?:[\w-]+\s+)?(?:pressure|rate|level|temperature|count|
                       r"volume|flow|tone)s?$", re.I)
 # A cue right after one of these heads an adjunct ("after taking X"), not a
 # new predicate, so it does not end the search for the previous cue's subject.
+_ADJUNCT_WORDS = ("after", "before", "while", "when", "by", "from", "of", "on", "without",
+                  "since", "upon", "for")
 _ADJUNCT_VERB = re.compile(r"\b(?:after|before|while|when|by|from|of|on|without|since|upon|"
                            r"for)\s+$", re.I)
 _COORDINATION = re.compile(
@@ -103,6 +114,8 @@ _GENERIC_AGENT = re.compile(r"\b(?:medications?|medicines?|drugs?|treatments?|th
 # or "to" (a purpose: "Drink water to reduce dizziness").
 _NO_IMPLIED_SUBJECT = re.compile(r"^[\s\W]*$|(?:\b(?:include|includes|including|and|or|of|"
                                  r"with|as|such as|like|to)|,)\s*$", re.I)
+_LEAD_IN_ENDINGS = (":", "include", "includes", "including", "such as", "following", "these",
+                    "are", "like")
 _LEAD_IN_END = re.compile(r"(?::|\b(?:include|includes|including|such as|following|these|"
                           r"are|like))\s*$", re.I)
 
@@ -142,23 +155,48 @@ class SentenceContext:
         self.end = end
         self.article = mentions
         self.scan = scan
+        self.folded = scan.folded
         self.mentions = mentions.within(start, end)
         self._negations: dict[int, list[tuple[int, int, str]]] = {}
+        # Worked out when first needed, by the properties below (by hand:
+        # functools.cached_property takes a lock on every first use).
+        self._clauses: list[Clause] | None = None
+        self._other_agents: list[tuple[int, int]] | None = None
+        self._relatives: list[int] | None = None
+        self._names: list[Mention] | None = None
 
-    @functools.cached_property
+    @property
+    def names(self) -> list[Mention]:
+        """The sentence's mentions that are names, not anaphora."""
+        if self._names is None:
+            is_anaphor = self.article.is_anaphor
+            self._names = [m for m in self.mentions if not is_anaphor(m)]
+        return self._names
+
+    @property
     def clauses(self) -> list[Clause]:
-        """The sentence's clauses, worked out when first needed."""
-        return clauses(self.text, self.start, self.end)
+        """The sentence's clauses."""
+        if self._clauses is None:
+            self._clauses = clauses(self.text, self.start, self.end, self.folded)
+        return self._clauses
 
-    @functools.cached_property
+    @property
     def other_agents(self) -> list[tuple[int, int]]:
         """Spans of unnamed agents ("another medicine") in the sentence."""
-        return [m.span() for m in _OTHER_AGENT.finditer(self.text, self.start, self.end)]
+        if self._other_agents is None:
+            self._other_agents = [] if not has_any(self.folded, self.start, self.end,
+                                                   _OTHER_WORDS) else [
+                m.span() for m in _OTHER_AGENT.finditer(self.text, self.start, self.end)]
+        return self._other_agents
 
-    @functools.cached_property
+    @property
     def relatives(self) -> list[int]:
         """Offsets of relative pronouns ("which", "who", "that")."""
-        return [m.start() for m in _RELATIVE.finditer(self.text, self.start, self.end)]
+        if self._relatives is None:
+            self._relatives = [] if not has_any(self.folded, self.start, self.end,
+                                                _RELATIVE_WORDS) else [
+                m.start() for m in _RELATIVE.finditer(self.text, self.start, self.end)]
+        return self._relatives
 
     def negations(self, clause: Clause) -> list[tuple[int, int, str]]:
         """The NegEx scopes of one of the sentence's clauses, computed once."""
@@ -170,10 +208,11 @@ class SentenceContext:
 
     def clause_at(self, pos: int) -> Clause:
         """The clause holding offset `pos`."""
-        for clause in self.clauses:
+        found = self.clauses
+        for clause in found:
             if clause.start <= pos < clause.end:
                 return clause
-        return self.clauses[-1]
+        return found[-1]
 
     def nearest(self, pos: int, types: frozenset[EntityType] | set[EntityType],
                 left_only: bool = False, exclude: Sequence[Mention] = ()) -> Mention | None:
@@ -193,7 +232,28 @@ class SentenceContext:
         return aside is not None and not aside[0] <= pos < aside[1]
 
 
-def tail(text: str, start: int, end: int, width: int = 60) -> int:
+def _ends(ctx: SentenceContext, start: int, end: int, endings: tuple[str, ...],
+          space: bool) -> bool:
+    """`folding.ends_with` over the span a `tail(..., start, end)` search reads."""
+    return ends_with(ctx.folded, max(start, end - _TAIL_WIDTH), end, endings, space)
+
+
+def _adjunct_verb(ctx: SentenceContext, pos: int) -> bool:
+    """Whether a cue at `pos` heads an adjunct ("after taking X")."""
+    return _ends(ctx, ctx.start, pos, _ADJUNCT_WORDS, True) \
+        and bool(_ADJUNCT_VERB.search(ctx.text, tail(ctx.text, ctx.start, pos), pos))
+
+
+def _gerund_adjunct(ctx: SentenceContext, pos: int) -> bool:
+    """Whether a cue at `pos` is in a "by ...ing" adjunct."""
+    return _ends(ctx, ctx.start, pos, _GERUND_WORDS, True) \
+        and bool(_GERUND_ADJUNCT.search(ctx.text, tail(ctx.text, ctx.start, pos), pos))
+
+
+_TAIL_WIDTH = 60
+
+
+def tail(text: str, start: int, end: int, width: int = _TAIL_WIDTH) -> int:
     """Where to begin looking for a pattern anchored at `end` ("...$"): at
     most `width` characters back, at a space, so `search` does not rescan
     the whole sentence for every cue."""
@@ -216,6 +276,12 @@ def object_types(options: Options) -> frozenset[EntityType]:
     return frozenset().union(*(types & PREDICATES[p][1] for p, types in options))
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_measure(label: str) -> bool:
+    """Whether an entity's label names a measure (`_MEASURE`); labels are few."""
+    return bool(_MEASURE.search(label))
+
+
 def choose_predicate(options: Options, subject: Entity, obj: Entity) -> str | None:
     """The first predicate whose type constraints the pair meets.
 
@@ -224,7 +290,7 @@ def choose_predicate(options: Options, subject: Entity, obj: Entity) -> str | No
     """
     if subject == obj:
         return None
-    measure = obj.type is EntityType.ADVERSE_EFFECT and bool(_MEASURE.search(obj.label))
+    measure = obj.type is EntityType.ADVERSE_EFFECT and _is_measure(obj.label)
     for predicate, types in options:
         domain, range_ = PREDICATES[predicate]
         if obj.type in types and obj.type in range_ and subject.type in domain \
@@ -356,7 +422,8 @@ def _first_right(ctx: SentenceContext, pos: int, types: frozenset[EntityType],
                  limit: int | None = None) -> Mention | None:
     limit = ctx.end if limit is None else limit
     # "... have not improved with other treatments": an unnamed agent first.
-    other = _OTHER_AGENT.search(ctx.text, pos, limit)
+    other = _OTHER_AGENT.search(ctx.text, pos, limit) \
+        if has_any(ctx.folded, pos, limit, _OTHER_WORDS) else None
     if other is not None and not any(pos <= m.start < other.start() and m.entity.type in types
                                      for m in ctx.mentions):
         limit = other.start()
@@ -502,6 +569,7 @@ def _unstated_subject(ctx: SentenceContext, pos: int) -> bool:
 
 def _is_passive(ctx: SentenceContext, cue: Cue, match: re.Match, clause: Clause) -> bool:
     return (cue.passive and bool(_PARTICIPLE.search(match.group(0)))
+            and _ends(ctx, clause.start, match.start(), _BE_ENDINGS, True)
             and bool(_BE.search(ctx.text, tail(ctx.text, clause.start, match.start()),
                                 match.start())))
 
@@ -539,7 +607,8 @@ def _arguments(ctx: SentenceContext, cue: Cue, span: tuple[int, int], clause: Cl
 
 def is_lead_in(ctx: SentenceContext) -> bool:
     """Whether the sentence introduces what follows ("... include:")."""
-    return bool(_LEAD_IN_END.search(ctx.text, tail(ctx.text, ctx.start, ctx.end), ctx.end))
+    return _ends(ctx, ctx.start, ctx.end, _LEAD_IN_ENDINGS, False) and bool(
+        _LEAD_IN_END.search(ctx.text, tail(ctx.text, ctx.start, ctx.end), ctx.end))
 
 
 def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
@@ -557,7 +626,7 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
     found = ctx.scan.between(CUE_WORDS, ctx.start, ctx.end)
     if not found:
         return [], []
-    names = [n for n in ctx.mentions if not ctx.article.is_anaphor(n)]
+    names = ctx.names
     starts = [n.start for n in names]
     matches = []
     for match in found:
@@ -565,9 +634,17 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         at = bisect.bisect_right(starts, match.start()) - 1
         if at < 0 or names[at].end < match.end():
             matches.append(match)
-    heads = [not _ADJUNCT_VERB.search(text, tail(text, ctx.start, m.start()), m.start())
+    heads = [not _adjunct_verb(ctx, m.start())
              and not (cue_for(m).symmetric and _noun_modifier(ctx, m.start()))
              for m in matches]
+    # A later cue that heads a clause, or one in a "by ...ing" adjunct
+    # ("affects the brain by increasing serotonin": serotonin is what
+    # is increased), ends an earlier cue's objects.
+    gerunds = [bool(index) and _gerund_adjunct(ctx, m.start()) for index, m in enumerate(matches)]
+    ends = [ctx.end] * len(matches)
+    for index in range(len(matches) - 2, -1, -1):
+        later = index + 1
+        ends[index] = matches[later].start() if heads[later] or gerunds[later] else ends[later]
     relations: list[Relation] = []
     frames: list[Frame] = []
     lead_in = is_lead_in(ctx)
@@ -576,15 +653,9 @@ def cue_relations(ctx: SentenceContext) -> tuple[list[Relation], list[Frame]]:
         span = (match.start(), match.end())
         clause = ctx.clause_at(span[0])
         passive = _is_passive(ctx, cue, match, clause)
-        # A later cue that heads a clause, or one in a "by ...ing" adjunct
-        # ("affects the brain by increasing serotonin": serotonin is what
-        # is increased), ends this cue's objects.
-        following = next((m.start() for m, head in zip(matches[index + 1:], heads[index + 1:])
-                          if head or _GERUND_ADJUNCT.search(text, tail(text, ctx.start,
-                                                                       m.start()), m.start())),
-                         ctx.end)
+        following = ends[index]
         search_from = span[0]
-        if index and _GERUND_ADJUNCT.search(text, tail(text, ctx.start, span[0]), span[0]):
+        if gerunds[index]:
             search_from = matches[index - 1].start()  # "lowers X by reducing Y"
         sides = [(Side.RIGHT, Side.LEFT) if passive else (cue.subject, cue.objects)]
         if cue.symmetric:

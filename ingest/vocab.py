@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+from itertools import accumulate
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -28,9 +29,9 @@ __all__ = ["DEFAULT_BASE_IRI", "Vocabulary", "Words", "is_acronym", "is_drug_cla
 #: The base IRI relative vocabulary IRIs resolve against unless told otherwise.
 DEFAULT_BASE_IRI = "http://localhost:8000/"
 
-_WORD = re.compile(r"[^\W_]+")
-_WORD_NO_UNDERSCORE = re.compile(r"\w+")
-_START, _END_OF, _GROUP = re.Match.start, re.Match.end, re.Match.group
+# Captured, so `split` hands back the words between the gaps.
+_WORD = re.compile(r"([^\W_]+)")
+_WORD_NO_UNDERSCORE = re.compile(r"(\w+)")
 _SLUG = re.compile(r"[^a-z0-9]+")
 # British -> American spellings, applied to lower-cased words.  Both the
 # vocabulary and the text go through the same folding, so an over-eager rule
@@ -140,11 +141,13 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Words:
     """
     end = len(text) if end is None else end
     # `\w+` runs about twice as fast as `[^\W_]+` and finds the same words
-    # where the text has no underscore; one pass gives offsets and words.
+    # where the text has no underscore.  `split` gives gaps and words in
+    # turn, and their running lengths the offsets: no match object per word
+    # (they cost time to make and, being many at once, garbage collections).
     pattern = _WORD if text.find("_", start, end) >= 0 else _WORD_NO_UNDERSCORE
-    matches = list(pattern.finditer(text, start, end))
-    return Words(list(map(_START, matches)), list(map(_END_OF, matches)),
-                 list(map(normalize, map(_GROUP, matches))))
+    pieces = pattern.split(text[start:end])
+    offsets = list(accumulate(map(len, pieces), initial=start))
+    return Words(offsets[1:-1:2], offsets[2::2], list(map(normalize, pieces[1::2])))
 
 
 def is_acronym(name: str) -> bool:
@@ -169,6 +172,7 @@ def slug(label: str) -> str:
 
 
 _END = ""  # trie key holding the entity for the path so far
+_MAX_FOUND = 4096  # names whose `find` answer is kept (the rules ask for few, often)
 
 
 class Vocabulary:
@@ -214,6 +218,7 @@ class Vocabulary:
         self._trie = trie
         self._first = MappingProxyType(trie)
         self._acronyms = MappingProxyType(acronyms)
+        self._found: dict[str, Entity | None] = {}  # `find`'s answers so far
 
     @property
     def entities(self) -> tuple[Entity, ...]:
@@ -278,6 +283,15 @@ class Vocabulary:
     def find(self, name: str) -> Entity | None:
         """The entity whose label, synonym or acronym is exactly `name`
         (after normalisation), or None."""
+        found = self._found.get(name, self)
+        if found is self:  # the vocabulary never changes: answers are kept
+            found = self._find(name)
+            if len(self._found) >= _MAX_FOUND:
+                self._found.clear()
+            self._found[name] = found
+        return found  # type: ignore[return-value]
+
+    def _find(self, name: str) -> Entity | None:
         name = name.strip()
         if is_acronym(name):
             return self._acronyms.get(name)
