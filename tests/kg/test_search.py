@@ -121,7 +121,7 @@ def test_paging_does_not_repeat_hits(seeded_shared):
     assert not {h["iri"] for h in first.hits} & {h["iri"] for h in second.hits}
     # Two pages of 5 are the page of 10 (whoosh's top-N matcher replacement
     # once lost hits of a page of 5).
-    both = seeded.search.search("ketamine", limit=10, page=1)
+    both = seeded_shared.search.search("ketamine", limit=10, page=1)
     assert [h["iri"] for h in first.hits + second.hits] == [h["iri"] for h in both.hits]
 
 
