@@ -308,18 +308,28 @@ class Deferred:
         self.stale = True
 
     def flush(self) -> None:
-        """Write the held counts and the version triple in one change."""
+        """Write the held counts, `FLUSH_NODES` nodes per change (each
+        change's patch is then held in memory alone), and the version
+        triple with the last."""
         if not self.stale:
             return
-        patch = _patch(self.graph, {}, self.counts, [], self.memo)
-        patch.add.append(_version_triple(self.graph))
-        try:
-            self.graph.store.add_graphs([], "", patch, readers=False)
-        except BaseException:
-            self.memo.forget()
-            raise
-        self.memo.commit()
+        keys = sorted(self.counts)
+        for start in range(0, max(len(keys), 1), FLUSH_NODES):
+            part = {key: self.counts[key] for key in keys[start:start + FLUSH_NODES]}
+            patch = _patch(self.graph, {}, part, [], self.memo)
+            if start + FLUSH_NODES >= len(keys):
+                patch.add.append(_version_triple(self.graph))
+            try:
+                self.graph.store.add_graphs([], "", patch, readers=False)
+            except BaseException:
+                self.memo.forget()
+                raise
+            self.memo.commit()
         self.counts, self.articles, self.stale = {}, 0, False
+
+
+#: Tally nodes written per change by `Deferred.flush`.
+FLUSH_NODES = 20000
 
 
 def _count_new(counts: dict[Key, _Count], claims: list[tuple[str, str, str, str, str]]) -> None:
