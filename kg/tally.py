@@ -45,7 +45,8 @@ from .terms import HKG, Sparql, integer, iri, select_chunked, sparql_prefixes
 if TYPE_CHECKING:
     from .store.base import Triple
 
-__all__ = ["SAMPLES", "TALLY_VERSION", "Key", "Memo", "article_patch", "articles_patch", "ensure",
+__all__ = ["SAMPLES", "TALLY_VERSION", "Key", "Memo", "article_patch", "articles_patch",
+           "entities_with_claims", "ensure",
            "rebuild", "tally_graph"]
 
 #: Layout of the tally graph; a writer rebuilds a tally of another version.
@@ -296,6 +297,15 @@ def _grouped_counts(graph: Context, group: Sparql) -> list:
         WHERE {{ GRAPH ?a {{ ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ;
                              hkg:object ?o ; hkg:modality ?m ; prov:wasDerivedFrom ?a }} }}
         GROUP BY {group}""")
+
+
+def entities_with_claims(graph: Context) -> frozenset[str]:
+    """Every entity some claim names as subject or object (in any modality),
+    read from the tally: one row per entity, not per claim."""
+    rows = graph.store.select_values(_PREFIXES + f"""
+        SELECT DISTINCT ?e WHERE {{ GRAPH {iri(str(tally_graph(graph)))} {{
+          {{ ?r hkg:tallySubject ?e }} UNION {{ ?r hkg:tallyObject ?e }} }} }}""")
+    return frozenset(str(r["e"]) for r in rows)
 
 
 def rebuild(graph: Context) -> int:
