@@ -71,11 +71,9 @@ def plain_message(message: str, base_iri: str, suggestions: tuple[str, ...] = ()
 
 
 def _search_guess() -> str:
-    """What the reader was probably after: the last part of the address
-    (an entity key reads as words), or the name a form asked about."""
-    for name in ("entity", "from", "to", "q"):
-        if request.args.get(name, "").strip():
-            return request.args[name].strip()[:100]
+    """What the reader was probably after: the last part of the address (an
+    entity key reads as words).  Never a query parameter: each route reads
+    only the parameters it declares (`webapp.parameters`)."""
     last = request.path.rstrip("/").rsplit("/", 1)[-1]
     return last.replace("-", " ").replace("_", " ")[:100]
 
