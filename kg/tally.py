@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from .store.base import Triple
 
 __all__ = ["SAMPLES", "TALLY_VERSION", "Deferred", "Key", "Memo", "article_patch",
-           "articles_patch", "ensure", "rebuild", "tally_graph"]
+           "articles_patch", "entities_with_claims", "ensure", "rebuild", "tally_graph"]
 
 #: Layout of the tally graph; a writer rebuilds a tally of another version.
 TALLY_VERSION = "4"  # 4: the least claims as samples
@@ -413,6 +413,15 @@ def _patch(graph: Context, old: dict[Key, _Count], now: dict[Key, _Count],
     if memo is not None:
         memo.pending = written
     return Patch(tally_graph(graph), remove, add)
+
+
+def entities_with_claims(graph: Context) -> frozenset[str]:
+    """Every entity some claim names as subject or object (in any modality),
+    read from the tally: one row per entity, not per claim."""
+    rows = graph.store.select_values(_PREFIXES + f"""
+        SELECT DISTINCT ?e WHERE {{ GRAPH {iri(str(tally_graph(graph)))} {{
+          {{ ?r hkg:tallySubject ?e }} UNION {{ ?r hkg:tallyObject ?e }} }} }}""")
+    return frozenset(str(r["e"]) for r in rows)
 
 
 def rebuild(graph: Context) -> int:

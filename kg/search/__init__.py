@@ -73,8 +73,10 @@ class SearchIndex:
 
     @functools.cached_property
     def lexicon(self) -> Lexicon:
+        from ..tally import entities_with_claims
+
         forms, title_words = lexicon_forms(self.graph)
-        return Lexicon(forms, title_words)
+        return Lexicon(forms, title_words, entities_with_claims(self.graph))
 
     def _forget_lexicon(self) -> None:
         self.__dict__.pop("lexicon", None)
