@@ -1,6 +1,6 @@
 """Full-text search over articles, entities and claims.
 
-The engine (whoosh by default) sits behind `Engine`; this module plans
+The engine (tantivy by default, or whoosh) sits behind `Engine`; this module plans
 queries (our own small syntax, synonym expansion from the vocabulary),
 suggests spellings, highlights with escaped text, and keeps the index equal
 to the graph: `KnowledgeGraph` calls `update_articles`/`remove_article`
