@@ -10,7 +10,13 @@ a browser gets the editor page with the message instead.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import os
+import re
+import secrets
 import threading
 import time
 import urllib.parse
@@ -25,9 +31,10 @@ from werkzeug.exceptions import HTTPException
 from kg import KGError, QueryError
 from kg.errors import quoted
 from kg.formats import FORMATS, of_kind
-from kg.sparql import (Answer, DatasetCounts, EngineBusy, Limits, QueryRunner, QueryTimeout,
-                       UpdateRefused, check_query, dataset_counts, examples, service_description,
-                       void_description)
+from kg.sparql import (Answer, Cancel, DatasetCounts, EngineBusy, Limits, QueryRunner,
+                       QuerySyntaxError, QueryTimeout, UpdateRefused, check_query,
+                       dataset_counts, examples, service_description, void_description)
+from kg.sparql.catalogue import completions
 from kg.terms import PREFIXES, XSD
 
 from .negotiation import Format, NotAcceptable, choose, prefers_html
@@ -45,6 +52,8 @@ TABLE_OFFERS = (*of_kind("table"), HTML)
 #: What a CONSTRUCT or DESCRIBE (and the descriptions) can be answered as.
 GRAPH_OFFERS = (*of_kind("graph"), HTML)
 _VOID_TTL = 60.0
+#: An issued query id: a random nonce and its signature (`issue_query_id`).
+_QUERY_ID = re.compile(r"[A-Za-z0-9_-]{24}\.[A-Za-z0-9_-]{24}")
 
 
 @dataclass
@@ -62,6 +71,58 @@ class SparqlService:
     #: queries get in while long ones run.
     slots: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(4))
+    #: Cancel requests per client: 30 a minute (a bucket of its own, so a
+    #: client running its 2 queries can still cancel one).
+    cancels: ClientBudget = field(
+        default_factory=lambda: ClientBudget(seconds=3.0, per=60.0, concurrent=2,
+                                             min_cost=0.1))
+    #: Signs the query ids issued to editor pages (`issue_query_id`).
+    secret: bytes = field(default_factory=lambda: os.urandom(32))
+    #: Query id -> (client address, its cancel token), while it runs.
+    running: dict[str, tuple[str, Cancel]] = field(default_factory=dict)
+    _running_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def issue_query_id(self) -> str:
+        """A random id for an editor page's queries, signed so that only
+        ids this server issued name a query (issue 18: the cancel button).
+        Unguessable: cancelling needs the id and the client's address."""
+        nonce = secrets.token_urlsafe(18)
+        return f"{nonce}.{self._sign(nonce)}"
+
+    def _sign(self, nonce: str) -> str:
+        digest = hmac.new(self.secret, nonce.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:18]).decode()
+
+    def valid_query_id(self, query_id: str | None) -> bool:
+        if not query_id or not _QUERY_ID.fullmatch(query_id):
+            return False
+        nonce, signature = query_id.split(".")
+        return hmac.compare_digest(signature, self._sign(nonce))
+
+    def register(self, query_id: str, client: str) -> Cancel | None:
+        """The cancel token of a query starting under `query_id`; None when
+        a query of that id already runs (the second one is not cancellable)."""
+        with self._running_lock:
+            if query_id in self.running:
+                return None
+            token = Cancel()
+            self.running[query_id] = (client, token)
+            return token
+
+    def unregister(self, query_id: str, token: Cancel) -> None:
+        with self._running_lock:
+            if self.running.get(query_id, (None, None))[1] is token:
+                del self.running[query_id]
+
+    def cancel(self, query_id: str, client: str) -> bool:
+        """Cancel the query running under `query_id` if `client` started
+        it; False when no query of this client runs under that id."""
+        with self._running_lock:
+            entry = self.running.get(query_id)
+        if entry is None or entry[0] != client:
+            return False
+        entry[1].cancel()
+        return True
 
     def counts(self) -> DatasetCounts:
         """The VoID counts, recomputed at most once a minute."""
@@ -211,21 +272,48 @@ def _run(query, fmt: str, protocol: _Request) -> Answer:
     if not service.slots.acquire(blocking=False):
         raise EngineBusy("too many queries are running or waiting at this endpoint; try again "
                          "in a moment")
+    # The editor names its query so that its cancel button can stop it;
+    # other clients (and ids this server did not issue) run uncancellable.
+    query_id = request.headers.get("X-Query-Id")
+    token = None
     try:
         service.budget.admit(client)
+        if service.valid_query_id(query_id):
+            assert query_id is not None
+            token = service.register(query_id, client)
         began = time.monotonic()
         cost = None
         try:
             return service.runner.run(query, fmt, protocol.default_graphs or None,
-                                      protocol.named_graphs or None)
+                                      protocol.named_graphs or None, cancel=token)
         except QueryTimeout:
             cost = service.runner.limits.timeout
             raise
         finally:
+            if token is not None and query_id is not None:
+                service.unregister(query_id, token)
             service.budget.charge(client,
                                   cost if cost is not None else time.monotonic() - began)
     finally:
         service.slots.release()
+
+
+@bp.post("/sparql/cancel")
+def cancel():
+    """Stop the caller's own running query: the form field `id` is the
+    query id the editor page was issued (and sent as `X-Query-Id`), and the
+    query must come from the same client address.  The worker running it is
+    killed, as at the time limit.  Rate-limited per client (429)."""
+    service, client = _service(), _client()
+    service.cancels.admit(client)
+    try:
+        query_id = request.form.get("id", "")
+        if not service.valid_query_id(query_id) or not service.cancel(query_id, client):
+            return Response("404 no query of yours with this id is running\n", status=404,
+                            mimetype="text/plain")
+        return Response("200 the query was cancelled\n", mimetype="text/plain")
+    finally:
+        service.cancels.charge(client, 0.0)
 
 
 def _result_response(answer: Answer) -> Response:
@@ -291,7 +379,7 @@ def _cors(response: Response) -> Response:
     # editors may query it from the browser.
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = "X-Result-Rows, X-Result-Truncated, " \
-        "Retry-After"
+        "Retry-After, X-Error-Line, X-Error-Column"
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, POST"
         response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
@@ -300,12 +388,22 @@ def _cors(response: Response) -> Response:
 
 # ------------------------------------------------------------------ errors
 
-def _error(status: int, message: str, retry_after: int | None = None):
+def _error(status: int, message: str, retry_after: int | None = None,
+           syntax: QuerySyntaxError | None = None):
+    """The error as the editor page (a browser) or as plain text: the plain
+    sentence on the first line; for a syntax error, the engine's own text
+    after a blank line, and its place in `X-Error-Line` / `X-Error-Column`
+    (1-based; the column counts characters)."""
     if request.path == "/sparql" and request.method in ("GET", "POST") and _wants_html():
         protocol = g.get("sparql_request") or _Request(None, [], [])
-        response = _editor(protocol, None, error=message, status=status)
+        response = _editor(protocol, None, error=message, status=status, syntax=syntax)
     else:
-        response = Response(f"{status} {message}\n", status=status, mimetype="text/plain")
+        detail = f"\nThe parser said:\n{syntax.detail}\n" if syntax and syntax.detail else ""
+        response = Response(f"{status} {message}\n{detail}", status=status,
+                            mimetype="text/plain")
+    if syntax is not None and syntax.line is not None:
+        response.headers["X-Error-Line"] = str(syntax.line)
+        response.headers["X-Error-Column"] = str(syntax.column)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
@@ -320,7 +418,8 @@ def _wants_html() -> bool:
 
 @bp.errorhandler(KGError)
 def _kg_error(err: KGError):
-    return _error(err.status, str(err), getattr(err, "retry_after", None))
+    return _error(err.status, str(err), getattr(err, "retry_after", None),
+                  err if isinstance(err, QuerySyntaxError) else None)
 
 
 @bp.errorhandler(HTTPException)
@@ -330,9 +429,12 @@ def _http_error(err: HTTPException):
 
 # ------------------------------------------------------------------ editor
 
-def _editor(protocol: _Request, checked, error: str | None = None, status: int = 200):
+def _editor(protocol: _Request, checked, error: str | None = None, status: int = 200,
+            syntax: QuerySyntaxError | None = None):
     """The editor page; with a query, its results rendered server-side (the
-    page works without JavaScript and its URL is shareable)."""
+    page works without JavaScript and its URL is shareable).  A failed
+    query offers no downloads; a syntax error shows its place (marked in
+    the editor by the script) and the engine's text behind "details"."""
     service = _service()
     service.runner.warm()  # a browser on the editor is about to run queries
     result = None
@@ -342,12 +444,16 @@ def _editor(protocol: _Request, checked, error: str | None = None, status: int =
             result = _page_result(answer)
         except KGError as err:
             error, status = str(err), err.status
+            syntax = err if isinstance(err, QuerySyntaxError) else None
     limits = service.runner.limits
     query = protocol.query if protocol.query is not None else _default_query()
     response = Response(render_template(
         "sparql.html", query=query, result=result, error=error, status=status,
         examples=examples(), limits=limits, base_iri=get_graph().settings.base_iri,
-        prefixes=PREFIXES, formats=_download_formats(checked),
+        prefixes=PREFIXES, formats=[] if error else _download_formats(checked),
+        syntax=syntax, query_id=service.issue_query_id(),
+        completions=[{"name": c.name, "kind": c.kind, "label": c.label, "comment": c.comment}
+                     for c in completions()],
         endpoint=url_for("sparql.endpoint", _external=True)), status=status,
         mimetype="text/html")
     response.headers["Vary"] = "Accept"
@@ -355,8 +461,13 @@ def _editor(protocol: _Request, checked, error: str | None = None, status: int =
 
 
 def _default_query() -> str:
+    # Issue 18: this lists every drug the graph knows (the vocabulary's),
+    # more than the home page's count of drugs mentioned in articles.
     return ("PREFIX hkg: <https://w3id.org/health-kg/ontology#>\n"
             "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n\n"
+            "# Every drug the graph knows: the vocabulary's, and those articles name\n"
+            "# that it lacks. The home page counts only drugs mentioned in articles\n"
+            "# (see the example \"Drugs: all the graph knows, and those articles mention\").\n"
             "SELECT ?drug ?label WHERE {\n  ?drug a hkg:Drug ; rdfs:label ?label .\n}\n"
             "ORDER BY ?label\nLIMIT 100\n")
 
@@ -389,19 +500,20 @@ def _cell(binding: dict | None) -> dict:
     """One result cell for the template: text, a link for IRIs (our own
     IRIs to our pages, by path), and the literal's language or datatype."""
     if not binding:
-        return {"text": ""}
+        return {"text": "", "value": ""}
     value = binding["value"]
     if binding["type"] == "uri":
         base = get_graph().settings.base_iri
         if value.startswith(base):  # ours: the page at the IRI's path, shown short
-            return {"text": value[len(base):], "href": "/" + value[len(base):], "title": value}
-        return {"text": _curie(value), "href": value, "title": value}
+            return {"text": value[len(base):], "href": "/" + value[len(base):], "title": value,
+                    "value": value[len(base):]}
+        return {"text": _curie(value), "href": value, "title": value, "value": _curie(value)}
     if binding["type"] == "bnode":
-        return {"text": "_:" + value}
+        return {"text": "_:" + value, "value": "_:" + value}
     datatype = binding.get("datatype")
     note = binding.get("xml:lang") and "@" + binding["xml:lang"] or \
         datatype and datatype not in _PLAIN and _curie(datatype) or ""
-    return {"text": value, "note": note}
+    return {"text": value, "note": note, "value": value}
 
 
 #: Datatypes the value already shows (numbers, booleans): no note.

@@ -28,6 +28,7 @@ Two halves:
     server; the server may keep working (configure its own timeout too).
 """
 from .answers import Answer, write_ox
+from .cancel import Cancel, QueryCancelled
 from .catalogue import (DatasetCounts, Example, dataset_counts, examples, service_description,
                         void_description)
 from .policy import (
@@ -44,9 +45,10 @@ from .policy import (
                      format_for,
 )
 from .runner import QueryRunner
+from .syntax import QuerySyntaxError
 
-__all__ = ["Answer", "CheckedQuery", "DatasetCounts", "EngineBusy", "Example",
-           "Limits", "LongQueriesBusy", "QueryOutOfMemory", "QueryRunner", "QueryTimeout",
-           "QueryTooLarge", "UpdateRefused",
+__all__ = ["Answer", "Cancel", "CheckedQuery", "DatasetCounts", "EngineBusy", "Example",
+           "Limits", "LongQueriesBusy", "QueryCancelled", "QueryOutOfMemory", "QueryRunner",
+           "QuerySyntaxError", "QueryTimeout", "QueryTooLarge", "UpdateRefused",
            "check_graph_iri", "check_query", "dataset_counts", "examples", "format_for",
            "service_description", "void_description", "write_ox"]

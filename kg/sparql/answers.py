@@ -6,9 +6,10 @@ import json
 from dataclasses import dataclass
 from typing import IO, cast
 
-from ..errors import QueryError, StoreUnavailable
+from ..errors import StoreUnavailable
 from ..formats import FORMATS
 from .policy import CheckedQuery, Limits
+from .syntax import explain
 
 
 @dataclass
@@ -160,4 +161,4 @@ def run_ox(execute, query: CheckedQuery, fmt: str, limits: Limits,
         result = execute(query.text, **_ox_dataset(default, named))
         return write_ox(result, query.form, fmt, limits, prefixes)
     except SyntaxError as err:
-        raise QueryError(f"SPARQL syntax error: {err}") from None
+        raise explain(query.text, str(err), prefixes) from None

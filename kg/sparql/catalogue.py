@@ -9,6 +9,7 @@ must start fast, so rdflib and `kg.terms` are imported inside the builders.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
     from ..context import Context
     from .policy import Limits
 
-__all__ = ["DatasetCounts", "Example", "FORMATS_NS", "SD", "VOID", "dataset_counts",
+__all__ = ["Completion", "DatasetCounts", "Example", "FORMATS_NS", "SD", "VOID", "completions",
+           "dataset_counts",
            "examples", "service_description", "void_description"]
 
 #: The SPARQL 1.1 Service Description vocabulary.
@@ -62,6 +64,81 @@ def examples() -> list[Example]:
         title = header[0] if header else path.stem.replace("-", " ")
         found.append(Example(path.stem, title, " ".join(header[1:]), text))
     return found
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A term the editor offers as you type: a class or a predicate of the
+    ontology, as a prefixed name, with its reader's label and comment."""
+
+    name: str
+    kind: str  # "class" or "predicate"
+    label: str
+    comment: str
+
+
+def completions() -> list[Completion]:
+    """See `_completions`; the packaged files are read once."""
+    return list(_completions())
+
+
+@functools.lru_cache(maxsize=1)
+def _completions() -> tuple[Completion, ...]:
+    """The classes and predicates of the packaged ontology (`kg.ttl`, and
+    the predicates its SHACL shapes give to articles, claims and entities),
+    as the editor's autocomplete offers them: the domain table's types and
+    predicates first, in its reading order, with its reader words.
+
+    >>> names = [c.name for c in _completions()]
+    >>> "hkg:Drug" in names and "hkg:treats" in names and "rdfs:label" in names
+    True
+    """
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import OWL, RDF, RDFS
+
+    import ontology
+    from ingest.domain import PREDICATES, READING_ORDER, TYPES
+
+    from ..terms import PREFIXES
+
+    def curie(iri: str) -> str | None:
+        for prefix, namespace in PREFIXES.items():
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                return f"{prefix}:{iri[len(namespace):]}"
+        return None
+
+    data = Graph().parse(ontology.ONTOLOGY, format="turtle")
+    kinds: dict[URIRef, str] = {}
+    for kind, classes in (("class", (OWL.Class, RDFS.Class)),
+                          ("predicate", (OWL.ObjectProperty, OWL.DatatypeProperty,
+                                         OWL.AnnotationProperty, RDF.Property))):
+        for cls in classes:
+            for term in data.subjects(RDF.type, cls):
+                if isinstance(term, URIRef):
+                    kinds.setdefault(term, kind)
+    shapes = Graph().parse(ontology.SHAPES, format="turtle")
+    for path in shapes.objects(None, URIRef("http://www.w3.org/ns/shacl#path")):
+        if isinstance(path, URIRef):
+            kinds.setdefault(path, "predicate")
+    readers = {**{t.name: t.label for t in TYPES.values()},
+               **{p: PREDICATES[p].label for p in READING_ORDER}}
+    first = [*TYPES, *READING_ORDER]
+    found = []
+    for term, kind in kinds.items():
+        name = curie(str(term))
+        if name is None:
+            continue
+        local = name.split(":", 1)[1]
+        label = readers.get(local) if name.startswith("hkg:") else None
+        found.append(Completion(name, kind, label or str(data.value(term, RDFS.label) or ""),
+                                str(data.value(term, RDFS.comment) or "")))
+
+    def order(c: Completion) -> tuple:
+        local = c.name.split(":", 1)[1]
+        known = c.name.startswith("hkg:") and local in first
+        return (not known, first.index(local) if known else 0, c.kind, c.name.lower())
+
+    return tuple(sorted(found, key=order))
 
 
 @dataclass(frozen=True)

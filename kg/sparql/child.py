@@ -13,6 +13,7 @@ import os
 
 from ..errors import KGError
 from .answers import run_ox
+from .syntax import QuerySyntaxError
 
 __all__ = ["SCRIPT", "WORKER_NICENESS", "main", "serve"]
 
@@ -75,6 +76,8 @@ def serve(conn, path: str) -> None:
         reply: tuple[object, ...]
         try:
             reply = ("ok", run_ox(fresh().query, query, fmt, limits, dataset, prefixes))
+        except QuerySyntaxError as err:  # with its place, for the editor to mark
+            reply = ("error", "QuerySyntaxError", str(err), err.line, err.column, err.detail)
         except KGError as err:
             reply = ("error", type(err).__name__, str(err))
         except OSError as err:

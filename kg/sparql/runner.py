@@ -9,6 +9,7 @@ import weakref
 from typing import TYPE_CHECKING, Iterable
 
 from .answers import Answer
+from .cancel import Cancel
 from .policy import CheckedQuery, Limits, QueryTimeout, check_graph_iri, check_query, format_for
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ class QueryRunner:
     def run(self, text: str | CheckedQuery, fmt: str | None = None,
             default_graphs: Iterable[str] | None = None,
             named_graphs: Iterable[str] | None = None,
-            limits: Limits | None = None) -> Answer:
+            limits: Limits | None = None, cancel: Cancel | None = None) -> Answer:
         """Check and run a query.
 
         Args:
@@ -98,6 +99,8 @@ class QueryRunner:
             default_graphs, named_graphs: the protocol's dataset; when
                 either is given it replaces the query's FROM clauses.
             limits: other limits for this query.
+            cancel: its client's cancel button: when cancelled, the work
+                stops as at the time limit (the worker is killed).
 
         Raises:
             QueryError, UpdateRefused: refused by the policy or malformed.
@@ -106,6 +109,7 @@ class QueryRunner:
                 LongQueriesBusy: past `LONG_QUERY_SECONDS` with every
                 long-query slot taken.
             QueryOutOfMemory: the worker ran out of its memory cap.
+            QueryCancelled: `cancel` was cancelled; the work was stopped.
         """
         limits = limits or self.limits
         local = self.graph.settings.base_iri
@@ -119,7 +123,7 @@ class QueryRunner:
             dataset = (query.default_graphs, query.named_graphs)
         began = time.monotonic()
         try:
-            answer = self._dispatch(query, fmt, limits, dataset)
+            answer = self._dispatch(query, fmt, limits, dataset, cancel)
         except QueryTimeout:
             raise QueryTimeout(f"the query was stopped after {limits.timeout:g} s, this "
                                "endpoint's time limit; narrow it down (fewer patterns "
@@ -128,8 +132,8 @@ class QueryRunner:
         return answer
 
     def _dispatch(self, query: CheckedQuery, fmt: str, limits: Limits,
-                  dataset: tuple | None) -> Answer:
-        return self._engine().run(query, fmt, limits, dataset)
+                  dataset: tuple | None, cancel: Cancel | None = None) -> Answer:
+        return self._engine().run(query, fmt, limits, dataset, cancel)
 
     def close(self) -> None:
         """Stop the worker processes; idempotent."""

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from ..errors import KGError, StoreUnavailable
+from .cancel import Cancel, QueryCancelled
 from .child import SCRIPT
 from .policy import EngineBusy, LongQueriesBusy, QueryOutOfMemory, QueryTimeout
 
@@ -176,7 +177,7 @@ class WorkerPool:
                 self._spawn()
         threading.Thread(target=worker.stop, args=(kill,), daemon=True).start()
 
-    def run(self, job, timeout: float | None):
+    def run(self, job, timeout: float | None, cancel: Cancel | None = None):
         """Send a job to an idle worker and wait up to `timeout` for its
         reply; past it, kill the worker and raise QueryTimeout.  Past
         `long_after`, the query runs on only if a long-query slot is free
@@ -187,19 +188,42 @@ class WorkerPool:
         Time spent waiting for busy workers counts against `timeout`, but
         every query may run for `long_after`: a query is answered within
         `timeout` plus that (plus a worker start), never after twice its
-        limit (10 runaway queries at once)."""
+        limit (10 runaway queries at once).
+
+        `cancel` stops the query when its client asks: the worker is killed
+        (QueryCancelled), exactly as at the time limit."""
         worker, waited = self._take(timeout)
+        if cancel is not None and cancel.cancelled:
+            self._give_back(worker)
+            raise QueryCancelled("the query was cancelled")
         if timeout is not None:
             timeout = max(timeout - waited, min(timeout, self.long_after))
         began = time.monotonic()
+        # Detached before the worker goes back to the idle list, so a late
+        # cancel never kills a worker that serves another query.
+        detach = cancel.attach(worker.process.kill) if cancel is not None else None
         try:
             worker.conn.send(job)
             reply = self._reply(worker, timeout, began)
         except (EOFError, OSError):
+            if cancel is not None and cancel.cancelled:
+                self._retire(worker, kill=True)
+                raise QueryCancelled("the query was cancelled; its work was stopped") from None
             raise self._died(worker) from None
+        finally:
+            if detach is not None:
+                detach()
+        if cancel is not None and cancel.cancelled:  # killed just after it answered
+            self._retire(worker, kill=True)
+            raise QueryCancelled("the query was cancelled; its work was stopped")
         if reply[:2] == ("error", "QueryOutOfMemory"):
             self._retire(worker, kill=True)
             raise QueryOutOfMemory(self._memory_message())
+        self._give_back(worker)
+        return reply
+
+    def _give_back(self, worker: _Worker) -> None:
+        """Put a worker that finished its job back in the idle list."""
         with self._cond:
             if self._closed:
                 self._count -= 1
@@ -207,7 +231,6 @@ class WorkerPool:
             else:
                 self._idle.append(worker)
                 self._cond.notify()
-        return reply
 
     def _take(self, timeout: float | None) -> tuple[_Worker, float]:
         """An idle worker, and the seconds waited for busy ones.  Waiting for

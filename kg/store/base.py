@@ -20,6 +20,7 @@ from ..terms import Sparql, blank, chunked, iri, language, literal
 if TYPE_CHECKING:
     from ..config import Settings
     from ..sparql.answers import Answer
+    from ..sparql.cancel import Cancel
     from ..sparql.policy import CheckedQuery, Limits
 
 __all__ = ["Capabilities", "PublicQueries", "Quad", "QueryPool", "QueryResult", "Row", "Store",
@@ -202,16 +203,19 @@ class PublicQueries(abc.ABC):
 
     @abc.abstractmethod
     def run(self, query: "CheckedQuery", fmt: str, limits: "Limits",
-            dataset: tuple | None) -> "Answer":
+            dataset: tuple | None, cancel: "Cancel | None" = None) -> "Answer":
         """Evaluate `query` and serialise its answer as `fmt`.
 
         Args:
             dataset: (default graphs, named graphs) replacing the store's
                 union graph, or None for the union.
+            cancel: stops the work when cancelled (QueryCancelled), as the
+                time limit does.
 
         Raises:
             QueryError: the engine refused the query.
             QueryTimeout: stopped at `limits.timeout`.
+            QueryCancelled: stopped by `cancel`.
             StoreUnavailable: the engine could not answer.
         """
 

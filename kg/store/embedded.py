@@ -22,6 +22,7 @@ from ..errors import QueryError, StoreBusy, StoreUnavailable
 from ..lexer import refuse_outbound
 from ..sparql.answers import run_ox
 from ..sparql.policy import UpdateRefused
+from ..sparql.syntax import QuerySyntaxError, explain
 from ..sparql.workers import WorkerPool
 from ..terms import PREFIXES
 from ._convert import from_ox, to_ox
@@ -32,6 +33,7 @@ from .lock import WriterLock
 if TYPE_CHECKING:
     from ..config import Settings
     from ..sparql.answers import Answer
+    from ..sparql.cancel import Cancel
     from ..sparql.policy import CheckedQuery, Limits
 
 __all__ = ["JOURNAL", "EmbeddedStore"]
@@ -240,7 +242,7 @@ class EmbeddedStore(Store):
         try:
             return self._store.query(query, use_default_graph_as_union=True)
         except SyntaxError as err:
-            raise QueryError(f"SPARQL syntax error: {err}") from None
+            raise explain(query, str(err), PREFIXES) from None
         except OSError as err:
             raise StoreUnavailable(f"cannot read the store in {self.folder}: {err}") from None
 
@@ -250,7 +252,7 @@ class EmbeddedStore(Store):
         try:
             return self._store.query(query, **options)
         except SyntaxError as err:
-            raise QueryError(f"SPARQL syntax error: {err}") from None
+            raise explain(query, str(err), PREFIXES) from None
 
     def query(self, query: str) -> QueryResult:
         result = self._query(query)
@@ -344,12 +346,15 @@ class _WorkerQueries(PublicQueries):
             return self._pool
 
     def run(self, query: "CheckedQuery", fmt: str, limits: "Limits",
-            dataset: tuple | None) -> "Answer":
+            dataset: tuple | None, cancel: "Cancel | None" = None) -> "Answer":
         if limits.timeout is None:
             return run_ox(self.store.native_query, query, fmt, limits, dataset, PREFIXES)
-        reply = self._started().run((query, fmt, limits, dataset, PREFIXES), limits.timeout)
+        reply = self._started().run((query, fmt, limits, dataset, PREFIXES), limits.timeout,
+                                    cancel)
         if reply[0] == "ok":
             return reply[1]
+        if reply[1] == "QuerySyntaxError":
+            raise QuerySyntaxError(*reply[2:])
         error = {"QueryError": QueryError, "UpdateRefused": UpdateRefused,
                  "StoreUnavailable": StoreUnavailable}.get(reply[1], QueryError)
         raise error(reply[2])

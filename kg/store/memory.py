@@ -19,10 +19,13 @@ from ..lexer import refuse_outbound
 from ..results import serialize
 from ..sparql.answers import Answer, ask_body
 from ..sparql.deadline import in_thread
+from ..sparql.syntax import explain
+from ..terms import PREFIXES
 from .base import (Capabilities, Patch, PublicQueries, Quad, QueryPool, QueryResult, Store,
                    Triple, ValueRow, nquads_graphs)
 
 if TYPE_CHECKING:
+    from ..sparql.cancel import Cancel
     from ..sparql.policy import CheckedQuery, Limits
 
 __all__ = ["MemoryStore"]
@@ -87,7 +90,7 @@ class MemoryStore(Store):
             with self._lock:
                 return self._data.query(query)
         except ParseException as err:
-            raise QueryError(f"SPARQL syntax error: {err}") from None
+            raise explain(query, str(err), PREFIXES) from None
 
     def query(self, query: str) -> QueryResult:
         result = self._query(query)
@@ -142,9 +145,9 @@ class _ThreadQueries(PublicQueries):
         self.store = store
 
     def run(self, query: "CheckedQuery", fmt: str, limits: "Limits",
-            dataset: tuple | None) -> Answer:
+            dataset: tuple | None, cancel: "Cancel | None" = None) -> Answer:
         return in_thread(lambda: _evaluate(self.store, query, fmt, limits, dataset),
-                         limits.timeout)
+                         limits.timeout, cancel=cancel)
 
 
 def _evaluate(store: "MemoryStore", query: "CheckedQuery", fmt: str, limits: "Limits",
@@ -160,7 +163,7 @@ def _evaluate(store: "MemoryStore", query: "CheckedQuery", fmt: str, limits: "Li
     try:
         prepared = prepareQuery(query.text)
     except ParseException as err:
-        raise QueryError(f"SPARQL syntax error: {err}") from None
+        raise explain(query.text, str(err), PREFIXES) from None
     except RecursionError:
         raise QueryError("the query is nested too deeply for this backend") from None
     prepared.algebra["datasetClause"] = None  # the dataset is built here instead

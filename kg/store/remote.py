@@ -22,12 +22,14 @@ from ..lexer import refuse_outbound
 from ..sparql.answers import Answer, ask_body, write_ox
 from ..sparql.deadline import in_thread
 from ..sparql.policy import QueryTimeout
+from ..sparql.syntax import explain
 from ..terms import PREFIXES, BadTerm, Sparql, iri, iris, literal
 from .base import (Capabilities, Patch, PublicQueries, Quad, QueryPool, QueryResult, Store,
                    Triple, ValueRow, add_update, drop_update, nquads_graphs, replace_update)
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..sparql.cancel import Cancel
     from ..sparql.policy import CheckedQuery, Limits
 
 __all__ = ["RemoteStore"]
@@ -224,12 +226,12 @@ class _ServerQueries(PublicQueries):
         self.store = store
 
     def run(self, query: "CheckedQuery", fmt: str, limits: "Limits",
-            dataset: tuple | None) -> Answer:
-        return _ask_server(self.store, query, fmt, limits, dataset)
+            dataset: tuple | None, cancel: "Cancel | None" = None) -> Answer:
+        return _ask_server(self.store, query, fmt, limits, dataset, cancel)
 
 
 def _ask_server(store: "RemoteStore", query: "CheckedQuery", fmt: str, limits: "Limits",
-                dataset: tuple | None) -> Answer:
+                dataset: tuple | None, cancel: "Cancel | None" = None) -> Answer:
     """Ask the SPARQL server (the dataset as protocol parameters), read its
     answer before the deadline, and cap it like a local one."""
     params = [("query", query.text)]
@@ -251,12 +253,15 @@ def _ask_server(store: "RemoteStore", query: "CheckedQuery", fmt: str, limits: "
             return response.read()
 
     try:
-        body = in_thread(fetch, limits.timeout, on_timeout=lambda: [r.close() for r in opened])
+        # A cancel closes the connection, as the deadline does; the server
+        # may finish the query (configure its own timeout).
+        body = in_thread(fetch, limits.timeout, on_timeout=lambda: [r.close() for r in opened],
+                         cancel=cancel)
     except urllib.error.HTTPError as err:
         detail = err.read(500).decode("utf-8", "replace").strip().splitlines()
         message = detail[0] if detail else err.reason
-        if 400 <= err.code < 500:
-            raise QueryError(f"SPARQL syntax error: {message}") from None
+        if 400 <= err.code < 500:  # Oxigraph server says "error at 1:27: expected ..."
+            raise explain(query.text, message, PREFIXES) from None
         raise StoreUnavailable(f"SPARQL server answered {err.code}: {message}") from None
     except TimeoutError:
         raise QueryTimeout("") from None
