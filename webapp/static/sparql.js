@@ -367,8 +367,8 @@
   function clearMark() {
     if (!editor) { return; }
     marks.forEach(function (mark) {
-      if (mark.line !== undefined) {
-        editor.removeLineClass(mark.line, "background", "cm-error-line");
+      if (mark.lineClass !== undefined) {
+        editor.removeLineClass(mark.lineClass, "background", "cm-error-line");
       } else {
         mark.clear();
       }
@@ -388,14 +388,21 @@
     if (end === ch) { end = Math.min(ch + 1, text.length); }
     if (end === ch && ch > 0) { ch--; }  // at the end of the line: its last character
     editor.addLineClass(index, "background", "cm-error-line");
-    marks.push({line: index});
+    marks.push({lineClass: index});
     if (end > ch) {
       marks.push(editor.markText({line: index, ch: ch}, {line: index, ch: end},
                                  {className: "cm-error-mark", title: errorMessage.textContent}));
     }
+    // The sentence again, under the marked line, where the eye is.
+    var note = document.createElement("div");
+    note.className = "cm-error-widget";
+    note.textContent = errorMessage.textContent.replace(/^\d+ /, "");
+    marks.push(editor.addLineWidget(index, note));
     editor.setCursor({line: index, ch: ch});
     editor.scrollIntoView({line: index, ch: ch}, 80);
-    editor.getWrapperElement().scrollIntoView({block: "nearest"});
+    // The editor grows with its text, so the page is what scrolls.
+    var shown = editor.getWrapperElement().querySelector(".cm-error-mark, .cm-error-line");
+    if (shown) { shown.scrollIntoView({block: "center"}); }
   }
 
   function showError(code, message, details) {
