@@ -44,6 +44,8 @@ MODALITY_NAMES = {m: w.heading for m, w in domain.MODALITIES.items()}
 MODALITY_PASSIVE = {m: w.passive for m, w in domain.MODALITIES.items()}
 MODALITY_VERBS = {m: w.verb for m, w in domain.MODALITIES.items()}
 TYPE_PLURALS = {t: w.plural for t, w in domain.TYPES.items()}
+TYPE_LABELS = {t: w.label for t, w in domain.TYPES.items()}
+PREDICATE_LABELS = {p: w.label for p, w in domain.PREDICATES.items()}
 PREDICATES = tuple(domain.PREDICATES)
 TYPES = tuple(domain.TYPES)
 #: Related entities per predicate group on an entity page showing every
@@ -134,6 +136,7 @@ def _helpers():
                 registry_url=registry_url,
                 modality_names=MODALITY_NAMES, modality_verbs=MODALITY_VERBS,
                 modality_passive=MODALITY_PASSIVE, type_plurals=TYPE_PLURALS,
+                type_labels=TYPE_LABELS, predicate_labels=PREDICATE_LABELS,
                 modalities=MODALITIES, describe=views.describe)
 
 
@@ -180,6 +183,7 @@ def home():
     """Search box, counts by type, entry lists, recently ingested articles."""
     stats, articles, by_type = _home_data(get_graph())
     return render_template("home.html", stats=stats, articles=articles, by_type=by_type,
+                           predicate_words=domain.PREDICATES,
                            entry_types=("Drug", "Condition", "AdverseEffect"))
 
 

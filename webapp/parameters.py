@@ -12,6 +12,7 @@ listed here.
 from __future__ import annotations
 
 from kg.export.request import PARAMETERS as EXPORT_PARAMETERS
+from kg.claimlist import FILTERS as CLAIM_FILTERS
 from kg.search import FACETS
 
 __all__ = ["PAGE_PARAMETERS"]
@@ -29,6 +30,7 @@ PAGE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "pages.type_index": ("unmapped",),
     "pages.graph_view": ("entity", "depth", "predicate", "modality"),
     "pages.path": ("from", "to"),
+    "claims.page": (*CLAIM_FILTERS, "sort", "page"),
     "export.page": EXPORT_PARAMETERS,
     "export.preview": EXPORT_PARAMETERS,
     # The SPARQL 1.1 Protocol's parameters (`update` is refused by name).

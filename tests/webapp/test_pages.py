@@ -119,7 +119,7 @@ def test_home_has_search_counts_entry_lists_and_recent_articles(client, seeded):
     assert box.get("data-suggest") == "/api/suggest" and box.get("role") == "combobox"
     counts = {text_of(d.getparent().find("dt")): text_of(d) for d in page.xpath("//dl/div/dd")}
     assert counts["Claims"] == str(stats.claims)
-    assert counts["Drug"] == str(stats.entities_by_type["Drug"])
+    assert counts["Drugs"] == str(stats.entities_by_type["Drug"])
     assert page.xpath("//dd/a[@href='/types/Drug']")
     assert page.xpath("//section[@aria-labelledby='entry-Drug']//a[@href='/entity/ketamine']")
     assert page.xpath("//section[@aria-labelledby='recent']//a[@href="
