@@ -17,6 +17,7 @@ Turtle, JSON-LD or N-Triples by content negotiation or `?format=`):
 """
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template,
@@ -25,7 +26,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
 from ingest import domain
-from kg import read, views
+from kg import claimlist, read, views
 from kg.errors import NotFound, QueryError, quoted
 from kg.search import FACETS
 from kg.subgraph import MODALITIES, Selection, neighbourhood, paths, resolve_entity
@@ -317,27 +318,117 @@ def article(article_id: str):
                  iri=str(graph.minter.article(article_id)))
 
 
+def _list_sort(allowed: tuple[str, ...], default: str) -> tuple[str, bool]:
+    """An index page's `sort` parameter: one of `allowed`, a leading "-"
+    reversing it."""
+    raw = request.args.get("sort", "").strip() or default
+    key = raw.removeprefix("-")
+    if key not in allowed:
+        takes = ", ".join([*allowed, *(f"-{a}" for a in allowed)])
+        raise QueryError(f"sort takes {takes}, not {quoted(raw)}")
+    return key, raw.startswith("-")
+
+
+def _text_filter() -> str:
+    text = request.args.get("q", "").strip()
+    if len(text) > 200:
+        raise BadRequest("q is at most 200 characters")
+    return text
+
+
+#: Articles per page of /articles.
+ARTICLES_PAGE = 100
+ARTICLE_SORTS = ("ingested", "title", "date", "claims")
+ENTITY_SORTS = ("name", "claims")
+TYPE_SORTS = ("name", "entities", "claims")
+
+
 @bp.get("/articles")
 def articles():
-    """Every article, most recently ingested first."""
-    return render_template("articles.html", articles=read.articles(get_graph()))
+    """Articles, filtered by words of their title, sorted (most recently
+    ingested first by default) and paged, each with its claim count
+    linking to its claims."""
+    key, descending = _list_sort(ARTICLE_SORTS, "-ingested")
+    text = _text_filter()
+    number = _page_number()
+    found = read.articles(get_graph())
+    if text:
+        found = [a for a in found if text.lower() in a.title.lower()
+                 or text.lower() in a.id.lower()]
+    order = {"ingested": lambda a: (a.modified, a.id), "title": lambda a: (a.title.lower(), a.id),
+             "date": lambda a: (a.date, a.id), "claims": lambda a: (a.claims, a.id)}[key]
+    found = sorted(found, key=order, reverse=descending)
+    pages = max(1, (len(found) + ARTICLES_PAGE - 1) // ARTICLES_PAGE)
+    shown = found[(number - 1) * ARTICLES_PAGE:number * ARTICLES_PAGE]
+
+    def link(**changes) -> str:
+        params = {"q": text, "sort": ("-" if descending else "") + key, **changes}
+        if params["sort"] == "-ingested":
+            params["sort"] = ""
+        return url_for("pages.articles") + "?" + urlencode(
+            {k: v for k, v in params.items() if v not in ("", None, 1)})
+
+    return render_template("articles.html", articles=shown, total=len(found), q=text,
+                           sort=key, descending=descending, page=number, pages=pages,
+                           link=link, claims=sum(a.claims for a in found))
 
 
 @bp.get("/types/")
 def types():
-    """Counts by type, each linking to its index."""
-    return render_template("types.html", stats=read.stats(get_graph()), types=TYPES)
+    """Entity types with how many entities and claims each has, sorted;
+    each count links to its list."""
+    key, descending = _list_sort(TYPE_SORTS, "name")
+    graph = get_graph()
+    stats = read.stats(graph)
+    facets = claimlist.facets(graph, claimlist.ClaimFilter())
+    as_subject = {v.value: v.count for v in facets["subject_type"].values}
+    as_object = {v.value: v.count for v in facets["object_type"].values}
+    claims = claimlist.type_claim_counts(graph)
+    rows: list[dict[str, Any]] = [
+        {"name": t, "plural": w.plural, "entities": stats.entities_by_type.get(t, 0),
+         "claims": claims.get(t, 0), "as_subject": as_subject.get(t, 0),
+         "as_object": as_object.get(t, 0)} for t, w in domain.TYPES.items()]
+    if key != "name" or descending:
+        rows.sort(key=lambda r: (r[key] if key != "name" else r["plural"].lower()),
+                  reverse=descending)
+    return render_template("types.html", stats=stats, rows=rows, sort=key,
+                           descending=descending)
 
 
 @bp.get("/types/<type_name>")
 def type_index(type_name: str):
-    """All entities of one type (all drugs, all adverse effects, ...)."""
+    """All entities of one type (all drugs, all side effects, ...), with
+    how many claims name each, filtered by name and sorted."""
     if type_name not in TYPES:
         abort(404, f"no entity type {type_name!r}; the types are {', '.join(TYPES)}")
     unmapped = request.args.get("unmapped") == "1"
-    found = read.entities(get_graph(), unmapped=unmapped, type_=type_name)
+    key, descending = _list_sort(ENTITY_SORTS, "name")
+    text = _text_filter()
+    graph = get_graph()
+    found = read.entities(graph, unmapped=unmapped, type_=type_name)
+    counts = claimlist.entity_claim_counts(graph, type_name)
+    if text:
+        low = text.lower()
+        found = [e for e in found if low in e.label.lower()
+                 or any(low in s.lower() for s in e.synonyms)]
+    if key == "claims":
+        # Stable: names stay in order among equal counts, either way.
+        found = sorted(found, key=lambda e: counts.get(e.iri, 0), reverse=descending)
+    elif descending:
+        found = found[::-1]
+
+    def link(**changes) -> str:
+        params = {"unmapped": "1" if unmapped else "", "q": text,
+                  "sort": ("-" if descending else "") + key, **changes}
+        if params["sort"] == "name":
+            params["sort"] = ""
+        return url_for("pages.type_index", type_name=type_name) + "?" + urlencode(
+            {k: v for k, v in params.items() if v not in ("", None)})
+
     return render_template("type.html", type_name=type_name, entities=found, types=TYPES,
-                           unmapped=unmapped)
+                           unmapped=unmapped, counts=counts, q=text, sort=key,
+                           descending=descending, link=link,
+                           entity_key=lambda iri: graph.minter.local(iri, "entity"))
 
 
 def _selection_form() -> tuple[Selection, dict]:
