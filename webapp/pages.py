@@ -125,6 +125,33 @@ def _chosen(name: str, allowed) -> frozenset[str]:
     return frozenset(values)
 
 
+#: Search facets' headings in the reader's words.
+SEARCH_FACET_TITLES = {"kind": "Kind", "type": "Type", "predicate": "Relation",
+                       "modality": "How it is stated", "article": "Article"}
+
+
+def reader_word(name: str, value: str) -> str:
+    """A facet value (a type, predicate or modality name) as readers see it;
+    other values as they are."""
+    if name == "type" and value in domain.TYPES:
+        return domain.TYPES[value].label
+    if name == "predicate" and value in domain.PREDICATES:
+        return domain.PREDICATES[value].label
+    if name == "modality" and value in domain.MODALITIES:
+        return domain.MODALITIES[value].label
+    return value
+
+
+def group_heading(direction: str, predicate: str) -> str:
+    """The heading over an entity's relations of one predicate, in the
+    domain table's words: "Side effects and risks" (out), "What treats it"
+    (in)."""
+    words = domain.PREDICATES.get(predicate)
+    if words is None:
+        return predicate
+    return words.heading if direction == "out" else words.incoming_heading
+
+
 @bp.app_template_filter("highlight")
 def _highlight_filter(snippet: str):
     return safe_highlight(snippet)
@@ -138,7 +165,8 @@ def _helpers():
                 modality_names=MODALITY_NAMES, modality_verbs=MODALITY_VERBS,
                 modality_passive=MODALITY_PASSIVE, type_plurals=TYPE_PLURALS,
                 type_labels=TYPE_LABELS, predicate_labels=PREDICATE_LABELS,
-                modalities=MODALITIES, describe=views.describe)
+                modalities=MODALITIES, describe=views.describe,
+                group_heading=group_heading, reader_word=reader_word)
 
 
 # ------------------------------------------------------------- linked data
@@ -228,7 +256,8 @@ def search():
 
     pages = (result.total + result.limit - 1) // result.limit if result else 0
     return render_template("search.html", q=text, result=result, filters=filters, link=link,
-                           pages=pages, page=page, facet_names=FACETS)
+                           pages=pages, page=page, facet_names=FACETS,
+                           facet_titles=SEARCH_FACET_TITLES)
 
 
 @bp.get("/entity/<key>")
@@ -292,13 +321,14 @@ def _article_spans(view: views.ArticleView) -> list[Span]:
         modalities = sorted({r.modality for r in records}, key=MODALITIES.index)
         title = "; ".join(
             f"{views.describe(r.subject.label, r.predicate, r.object.label, r.modality)}"
-            f" ({r.modality})" for r in records)
+            f" ({domain.MODALITIES[r.modality].label})" for r in records)
         spans.append(Span(start, end, "claim", " ".join(modalities), title=title))
     for start, end, iri, type_ in view.mentions:
         key = graph.minter.local(iri, "entity")
         if key is not None:
             spans.append(Span(start, end, "mention", f"t-{type_}",
-                              href=url_for("pages.entity", key=key), title=type_))
+                              href=url_for("pages.entity", key=key),
+                              title=TYPE_LABELS.get(type_, type_)))
     return spans
 
 
