@@ -176,6 +176,8 @@ class Site:
             "q": "ketamine", "depth": "1", "page": "1", "limit": "5", "offset": "0", "k": "2",
             "max_hops": "3", "min_articles": "1", "unmapped": "1", "direction": "both",
             "kind": "entity", "format": ("ttl", "json", "svg"),
+            "subject_type": "Drug", "object_type": "Condition", "sort": "subject",
+            "facets": "1",
             "construct": "CONSTRUCT { ?s hkg:treats ?o } WHERE { ?s hkg:treats ?o }",
             "query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1",
             "default-graph-uri": str(graph.minter.article(article)),
