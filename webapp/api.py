@@ -32,7 +32,7 @@ from ingest import readers
 from ingest.readers import READERS, article_id
 from kg import claimlist, read, views
 from kg.admin import find_token, token_matches
-from kg.errors import NotFound
+from kg.errors import NotFound, quoted
 from kg.read import Evidence
 from kg.search import FACETS
 from kg.subgraph import Selection, neighbourhood, paths
@@ -197,10 +197,11 @@ def articles():
     return jsonify([dataclasses.asdict(a) for a in read.articles(get_graph())])
 
 
-def _claim_page(max_limit: int) -> tuple[claimlist.ClaimFilter, claimlist.ClaimPage]:
+def _claim_page(max_limit: int, others: tuple[str, ...] = ("limit", "offset")
+                ) -> tuple[claimlist.ClaimFilter, claimlist.ClaimPage]:
     """The filtered, sorted page of claims /api/claims and its CSV twin
     answer (the filters of the /claims page: `kg.claimlist`)."""
-    chosen = read_filter(("limit", "offset", "facets"), request.path)
+    chosen = read_filter(others, request.path)
     limit, offset = _int("limit", 100, 1, max_limit), _int("offset", 0, 0, 10_000_000)
     return chosen, claimlist.claim_page(get_graph(), chosen, limit, offset)
 
@@ -210,7 +211,7 @@ def claims():
     """Claims in the JSONL contract's shape, filtered (article, entity,
     modality, predicate, subject_type, object_type), sorted and paged;
     with `facets=1`, each filter's values with their counts."""
-    chosen, found = _claim_page(JSON_MAX)
+    chosen, found = _claim_page(JSON_MAX, ("limit", "offset", "facets"))
     body = {"total": found.total, "offset": found.offset, "limit": found.limit,
             "claims": [c.as_json() for c in found.records],
             "filters": {name: list(chosen.values(name)) for name in claimlist.FILTERS
@@ -218,7 +219,7 @@ def claims():
             "sort": ("-" if chosen.descending else "") + chosen.sort}
     flag = request.args.get("facets", "")
     if flag not in ("", "0", "1", "true", "false"):
-        raise BadRequest(f"facets takes 1 or 0, not {flag!r}")
+        raise BadRequest(f"facets takes 1 or 0, not {quoted(flag)}")
     if flag in ("1", "true"):
         body["facets"] = {name: facet.as_json()
                           for name, facet in claimlist.facets(get_graph(), chosen).items()}

@@ -11,7 +11,9 @@ Turtle, JSON-LD or N-Triples by content negotiation or `?format=`):
     /relation/<s>/<predicate>/<o>        one relation across articles
     /claim/<hash>                        one claim, and its relation's other evidence
     /article/<id>                        text with mentions linked, claims marked
-    /articles, /types/<Type>             index pages
+    /articles?q=&sort=&page=, /types/?sort=, /types/<Type>?q=&sort=&unmapped=
+                                         index pages with counts, sort and a filter
+    (/claims, the claims list, is webapp.claims)
     /graph?entity=&depth=&predicate=&modality=   interactive neighbourhood
     /path?from=&to=                      paths between two entities
 """
