@@ -45,7 +45,7 @@ from .terms import HKG, Minter, sparql_prefixes
 if TYPE_CHECKING:
     from ingest.vocab import Vocabulary
 
-    from .store.base import Triple
+    from .store.base import Patch, Triple
 
 _PREFIXES = sparql_prefixes()
 
@@ -58,6 +58,10 @@ MAX_TEXT_CHARS = 1_000_000
 BATCH_ARTICLES = 64
 #: Files a worker process reads and extracts per task.
 CHUNK_FILES = 8
+#: New articles whose tally counts a writer with no readers holds before
+#: writing them (`tally.Deferred`): bounds the memory and how long the
+#: stored counts lag.
+FLUSH_ARTICLES = 2000
 
 __all__ = ["BATCH_ARTICLES", "MAX_CLAIMS", "MAX_TEXT_CHARS", "Documents", "IngestResult",
            "Written", "drop_article", "ensure_ontology", "find_articles", "write_article",
@@ -338,6 +342,9 @@ def write_articles(graph: Context, paths: Iterable[str | Path],
     workers = default_workers(len(files)) if workers is None else workers
     waiting: list[IngestResult | _Prepared] = []
     memo = tally.Memo()  # each tally node read once per run, not once per batch
+    memo.start(graph)
+    # With no reader, the counts of new articles go in once per FLUSH_ARTICLES.
+    deferred = None if readers else tally.Deferred(graph, memo)
     for item in _prepared(graph, files, workers):
         if item.status != "failed":
             other = claimed.setdefault(item.article, item.path)
@@ -345,8 +352,10 @@ def write_articles(graph: Context, paths: Iterable[str | Path],
                 item = _Prepared(item.path, status="failed", error=f"{item.path}: article id "
                                  f"{item.article!r} is already used by {other}")
         if item.status == "replace":
-            yield from _write_batch(graph, waiting, readers, memo)
+            yield from _write_batch(graph, waiting, readers, memo, deferred)
             waiting = []
+            if deferred is not None:
+                deferred.flush()  # the replacement reads the counts it changes
             result, documents = write_article(graph, item.path)
             memo.forget()  # that change read and wrote tally nodes of its own
             yield Written([result], documents)
@@ -356,23 +365,32 @@ def write_articles(graph: Context, paths: Iterable[str | Path],
         else:
             waiting.append(IngestResult(item.path, item.article, item.status, error=item.error))
         if sum(isinstance(w, _Prepared) for w in waiting) >= batch:
-            yield from _write_batch(graph, waiting, readers, memo)
+            yield from _write_batch(graph, waiting, readers, memo, deferred)
             waiting = []
-    yield from _write_batch(graph, waiting, readers, memo)
+            if deferred is not None and deferred.articles >= FLUSH_ARTICLES:
+                deferred.flush()
+    yield from _write_batch(graph, waiting, readers, memo, deferred)
+    if deferred is not None:
+        deferred.flush()
 
 
 def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers: bool,
-                 memo: tally.Memo) -> Iterator[Written]:
+                 memo: tally.Memo, deferred: tally.Deferred | None) -> Iterator[Written]:
     """Add the prepared new articles among `items` in one change, and give
-    every item's result in order."""
+    every item's result in order.  The tally changes with the batch, or
+    later if `deferred` holds the counts."""
     if not items:
         return
     new = [item for item in items if isinstance(item, _Prepared)]
     if new:
         names = [graph.minter.article(item.article) for item in new]
-        patch = tally.articles_patch(graph, [(name, item.tally)
-                                             for name, item in zip(names, new)], new=True,
-                                     memo=memo)
+        patch: Patch | None
+        if deferred is not None:
+            patch = deferred.mark()
+        else:
+            patch = tally.articles_patch(graph, [(name, item.tally)
+                                                 for name, item in zip(names, new)],
+                                         new=True, memo=memo)
         try:
             graph.store.add_graphs(names, "".join(item.nquads for item in new), patch,
                                    readers=readers)
@@ -380,6 +398,8 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers:
             memo.forget()
             if not isinstance(err, (QueryError, ValueError)):
                 raise
+            if deferred is not None:
+                deferred.flush()  # each write below patches the tally itself
             # A bad term in one article spoils the batch: each goes alone,
             # and the one at fault fails with its own message.
             for item in items:
@@ -389,6 +409,9 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers:
                 else:
                     yield Written([item])
             return
+        if deferred is not None:
+            for item in new:
+                deferred.hold(item.tally)
         memo.commit()
     yield Written([IngestResult(item.path, item.article, "added", item.claims)
                    if isinstance(item, _Prepared) else item for item in items],

@@ -27,6 +27,12 @@ for the relations it shows.
 articles; the store has one writer, so reading the current counts before
 that request is safe.  A writer rebuilds the whole tally when it is missing
 or its layout version changed (`ensure`).
+
+`kg ingest` (a writer no one reads) holds the counts of the new articles
+in memory and writes them once per `kg.load.FLUSH_ARTICLES` (`Deferred`);
+meanwhile the tally has no version triple, so a crash in between ends in a
+recount.  The sample claims of a node are the least claim IRIs of its
+relation in that modality, so a recount equals counts kept batch by batch.
 """
 from __future__ import annotations
 
@@ -40,16 +46,17 @@ from rdflib import RDF, Literal, URIRef
 
 from .context import Context
 from .store.base import Patch, Term
-from .terms import HKG, Sparql, integer, iri, select_chunked, sparql_prefixes
+from .terms import (HKG, Sparql, chunked, integer, iri, select_chunked,
+                    sparql_prefixes)
 
 if TYPE_CHECKING:
     from .store.base import Triple
 
-__all__ = ["SAMPLES", "TALLY_VERSION", "Key", "Memo", "article_patch", "articles_patch", "ensure",
-           "rebuild", "tally_graph"]
+__all__ = ["SAMPLES", "TALLY_VERSION", "Deferred", "Key", "Memo", "article_patch",
+           "articles_patch", "ensure", "rebuild", "tally_graph"]
 
 #: Layout of the tally graph; a writer rebuilds a tally of another version.
-TALLY_VERSION = "3"
+TALLY_VERSION = "4"  # 4: the least claims as samples
 #: Claims kept per modality node to quote on an entity page.
 SAMPLES = 2
 _PREFIXES = sparql_prefixes()
@@ -88,16 +95,32 @@ class _Count:
 
 
 def _contributions(claims: Iterable[tuple[str, str, str, str, str]]) -> dict[Key, _Count]:
-    """One article's share of the tally: (claim, s, p, o, m) rows in order."""
+    """One article's share of the tally: (claim, s, p, o, m) rows."""
     counts: dict[Key, _Count] = {}
     for claim, s, p, o, m in claims:
         for key in ((s, p, o, m), (s, p, o, "")):
             count = counts.setdefault(key, _Count(articles=1))
             count.claims += 1
             count.members.add(claim)
-            if len(count.samples) < _samples(key):
-                count.samples.append(claim)
+            if key[3]:
+                _sample(count.samples, claim)
     return counts
+
+
+def _sample(samples: list[str], claim: str) -> None:
+    """Keep in `samples` the SAMPLES least claim IRIs offered, sorted: the
+    samples of a relation depend only on its claims, so a tally counted
+    afresh (`rebuild`, after a crash) equals one kept up batch by batch."""
+    if len(samples) < SAMPLES:
+        samples.append(claim)
+        samples.sort()
+    elif claim < samples[-1] and claim not in samples:
+        samples[-1] = claim
+        samples.sort()
+
+
+def _least(claims: Iterable[str], key: Key) -> list[str]:
+    return sorted(set(claims))[:_samples(key)]
 
 
 def claims_of_triples(triples: Iterable["Triple"]) -> list[tuple[str, str, str, str, str]]:
@@ -166,11 +189,15 @@ def _node_triples(graph: Context, key: Key, count: _Count) -> list["Triple"]:
     triples: list[Triple] = [(node, _TYPE, _RELATION_TALLY)]
     if m:
         triples += [(node, _TALLY_OF, _node(graph, (s, p, o, ""))),
-                    (node, _TALLY_MODALITY, URIRef(m))]
+                    (node, _TALLY_MODALITY, _term(m))]
     else:
-        triples += [(node, _TALLY_SUBJECT, URIRef(s)), (node, _TALLY_PREDICATE, URIRef(p)),
-                    (node, _TALLY_OBJECT, URIRef(o))]
+        triples += [(node, _TALLY_SUBJECT, _term(s)), (node, _TALLY_PREDICATE, _term(p)),
+                    (node, _TALLY_OBJECT, _term(o))]
     return triples + _count_triples(node, count)
+
+
+#: Entities, predicates and modalities recur across tally nodes.
+_term = functools.lru_cache(maxsize=65536)(URIRef)
 
 
 # rdflib makes a new term on each namespace attribute access: these are
@@ -199,15 +226,20 @@ def article_patch(graph: Context, article: URIRef,
     return articles_patch(graph, [(article, new_claims)])
 
 
-def _merge(total: dict[Key, _Count], part: dict[Key, _Count]) -> None:
-    """Add one article's contributions to a batch's, keeping the first
-    samples in article order (what applying the articles one by one keeps)."""
+def _merge(total: dict[Key, _Count], part: dict[Key, _Count], members: bool = True) -> None:
+    """Add one article's contributions to a batch's (the least claims as
+    samples).  `members`: keep the claims of each key (only a replaced article's old
+    claims need them)."""
     for key, count in part.items():
-        into = total.setdefault(key, _Count())
+        into = total.get(key)
+        if into is None:
+            total[key] = into = _Count()
         into.claims += count.claims
         into.articles += count.articles
-        into.members |= count.members
-        into.samples += count.samples[:_samples(key) - len(into.samples)]
+        if members:
+            into.members |= count.members
+        if count.samples:
+            into.samples = _least(into.samples + count.samples, key)
 
 
 class Memo:
@@ -222,6 +254,15 @@ class Memo:
     def __init__(self) -> None:
         self.nodes: dict[URIRef, _Count | None] = {}  # None: no such node
         self.pending: dict[URIRef, _Count | None] = {}
+        #: Every node of the tally is in `nodes` (it was empty when the run
+        #: began), so a node not there does not exist and is not read.
+        self.complete = False
+
+    def start(self, graph: Context) -> None:
+        """Note whether the tally has no node yet (a first ingest): then
+        no batch of the run reads a count from the store."""
+        self.complete = not graph.store.ask(_PREFIXES + f"""
+            ASK {{ GRAPH {iri(tally_graph(graph))} {{ ?r a hkg:RelationTally }} }}""")
 
     def commit(self) -> None:
         self.nodes.update(self.pending)
@@ -230,6 +271,76 @@ class Memo:
     def forget(self) -> None:
         self.nodes.clear()
         self.pending.clear()
+        self.complete = False
+
+
+class Deferred:
+    """The tally counts of articles added in bulk, kept in memory and
+    written in one patch (`flush`) instead of one per batch: a first
+    ingest of 1,000 articles wrote each hub's counts 16 times, and the
+    patches cost more than the articles.
+
+    While counts are held the stored tally lags its articles, so the first
+    `hold` removes the tally's version triple; `flush` writes it back with
+    the counts.  A writer that opens the store after a crash in between
+    finds no version and recounts the whole tally (`ensure`).  Only for a
+    writer no one reads (`kg ingest`): a reader in this process would see
+    the old counts until the flush."""
+
+    def __init__(self, graph: Context, memo: Memo) -> None:
+        self.graph, self.memo = graph, memo
+        self.counts: dict[Key, _Count] = {}
+        self.articles = 0
+        self.stale = False
+
+    def mark(self) -> Patch | None:
+        """The patch that marks the tally as lagging, to apply with the
+        first batch whose counts are held (None once applied)."""
+        if self.stale:
+            return None
+        return Patch(tally_graph(self.graph), remove=[_version_triple(self.graph)])
+
+    def hold(self, claims: list[tuple[str, str, str, str, str]]) -> None:
+        """Keep the counts of one new article, once its batch (with the
+        `mark`) is in the store."""
+        _count_new(self.counts, claims)
+        self.articles += 1
+        self.stale = True
+
+    def flush(self) -> None:
+        """Write the held counts and the version triple in one change."""
+        if not self.stale:
+            return
+        patch = _patch(self.graph, {}, self.counts, [], self.memo)
+        patch.add.append(_version_triple(self.graph))
+        try:
+            self.graph.store.add_graphs([], "", patch, readers=False)
+        except BaseException:
+            self.memo.forget()
+            raise
+        self.memo.commit()
+        self.counts, self.articles, self.stale = {}, 0, False
+
+
+def _count_new(counts: dict[Key, _Count], claims: list[tuple[str, str, str, str, str]]) -> None:
+    """Add one article's (claim, s, p, o, m) rows to `counts`: what
+    `_contributions` and `_merge` do, in one pass and keeping no members."""
+    seen: set[Key] = set()
+    for claim, s, p, o, m in claims:
+        for key in ((s, p, o, m), (s, p, o, "")):
+            count = counts.get(key)
+            if count is None:
+                counts[key] = count = _Count()
+            count.claims += 1
+            if key not in seen:
+                seen.add(key)
+                count.articles += 1
+            if key[3]:
+                _sample(count.samples, claim)
+
+
+def _version_triple(graph: Context) -> "Triple":
+    return (tally_graph(graph), HKG.tallyVersion, Literal(TALLY_VERSION))
 
 
 def articles_patch(graph: Context,
@@ -246,10 +357,17 @@ def articles_patch(graph: Context,
         if not new:
             _merge(old, _contributions(_stored_claims(graph, article)))
         _merge(now, _contributions(claims))
-    articles = [article for article, _ in changes]
+    return _patch(graph, old, now, [article for article, _ in changes], memo)
+
+
+def _patch(graph: Context, old: dict[Key, _Count], now: dict[Key, _Count],
+           articles: list[URIRef], memo: Memo | None) -> Patch:
+    """The tally change of taking `old` contributions (of `articles`) out
+    and putting `now` in."""
     keys = {_node(graph, key): key for key in set(old) | set(now)}
     known = memo.nodes if memo is not None else {}
-    current = _current(graph, {n: k for n, k in keys.items() if n not in known})
+    unread = {n: k for n, k in keys.items() if n not in known}
+    current = {} if memo is not None and memo.complete else _current(graph, unread)
     current.update({n: c for n, c in known.items() if n in keys and c is not None})
     written: dict[URIRef, _Count | None] = {}
     remove: list[Triple] = []
@@ -269,14 +387,14 @@ def articles_patch(graph: Context,
             remove += _node_triples(graph, key, before)
             written[node] = None
             continue
-        # Samples from other articles stay; the articles' own are their new ones.
+        # The least claims: of the samples from other articles, the
+        # articles' new claims and, if a sample went, the others' next least.
         kept = [c for c in before.samples if c not in was.members]
-        wanted = _samples(key)
-        after.samples = kept + then.samples[:wanted - len(kept)]
-        if len(after.samples) < wanted and len(kept) < after.claims - then.claims:
-            after.samples += _other_samples(graph, key, articles, kept)[
-                :wanted - len(after.samples)]
-        after.samples.sort()
+        others = before.claims - was.claims  # claims of other articles
+        candidates = kept + then.samples
+        if len(kept) < len(before.samples) and others > len(kept):
+            candidates += _other_samples(graph, key, articles, kept)
+        after.samples = _least(candidates, key)
         written[node] = after
         if (after.claims, after.articles, after.samples) != (before.claims, before.articles,
                                                              before.samples):
@@ -287,31 +405,35 @@ def articles_patch(graph: Context,
     return Patch(tally_graph(graph), remove, add)
 
 
-def _grouped_counts(graph: Context, group: Sparql) -> list:
-    """Claims and articles per group of claim variables, with the least and
-    greatest claim IRI as samples."""
-    return graph.store.select(_PREFIXES + f"""
-        SELECT {group} (COUNT(DISTINCT ?c) AS ?n) (COUNT(DISTINCT ?a) AS ?k)
-               (MIN(STR(?c)) AS ?c1) (MAX(STR(?c)) AS ?c2)
-        WHERE {{ GRAPH ?a {{ ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ;
-                             hkg:object ?o ; hkg:modality ?m ; prov:wasDerivedFrom ?a }} }}
-        GROUP BY {group}""")
-
-
 def rebuild(graph: Context) -> int:
-    """Recount the whole tally from the articles; the number of tally nodes."""
-    claims: dict[Key, _Count] = {}
-    for rows in (_grouped_counts(graph, Sparql("?s ?p ?o ?m")),
-                 _grouped_counts(graph, Sparql("?s ?p ?o"))):
-        for r in rows:
-            key = (str(r["s"]), str(r["p"]), str(r["o"]), str(r.get("m", "")))
-            samples = sorted({str(r["c1"]), str(r["c2"])})[:_samples(key)]
-            claims[key] = _Count(int(r["n"]), int(r["k"]), samples)
-    triples: list[Triple] = [(tally_graph(graph), HKG.tallyVersion, Literal(TALLY_VERSION))]
-    for key, count in claims.items():
+    """Recount the whole tally from the articles, a chunk of articles per
+    query (each query's rows bounded), with the same counting as a bulk
+    writer's (`Deferred`); the number of tally nodes."""
+    articles = [r["a"] for r in graph.store.select_values(_PREFIXES + """
+        SELECT ?a WHERE { GRAPH ?a { ?a a hkg:Article } } ORDER BY ?a""")]
+
+    def query(values: Sparql) -> str:
+        return _PREFIXES + f"""
+            SELECT ?a ?c ?s ?p ?o ?m WHERE {{ VALUES ?a {{ {values} }}
+              GRAPH ?a {{ ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ;
+                          hkg:object ?o ; hkg:modality ?m }} }}"""
+
+    counts: dict[Key, _Count] = {}
+    for chunk in chunked(articles, ARTICLES_PER_QUERY):
+        rows: dict[str, list[tuple[str, str, str, str, str]]] = defaultdict(list)
+        for r in select_chunked(graph.store, chunk, query):
+            rows[r["a"]].append((r["c"], r["s"], r["p"], r["o"], r["m"]))
+        for claims in rows.values():
+            _count_new(counts, claims)
+    triples: list[Triple] = [_version_triple(graph)]
+    for key, count in counts.items():
         triples += _node_triples(graph, key, count)
     graph.store.replace_graph(tally_graph(graph), triples)
-    return len(claims)
+    return len(counts)
+
+
+#: Articles whose claims one query of `rebuild` reads.
+ARTICLES_PER_QUERY = 50
 
 
 def ensure(graph: Context) -> bool:

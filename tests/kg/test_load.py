@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kg import KnowledgeGraph, Settings, read
+from kg import KnowledgeGraph, Settings, load, read
 from kg.load import ensure_ontology, find_articles
 from kg.terms import DCTERMS
 
@@ -256,18 +256,21 @@ def _stable_dump(graph: KnowledgeGraph) -> str:
                    if f"<{DCTERMS.modified}>" not in line)
 
 
-def test_batches_write_what_one_by_one_writes(graph, settings_for, tmp_path):
-    """ingest_files in batches (in this process, and in worker processes)
-    leaves the same store as ingest_file article by article: the articles'
-    graphs, the relation tally with its sample claims, and a search index in
-    step with the graph."""
+def test_batches_write_what_one_by_one_writes(graph, settings_for, tmp_path, monkeypatch):
+    """ingest_files in batches (in this process, and in worker processes,
+    and with no readers: the tally counts held and written every few
+    articles) leaves the same store as ingest_file article by article: the
+    articles' graphs, the relation tally with its sample claims, and a
+    search index in step with the graph."""
+    monkeypatch.setattr(load, "FLUSH_ARTICLES", 5)
     from benchmarks.generator import write_corpus
 
     corpus = write_corpus(11, tmp_path / "corpus") + [seed_article()]
     for path in corpus:
         assert graph.ingest_file(path).status == "added"
     expected = _stable_dump(graph)
-    for number, (workers, batch) in enumerate([(0, 4), (2, 5)]):
+    runs = [(0, 4, True), (2, 5, True), (0, 3, False)]
+    for number, (workers, batch, readers) in enumerate(runs):
         settings = settings_for(graph.settings.store)
         if settings.store == "embedded":
             settings = Settings(data_dir=str(tmp_path / f"batched-{number}"))
@@ -277,7 +280,8 @@ def test_batches_write_what_one_by_one_writes(graph, settings_for, tmp_path):
                     batched.store.drop_graph(stored)
             from kg import tally
             tally.rebuild(batched)
-            results = list(batched.ingest_files(corpus, workers=workers, batch=batch))
+            results = list(batched.ingest_files(corpus, workers=workers, batch=batch,
+                                                readers=readers))
             assert [r.status for r in results] == ["added"] * len(corpus)
             assert [r.path for r in results] == [str(p) for p in corpus]
             assert _stable_dump(batched) == expected
