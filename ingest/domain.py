@@ -27,8 +27,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - the backport has the same interface
     import tomli as tomllib
 
-__all__ = ["MODALITIES", "PREDICATES", "TYPES", "ModalityWords", "Predicate", "TypeWords",
-           "describe"]
+__all__ = ["MODALITIES", "PREDICATES", "READING_ORDER", "TYPES", "ModalityWords", "Predicate",
+           "TypeWords", "describe"]
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,8 @@ def _bare(form: str) -> str:
     return " ".join(form.replace(_OBJECT, " ").split())
 
 
-def _load() -> tuple[dict[str, TypeWords], dict[str, ModalityWords], dict[str, Predicate]]:
+def _load() -> tuple[dict[str, TypeWords], dict[str, ModalityWords], dict[str, Predicate],
+                     tuple[str, ...]]:
     with open(ontology.DOMAIN, "rb") as handle:
         table = tomllib.load(handle)
     types = {t["name"]: TypeWords(**t) for t in table["type"]}
@@ -126,16 +127,22 @@ def _load() -> tuple[dict[str, TypeWords], dict[str, ModalityWords], dict[str, P
         predicates[p["name"]] = Predicate(**{**p, "domain": frozenset(p["domain"]),
                                              "range": frozenset(p["range"]),
                                              "search_words": tuple(p.get("search_words", ()))})
-    return types, modalities, predicates
+    order = tuple(table["reading_order"])
+    if sorted(order) != sorted(predicates):
+        raise ValueError(f"{ontology.DOMAIN}: reading_order must name every predicate once")
+    return types, modalities, predicates, order
 
 
-_types, _modalities, _predicates = _load()
+_types, _modalities, _predicates, _order = _load()
 #: Entity type name -> its words, in the table's order.
 TYPES: Mapping[str, TypeWords] = MappingProxyType(_types)
 #: Modality name -> its words, in the order readers look at them.
 MODALITIES: Mapping[str, ModalityWords] = MappingProxyType(_modalities)
 #: Predicate name -> its domain, range and words, in the table's order.
 PREDICATES: Mapping[str, Predicate] = MappingProxyType(_predicates)
+#: Every predicate name, in the order entity pages list relations: what
+#: readers look for first ("what it treats") at the top.
+READING_ORDER: tuple[str, ...] = _order
 
 
 def describe(subject: str, predicate: str, obj: str, modality: str) -> str:

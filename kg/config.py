@@ -90,8 +90,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_memory", 2048,
             "MB of memory each query worker may map (0: no cap); a query needing more is "
             "stopped.", _megabytes),
-    Setting("search_engine", "whoosh",
-            "Full-text engine: whoosh (pure Python, small collections) or tantivy (large ones).",
+    Setting("search_engine", "tantivy",
+            "Full-text engine: tantivy (native, fast at any size) or whoosh (pure Python, "
+            "a few thousand articles).",
             _one_of(ENGINES)),
 )
 
@@ -109,7 +110,7 @@ class Settings:
     query_workers: int = 3
     long_queries: int = 2
     query_memory: int = 2048
-    search_engine: str = "whoosh"
+    search_engine: str = "tantivy"
 
     @property
     def data_path(self) -> Path:

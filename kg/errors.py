@@ -30,9 +30,20 @@ class ConfigError(KGError):
 
 
 class NotFound(KGError):
-    """No such article, entity or claim."""
+    """No such article, entity or claim.
+
+    `suggestions` holds names close to the missing one (a "did you mean"
+    the web app's error page links), when the raiser knows any.
+
+    >>> NotFound("no entity named 'ketamin'", suggestions=("ketamine",)).suggestions
+    ('ketamine',)
+    """
 
     status = 404
+
+    def __init__(self, message: str = "", suggestions: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.suggestions = tuple(suggestions)
 
 
 class QueryError(KGError):

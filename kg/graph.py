@@ -114,6 +114,9 @@ class KnowledgeGraph(Context):
         for written in load.write_articles(self, paths, claimed_ids, workers, batch, readers):
             self.search.update_articles(written.documents)  # after the graph, as above
             yield from written.results
+        # Without readers the tally is written after the last batch was
+        # indexed; autocomplete's "entities with claims first" reads it.
+        self.search._forget_lexicon()
 
     def delete_article(self, article_id: str) -> bool:
         """Drop an article's graph and tally counts, then its search

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .store.base import Store
 
 __all__ = ["ArticleSummary", "ClaimRecord", "EntityInfo", "Evidence", "Stats", "articles", "claims",
-           "content_hash", "entities", "entity_info", "stats"]
+           "content_hash", "entities", "entity_description", "entity_info", "stats"]
 
 _TYPES = {str(HKG[t.value]): t.value for t in EntityType}
 _PREFIXES = sparql_prefixes()
@@ -161,6 +161,29 @@ def entity_info(graph: Context, entities: Iterable[str],
         result[name] = EntityInfo(name, labels[0], types[0] if types else "Entity",
                                   tuple(synonyms), tuple(ids), mapped)
     return result
+
+
+def entity_description(graph: Context, entity: str, type_: str) -> tuple[str, bool]:
+    """A short description of an entity for its page, and whether it
+    describes the entity's type rather than the entity: its own definition
+    in the ontology graph (`skos:definition`, else `rdfs:comment`), else the
+    comment of its class in `ontology/kg.ttl` ("A medicine or a class of
+    medicines (ketamine, SSRIs).").  ("", False) when neither exists.
+
+    Only what the packaged ontology and vocabulary say; nothing is fetched.
+    """
+    own = graph.store.select_values(_PREFIXES + f"""
+        SELECT ?d ?rank WHERE {{
+          {{ {iri(entity)} skos:definition ?d BIND(1 AS ?rank) }}
+          UNION {{ {iri(entity)} rdfs:comment ?d BIND(2 AS ?rank) }}
+        }} ORDER BY ?rank STR(?d) LIMIT 1""")
+    if own:
+        return str(own[0]["d"]), False
+    if type_ not in _TYPES.values():
+        return "", False
+    found = graph.store.select_values(_PREFIXES + f"""
+        SELECT ?d WHERE {{ {iri(HKG[type_])} rdfs:comment ?d }} ORDER BY STR(?d) LIMIT 1""")
+    return (str(found[0]["d"]), True) if found else ("", False)
 
 
 def _article_scope(graph: Context, article: str | None) -> Sparql:

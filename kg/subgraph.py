@@ -84,17 +84,18 @@ def resolve_entity(graph: Context, name: str) -> str:
           ?e hkg:mapped ?m .
         }} GROUP BY ?e ORDER BY ?r ?e LIMIT 1""")
     if not rows or "e" not in rows[0]:
-        raise NotFound(f"no entity named {quoted(name)}{_did_you_mean(graph, name)}")
+        names = _similar(graph, name)
+        hint = f"; did you mean {' or '.join(repr(n) for n in names)}?" if names else ""
+        raise NotFound(f"no entity named {quoted(name)}{hint}", suggestions=names)
     return str(rows[0]["e"])
 
 
-def _did_you_mean(graph: Context, name: str) -> str:
-    """"; did you mean ...?" with up to three entity names close to `name`, or ""."""
+def _similar(graph: Context, name: str) -> tuple[str, ...]:
+    """Up to three entity names close to `name` (for a "did you mean")."""
     try:
-        names = graph.similar_names(name)
+        return tuple(graph.similar_names(name))
     except KGError:  # no index to ask: the plain message will do
-        return ""
-    return f"; did you mean {' or '.join(repr(n) for n in names)}?" if names else ""
+        return ()
 
 
 def selection_values(selection: Selection) -> Sparql:

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from .store.base import Triple
 
 __all__ = ["SAMPLES", "TALLY_VERSION", "Deferred", "Key", "Memo", "article_patch",
-           "articles_patch", "ensure", "rebuild", "tally_graph"]
+           "articles_patch", "entities_with_claims", "ensure", "rebuild", "tally_graph"]
 
 #: Layout of the tally graph; a writer rebuilds a tally of another version.
 TALLY_VERSION = "4"  # 4: the least claims as samples
@@ -308,18 +308,28 @@ class Deferred:
         self.stale = True
 
     def flush(self) -> None:
-        """Write the held counts and the version triple in one change."""
+        """Write the held counts, `FLUSH_NODES` nodes per change (each
+        change's patch is then held in memory alone), and the version
+        triple with the last."""
         if not self.stale:
             return
-        patch = _patch(self.graph, {}, self.counts, [], self.memo)
-        patch.add.append(_version_triple(self.graph))
-        try:
-            self.graph.store.add_graphs([], "", patch, readers=False)
-        except BaseException:
-            self.memo.forget()
-            raise
-        self.memo.commit()
+        keys = sorted(self.counts)
+        for start in range(0, max(len(keys), 1), FLUSH_NODES):
+            part = {key: self.counts[key] for key in keys[start:start + FLUSH_NODES]}
+            patch = _patch(self.graph, {}, part, [], self.memo)
+            if start + FLUSH_NODES >= len(keys):
+                patch.add.append(_version_triple(self.graph))
+            try:
+                self.graph.store.add_graphs([], "", patch, readers=False)
+            except BaseException:
+                self.memo.forget()
+                raise
+            self.memo.commit()
         self.counts, self.articles, self.stale = {}, 0, False
+
+
+#: Tally nodes written per change by `Deferred.flush`.
+FLUSH_NODES = 20000
 
 
 def _count_new(counts: dict[Key, _Count], claims: list[tuple[str, str, str, str, str]]) -> None:
@@ -403,6 +413,15 @@ def _patch(graph: Context, old: dict[Key, _Count], now: dict[Key, _Count],
     if memo is not None:
         memo.pending = written
     return Patch(tally_graph(graph), remove, add)
+
+
+def entities_with_claims(graph: Context) -> frozenset[str]:
+    """Every entity some claim names as subject or object (in any modality),
+    read from the tally: one row per entity, not per claim."""
+    rows = graph.store.select_values(_PREFIXES + f"""
+        SELECT DISTINCT ?e WHERE {{ GRAPH {iri(str(tally_graph(graph)))} {{
+          {{ ?r hkg:tallySubject ?e }} UNION {{ ?r hkg:tallyObject ?e }} }} }}""")
+    return frozenset(str(r["e"]) for r in rows)
 
 
 def rebuild(graph: Context) -> int:

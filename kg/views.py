@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Protocol
 
 from ingest.domain import MODALITIES as MODALITY_WORDS
+from ingest.domain import READING_ORDER
 from ingest.domain import describe
 from ingest.model import PREDICATES
 
@@ -152,6 +153,15 @@ class EntityView:
     #: Articles that mention the entity; `articles` holds the first
     #: MENTIONS_SHOWN of them by title.
     articles_total: int = 0
+    #: A short description from the packaged ontology (`read.entity_description`),
+    #: and whether it is its type's rather than its own.
+    description: str = ""
+    description_of_type: bool = False
+
+    @property
+    def has_claims(self) -> bool:
+        """Some article states a relation of this entity (in the selection)."""
+        return any(self.totals.values())
 
     def as_json(self, offset: int, limit: int, links: Links | None = None) -> dict:
         """The view as `GET /api/entity` gives it (`offset` and `limit`: the
@@ -162,7 +172,7 @@ class EntityView:
                      "relations": [r.as_json(links) for r in rows]}
                     for p, rows in data.items()]
 
-        return {"entity": entity_json(self.entity, links),
+        return {"entity": entity_json(self.entity, links), "description": self.description,
                 "outgoing": groups("out", self.outgoing), "incoming": groups("in", self.incoming),
                 "truncated": self.truncated,
                 "articles": [{"id": i, "title": t} for i, t in self.articles],
@@ -299,10 +309,16 @@ def entity_view(graph: Context, name: str, selection: Selection | None = None,
         SELECT DISTINCT ?id ?title WHERE {{ GRAPH ?a {{ ?a hkg:mentions {iri(entity)} ;
           dcterms:identifier ?id ; dcterms:title ?title }} }}""")
     mentions.sort(key=lambda r: (r["title"], r["id"]))
-    return EntityView(info, dict(sorted(result["out"].items())),
-                      dict(sorted(result["in"].items())),
+    return EntityView(info, _reading_order(result["out"]), _reading_order(result["in"]),
                       [(r["id"], r["title"]) for r in mentions[:MENTIONS_SHOWN]], False, totals,
-                      len(mentions))
+                      len(mentions), *read.entity_description(graph, entity, info.type))
+
+
+def _reading_order(groups: dict[str, list[RelationRow]]) -> dict[str, list[RelationRow]]:
+    """Predicate groups in the domain table's `reading_order`: what readers
+    look for first (what it treats, how it works) at the top."""
+    rank = {p: i for i, p in enumerate(READING_ORDER)}
+    return dict(sorted(groups.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import BadRequest, Forbidden, RequestEntityTooLarge, Unauthorized
 
 from ingest import readers
@@ -39,6 +39,7 @@ from kg.subgraph import Selection, neighbourhood, paths
 
 from .claims import CSV_MAX, JSON_MAX, read_filter
 from .claims import claims_csv as claims_table
+from .negotiation import prefers_html
 from .openapi import openapi_document
 from .state import get_graph
 
@@ -127,8 +128,19 @@ LINKS = _Links()
 
 @bp.get("/openapi.json")
 def openapi():
-    """This API described in OpenAPI 3.1."""
-    return jsonify(openapi_document(request.host_url.rstrip("/")))
+    """This API described in OpenAPI 3.1: JSON for programs, and for a
+    browser (Accept naming text/html above JSON, or `?format=html`) a page
+    that renders it with the vendored Swagger UI (issue 18)."""
+    document = openapi_document(request.host_url.rstrip("/"))
+    if prefers_html(request.headers.get("Accept"), request.args.get("format")):
+        json_url = url_for("api.openapi", format="json")
+        response = current_app.make_response(render_template(
+            "apidocs.html", document=document, json_url=json_url,
+            json_path=url_for("api.openapi")))
+    else:
+        response = jsonify(document)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @bp.get("/search")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from kg.formats import FORMATS as ALL_FORMATS
 from kg.formats import DataFormat as Format
 
-__all__ = ["FORMATS", "Format", "NotAcceptable", "choose", "parse_accept"]
+__all__ = ["FORMATS", "Format", "NotAcceptable", "choose", "parse_accept", "prefers_html"]
 
 #: What linked-data resources offer, in the server's order of preference
 #: (the first wins ties, so `*/*` gets HTML); the formats are `kg.formats`'.
@@ -114,3 +114,26 @@ def choose(accept: str | None, override: str | None = None,
         raise NotAcceptable("none of the accepted types is offered; this resource is "
                             "available as " + ", ".join(f.media_type for f in offers))
     return max(scored, key=lambda s: s[:3])[3]
+
+
+def prefers_html(accept: str | None, override: str | None = None,
+                 data_type: str = "application/json") -> bool:
+    """Whether a resource that is data for programs (the OpenAPI document,
+    the VoID description) should answer a page instead: only when the client
+    names HTML above the data type, as browsers do.  `*/*`, no header, or a
+    tie answers the data, so programs keep what they always got; `?format=
+    html` (or `json`, or any other value) decides outright.
+
+    >>> prefers_html("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+    True
+    >>> prefers_html("*/*"), prefers_html(None), prefers_html("application/json")
+    (False, False, False)
+    >>> prefers_html("text/html", override="json")
+    False
+    """
+    if override:
+        return override.strip().lower() in ("html", "text/html")
+    ranges = parse_accept(accept)
+    html_q, html_specific = _quality("text/html", ranges)
+    data_q, data_specific = _quality(data_type, ranges)
+    return html_q > 0 and (html_q, html_specific) > (data_q, data_specific)

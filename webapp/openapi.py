@@ -164,7 +164,13 @@ def _paths() -> dict:
     return {
         "/api/openapi.json": {"get": {
             "summary": "This document.", "operationId": "openapi",
-            "responses": {"200": _ok("The OpenAPI document.", {"type": "object"})}}},
+            "description": "JSON, unless the client names text/html above JSON in Accept "
+                           "(a browser), which gets the document rendered as a page.",
+            "parameters": [_q("format", "`json` or `html`, over the Accept header.",
+                              {"type": "string", "enum": ["json", "html"]})],
+            "responses": {"200": {"description": "The OpenAPI document.", "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/html": {"schema": {"type": "string"}}}}}}},
         "/api/search": {"get": {
             "summary": "Full-text search over entities, articles and claims.",
             "operationId": "search",

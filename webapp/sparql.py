@@ -30,7 +30,7 @@ from kg.sparql import (Answer, DatasetCounts, EngineBusy, Limits, QueryRunner, Q
                        void_description)
 from kg.terms import PREFIXES, XSD
 
-from .negotiation import Format, NotAcceptable, choose
+from .negotiation import Format, NotAcceptable, choose, prefers_html
 from .ratelimit import ClientBudget
 from .state import get_graph
 
@@ -266,12 +266,23 @@ def endpoint():
 @bp.get("/.well-known/void")
 def void():
     """VoID: the dataset, its endpoint, vocabularies, and counts by class and
-    predicate (Turtle, N-Triples, RDF/XML or JSON-LD)."""
+    predicate (Turtle, N-Triples, RDF/XML or JSON-LD); a browser (Accept
+    naming text/html above Turtle, or `?format=html`) gets the same counts
+    as a page (issue 18)."""
+    counts = _service().counts()
+    formats = tuple(request.args.getlist("format"))
+    if prefers_html(request.headers.get("Accept"), formats[0] if formats else None,
+                    "text/turtle"):
+        response = Response(render_template(
+            "void.html", counts=counts, curie=_curie,
+            endpoint=url_for("sparql.endpoint"), base_iri=get_graph().settings.base_iri,
+            formats=[f for f in GRAPH_OFFERS if f is not HTML]), mimetype="text/html")
+        response.headers["Vary"] = "Accept"
+        return response
     description = void_description(
         url_for("sparql.void", _external=True), url_for("sparql.endpoint", _external=True),
-        get_graph().settings.base_iri, _service().counts())
-    return _rdf_response(description, _negotiate(GRAPH_OFFERS[:-1],
-                                                 tuple(request.args.getlist("format"))))
+        get_graph().settings.base_iri, counts)
+    return _rdf_response(description, _negotiate(GRAPH_OFFERS[:-1], formats))
 
 
 @bp.after_request

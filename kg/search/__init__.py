@@ -1,6 +1,6 @@
 """Full-text search over articles, entities and claims.
 
-The engine (whoosh by default) sits behind `Engine`; this module plans
+The engine (tantivy by default, or whoosh) sits behind `Engine`; this module plans
 queries (our own small syntax, synonym expansion from the vocabulary),
 suggests spellings, highlights with escaped text, and keeps the index equal
 to the graph: `KnowledgeGraph` calls `update_articles`/`remove_article`
@@ -73,8 +73,10 @@ class SearchIndex:
 
     @functools.cached_property
     def lexicon(self) -> Lexicon:
+        from ..tally import entities_with_claims
+
         forms, title_words = lexicon_forms(self.graph)
-        return Lexicon(forms, title_words)
+        return Lexicon(forms, title_words, entities_with_claims(self.graph))
 
     def _forget_lexicon(self) -> None:
         self.__dict__.pop("lexicon", None)

@@ -140,12 +140,17 @@ class Lexicon:
     and the words of the collection (for spelling suggestions)."""
 
     def __init__(self, entities: dict[str, tuple[str, ...]] | None = None,
-                 extra_words: set[str] | None = None):
+                 extra_words: set[str] | None = None,
+                 with_claims: frozenset[str] = frozenset()):
         """Args:
             entities: entity IRI -> all its surface forms (label first).
             extra_words: other known words (article titles...).
+            with_claims: the entities some claim names; `complete` offers
+                them first (a reader picking a name wants a page that says
+                something).
         """
         self.entities = entities or {}
+        self.with_claims = with_claims
         self.by_form: dict[tuple[str, ...], str] = {}
         for iri, forms in sorted(self.entities.items()):
             for form in forms:
@@ -215,8 +220,14 @@ class Lexicon:
         return self._closest[word]
 
     def complete(self, prefix: str, limit: int = 10) -> list[tuple[str, str]]:
-        """(surface form, entity IRI) pairs whose form starts with `prefix`,
-        labels before synonyms, shortest first."""
+        """(surface form, entity IRI) pairs whose form starts with `prefix`
+        (or has a word starting so): entities some claim names first, then
+        forms starting with it, labels before synonyms, shortest first.
+
+        >>> Lexicon({"e:1": ("ketamine",), "e:2": ("ketamine cystitis",)},
+        ...         with_claims=frozenset({"e:2"})).complete("ket")
+        [('ketamine cystitis', 'e:2'), ('ketamine', 'e:1')]
+        """
         key = " ".join(words(prefix))
         if not key:
             return []
@@ -229,8 +240,9 @@ class Lexicon:
                     candidate = (0 if norm.startswith(key) else 1, min(rank, 1), form)
                     if best is None or candidate < best:
                         found[iri] = candidate
-        ranked = sorted(found.items(), key=lambda item: (item[1][0], item[1][1],
-                                                         len(item[1][2]), item[1][2].lower()))
+        ranked = sorted(found.items(), key=lambda item: (
+            item[0] not in self.with_claims, item[1][0], item[1][1], len(item[1][2]),
+            item[1][2].lower()))
         return [(value[2], iri) for iri, value in ranked[:limit]]
 
 

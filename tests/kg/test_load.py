@@ -262,7 +262,10 @@ def test_batches_write_what_one_by_one_writes(graph, settings_for, tmp_path, mon
     articles) leaves the same store as ingest_file article by article: the
     articles' graphs, the relation tally with its sample claims, and a
     search index in step with the graph."""
+    from kg import tally
+
     monkeypatch.setattr(load, "FLUSH_ARTICLES", 5)
+    monkeypatch.setattr(tally, "FLUSH_NODES", 7)  # several changes per flush
     from benchmarks.generator import write_corpus
 
     corpus = write_corpus(11, tmp_path / "corpus") + [seed_article()]
@@ -278,7 +281,6 @@ def test_batches_write_what_one_by_one_writes(graph, settings_for, tmp_path, mon
             for stored in batched.store.graphs():  # a shared server keeps the last test's
                 if stored not in (batched.minter.ontology_graph,):
                     batched.store.drop_graph(stored)
-            from kg import tally
             tally.rebuild(batched)
             results = list(batched.ingest_files(corpus, workers=workers, batch=batch,
                                                 readers=readers))

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from ingest import domain
 from kg import KnowledgeGraph, Settings, read
 
 from webapp import create_app
@@ -183,7 +184,9 @@ def test_entity_page_header_ids_and_relations_both_ways(client):
         assert href.startswith(("http://purl.obolibrary.org/obo/",
                                 "https://meshb.nlm.nih.gov/record/ui?ui="))
     names = page.xpath("//section[@aria-labelledby='rel-out']//section/@data-predicate")
-    assert names == sorted(names) and "antagonistOf" in names
+    # In the domain table's reading order (issue 18): what it treats first.
+    assert names == [p for p in domain.READING_ORDER if p in names]
+    assert names[0] == "treats" and "antagonistOf" in names
     for summary in page.xpath("//p[@class='summary']"):
         assert re.search(r" — \d+ ([a-z ]+ )?quotes? from \d+ articles?", text_of(summary))
 
@@ -443,11 +446,17 @@ def test_entity_url_takes_a_label_or_synonym_and_redirects_to_the_key(client, na
                                  "/relation/ketamin/treats/social-anxiety-disorder"])
 def test_unknown_names_are_404_with_did_you_mean(client, url):
     """A misspelt name is a plain 404 that suggests the entity meant, never
-    an engine error."""
+    an engine error: the error page links the names meant; the graph and
+    path forms say so beside the form."""
     response = client.get(url)
     assert response.status_code == 404
-    text = text_of(html(response))
-    assert "no entity named 'ketamin'; did you mean 'ketamine'" in text
+    page = html(response)
+    text = text_of(page)
+    if page.xpath("//section[@class='error-page']"):
+        assert "No entity named 'ketamin'." in text
+        assert "/entity/ketamine" in page.xpath("//p[@class='did-you-mean']/a/@href")
+    else:
+        assert "no entity named 'ketamin'; did you mean 'ketamine'" in text
     assert "syntax error" not in text and "expected" not in text
 
 

@@ -118,7 +118,18 @@
     input.addEventListener("blur", function () { window.setTimeout(close, 100); });
   }
 
+  // Panels folded on phones (search facets) open where the screen is wide
+  // enough to show them beside the content: the width of style.css's
+  // one-column breakpoint (issue 18).
+  function openWhereWide() {
+    if (!window.matchMedia("(min-width: 60.01rem)").matches) { return; }
+    document.querySelectorAll("details[data-open-wide]").forEach(function (panel) {
+      panel.open = true;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[data-suggest]").forEach(setup);
+    openWhereWide();
   });
 }());
