@@ -79,6 +79,8 @@ class SearchIndex:
         return Lexicon(forms, title_words, entities_with_claims(self.graph))
 
     def forget_lexicon(self) -> None:
+        """Drop the lexicon read from the graph; the next search reads it
+        again (after the vocabulary, the articles or the tally changed)."""
         self.__dict__.pop("lexicon", None)
 
     # ---------------------------------------------------------------- writing
