@@ -69,6 +69,18 @@ class Predicate:
     #: Other ways readers ask for it ("side effects", "used for", "how is
     #: it given"), beside the label, verb and base; search reads them all.
     search_words: tuple[str, ...] = ()
+    #: The heading over a group of these relations from the object's side
+    #: (empty: "What <verb> it", as in "What treats it").
+    incoming: str = ""
+
+    @property
+    def incoming_heading(self) -> str:
+        """Over the entities that stand in this relation to one entity.
+
+        >>> PREDICATES["treats"].incoming_heading
+        'What treats it'
+        """
+        return self.incoming or f"What {self.sentence(self.verb, 'it')}"
 
     @property
     def phrases(self) -> tuple[str, ...]:
@@ -78,7 +90,26 @@ class Predicate:
         >>> PREDICATES["antagonistOf"].phrases[:3]
         ('antagonist of', 'blocks', 'block')
         """
-        return tuple(dict.fromkeys((self.label, self.verb, self.base, *self.search_words)))
+        forms = (self.label, _bare(self.verb), _bare(self.base), *self.search_words)
+        return tuple(dict.fromkeys(forms))
+
+    def sentence(self, form: str, obj: str) -> str:
+        """`form` (the verb or base form) with the object in its place:
+        after the phrase, or where the phrase puts `{object}`.
+
+        >>> PREDICATES["administeredVia"].sentence("is given by the {object} route", "oral")
+        'is given by the oral route'
+        """
+        return form.replace(_OBJECT, obj) if _OBJECT in form else f"{form} {obj}"
+
+
+#: Where a verb form places the object ("is given by the {object} route").
+_OBJECT = "{object}"
+
+
+def _bare(form: str) -> str:
+    """A verb form without its object placeholder, for matching words."""
+    return " ".join(form.replace(_OBJECT, " ").split())
 
 
 def _load() -> tuple[dict[str, TypeWords], dict[str, ModalityWords], dict[str, Predicate],
@@ -121,15 +152,20 @@ def describe(subject: str, predicate: str, obj: str, modality: str) -> str:
     'Ketamine does not decrease blood pressure'
     >>> describe("Ketamine", "usedIn", "anaesthesia", "negated")
     'Ketamine is not used in anaesthesia'
+    >>> describe("Ketamine", "administeredVia", "intravenous", "asserted")
+    'Ketamine is given by the intravenous route'
     """
     words = PREDICATES.get(predicate)
-    third, base = (words.verb, words.base) if words else (predicate, predicate)
+    if words is None:
+        third = base = f"{predicate} {obj}"
+    else:
+        third, base = words.sentence(words.verb, obj), words.sentence(words.base, obj)
     if modality == "hedged":
-        return f"{subject} may {base} {obj}"
+        return f"{subject} may {base}"
     if modality == "investigational":
-        return f"Studies are looking at whether {subject} {third} {obj}"
+        return f"Studies are looking at whether {subject} {third}"
     if modality == "negated":
         if base.startswith("be "):
-            return f"{subject} is not {base[3:]} {obj}"
-        return f"{subject} does not {base} {obj}"
-    return f"{subject} {third} {obj}"
+            return f"{subject} is not {base[3:]}"
+        return f"{subject} does not {base}"
+    return f"{subject} {third}"

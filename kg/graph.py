@@ -116,7 +116,7 @@ class KnowledgeGraph(Context):
             yield from written.results
         # Without readers the tally is written after the last batch was
         # indexed; autocomplete's "entities with claims first" reads it.
-        self.search._forget_lexicon()
+        self.search.forget_lexicon()
 
     def delete_article(self, article_id: str) -> bool:
         """Drop an article's graph and tally counts, then its search

@@ -114,13 +114,21 @@ class RelationRow:
         return counts["negated"] > 0 and any(counts[m] for m in MODALITIES if m != "negated")
 
     def summary(self) -> str:
-        """'Ketamine may increase glutamate — 1 article, hedged' (modalities in
-        the domain table's words: '3 articles, 2 stated, 1 denied')."""
-        counts = {MODALITY_WORDS[m].label: k for m, k in self.articles_by_modality.items() if k}
-        n = self.articles
-        parts = ", ".join(f"{k} {m}" if len(counts) > 1 else m for m, k in counts.items())
+        """The relation as a sentence and what backs it, counted in quotes
+        and articles, modalities in the domain table's words: 'Ketamine
+        may increase glutamate — 1 hedged quote from 1 article', 'Ketamine
+        lowers blood pressure — 7 quotes from 3 articles: 5 stated, 2
+        denied'."""
+        counts = {MODALITY_WORDS[m].label: k for m, k in self.claims_by_modality.items() if k}
+        quotes, n = sum(counts.values()), self.articles
+        from_ = f"from {n} article{'s' if n != 1 else ''}"
+        if len(counts) == 1:
+            backing = f"{quotes} {next(iter(counts))} quote{'s' if quotes != 1 else ''} {from_}"
+        else:
+            parts = ", ".join(f"{k} {m}" for m, k in counts.items())
+            backing = f"{quotes} quotes {from_}: {parts}"
         line = describe(self.subject.label, self.predicate, self.object.label, self.modality)
-        return f"{line[:1].upper()}{line[1:]} — {n} article{'s' if n != 1 else ''}, {parts}"
+        return f"{line[:1].upper()}{line[1:]} — {backing}"
 
     def as_json(self, links: Links | None = None) -> dict:
         return {"subject": entity_json(self.subject, links), "predicate": self.predicate,

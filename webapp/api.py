@@ -30,13 +30,15 @@ from werkzeug.exceptions import BadRequest, Forbidden, RequestEntityTooLarge, Un
 
 from ingest import readers
 from ingest.readers import READERS, article_id
-from kg import read, views
+from kg import claimlist, read, views
 from kg.admin import find_token, token_matches
-from kg.errors import NotFound
+from kg.errors import NotFound, quoted
 from kg.read import Evidence
 from kg.search import FACETS
 from kg.subgraph import Selection, neighbourhood, paths
 
+from .claims import CSV_MAX, JSON_MAX, read_filter
+from .claims import claims_csv as claims_table
 from .negotiation import prefers_html
 from .openapi import openapi_document
 from .state import get_graph
@@ -207,13 +209,44 @@ def articles():
     return jsonify([dataclasses.asdict(a) for a in read.articles(get_graph())])
 
 
+def _claim_page(max_limit: int, others: tuple[str, ...] = ("limit", "offset")
+                ) -> tuple[claimlist.ClaimFilter, claimlist.ClaimPage]:
+    """The filtered, sorted page of claims /api/claims and its CSV twin
+    answer (the filters of the /claims page: `kg.claimlist`)."""
+    chosen = read_filter(others, request.path)
+    limit, offset = _int("limit", 100, 1, max_limit), _int("offset", 0, 0, 10_000_000)
+    return chosen, claimlist.claim_page(get_graph(), chosen, limit, offset)
+
+
 @bp.get("/claims")
 def claims():
-    """Claims in the JSONL contract's shape (one article's, or all), paged."""
-    limit, offset = _int("limit", 100, 1, 1000), _int("offset", 0, 0, 10_000_000)
-    found = read.claims(get_graph(), request.args.get("article") or None)
-    return jsonify({"total": len(found), "offset": offset, "limit": limit,
-                    "claims": [c.as_json() for c in found[offset:offset + limit]]})
+    """Claims in the JSONL contract's shape, filtered (article, entity,
+    modality, predicate, subject_type, object_type), sorted and paged;
+    with `facets=1`, each filter's values with their counts."""
+    chosen, found = _claim_page(JSON_MAX, ("limit", "offset", "facets"))
+    body = {"total": found.total, "offset": found.offset, "limit": found.limit,
+            "claims": [c.as_json() for c in found.records],
+            "filters": {name: list(chosen.values(name)) for name in claimlist.FILTERS
+                        if chosen.values(name)},
+            "sort": ("-" if chosen.descending else "") + chosen.sort}
+    flag = request.args.get("facets", "")
+    if flag not in ("", "0", "1", "true", "false"):
+        raise BadRequest(f"facets takes 1 or 0, not {quoted(flag)}")
+    if flag in ("1", "true"):
+        body["facets"] = {name: facet.as_json()
+                          for name, facet in claimlist.facets(get_graph(), chosen).items()}
+    return jsonify(body)
+
+
+@bp.get("/claims.csv")
+def claims_csv():
+    """The same filtered, sorted page as CSV (up to 10,000 rows), with the
+    reader's words beside the names."""
+    _, found = _claim_page(CSV_MAX)
+    response = current_app.response_class(claims_table(found), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="claims.csv"'
+    response.headers["X-Total-Count"] = str(found.total)
+    return response
 
 
 @bp.get("/claim/<claim_id>")

@@ -7,6 +7,7 @@ documented here and every documented one exists.
 from __future__ import annotations
 
 from ingest import domain
+from kg.claimlist import SORTS
 
 __all__ = ["openapi_document"]
 
@@ -34,6 +35,30 @@ _SELECTION = [
     _q("modality", "Only claims stated so (repeat, or comma-separate).",
        {"type": "array", "items": _MODALITY}),
 ]
+_TYPE = {"type": "string", "enum": list(domain.TYPES)}
+#: The claims list's filters (`kg.claimlist.FILTERS`): AND between
+#: parameters, OR between the values of one (repeat it, or comma-separate).
+_CLAIM_FILTERS = [
+    _q("modality", "Only claims stated so.", {"type": "array", "items": _MODALITY}),
+    _q("predicate", "Only these relations.", {"type": "array", "items": _PREDICATE}),
+    _q("subject_type", "Only claims whose subject is of these types.",
+       {"type": "array", "items": _TYPE}),
+    _q("object_type", "Only claims whose object is of these types.",
+       {"type": "array", "items": _TYPE}),
+    _q("article", "Only these articles' claims (ids; an unknown one is a 404).",
+       {"type": "array", "items": {"type": "string"}}),
+    _q("entity", "Only claims naming these entities as subject or object (key, name or "
+       "IRI; an unknown one is a 404).", {"type": "array", "items": {"type": "string"}}),
+    _q("sort", "Order: article (default: article, then place in it), subject, predicate, "
+       "object or modality; a leading - reverses it.",
+       {"type": "string", "enum": [f"{d}{k}" for k in SORTS for d in ("", "-")]}),
+]
+_FACET = {"type": "object", "properties": {
+    "values": {"type": "array", "items": {"type": "object", "properties": {
+        "value": {"type": "string"}, "label": {"type": "string"},
+        "count": {"type": "integer"}, "selected": {"type": "boolean"}}}},
+    "truncated": {"type": "boolean", "description": "article and entity list the 30 with "
+                                                    "most claims"}}}
 _PAGING = [_q("limit", "Items per page.", {"type": "integer", "minimum": 1}),
            _q("offset", "Items to skip.", {"type": "integer", "minimum": 0})]
 _WRITE_ERRORS = {"401": {"$ref": "#/components/responses/Error"},
@@ -229,14 +254,38 @@ def _paths() -> dict:
             "responses": {"200": _ok("Deleted.", {"type": "object"}), **_ERRORS,
                           **_WRITE_ERRORS}}},
         "/api/claims": {"get": {
-            "summary": "Claims in the contract's shape, one article's or all, paged.",
+            "summary": "Claims in the contract's shape, filtered, sorted and paged (the "
+                       "/claims page's filters); an unknown parameter or value is a 400.",
             "operationId": "claims",
-            "parameters": [_q("article", "Only this article's claims."), *_PAGING],
+            "parameters": [*_CLAIM_FILTERS,
+                           _q("limit", "Claims per page (1-1000; default 100).",
+                              {"type": "integer", "minimum": 1, "maximum": 1000}),
+                           _q("offset", "Claims to skip.", {"type": "integer", "minimum": 0}),
+                           _q("facets", "1: add each filter's values with their claim counts "
+                              "(each counted under the other filters).",
+                              {"type": "string", "enum": ["0", "1"]})],
             "responses": {"200": _ok("Claims.", {"type": "object", "properties": {
                 "total": {"type": "integer"}, "offset": {"type": "integer"},
                 "limit": {"type": "integer"},
-                "claims": {"type": "array", "items": {"$ref": "#/components/schemas/Claim"}}}}),
+                "claims": {"type": "array", "items": {"$ref": "#/components/schemas/Claim"}},
+                "filters": {"type": "object", "description": "The filters applied.",
+                            "additionalProperties": {"type": "array",
+                                                     "items": {"type": "string"}}},
+                "sort": {"type": "string"},
+                "facets": {"type": "object", "description": "With facets=1.",
+                           "additionalProperties": _FACET}}}),
                 **_ERRORS}}},
+        "/api/claims.csv": {"get": {
+            "summary": "The same filtered, sorted page of claims as CSV: the `kg claims` "
+                       "columns, the article's title, and the reader's words (relation, how "
+                       "stated, the claim as a sentence).",
+            "operationId": "claims_csv",
+            "parameters": [*_CLAIM_FILTERS,
+                           _q("limit", "Rows (1-10000; default 100).",
+                              {"type": "integer", "minimum": 1, "maximum": 10000}),
+                           _q("offset", "Rows to skip.", {"type": "integer", "minimum": 0})],
+            "responses": {"200": _ok("CSV with a header row.", {"type": "string"}, "text/csv"),
+                          **_ERRORS}}},
         "/api/claim/{claim_id}": {"get": {
             "summary": "One claim and the evidence for its relation in every article.",
             "operationId": "claim",

@@ -11,12 +11,15 @@ Turtle, JSON-LD or N-Triples by content negotiation or `?format=`):
     /relation/<s>/<predicate>/<o>        one relation across articles
     /claim/<hash>                        one claim, and its relation's other evidence
     /article/<id>                        text with mentions linked, claims marked
-    /articles, /types/<Type>             index pages
+    /articles?q=&sort=&page=, /types/?sort=, /types/<Type>?q=&sort=&unmapped=
+                                         index pages with counts, sort and a filter
+    (/claims, the claims list, is webapp.claims)
     /graph?entity=&depth=&predicate=&modality=   interactive neighbourhood
     /path?from=&to=                      paths between two entities
 """
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template,
@@ -25,7 +28,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
 from ingest import domain
-from kg import read, views
+from kg import claimlist, read, views
 from kg.errors import NotFound, QueryError, quoted
 from kg.search import FACETS
 from kg.subgraph import MODALITIES, Selection, neighbourhood, paths, resolve_entity
@@ -45,6 +48,7 @@ MODALITY_PASSIVE = {m: w.passive for m, w in domain.MODALITIES.items()}
 MODALITY_VERBS = {m: w.verb for m, w in domain.MODALITIES.items()}
 TYPE_PLURALS = {t: w.plural for t, w in domain.TYPES.items()}
 TYPE_LABELS = {t: w.label for t, w in domain.TYPES.items()}
+PREDICATE_LABELS = {p: w.label for p, w in domain.PREDICATES.items()}
 PREDICATES = tuple(domain.PREDICATES)
 TYPES = tuple(domain.TYPES)
 #: Related entities per predicate group on an entity page showing every
@@ -126,6 +130,33 @@ def _chosen(name: str, allowed) -> frozenset[str]:
     return frozenset(values)
 
 
+#: Search facets' headings in the reader's words.
+SEARCH_FACET_TITLES = {"kind": "Kind", "type": "Type", "predicate": "Relation",
+                       "modality": "How it is stated", "article": "Article"}
+
+
+def reader_word(name: str, value: str) -> str:
+    """A facet value (a type, predicate or modality name) as readers see it;
+    other values as they are."""
+    if name == "type" and value in domain.TYPES:
+        return domain.TYPES[value].label
+    if name == "predicate" and value in domain.PREDICATES:
+        return domain.PREDICATES[value].label
+    if name == "modality" and value in domain.MODALITIES:
+        return domain.MODALITIES[value].label
+    return value
+
+
+def group_heading(direction: str, predicate: str) -> str:
+    """The heading over an entity's relations of one predicate, in the
+    domain table's words: "Side effects and risks" (out), "What treats it"
+    (in)."""
+    words = domain.PREDICATES.get(predicate)
+    if words is None:
+        return predicate
+    return words.heading if direction == "out" else words.incoming_heading
+
+
 @bp.app_template_filter("highlight")
 def _highlight_filter(snippet: str):
     return safe_highlight(snippet)
@@ -138,8 +169,9 @@ def _helpers():
                 registry_url=registry_url,
                 modality_names=MODALITY_NAMES, modality_verbs=MODALITY_VERBS,
                 modality_passive=MODALITY_PASSIVE, type_plurals=TYPE_PLURALS,
-                type_labels=TYPE_LABELS,
-                modalities=MODALITIES, describe=views.describe)
+                type_labels=TYPE_LABELS, predicate_labels=PREDICATE_LABELS,
+                modalities=MODALITIES, describe=views.describe,
+                group_heading=group_heading, reader_word=reader_word)
 
 
 # ------------------------------------------------------------- linked data
@@ -185,6 +217,7 @@ def home():
     """Search box, counts by type, entry lists, recently ingested articles."""
     stats, articles, by_type = _home_data(get_graph())
     return render_template("home.html", stats=stats, articles=articles, by_type=by_type,
+                           predicate_words=domain.PREDICATES,
                            entry_types=("Drug", "Condition", "AdverseEffect"))
 
 
@@ -228,7 +261,8 @@ def search():
 
     pages = (result.total + result.limit - 1) // result.limit if result else 0
     return render_template("search.html", q=text, result=result, filters=filters, link=link,
-                           pages=pages, page=page, facet_names=FACETS)
+                           pages=pages, page=page, facet_names=FACETS,
+                           facet_titles=SEARCH_FACET_TITLES)
 
 
 @bp.get("/entity/<key>")
@@ -292,13 +326,14 @@ def _article_spans(view: views.ArticleView) -> list[Span]:
         modalities = sorted({r.modality for r in records}, key=MODALITIES.index)
         title = "; ".join(
             f"{views.describe(r.subject.label, r.predicate, r.object.label, r.modality)}"
-            f" ({r.modality})" for r in records)
+            f" ({domain.MODALITIES[r.modality].label})" for r in records)
         spans.append(Span(start, end, "claim", " ".join(modalities), title=title))
     for start, end, iri, type_ in view.mentions:
         key = graph.minter.local(iri, "entity")
         if key is not None:
             spans.append(Span(start, end, "mention", f"t-{type_}",
-                              href=url_for("pages.entity", key=key), title=type_))
+                              href=url_for("pages.entity", key=key),
+                              title=TYPE_LABELS.get(type_, type_)))
     return spans
 
 
@@ -318,27 +353,117 @@ def article(article_id: str):
                  iri=str(graph.minter.article(article_id)))
 
 
+def _list_sort(allowed: tuple[str, ...], default: str) -> tuple[str, bool]:
+    """An index page's `sort` parameter: one of `allowed`, a leading "-"
+    reversing it."""
+    raw = request.args.get("sort", "").strip() or default
+    key = raw.removeprefix("-")
+    if key not in allowed:
+        takes = ", ".join([*allowed, *(f"-{a}" for a in allowed)])
+        raise QueryError(f"sort takes {takes}, not {quoted(raw)}")
+    return key, raw.startswith("-")
+
+
+def _text_filter() -> str:
+    text = request.args.get("q", "").strip()
+    if len(text) > 200:
+        raise BadRequest("q is at most 200 characters")
+    return text
+
+
+#: Articles per page of /articles.
+ARTICLES_PAGE = 100
+ARTICLE_SORTS = ("ingested", "title", "date", "claims")
+ENTITY_SORTS = ("name", "claims")
+TYPE_SORTS = ("name", "entities", "claims")
+
+
 @bp.get("/articles")
 def articles():
-    """Every article, most recently ingested first."""
-    return render_template("articles.html", articles=read.articles(get_graph()))
+    """Articles, filtered by words of their title, sorted (most recently
+    ingested first by default) and paged, each with its claim count
+    linking to its claims."""
+    key, descending = _list_sort(ARTICLE_SORTS, "-ingested")
+    text = _text_filter()
+    number = _page_number()
+    found = read.articles(get_graph())
+    if text:
+        found = [a for a in found if text.lower() in a.title.lower()
+                 or text.lower() in a.id.lower()]
+    order = {"ingested": lambda a: (a.modified, a.id), "title": lambda a: (a.title.lower(), a.id),
+             "date": lambda a: (a.date, a.id), "claims": lambda a: (a.claims, a.id)}[key]
+    found = sorted(found, key=order, reverse=descending)
+    pages = max(1, (len(found) + ARTICLES_PAGE - 1) // ARTICLES_PAGE)
+    shown = found[(number - 1) * ARTICLES_PAGE:number * ARTICLES_PAGE]
+
+    def link(**changes) -> str:
+        params = {"q": text, "sort": ("-" if descending else "") + key, **changes}
+        if params["sort"] == "-ingested":
+            params["sort"] = ""
+        return url_for("pages.articles") + "?" + urlencode(
+            {k: v for k, v in params.items() if v not in ("", None, 1)})
+
+    return render_template("articles.html", articles=shown, total=len(found), q=text,
+                           sort=key, descending=descending, page=number, pages=pages,
+                           link=link, claims=sum(a.claims for a in found))
 
 
 @bp.get("/types/")
 def types():
-    """Counts by type, each linking to its index."""
-    return render_template("types.html", stats=read.stats(get_graph()), types=TYPES)
+    """Entity types with how many entities and claims each has, sorted;
+    each count links to its list."""
+    key, descending = _list_sort(TYPE_SORTS, "name")
+    graph = get_graph()
+    stats = read.stats(graph)
+    facets = claimlist.facets(graph, claimlist.ClaimFilter())
+    as_subject = {v.value: v.count for v in facets["subject_type"].values}
+    as_object = {v.value: v.count for v in facets["object_type"].values}
+    claims = claimlist.type_claim_counts(graph)
+    rows: list[dict[str, Any]] = [
+        {"name": t, "plural": w.plural, "entities": stats.entities_by_type.get(t, 0),
+         "claims": claims.get(t, 0), "as_subject": as_subject.get(t, 0),
+         "as_object": as_object.get(t, 0)} for t, w in domain.TYPES.items()]
+    if key != "name" or descending:
+        rows.sort(key=lambda r: (r[key] if key != "name" else r["plural"].lower()),
+                  reverse=descending)
+    return render_template("types.html", stats=stats, rows=rows, sort=key,
+                           descending=descending)
 
 
 @bp.get("/types/<type_name>")
 def type_index(type_name: str):
-    """All entities of one type (all drugs, all adverse effects, ...)."""
+    """All entities of one type (all drugs, all side effects, ...), with
+    how many claims name each, filtered by name and sorted."""
     if type_name not in TYPES:
         abort(404, f"no entity type {type_name!r}; the types are {', '.join(TYPES)}")
     unmapped = request.args.get("unmapped") == "1"
-    found = read.entities(get_graph(), unmapped=unmapped, type_=type_name)
+    key, descending = _list_sort(ENTITY_SORTS, "name")
+    text = _text_filter()
+    graph = get_graph()
+    found = read.entities(graph, unmapped=unmapped, type_=type_name)
+    counts = claimlist.entity_claim_counts(graph, type_name)
+    if text:
+        low = text.lower()
+        found = [e for e in found if low in e.label.lower()
+                 or any(low in s.lower() for s in e.synonyms)]
+    if key == "claims":
+        # Stable: names stay in order among equal counts, either way.
+        found = sorted(found, key=lambda e: counts.get(e.iri, 0), reverse=descending)
+    elif descending:
+        found = found[::-1]
+
+    def link(**changes) -> str:
+        params = {"unmapped": "1" if unmapped else "", "q": text,
+                  "sort": ("-" if descending else "") + key, **changes}
+        if params["sort"] == "name":
+            params["sort"] = ""
+        return url_for("pages.type_index", type_name=type_name) + "?" + urlencode(
+            {k: v for k, v in params.items() if v not in ("", None)})
+
     return render_template("type.html", type_name=type_name, entities=found, types=TYPES,
-                           unmapped=unmapped)
+                           unmapped=unmapped, counts=counts, q=text, sort=key,
+                           descending=descending, link=link,
+                           entity_key=lambda iri: graph.minter.local(iri, "entity"))
 
 
 def _selection_form() -> tuple[Selection, dict]:

@@ -12,6 +12,7 @@ listed here.
 from __future__ import annotations
 
 from kg.export.request import PARAMETERS as EXPORT_PARAMETERS
+from kg.claimlist import FILTERS as CLAIM_FILTERS
 from kg.search import FACETS
 
 __all__ = ["PAGE_PARAMETERS"]
@@ -24,11 +25,12 @@ PAGE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "pages.relation": ("page",),
     "pages.claim": ("format",),
     "pages.article": ("format",),
-    "pages.articles": (),
-    "pages.types": (),
-    "pages.type_index": ("unmapped",),
+    "pages.articles": ("q", "sort", "page"),
+    "pages.types": ("sort",),
+    "pages.type_index": ("unmapped", "q", "sort"),
     "pages.graph_view": ("entity", "depth", "predicate", "modality"),
     "pages.path": ("from", "to"),
+    "claims.page": (*CLAIM_FILTERS, "sort", "page"),
     "export.page": EXPORT_PARAMETERS,
     "export.preview": EXPORT_PARAMETERS,
     # The SPARQL 1.1 Protocol's parameters (`update` is refused by name).

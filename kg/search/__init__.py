@@ -78,7 +78,9 @@ class SearchIndex:
         forms, title_words = lexicon_forms(self.graph)
         return Lexicon(forms, title_words, entities_with_claims(self.graph))
 
-    def _forget_lexicon(self) -> None:
+    def forget_lexicon(self) -> None:
+        """Drop the lexicon read from the graph; the next search reads it
+        again (after the vocabulary, the articles or the tally changed)."""
         self.__dict__.pop("lexicon", None)
 
     # ---------------------------------------------------------------- writing
@@ -97,7 +99,7 @@ class SearchIndex:
                                                                             article_id)
         with self._lock:
             self.engine.write(docs, delete_owners=[article_id])
-        self._forget_lexicon()
+        self.forget_lexicon()
 
     def update_articles(self, documents: dict[str, list[dict]]) -> None:
         """Replace the documents of many articles (article id -> its
@@ -110,20 +112,20 @@ class SearchIndex:
         docs = list({doc["id"]: doc for docs in documents.values() for doc in docs}.values())
         with self._lock:
             self.engine.write(docs, delete_owners=list(documents))
-        self._forget_lexicon()
+        self.forget_lexicon()
 
     def remove_article(self, article_id: str) -> None:
         """Drop an article (already dropped from the graph) from the index."""
         with self._lock:
             self.engine.write([], delete_owners=[article_id])
-        self._forget_lexicon()
+        self.forget_lexicon()
 
     def update_vocabulary(self) -> None:
         """Index the curated entities of the ontology graph."""
         docs = vocabulary_documents(self.graph, self._ontology_hash())
         with self._lock:
             self.engine.write(docs, delete_owners=[VOCABULARY_OWNER])
-        self._forget_lexicon()
+        self.forget_lexicon()
 
     def _ontology_hash(self) -> str:
         from ..read import content_hash

@@ -193,3 +193,38 @@ def test_keyboard_reaches_the_content(site, page):
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Enter")
     assert page.url.endswith("#main")
+
+
+def test_home_badge_opens_the_filtered_claims_list(site, page):
+    """Clicking the home page's "Hedged" badge opens the claims list
+    filtered to hedged claims: every row hedged, with its article, the
+    count in the heading the badge's number; a facet click narrows it
+    further and a column heading sorts it."""
+    page.goto(site.url + "/")
+    badge = page.locator("ul.modalities a", has=page.locator("span.modality.hedged"))
+    number = int(badge.inner_text().split()[-1])
+    assert number > 0
+    badge.click()
+    page.wait_for_url(re.compile(r"/claims\?modality=hedged$"))
+    assert "Not medical advice" in page.locator(".notice").inner_text()
+    assert page.locator("#list-title").inner_text().startswith(f"{number} hedged claims")
+    rows = page.locator("table.claims tbody tr")
+    assert rows.count() == min(number, 50)
+    assert rows.locator("span.modality.hedged").count() == rows.count()
+    assert rows.locator("td:nth-child(5) a[href^='/article/']").count() == rows.count()
+    page.probe.screenshot("claims")
+    _docs_shot(page, "claims")
+
+    facet = page.locator("section[data-facet='predicate'] li a").first
+    value = facet.get_attribute("data-value")
+    count = int(facet.locator("xpath=following-sibling::span").inner_text())
+    facet.click()
+    page.wait_for_url(re.compile(rf"predicate={value}"))
+    assert page.locator("table.claims tbody tr").count() == min(count, 50)
+    assert page.locator("a.chip").count() == 2
+
+    page.locator("th a[data-sort='subject']").click()
+    page.wait_for_url(re.compile(r"sort=subject"))
+    subjects = [s.lower() for s in
+                page.locator("table.claims tbody tr td:first-child").all_inner_texts()]
+    assert subjects == sorted(subjects)

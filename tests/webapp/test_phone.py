@@ -17,7 +17,7 @@ from kg import KnowledgeGraph, Settings
 
 from webapp import create_app
 
-from .conftest import PageProbe
+from .conftest import probed_page
 from .support import seed_graph
 
 WIDTH, HEIGHT = 390, 844
@@ -36,6 +36,7 @@ ROUTES: dict[str, str | None] = {
     "pages.type_index": "/types/AdverseEffect",
     "pages.graph_view": "/graph?entity=ketamine",
     "pages.path": "/path?from=NMDA+receptor&to=anxiety",
+    "claims.page": "/claims?modality=hedged",
     "sparql.endpoint": "/sparql?query=SELECT+%3Fs+%3Fp+%3Fo+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D+LIMIT+20",
     "sparql.void": "/.well-known/void",
     "export.page": "/export?entity=ketamine&depth=1",
@@ -62,15 +63,9 @@ def app(tmp_path_factory):
 def phone(browser):
     """A page in a phone-sized, touch, mobile-viewport browser context; the
     test fails on console errors or requests to other hosts."""
-    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT},
-                                  is_mobile=True, has_touch=True, device_scale_factor=2)
-    opened = context.new_page()
-    opened.probe = PageProbe(opened)
-    yield opened
-    probe = opened.probe
-    context.close()
-    assert probe.foreign_requests == [], "the page reached other hosts"
-    assert probe.console_errors == [], "the page logged errors"
+    with probed_page(browser, viewport={"width": WIDTH, "height": HEIGHT}, is_mobile=True,
+                     has_touch=True, device_scale_factor=2) as opened:
+        yield opened
 
 
 def test_every_route_is_visited(app):
