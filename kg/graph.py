@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -110,10 +111,24 @@ class KnowledgeGraph(Context):
                      batch: int = BATCH_ARTICLES, readers: bool = True) -> Iterator[IngestResult]:
         """Ingest many files in batches (`kg.load.write_articles`: the
         arguments are its own); yields one result per file, in order, once
-        its article is written and indexed."""
-        for written in load.write_articles(self, paths, claimed_ids, workers, batch, readers):
-            self.search.update_articles(written.documents)  # after the graph, as above
-            yield from written.results
+        its article is written and indexed.
+
+        A batch is indexed after its graph is written (as above), in a
+        thread, while the next batch goes into the store: pyoxigraph's
+        loader runs without the GIL, so the two overlap."""
+        with ThreadPoolExecutor(1, thread_name_prefix="kg-index") as indexer:
+            indexed: tuple[Future, list[IngestResult]] | None = None
+            for written in load.write_articles(self, paths, claimed_ids, workers, batch,
+                                               readers):
+                following = (indexer.submit(self.search.update_articles, written.documents),
+                             written.results)
+                if indexed is not None:
+                    indexed[0].result()
+                    yield from indexed[1]
+                indexed = following
+            if indexed is not None:
+                indexed[0].result()
+                yield from indexed[1]
         # Without readers the tally is written after the last batch was
         # indexed; autocomplete's "entities with claims first" reads it.
         self.search.forget_lexicon()

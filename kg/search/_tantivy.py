@@ -9,6 +9,7 @@ from pathlib import Path
 
 import tantivy
 
+from ..errors import StoreBusy
 from .base import FACET_SIZE, FACETS, RANKING, Engine, EngineHit, EngineResult, replaces
 from .query import Clause, QueryPlan
 
@@ -44,6 +45,7 @@ class TantivyEngine(Engine):
 
     def __init__(self, folder: Path | None, writable: bool = True):
         self._schema = _schema()
+        self._folder = folder
         if folder is None:
             self._index = tantivy.Index(self._schema)
         else:
@@ -59,7 +61,14 @@ class TantivyEngine(Engine):
 
     def _get_writer(self):
         if self._writer is None:
-            self._writer = self._index.writer(heap_size=64_000_000, num_threads=1)
+            try:
+                self._writer = self._index.writer(heap_size=64_000_000, num_threads=1)
+            except ValueError as err:
+                if "LockBusy" not in str(err):
+                    raise
+                raise StoreBusy(f"the search index in {self._folder} is being written by "
+                                "another process (or another open graph on the same data "
+                                "folder); give each writer its own data folder") from None
         return self._writer
 
     def _terms(self, words) -> list[str]:

@@ -258,3 +258,19 @@ def test_questions_rank_the_claims_they_ask_for_first(seeded):
     given = seeded.search.search("how is it given", limit=5)
     assert given.total > 0
     assert {h["predicate"] for h in given.hits} == {"administeredVia"}
+
+
+def test_a_second_tantivy_writer_on_one_folder_is_told_why(tmp_path):
+    """tantivy keeps one writer per index folder; a second one (another
+    process, or another graph open on the same data folder) gets an error
+    naming the folder, not the library's lock message."""
+    from kg.errors import StoreBusy
+    from kg.search._tantivy import TantivyEngine
+
+    first, second = TantivyEngine(tmp_path), TantivyEngine(tmp_path)
+    first.write([{"id": "a", "kind": "meta", "owner": "a", "text": "one"}])
+    with pytest.raises(StoreBusy, match=str(tmp_path)):
+        second.write([{"id": "b", "kind": "meta", "owner": "b", "text": "two"}])
+    first.close()
+    second.write([{"id": "b", "kind": "meta", "owner": "b", "text": "two"}])  # free again
+    second.close()
