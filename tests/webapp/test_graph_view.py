@@ -191,3 +191,28 @@ def test_filters_name_relations_in_the_readers_words(site, page):
     box = page.locator("fieldset").first
     assert box.get_by_label("has adverse effect").count() == 1
     assert "hasAdverseEffect" not in box.inner_text()
+
+
+#: Every text element's box as Chromium draws it (the whole picture: entity
+#: names, relation labels, counts, title, legend, sources).
+SVG_TEXTS = """() => Array.from(document.querySelectorAll('svg text')).map(t => {
+    const b = t.getBoundingClientRect();
+    return {label: t.textContent, shown: b.width > 0, box: [b.left, b.top, b.right, b.bottom]};
+})"""
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_svg_export_labels_do_not_overlap(site, page, depth):
+    """The exported diagram, drawn by Chromium: no two text elements'
+    boxes overlap (the depth-2 picture used to stack relation labels), and
+    relations are still labelled."""
+    import urllib.request
+
+    url = f"{site.url}/export?entity=ketamine&depth={depth}&format=svg"
+    with urllib.request.urlopen(url) as response:
+        svg = response.read().decode("utf-8")
+    page.set_content(f"<!doctype html><body style='margin:0'>{svg.split('?>', 1)[-1]}</body>")
+    texts = page.evaluate(SVG_TEXTS)
+    assert overlapping(texts) == []
+    relation_words = {"has adverse effect", "treats", "used in", "decreases"}
+    assert relation_words & {re.sub(r" \(\d+\)$", "", t["label"]) for t in texts}
