@@ -216,3 +216,39 @@ def test_svg_export_labels_do_not_overlap(site, page, depth):
     assert overlapping(texts) == []
     relation_words = {"has adverse effect", "treats", "used in", "decreases"}
     assert relation_words & {re.sub(r" \(\d+\)$", "", t["label"]) for t in texts}
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """Pages of a PDF: its /Type /Page objects (Chromium writes them plainly)."""
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+
+
+def _handout_pages(site, page) -> int:
+    import io
+    import urllib.request
+    import zipfile
+
+    url = f"{site.url}/export?entity=ketamine&depth=2&format=pack"
+    with urllib.request.urlopen(url) as response:
+        archive = zipfile.ZipFile(io.BytesIO(response.read()))
+    name = next(n for n in archive.namelist() if n.endswith("-handout.html"))
+    page.set_content(archive.read(name).decode("utf-8"))
+    assert page.locator("figure svg").count() == 1
+    assert page.locator("ol.relations > li").count() > 40
+    return pdf_pages(page.pdf(format="A4"))
+
+
+def test_handout_prints_to_fewer_pages(site, page):
+    """The teaching pack's handout for ketamine at depth 2, printed to A4
+    by Chromium, still shows the diagram and every relation, in at most 8
+    pages (25 before issue 18: long list-sentences quoted whole under every
+    relation, one column, 11 pt)."""
+    assert 1 <= _handout_pages(site, page) <= 8
+
+
+@pytest.mark.xfail(strict=True, reason="issue 18 asks for 4 pages; 141 relations at depth 2 "
+                   "still print to 7: needs relations of one subject and predicate printed "
+                   "as one item (not done yet)")
+def test_handout_prints_to_at_most_four_pages(site, page):
+    """The target: at most 4 pages."""
+    assert _handout_pages(site, page) <= 4
