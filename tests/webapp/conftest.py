@@ -7,6 +7,7 @@ assert that a page makes none.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -95,15 +96,24 @@ class PageProbe:
         return path
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh browser page; `page.probe` has console errors and foreign
-    requests, and the test fails if either happened."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+@contextlib.contextmanager
+def probed_page(browser, **context_options):
+    """A page in a new browser context made with `context_options`;
+    `page.probe` has console errors and foreign requests, and leaving the
+    block fails if either happened."""
+    context = browser.new_context(**context_options)
     opened = context.new_page()
-    opened.probe = PageProbe(opened)
-    yield opened
-    probe = opened.probe
-    context.close()
+    probe = opened.probe = PageProbe(opened)
+    try:
+        yield opened
+    finally:
+        context.close()
     assert probe.foreign_requests == [], "the page reached other hosts"
     assert probe.console_errors == [], "the page logged errors"
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh desktop-sized browser page (`probed_page`)."""
+    with probed_page(browser, viewport={"width": 1280, "height": 900}) as opened:
+        yield opened

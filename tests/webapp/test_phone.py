@@ -17,7 +17,7 @@ from kg import KnowledgeGraph, Settings
 
 from webapp import create_app
 
-from .conftest import PageProbe
+from .conftest import probed_page
 from .support import seed_graph
 
 WIDTH, HEIGHT = 390, 844
@@ -63,15 +63,9 @@ def app(tmp_path_factory):
 def phone(browser):
     """A page in a phone-sized, touch, mobile-viewport browser context; the
     test fails on console errors or requests to other hosts."""
-    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT},
-                                  is_mobile=True, has_touch=True, device_scale_factor=2)
-    opened = context.new_page()
-    opened.probe = PageProbe(opened)
-    yield opened
-    probe = opened.probe
-    context.close()
-    assert probe.foreign_requests == [], "the page reached other hosts"
-    assert probe.console_errors == [], "the page logged errors"
+    with probed_page(browser, viewport={"width": WIDTH, "height": HEIGHT}, is_mobile=True,
+                     has_touch=True, device_scale_factor=2) as opened:
+        yield opened
 
 
 def test_every_route_is_visited(app):
