@@ -51,6 +51,14 @@ TYPE_LABELS = {t: w.label for t, w in domain.TYPES.items()}
 PREDICATE_LABELS = {p: w.label for p, w in domain.PREDICATES.items()}
 PREDICATES = tuple(domain.PREDICATES)
 TYPES = tuple(domain.TYPES)
+#: The domain table's words the graph view's script needs (issue 18, item 5):
+#: type labels and plurals for node cards and cluster names ("23 side
+#: effects"), predicate labels and headings for relations; never written in JS.
+GRAPH_WORDS = {
+    "types": {t: {"label": w.label, "plural": w.plural} for t, w in domain.TYPES.items()},
+    "predicates": {p: {"label": w.label, "heading": w.heading, "incoming": w.incoming_heading}
+                   for p, w in domain.PREDICATES.items()},
+}
 #: Related entities per predicate group on an entity page showing every
 #: group (the best supported; each group links its own pages), and on a
 #: page of one group; quotes per modality in each row (the relation page
@@ -502,6 +510,7 @@ def graph_view():
     status = 404 if error else 200
     return render_template("graph.html", name=name, depth=depth, chosen=chosen, sub=sub,
                            edges=edges, error=error, predicates=PREDICATES,
+                           graph_words=GRAPH_WORDS,
                            data_url=url_for("api.graph") + "?" + urlencode(params)), status
 
 

@@ -39,6 +39,13 @@ if TYPE_CHECKING:
 __all__ = ["drawable", "handout_html", "write_handout", "write_pack"]
 
 
+#: Sentences quoted under each relation in the handout; the rest are
+#: counted ("and 3 more sentences state it") and quoted in the pack's edges
+#: table and Turtle file, so a large selection still prints to a few pages
+#: (issue 18, item 5: a depth-2 handout printed to about 19).
+QUOTES_PER_RELATION = 2
+
+
 def _modality_word(modality: str) -> str:
     words = domain.MODALITIES.get(modality)
     return words.label if words else modality
@@ -71,6 +78,36 @@ def drawable(sub: "nx.MultiDiGraph") -> bool:
     return sub.number_of_nodes() <= MAX_ENTITIES
 
 
+#: Longest quote the handout prints; longer evidence (a whole bullet list)
+#: is cut to the part around the entity it names, marked with "…" (the
+#: pack's data files keep every sentence whole).
+QUOTE_CHARS = 160
+
+
+def excerpt(evidence: str, name: str, limit: int = QUOTE_CHARS) -> str:
+    """`evidence`, or the part of it around `name` when it is longer than `limit`.
+
+    >>> excerpt("a " * 100 + "nausea" + " b" * 100, "Nausea", 20)
+    '…a a a nausea b b b…'
+    """
+    if len(evidence) <= limit:
+        return evidence
+    at = evidence.lower().find(name.lower())
+    start = 0 if at < 0 else max(0, at + len(name) // 2 - limit // 2)
+    start = min(start, len(evidence) - limit)
+    part = evidence[start:start + limit].strip()
+    return ("…" if start > 0 else "") + part + ("…" if start + limit < len(evidence) else "")
+
+
+def _quoted(claims: list) -> list:
+    """The claims a relation quotes in the handout: one of each modality
+    first (a denial is never hidden behind statements), then in order, up
+    to `QUOTES_PER_RELATION`."""
+    firsts = list({c.modality: c for c in reversed(claims)}.values())[::-1]
+    chosen = (firsts + [c for c in claims if c not in firsts])[:QUOTES_PER_RELATION]
+    return [c for c in claims if c in chosen]
+
+
 def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
     """The handout as an HTML document (a string)."""
     from markupsafe import Markup
@@ -94,11 +131,20 @@ def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
             "sentence": sentence[:1].upper() + sentence[1:], "modality": modality,
             "modality_words": _modality_word(modality),
             "articles": int(data.get("articles", 1)), "contradicted": kinds == {True, False},
-            "quotes": [{"evidence": c.evidence, "number": numbers[c.article],
+            "quotes": [{"evidence": excerpt(c.evidence, obj), "number": numbers[c.article],
                         "title": meta.get(c.article, {}).get("title", c.title),
                         "modality_words": _modality_word(c.modality)}
-                       for c in data["claims"]]})
+                       for c in _quoted(data["claims"])],
+            "more": max(len(data["claims"]) - QUOTES_PER_RELATION, 0)})
     relations.sort(key=lambda r: (r["predicate"], r["subject"].lower(), r["object"].lower()))
+    # A sentence (often a whole bullet list) that states many relations is
+    # quoted in full once; later relations point back to it.
+    first: dict[tuple[str, int], str] = {}
+    for relation in relations:
+        for quote in relation["quotes"]:
+            key = (quote["evidence"], quote["number"])
+            quote["same_as"] = first.get(key, "")
+            first.setdefault(key, relation["sentence"])
     groups: dict[str, list] = {}
     for relation in relations:
         groups.setdefault(relation["predicate"], []).append(relation)

@@ -122,6 +122,47 @@ def _stroke_width(data: dict) -> float:
     return 1.4 + 0.8 * min(math.log2(max(int(data.get("articles", 1)), 1)), 3)
 
 
+class _Labels:
+    """Places text so no two pieces overlap (issue 18, item 5: the depth-2
+    diagram stacked edge labels over each other and over boxes).
+
+    Every entity box is an obstacle from the start; each label is tried at
+    its spot, then a row up or down at a time, and left out (its line's
+    tooltip still names it) when no nearby row is free.  Boxes are the
+    generous `text_width` estimate, so real fonts fit inside them."""
+
+    STEP = 13.0
+    TRIES = 6
+
+    def __init__(self, drawing: Layout):
+        self.taken = [(b.left, b.y - b.height / 2, b.right, b.y + b.height / 2)
+                      for b in drawing.boxes.values()]
+        self.said: set[tuple] = set()
+
+    @staticmethod
+    def box(text: str, x: float, y: float, anchor: str, size: float) -> tuple:
+        width = text_width(text, size)
+        left = {"start": x, "end": x - width}.get(anchor, x - width / 2)
+        return (left - 1, y - 0.95 * size, left + width + 1, y + 0.3 * size)
+
+    def place(self, text: str, x: float, y: float, anchor: str, size: float = 11,
+              once: tuple | None = None) -> float | None:
+        """The y to write `text` at, or None to leave it out (also when the
+        same `once` key was already labelled)."""
+        if once is not None and once in self.said:
+            return None
+        for step in range(self.TRIES * 2 + 1):
+            dy = self.STEP * ((step + 1) // 2) * (-1 if step % 2 else 1)
+            box = self.box(text, x, y + dy, anchor, size)
+            if not any(box[0] < t[2] and t[0] < box[2] and box[1] < t[3] and t[1] < box[3]
+                       for t in self.taken):
+                self.taken.append(box)
+                if once is not None:
+                    self.said.add(once)
+                return y + dy
+        return None
+
+
 @dataclass
 class _Bundle:
     """Three or more relations with one predicate, drawn in one style,
@@ -171,7 +212,8 @@ def _bundles(sub: "nx.MultiDiGraph", drawing: Layout) -> list[_Bundle]:
     return found
 
 
-def _draw_bundle(sub, drawing: Layout, bundle: _Bundle, edges_g, labels_g, tooltip) -> None:
+def _draw_bundle(sub, drawing: Layout, bundle: _Bundle, edges_g, labels_g, tooltip,
+                 placer: _Labels) -> None:
     boxes = drawing.boxes
     hub, d = boxes[bundle.hub], bundle.side
     leaves = [boxes[n] for n in bundle.leaves]
@@ -203,9 +245,12 @@ def _draw_bundle(sub, drawing: Layout, bundle: _Bundle, edges_g, labels_g, toolt
         stroke_width=f"{width:.1f}", stroke_dasharray=dash or None,
         stroke_linecap="round" if dash else None,
         marker_end=None if bundle.outward else f"url(#arrow-{style})")
-    _el(labels_g, "text", label, x=f"{spine - d * 6:.1f}", y=f"{mid - 5:.1f}",
-        text_anchor="end" if d > 0 else "start", fill=colour, stroke="#FFFFFF",
-        stroke_width=3, paint_order="stroke", stroke_linejoin="round")
+    anchor = "end" if d > 0 else "start"
+    label_y = placer.place(label, spine - d * 6, mid - 5, anchor)
+    if label_y is not None:
+        _el(labels_g, "text", label, x=f"{spine - d * 6:.1f}", y=f"{label_y:.1f}",
+            text_anchor=anchor, fill=colour, stroke="#FFFFFF", stroke_width=3,
+            paint_order="stroke", stroke_linejoin="round")
     for edge, leaf, count in zip(bundle.edges, leaves, counts):
         data = sub.edges[edge]
         branch_style = _style(data)
@@ -220,9 +265,11 @@ def _draw_bundle(sub, drawing: Layout, bundle: _Bundle, edges_g, labels_g, toolt
             stroke_width=f"{_stroke_width(data):.1f}", stroke_dasharray=dash or None,
             stroke_linecap="round" if dash else None,
             marker_end=f"url(#arrow-{branch_style})" if bundle.outward else None)
-        if count > 1:
+        count_y = placer.place(f"({count})", (spine + end) / 2, leaf.y - 4, "middle") \
+            if count > 1 else None
+        if count_y is not None:
             _el(labels_g, "text", f"({count})", x=f"{(spine + end) / 2:.1f}",
-                y=f"{leaf.y - 4:.1f}", text_anchor="middle", fill=colour)
+                y=f"{count_y:.1f}", text_anchor="middle", fill=colour)
 
 
 def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
@@ -293,25 +340,22 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
             tip += f" — “{first.evidence}” ({first.title or first.article})"
         return tip
 
+    placer = _Labels(drawing)
     bundled = set()
     for bundle in _bundles(sub, drawing):
         bundled.update(bundle.edges)
-        _draw_bundle(sub, drawing, bundle, edges_g, labels_g, tooltip)
+        _draw_bundle(sub, drawing, bundle, edges_g, labels_g, tooltip, placer)
     # Parallel edges between one pair of entities fan out a little.
     pairs: dict[frozenset, list] = {}
     for s, o, k in sorted(sub.edges(keys=True)):
         if (s, o, k) not in bundled:
             pairs.setdefault(frozenset((s, o)), []).append((s, o, k))
 
-    stacked: dict[tuple[str, int], int] = {}
-
     def label_spot(node: str, side: int, lane: float) -> tuple[float, float, str]:
         """Where an edge's label goes: beside `node`'s column on `side`,
-        above the line, stacked when several edges end there."""
+        above the line (the placer moves it when that place is taken)."""
         box = drawing.boxes[node]
-        count = stacked.get((node, side), 0)
-        stacked[(node, side)] = count + 1
-        return lane + 9 * side, box.y - 5 - 13 * count, "end" if side < 0 else "start"
+        return lane + 9 * side, box.y - 5, "end" if side < 0 else "start"
 
     for siblings in pairs.values():
         for i, (s, o, k) in enumerate(siblings):
@@ -367,9 +411,14 @@ def to_svg(sub: "nx.MultiDiGraph") -> ET.Element:
                 stroke_dasharray=dash or None, stroke_linecap="round" if dash else None,
                 marker_end=f"url(#arrow-{style})")
             lx, ly, anchor = spot
-            _el(labels_g, "text", labels[(s, o, k)], x=f"{lx:.1f}", y=f"{ly:.1f}",
-                text_anchor=anchor, fill=colour, stroke="#FFFFFF", stroke_width=3,
-                paint_order="stroke", stroke_linejoin="round")
+            # One label per relation and place: edges of one predicate
+            # ending at one box from one side are labelled once.
+            at = placer.place(labels[(s, o, k)], lx, ly, anchor,
+                              once=(labels[(s, o, k)], round(lx), round(ly)))
+            if at is not None:
+                _el(labels_g, "text", labels[(s, o, k)], x=f"{lx:.1f}", y=f"{at:.1f}",
+                    text_anchor=anchor, fill=colour, stroke="#FFFFFF", stroke_width=3,
+                    paint_order="stroke", stroke_linejoin="round")
     special = {sub.graph.get(k) for k in ("centre", "source", "target")} - {None}
     for node, box in drawing.boxes.items():
         data = sub.nodes[node]
