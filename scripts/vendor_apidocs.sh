@@ -16,22 +16,9 @@ set -eu
 VERSION=5.35.0
 INTEGRITY=sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ==
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/npm_package.sh"
 DEST="$ROOT/webapp/static/vendor/swagger-ui"
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-
-command -v npm >/dev/null 2>&1 || { echo "vendor_apidocs.sh: npm is needed (apt-get install npm)" >&2; exit 1; }
-
-cd "$WORK"
-npm pack --silent "swagger-ui-dist@$VERSION" >/dev/null
-TARBALL="swagger-ui-dist-$VERSION.tgz"
-ACTUAL="sha512-$(openssl dgst -sha512 -binary "$TARBALL" | base64 -w0)"
-if [ "$ACTUAL" != "$INTEGRITY" ]; then
-    echo "vendor_apidocs.sh: $TARBALL does not match the pinned integrity hash" >&2
-    exit 1
-fi
-tar -xzf "$TARBALL"
+fetch_package swagger-ui-dist "$VERSION" "$INTEGRITY"
 
 mkdir -p "$DEST"
 cp package/swagger-ui-bundle.js "$DEST/swagger-ui-bundle.js"

@@ -16,22 +16,9 @@ INTEGRITY=sha512-6teYk0bA0nR3QP0ihGMoxuKzpl5W80FpnHpBJpgy66NK3cZv5b/d/HY8PnRvfSs
 FILES="lib/codemirror.js lib/codemirror.css mode/sparql/sparql.js addon/edit/matchbrackets.js
 addon/hint/show-hint.js addon/hint/show-hint.css"
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/npm_package.sh"
 DEST="$ROOT/webapp/static/vendor/codemirror"
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-
-command -v npm >/dev/null 2>&1 || { echo "vendor_js.sh: npm is needed (apt-get install npm)" >&2; exit 1; }
-
-cd "$WORK"
-npm pack --silent "codemirror@$VERSION" >/dev/null
-TARBALL="codemirror-$VERSION.tgz"
-ACTUAL="sha512-$(openssl dgst -sha512 -binary "$TARBALL" | base64 -w0)"
-if [ "$ACTUAL" != "$INTEGRITY" ]; then
-    echo "vendor_js.sh: $TARBALL does not match the pinned integrity hash" >&2
-    exit 1
-fi
-tar -xzf "$TARBALL"
+fetch_package codemirror "$VERSION" "$INTEGRITY"
 
 rm -rf "$DEST"
 mkdir -p "$DEST"

@@ -12,22 +12,9 @@ set -eu
 VERSION=3.35.0
 INTEGRITY=sha512-sMvBIXiGMnhkCaWz2R06FwF/27MNlS+Tqvi17foO9UhnUg3XGZccKjxsvEqQFAQYMSSZmN5SxYzUYlQ0DOJJ3g==
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/npm_package.sh"
 DEST="$ROOT/webapp/static/vendor/cytoscape"
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-
-command -v npm >/dev/null 2>&1 || { echo "vendor_web.sh: npm is needed (apt-get install npm)" >&2; exit 1; }
-
-cd "$WORK"
-npm pack --silent "cytoscape@$VERSION" >/dev/null
-TARBALL="cytoscape-$VERSION.tgz"
-ACTUAL="sha512-$(openssl dgst -sha512 -binary "$TARBALL" | base64 -w0)"
-if [ "$ACTUAL" != "$INTEGRITY" ]; then
-    echo "vendor_web.sh: $TARBALL does not match the pinned integrity hash" >&2
-    exit 1
-fi
-tar -xzf "$TARBALL"
+fetch_package cytoscape "$VERSION" "$INTEGRITY"
 
 mkdir -p "$DEST"
 cp package/dist/cytoscape.min.js "$DEST/cytoscape.min.js"
