@@ -340,11 +340,22 @@ def write_articles(graph: Context, paths: Iterable[str | Path],
     files = [Path(p) for p in paths]
     claimed = claimed_ids if claimed_ids is not None else {}
     workers = default_workers(len(files)) if workers is None else workers
-    waiting: list[IngestResult | _Prepared] = []
     memo = tally.Memo()  # each tally node read once per run, not once per batch
     memo.start(graph)
     # With no reader, the counts of new articles go in once per FLUSH_ARTICLES.
     deferred = None if readers else tally.Deferred(graph, memo)
+    try:
+        yield from _write_files(graph, files, claimed, workers, batch, readers, memo, deferred)
+    finally:
+        if deferred is not None:
+            deferred.close()  # stopped early (an error, Ctrl-C): the counts held so far
+
+
+def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], workers: int,
+                 batch: int, readers: bool, memo: tally.Memo,
+                 deferred: tally.Deferred | None) -> Iterator[Written]:
+    """`write_articles` once its tally bookkeeping is set up."""
+    waiting: list[IngestResult | _Prepared] = []
     for item in _prepared(graph, files, workers):
         if item.status != "failed":
             other = claimed.setdefault(item.article, item.path)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
@@ -60,6 +61,7 @@ TALLY_VERSION = "4"  # 4: the least claims as samples
 #: Claims kept per modality node to quote on an entity page.
 SAMPLES = 2
 _PREFIXES = sparql_prefixes()
+log = logging.getLogger("kg")
 
 #: (subject, predicate, object, modality or "" for every modality), IRIs.
 Key = tuple[str, str, str, str]
@@ -326,6 +328,16 @@ class Deferred:
                 raise
             self.memo.commit()
         self.counts, self.articles, self.stale = {}, 0, False
+
+    def close(self) -> None:
+        """Write what is held, if the store takes it; if not (the error
+        that stopped the run stops this too), the tally stays without its
+        version triple and the next writer's open recounts it."""
+        try:
+            self.flush()
+        except Exception as err:  # noqa: BLE001 - the run's own error is what the caller sees
+            log.info("the relation tally could not be brought up to date (%s); the next "
+                     "writer to open the store recounts it", err)
 
 
 #: Tally nodes written per change by `Deferred.flush`.

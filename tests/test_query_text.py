@@ -50,6 +50,8 @@ NOT_QUERIES = {
     ("kg/export/rdf.py", "*"): "writes RDF documents for download (Turtle, N-Triples, "
                                "RDF/XML), never query text; its terms come from the store",
     ("kg/sparql/workers.py", "_memory_message"): "a message to the user",
+    ("kg/sparql/syntax.py", "explain"): "a message to the user about their own query (the "
+                                        "PREFIX line to add), returned in an exception",
     ("webapp/pages.py", "_alternates"): "an HTTP Link header",
 }
 

@@ -4,14 +4,19 @@ tantivy."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import tantivy
 
-from ..errors import StoreBusy
+from ..errors import StoreBusy, StoreUnavailable
 from .base import FACET_SIZE, FACETS, RANKING, Engine, EngineHit, EngineResult, replaces
 from .query import Clause, QueryPlan
+
+log = logging.getLogger("kg")
 
 __all__ = ["TantivyEngine"]
 
@@ -46,11 +51,25 @@ class TantivyEngine(Engine):
     def __init__(self, folder: Path | None, writable: bool = True):
         self._schema = _schema()
         self._folder = folder
+        self._copy: tempfile.TemporaryDirectory | None = None
         if folder is None:
             self._index = tantivy.Index(self._schema)
         else:
             folder.mkdir(parents=True, exist_ok=True)
-            self._index = tantivy.Index(self._schema, path=str(folder))
+            try:
+                self._index = tantivy.Index(self._schema, path=str(folder))
+            except ValueError as err:
+                # tantivy takes a lock file even to read: on a read-only
+                # mount, search a copy (a reader of a data folder that
+                # cannot be written; no writer gets this far).
+                if "ReadOnlyFilesystem" not in str(err) and "PermissionDenied" not in str(err):
+                    raise
+                self._copy = tempfile.TemporaryDirectory(prefix="kg-search-")
+                shutil.copytree(folder, self._copy.name, dirs_exist_ok=True)
+                self._index = tantivy.Index(self._schema, path=self._copy.name)
+                writable = False
+                log.warning("the search index in %s cannot be written; searching a copy",
+                            folder)
         self._analyzer = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
                           .filter(tantivy.Filter.remove_long(40))
                           .filter(tantivy.Filter.lowercase())
@@ -60,6 +79,9 @@ class TantivyEngine(Engine):
         self._batching = False
 
     def _get_writer(self):
+        if not self._writable:
+            raise StoreUnavailable(f"the search index in {self._folder} cannot be written "
+                                   "(a read-only folder)")
         if self._writer is None:
             try:
                 self._writer = self._index.writer(heap_size=64_000_000, num_threads=1)
@@ -238,3 +260,6 @@ class TantivyEngine(Engine):
         if self._writer is not None:
             self._writer.wait_merging_threads()
             self._writer = None
+        if self._copy is not None:
+            self._copy.cleanup()
+            self._copy = None

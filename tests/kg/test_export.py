@@ -29,7 +29,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from ingest.model import Claim, Document, Entity, EntityType, Extraction, Modality
-from kg import KnowledgeGraph, QueryError, Settings
+from kg import KnowledgeGraph, QueryError, Settings, tally
 from kg.export import FORMATS, ExportRequest, Format, export, get_format
 from kg.export.rdf import JSONLD_CONTEXT
 from kg.rdf import article_triples
@@ -90,6 +90,7 @@ def write_articles(graph: KnowledgeGraph) -> None:
         document = Document(article_id, title, text, "txt", url=url, date=date)
         graph.store.replace_graph(graph.minter.article(article_id), article_triples(
             graph.minter, Extraction(document, (), claims), "test-1"))
+    tally.rebuild(graph)  # the counts entity pages read, as an ingest keeps them
 
 
 @pytest.fixture(scope="module")

@@ -121,7 +121,7 @@ def test_entity_rows_count_everything_and_sample_the_evidence(notes, tmp_path):
                                       "negated": 0}
     asserted = [e.article for e in row.by_modality["asserted"]]
     assert asserted == ["extra-0", "first"] and not row.complete
-    assert row.summary().startswith("Ketamine can cause nausea — 5 articles, 4 stated, "
-                                    "1 hedged")
+    assert row.summary().startswith("Ketamine can cause nausea — 5 quotes from 5 articles: "
+                                    "4 stated, 1 hedged")
     full = views.relation_view(notes, "ketamine", "hasAdverseEffect", "nausea").row
     assert full.complete and len(full.evidence) == 5 and full.articles == 5

@@ -522,9 +522,11 @@ def test_a_forced_500_is_a_generic_page_without_traceback(tmp_path):
 
 # ------------------------------------------------------------------ tokens
 
-#: POST routes that change nothing (they read: a SPARQL query or an export
-#: by form); each is checked below to leave the store as it was.
-READ_ONLY_POSTS = {"sparql.endpoint", "export.api"}
+#: POST routes that change nothing in the store (they read: a SPARQL query
+#: or an export by form; or stop the caller's own running query, named by
+#: an unguessable id the server issued to its page, from its own address);
+#: each is checked below to leave the store as it was.
+READ_ONLY_POSTS = {"sparql.endpoint", "export.api", "sparql.cancel"}
 WRITE = {"POST", "PUT", "PATCH", "DELETE"}
 
 

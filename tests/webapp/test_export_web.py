@@ -191,7 +191,8 @@ def test_bad_parameters_are_refused(client, query, status, message):
     assert api.status_code == status and message in api.json["message"]
     page = client.get(f"/export?{query}", headers={"Accept": "text/html"})
     assert page.status_code == status
-    assert message.replace("'", "&#39;") in page.get_data(as_text=True)
+    # The page says it as a sentence: its first letter capitalised.
+    assert message.replace("'", "&#39;").lower() in page.get_data(as_text=True).lower()
 
 
 def test_form_page_shows_the_selection_with_links_and_preview(client):
