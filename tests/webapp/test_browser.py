@@ -230,3 +230,31 @@ def test_home_badge_opens_the_filtered_claims_list(site, page):
     subjects = [s.lower() for s in
                 page.locator("table.claims tbody tr td:first-child").all_inner_texts()]
     assert subjects == sorted(subjects)
+
+
+def test_reader_words_local_iris_and_no_dead_ends(site, page):
+    """Issue 18, items 3, 4 and 7 as a reader meets them: the entity page
+    reads in the domain table's words (no camelCase), its IRI (under the
+    default base, port 8000, while this server listens elsewhere) sits
+    beside the address that opens it here, and a mistyped entity leads to
+    a plain-words page whose "did you mean" link opens the right one."""
+    page.goto(site.url + "/entity/ketamine")
+    body = page.locator("main").inner_text()
+    assert not re.search(r"\b(has|administered|antagonist)[A-Z]\w+|AdverseEffect", body), body
+    assert "Side effects" in body
+    here = page.locator(".local-iri a")
+    assert here.inner_text() == site.url + "/entity/ketamine"
+    assert "http://localhost:8000/entity/ketamine" in page.locator(".iri code").inner_text()
+    here.click()
+    page.wait_for_url(site.url + "/entity/ketamine")
+
+    page.goto(site.url + "/entity/ketamin")
+    assert page.locator("h1").inner_text() == "Not found"
+    assert "NotFound" not in page.content()
+    # The browser logs the 404 document itself, once; nothing else failed.
+    logged = [e for e in page.probe.console_errors if "status of 404" in e]
+    assert len(logged) == 1, page.probe.console_errors
+    page.probe.console_errors.remove(logged[0])
+    page.get_by_role("link", name=re.compile(r"^ketamine$", re.I)).first.click()
+    page.wait_for_url(re.compile(r"/entity/ketamine$"))
+    assert page.locator("h1").inner_text().lower() == "ketamine"
