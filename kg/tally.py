@@ -41,7 +41,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, cast
 
 from rdflib import RDF, Literal, URIRef
 
@@ -88,12 +88,17 @@ def _samples(key: Key) -> int:
     return SAMPLES if key[3] else 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Count:
+    """Counts of one tally node.  A writer keeps one per node it has seen
+    (`Memo`), so it is small: slots, and no set of claims unless an
+    article's share needs one."""
+
     claims: int = 0
     articles: int = 0
     samples: list[str] = field(default_factory=list)
-    members: set[str] = field(default_factory=set)  # one article's claims of the key
+    #: One article's claims of the key (`_contributions`); empty elsewhere.
+    members: frozenset[str] | set[str] = frozenset()
 
 
 def _contributions(claims: Iterable[tuple[str, str, str, str, str]]) -> dict[Key, _Count]:
@@ -101,9 +106,11 @@ def _contributions(claims: Iterable[tuple[str, str, str, str, str]]) -> dict[Key
     counts: dict[Key, _Count] = {}
     for claim, s, p, o, m in claims:
         for key in ((s, p, o, m), (s, p, o, "")):
-            count = counts.setdefault(key, _Count(articles=1))
+            count = counts.get(key)
+            if count is None:
+                counts[key] = count = _Count(articles=1, members=set())
             count.claims += 1
-            count.members.add(claim)
+            cast(set, count.members).add(claim)
             if key[3]:
                 _sample(count.samples, claim)
     return counts
