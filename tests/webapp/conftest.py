@@ -117,3 +117,30 @@ def page(browser):
     """A fresh desktop-sized browser page (`probed_page`)."""
     with probed_page(browser, viewport={"width": 1280, "height": 900}) as opened:
         yield opened
+
+
+@contextlib.contextmanager
+def one_worker_editor(folder: Path):
+    """The seed on the embedded store in `folder`, served over HTTP, with one
+    query worker and a 30 s limit: a query the cancel button did not stop
+    would hold the only worker for 30 s.  `server.service` is the app's
+    SPARQL service."""
+    from kg import KnowledgeGraph, Settings
+    from kg.sparql import Limits, QueryRunner
+    from webapp import create_app
+
+    from ..conftest import seed_article
+
+    settings = Settings(data_dir=str(folder), query_timeout=30)
+    with KnowledgeGraph.open(settings) as graph:
+        assert graph.ingest_file(seed_article()).ok
+        app = create_app(settings, graph=graph)
+        service = app.extensions["kg_sparql"]
+        service.runner = QueryRunner(graph, Limits(timeout=30), workers=1)
+        server = LiveServer(app)
+        server.service = service
+        try:
+            yield server
+        finally:
+            server.close()
+            service.runner.close()

@@ -16,12 +16,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from kg import KnowledgeGraph, Settings
-from kg.sparql import Limits, QueryRunner
-from webapp import create_app
 
-from ..conftest import seed_article
-from .conftest import LiveServer
+from .conftest import one_worker_editor
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 UNDECLARED = "SELECT ?d WHERE {\n  ?d a hkg:Drug .\n}"
@@ -29,19 +25,8 @@ UNDECLARED = "SELECT ?d WHERE {\n  ?d a hkg:Drug .\n}"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The seed on the embedded store, one query worker, a 30 s limit (so a
-    cancelled query would otherwise hold the only worker for 30 s)."""
-    settings = Settings(data_dir=str(tmp_path_factory.mktemp("editor-api")), query_timeout=30)
-    with KnowledgeGraph.open(settings) as graph:
-        assert graph.ingest_file(seed_article()).ok
-        app = create_app(settings, graph=graph)
-        service = app.extensions["kg_sparql"]
-        service.runner = QueryRunner(graph, Limits(timeout=30), workers=1)
-        server = LiveServer(app)
-        server.service = service
+    with one_worker_editor(tmp_path_factory.mktemp("editor-api")) as server:
         yield server
-        server.close()
-        service.runner.close()
 
 
 def _post(url: str, data: dict, headers: dict | None = None, timeout: float = 40):

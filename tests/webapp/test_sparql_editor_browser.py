@@ -13,33 +13,16 @@ import urllib.parse
 import pytest
 from playwright.sync_api import expect
 
-from kg import KnowledgeGraph, Settings
-from kg.sparql import Limits, QueryRunner
-from webapp import create_app
-
-from ..conftest import seed_article
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
 @pytest.fixture(scope="module")
 def editor(tmp_path_factory):
-    """The seed on the embedded store, served by waitress, one query worker
-    and a 30 s limit: a query the cancel button did not stop would hold the
-    only worker for 30 s."""
-    from .conftest import LiveServer
+    from .conftest import one_worker_editor
 
-    settings = Settings(data_dir=str(tmp_path_factory.mktemp("editor18")), query_timeout=30)
-    with KnowledgeGraph.open(settings) as graph:
-        assert graph.ingest_file(seed_article()).ok
-        app = create_app(settings, graph=graph)
-        service = app.extensions["kg_sparql"]
-        service.runner = QueryRunner(graph, Limits(timeout=30), workers=1)
-        server = LiveServer(app)
-        server.service = service
+    with one_worker_editor(tmp_path_factory.mktemp("editor18")) as server:
         yield server
-        server.close()
-        service.runner.close()
 
 
 def _set(page, text: str) -> None:
