@@ -101,18 +101,11 @@ class _Count:
     members: frozenset[str] | set[str] = frozenset()
 
 
-def _contributions(claims: Iterable[tuple[str, str, str, str, str]]) -> dict[Key, _Count]:
-    """One article's share of the tally: (claim, s, p, o, m) rows."""
+def _contributions(claims: list[tuple[str, str, str, str, str]]) -> dict[Key, _Count]:
+    """One article's share of the tally, with the claims of each key:
+    (claim, s, p, o, m) rows."""
     counts: dict[Key, _Count] = {}
-    for claim, s, p, o, m in claims:
-        for key in ((s, p, o, m), (s, p, o, "")):
-            count = counts.get(key)
-            if count is None:
-                counts[key] = count = _Count(articles=1, members=set())
-            count.claims += 1
-            cast(set, count.members).add(claim)
-            if key[3]:
-                _sample(count.samples, claim)
+    _count_new(counts, claims, members=True)
     return counts
 
 
@@ -235,18 +228,16 @@ def article_patch(graph: Context, article: URIRef,
     return articles_patch(graph, [(article, new_claims)])
 
 
-def _merge(total: dict[Key, _Count], part: dict[Key, _Count], members: bool = True) -> None:
+def _merge(total: dict[Key, _Count], part: dict[Key, _Count]) -> None:
     """Add one article's contributions to a batch's (the least claims as
-    samples).  `members`: keep the claims of each key (only a replaced article's old
-    claims need them)."""
+    samples)."""
     for key, count in part.items():
         into = total.get(key)
         if into is None:
             total[key] = into = _Count()
         into.claims += count.claims
         into.articles += count.articles
-        if members:
-            into.members |= count.members
+        into.members |= count.members
         if count.samples:
             into.samples = _least(into.samples + count.samples, key)
 
@@ -351,19 +342,23 @@ class Deferred:
 FLUSH_NODES = 20000
 
 
-def _count_new(counts: dict[Key, _Count], claims: list[tuple[str, str, str, str, str]]) -> None:
-    """Add one article's (claim, s, p, o, m) rows to `counts`: what
-    `_contributions` and `_merge` do, in one pass and keeping no members."""
+def _count_new(counts: dict[Key, _Count], claims: list[tuple[str, str, str, str, str]],
+               members: bool = False) -> None:
+    """Add one article's (claim, s, p, o, m) rows to `counts` in one pass;
+    `members`: also keep each key's claims (only an article's own share,
+    `_contributions`, needs them)."""
     seen: set[Key] = set()
     for claim, s, p, o, m in claims:
         for key in ((s, p, o, m), (s, p, o, "")):
             count = counts.get(key)
             if count is None:
-                counts[key] = count = _Count()
+                counts[key] = count = _Count(members=set() if members else frozenset())
             count.claims += 1
             if key not in seen:
                 seen.add(key)
                 count.articles += 1
+            if members:
+                cast(set, count.members).add(claim)
             if key[3]:
                 _sample(count.samples, claim)
 
