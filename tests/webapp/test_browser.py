@@ -194,6 +194,8 @@ def test_keyboard_reaches_the_content(site, page):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Enter")
+    # Following the link is asynchronous: wait for it (at most 5 s) before looking.
+    page.wait_for_function("location.hash === '#main'", timeout=5000)
     assert page.url.endswith("#main")
 
 
