@@ -65,6 +65,10 @@ class ClaimFilter:
     entity: tuple[str, ...] = ()
     sort: str = "article"
     descending: bool = False
+    #: Claims a curator rejected (issue 19): "" lists them (the API, the
+    #: CLI), "hide" leaves them out (pages, by default), "show" lists them
+    #: and says so in `params` (the pages' toggle).
+    rejected: str = ""
 
     def values(self, name: str) -> tuple[str, ...]:
         return getattr(self, name)
@@ -79,6 +83,8 @@ class ClaimFilter:
         pairs = [(name, value) for name in FILTERS for value in self.values(name)]
         if self.sort != "article" or self.descending:
             pairs.append(("sort", ("-" if self.descending else "") + self.sort))
+        if self.rejected == "show":
+            pairs.append(("rejected", "show"))
         return pairs
 
     @property
@@ -182,12 +188,15 @@ def _where(graph: Context, chosen: ClaimFilter) -> Sparql:
     if chosen.object_type:
         object_types = _values(Sparql("?ot"), [str(HKG[t]) for t in chosen.object_type])
         object_typed = Sparql("?o a ?ot .")
+    # The review state lives in the curation graph (issue 19).
+    rejected = Sparql("FILTER NOT EXISTS { GRAPH ?review { ?c hkg:reviewState hkg:rejected } }") \
+        if chosen.rejected == "hide" else none
     return Sparql(f"""{articles} {entities} {modalities} {predicates}
         {subject_types} {object_types}
         GRAPH {article} {{ {mentions}
           ?c prov:wasDerivedFrom {article} ; hkg:subject ?s ; hkg:predicate ?p ;
              hkg:object ?o ; hkg:modality ?m . }}
-        {subject_typed} {object_typed}""")
+        {subject_typed} {object_typed} {rejected}""")
 
 
 def _article_iri(graph: Context, article: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from typing import Sequence
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ from ingest.domain import describe
 from kg import claimlist
 from kg.claimlist import FILTERS, ClaimFilter, ClaimPage
 
+from . import claimstate
 from .state import get_graph
 
 __all__ = ["PAGE_SIZE", "bp", "claims_csv", "read_filter"]
@@ -83,7 +85,14 @@ class Links:
                     [*self.chosen.params(), ("page", number if number > 1 else None)])
 
     def download(self, endpoint: str, limit: int, offset: int) -> str:
-        return _url(endpoint, [*self.chosen.params(), ("limit", limit), ("offset", offset)])
+        # The API lists every claim (it takes no `rejected`).
+        params = [p for p in self.chosen.params() if p[0] != "rejected"]
+        return _url(endpoint, [*params, ("limit", limit), ("offset", offset)])
+
+    def rejected(self, show: bool) -> str:
+        """The same list with claims a curator rejected shown or hidden."""
+        params = [p for p in self.chosen.params() if p[0] != "rejected"]
+        return _url("claims.page", [*params, *([("rejected", "show")] if show else [])])
 
     def _with(self, rest: ClaimFilter, extra: list[tuple[str, str]]) -> str:
         params = rest.params()
@@ -95,11 +104,13 @@ class Links:
 def page():
     """Claims, filtered by facets with counts, sorted and paged; each with
     its article and how the article states it."""
-    chosen = read_filter(("page",), "/claims")
+    chosen = read_filter(("page", claimstate.REJECTED_PARAMETER), "/claims")
+    chosen = replace(chosen, rejected="show" if claimstate.show_rejected() else "hide")
     number = _page_number()
     graph = get_graph()
     found = claimlist.claim_page(graph, chosen, PAGE_SIZE, (number - 1) * PAGE_SIZE)
     facets = claimlist.facets(graph, chosen)
+    claimstate.load(row.record.iri for row in found.rows)
     pages = max(1, (found.total + PAGE_SIZE - 1) // PAGE_SIZE)
     return render_template("claims.html", found=found, facets=facets, chosen=chosen,
                            page=number, pages=pages, links=Links(chosen, number),

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 
 from kg import KGError, NotFound
 
-__all__ = ["HEADLINES", "init_app", "plain_message"]
+__all__ = ["HEADLINES", "answer", "init_app", "plain_message"]
 
 #: What a reader is told happened, per status (anything else: the 500 one).
 HEADLINES = {
@@ -78,7 +78,8 @@ def _search_guess() -> str:
     return last.replace("-", " ").replace("_", " ")[:100]
 
 
-def _answer(status: int, title: str, message: str, suggestions: tuple[str, ...] = ()):
+def answer(status: int, title: str, message: str, suggestions: tuple[str, ...] = ()):
+    """The error as JSON for programs, or as a page in plain words."""
     if _wants_json():
         return jsonify(error=title, message=message, status=status), status
     if status in _PLAIN_DEFAULTS and message == default_exceptions[status].description:
@@ -94,13 +95,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(KGError)
     def _kg_error(err: KGError):
         suggestions = err.suggestions if isinstance(err, NotFound) else ()
-        return _answer(err.status, type(err).__name__, str(err), suggestions)
+        body, status = answer(err.status, type(err).__name__, str(err), suggestions)
+        retry_after = getattr(err, "retry_after", None)  # a 429: when to come back
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        return body, status, headers
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
-        return _answer(err.code or 500, err.name, err.description or "")
+        return answer(err.code or 500, err.name, err.description or "")
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
         app.logger.exception("unhandled error")
-        return _answer(500, "Internal error", "Something went wrong; the error was logged.")
+        return answer(500, "Internal error", "Something went wrong; the error was logged.")

@@ -19,6 +19,7 @@ Turtle, JSON-LD or N-Triples by content negotiation or `?format=`):
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,6 +35,8 @@ from kg.search import FACETS
 from kg.subgraph import MODALITIES, Selection, neighbourhood, paths, resolve_entity
 from kg.terms import PREFIXES, curie_to_iri
 
+from . import claimstate
+from .curate import current_curator
 from .markup import Span, marked_text, safe_highlight, span_anchor
 from .negotiation import FORMATS, NotAcceptable, choose
 from .state import get_graph
@@ -298,8 +301,10 @@ def entity(key: str):
     selection = Selection(predicates=frozenset({predicate})) if predicate else None
     size = PAGE_SIZE if predicate else GROUP_SIZE
     view = views.entity_view(graph, iri, selection, limit=size, offset=(page - 1) * size)
+    view, hidden = claimstate.visible_entity(view, claimstate.show_rejected())
     return _html("entity.html", request.path, view=view, key=key, predicate=predicate,
-                 page=page, page_size=size, iri=iri, quote_cap=QUOTE_CAP, fold_at=FOLD_AT)
+                 page=page, page_size=size, iri=iri, quote_cap=QUOTE_CAP, fold_at=FOLD_AT,
+                 hidden=hidden, history=claimstate.history(iri))
 
 
 @bp.get("/relation/<subject>/<predicate>/<obj>")
@@ -308,8 +313,12 @@ def relation(subject: str, predicate: str, obj: str):
     if predicate not in PREDICATES:
         raise NotFound(f"no relation {predicate!r}")
     view = views.relation_view(get_graph(), subject, predicate, obj)
-    return render_template("relation.html", view=view, row=view.row, subject=subject, obj=obj,
-                           page=_page_number(), page_size=RELATION_PAGE_SIZE)
+    row, hidden = claimstate.visible(view.row, claimstate.show_rejected())
+    view = dataclasses.replace(view, row=row)
+    key = (row.subject.iri, row.predicate, row.object.iri)
+    return render_template("relation.html", view=view, row=row, subject=subject, obj=obj,
+                           page=_page_number(), page_size=RELATION_PAGE_SIZE, hidden=hidden,
+                           history=claimstate.history(key))
 
 
 @bp.get("/claim/<claim_id>")
@@ -321,7 +330,11 @@ def claim(claim_id: str):
     if fmt.name != "html":
         return _rdf(iri, fmt)
     view = views.claim_view(graph, claim_id)
-    return _html("claim.html", request.path, view=view, c=view.claim, row=view.relation)
+    claimstate.load([iri])
+    row, hidden = claimstate.visible(view.relation, claimstate.show_rejected())
+    return _html("claim.html", request.path, view=view, c=view.claim, row=row, hidden=hidden,
+                 review=claimstate.load([iri])[iri], history=claimstate.history(iri),
+                 reviewer=current_curator(), modality_words=domain.MODALITIES)
 
 
 def _article_spans(view: views.ArticleView) -> list[Span]:
@@ -356,9 +369,10 @@ def article(article_id: str):
             raise NotFound(f"no article {article_id!r}")
         return _rdf(str(graph.minter.article(article_id)), fmt)
     view = views.article_view(graph, article_id)
+    view, hidden = claimstate.visible_article(view, claimstate.show_rejected())
     body = marked_text(view.text, _article_spans(view))
     return _html("article.html", request.path, view=view, a=view.summary, body=body,
-                 iri=str(graph.minter.article(article_id)))
+                 iri=str(graph.minter.article(article_id)), hidden=hidden)
 
 
 def _list_sort(allowed: tuple[str, ...], default: str) -> tuple[str, bool]:

@@ -15,22 +15,27 @@ from kg.export.request import PARAMETERS as EXPORT_PARAMETERS
 from kg.claimlist import FILTERS as CLAIM_FILTERS
 from kg.search import FACETS
 
+from .claimstate import REJECTED_PARAMETER as REJECTED
+
 __all__ = ["PAGE_PARAMETERS"]
 
 #: Endpoint -> the query-string parameters its view reads.
 PAGE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "pages.home": (),
     "pages.search": ("q", *FACETS, "page"),
-    "pages.entity": ("format", "predicate", "page"),
-    "pages.relation": ("page",),
-    "pages.claim": ("format",),
-    "pages.article": ("format",),
+    # `rejected=show`: claims a curator rejected are shown too (issue 19).
+    "pages.entity": ("format", "predicate", "page", REJECTED),
+    "pages.relation": ("page", REJECTED),
+    "pages.claim": ("format", REJECTED),
+    "pages.article": ("format", REJECTED),
     "pages.articles": ("q", "sort", "page"),
     "pages.types": ("sort",),
     "pages.type_index": ("unmapped", "q", "sort"),
     "pages.graph_view": ("entity", "depth", "predicate", "modality"),
     "pages.path": ("from", "to"),
-    "claims.page": (*CLAIM_FILTERS, "sort", "page"),
+    "claims.page": (*CLAIM_FILTERS, "sort", "page", REJECTED),
+    "curate.sign_in_form": (),
+    "curate.queue": ("page",),
     "export.page": EXPORT_PARAMETERS,
     "export.preview": EXPORT_PARAMETERS,
     # The SPARQL 1.1 Protocol's parameters (`update` is refused by name).

@@ -1,0 +1,325 @@
+"""Curation in the HTML pages (issue 19): a curator signs in with a token,
+readers flag claims, curators confirm, reject, change a modality, write a
+note and undo, and the queue page lists what needs a look.
+
+Every change is a POST form carrying a CSRF token (`webapp.security`),
+answered with a redirect back to the page it came from and a one-line
+confirmation (POST-redirect-GET); no GET route changes anything.  The
+decisions themselves are `kg.curation`'s; this module reads forms, checks
+who may act, and renders.
+
+A curator's session is Flask's signed cookie (`webapp.security`: HttpOnly,
+SameSite=Strict, Secure over https) holding the curator's name and a
+fingerprint of the token used to sign in; every request re-checks the
+fingerprint against the tokens that are valid now, so revoking a token
+(`kg curator revoke`) ends its sessions at once.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, current_app, flash, g, redirect, render_template,
+                   request, session, url_for)
+from werkzeug.exceptions import BadRequest, Forbidden
+
+from ingest import domain
+
+from kg.admin import find_token, token_matches
+
+from .ratelimit import ClientBudget, TooManyQueries
+from .state import get_graph
+
+__all__ = ["TooManyAttempts", "bp", "current_curator", "init_app", "require_curator"]
+
+bp = Blueprint("curate", __name__)
+
+#: How long a curator stays signed in without signing in again.
+SESSION_HOURS = 12
+_SESSION_KEY = "curator"
+#: The key of the app's writer lock in `app.extensions` (`webapp.api` takes the same).
+WRITE_LOCK = "kg.write-lock"
+
+
+# ----------------------------------------------------------------- who acts
+
+def _fingerprint(token: str) -> str:
+    """What the session keeps of the token: an HMAC under the app's secret
+    key, so the cookie never carries the token (it is signed, not secret)."""
+    key = current_app.secret_key
+    assert isinstance(key, bytes)
+    return hmac.new(key, token.strip().encode(), hashlib.sha256).hexdigest()
+
+
+def _admin_token() -> str | None:
+    return find_token(get_graph().settings.data_path, current_app.config.get("KG_ADMIN_TOKEN"))
+
+
+def _check_token(token: str) -> str | None:
+    """The curator a presented token names ("admin" for the admin token),
+    or None."""
+    token = token.strip()
+    if not token:
+        return None
+    admin = _admin_token()
+    if admin and token_matches(token, admin):
+        return "admin"
+    from kg import curators
+
+    return curators.check(get_graph().settings.data_path, token)
+
+
+def current_curator() -> str | None:
+    """The signed-in curator's name, or None (a reader).  A session whose
+    curator was revoked, or whose admin token changed, since it signed in
+    is ended here."""
+    if "curator_checked" in g:
+        return g.curator_checked
+    held = session.get(_SESSION_KEY)
+    name = None
+    if isinstance(held, dict) and _still_valid(str(held.get("name")), str(held.get("fp"))):
+        name = str(held["name"])
+    elif held is not None:
+        session.pop(_SESSION_KEY, None)
+    g.curator_checked = name
+    return name
+
+
+def _still_valid(name: str, fingerprint: str) -> bool:
+    """The session's curator may still act: the admin token is the one it
+    signed in with, or the curator's name still holds a token."""
+    if name == "admin":
+        admin = _admin_token()
+        return bool(admin) and hmac.compare_digest(_fingerprint(admin), fingerprint)
+    from kg import curators
+
+    return name in curators.names(get_graph().settings.data_path)
+
+
+def require_curator() -> str:
+    """The signed-in curator, or 403 for anyone else."""
+    name = current_curator()
+    if name is None:
+        raise Forbidden("only a signed-in curator can do this; sign in with your curator "
+                        "token first")
+    return name
+
+
+# ----------------------------------------------------------------- helpers
+
+def _back(default: str) -> str:
+    """Where to go after a form: the form's `next` if it is a path on this
+    site (never another host: an open redirect), else `default`."""
+    target = request.form.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme \
+            and not parts.netloc and "\\" not in target:
+        return target
+    return default
+
+
+def _budget(name: str, attempts: float, per: float) -> ClientBudget:
+    budgets = current_app.extensions.setdefault("kg_curate_budgets", {})
+    if name not in budgets:
+        budgets[name] = ClientBudget(seconds=attempts, per=per, concurrent=1_000_000,
+                                     min_cost=1.0)
+    return budgets[name]
+
+
+def _spend(name: str, attempts: float, per: float, message: str) -> None:
+    """Charge one attempt of this client against the budget `name`, or
+    answer 429 with `message` and when to come back."""
+    budget = _budget(name, attempts, per)
+    client = request.remote_addr or "?"
+    try:
+        budget.admit(client)
+    except TooManyQueries as err:
+        raise TooManyAttempts(f"{message}; try again in {_wait(err.retry_after)}",
+                              err.retry_after) from None
+    budget.charge(client, 1.0)
+
+
+def _wait(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{(seconds + 59) // 60} minutes"
+
+
+class TooManyAttempts(TooManyQueries):
+    """Too many sign-ins or flags from one client (429, Retry-After)."""
+
+
+# ------------------------------------------------------------------ sign-in
+
+@bp.get("/curate/sign-in")
+def sign_in_form():
+    """The curator sign-in page (a token, never a password)."""
+    return render_template("sign_in.html")
+
+
+@bp.post("/curate/sign-in")
+def sign_in():
+    """Exchange a curator (or the admin) token for a signed session cookie."""
+    _spend("sign-in", 10, 600, "too many sign-in attempts from here")
+    token = request.form.get("token", "")
+    name = _check_token(token)
+    if name is None:
+        return render_template("sign_in.html",
+                               error="That token is not a valid curator token. Tokens are "
+                                     "given by the administrator (`kg curator add NAME`)."), 401
+    session.clear()  # a fresh session (and CSRF token) for the signed-in curator
+    session.permanent = True
+    session[_SESSION_KEY] = {"name": name, "fp": _fingerprint(token)}
+    flash(f"Signed in as {name}.")
+    return redirect(_back(url_for("curate.queue")))
+
+
+@bp.post("/curate/sign-out")
+def sign_out():
+    """End the curator's session."""
+    session.clear()
+    flash("Signed out.")
+    return redirect(_back(url_for("pages.home")))
+
+
+# -------------------------------------------------------------- reader flags
+
+#: Reports one client may send: 20 an hour (a bucket refilled continuously).
+FLAGS_PER_HOUR = 20
+
+
+def _claim_iri(claim_id: str) -> str:
+    return str(get_graph().minter.claim_named(claim_id))
+
+
+@bp.post("/claim/<claim_id>/flag")
+def flag(claim_id: str):
+    """A reader reports a claim as wrong (anonymous, rate-limited): stored
+    as a flag for the curators' queue; the claim itself does not change."""
+    from kg import curation
+
+    reason = request.form.get("reason", "")
+    if reason not in domain.FLAG_REASONS:
+        raise BadRequest("choose what is wrong with the claim: "
+                         + ", ".join(w.label for w in domain.FLAG_REASONS.values()))
+    _spend("flags", FLAGS_PER_HOUR, 3600, "you have sent many reports in a short time")
+    with write_lock():
+        curation.flag(get_graph(), _claim_iri(claim_id), reason)
+    flash("Thank you: your report (“" + domain.FLAG_REASONS[reason].label + "”) was "
+          "recorded. A curator will look at it; the claim stays as it is until then.")
+    return redirect(_back(url_for("pages.claim", claim_id=claim_id)))
+
+
+# ------------------------------------------------------------ curator actions
+
+@bp.post("/claim/<claim_id>/review")
+def review(claim_id: str):
+    """A curator confirms or rejects a claim, changes how it is stated,
+    or writes a note on it."""
+    from kg import curation
+
+    who = require_curator()
+    verdict = request.form.get("verdict", "")
+    modality = request.form.get("modality", "")
+    note = request.form.get("note", "").strip() or None
+    if verdict not in ("", "confirmed", "rejected"):
+        raise BadRequest("verdict takes confirmed or rejected")
+    if modality and modality not in domain.MODALITIES:
+        raise BadRequest("modality takes " + ", ".join(domain.MODALITIES))
+    if note and len(note) > 2000:
+        raise BadRequest("a note is at most 2,000 characters")
+    iri = _claim_iri(claim_id)
+    with write_lock():
+        if verdict or modality:
+            curation.review(get_graph(), iri, who, verdict=verdict or None,
+                            modality=modality or None, note=note)
+        elif note:
+            curation.add_note(get_graph(), iri, note, who)
+        else:
+            raise BadRequest("choose confirm, reject, a new modality or write a note")
+    done = []
+    if verdict:
+        done.append(domain.REVIEW_STATES[verdict].label)
+    if modality:
+        done.append("now " + domain.MODALITIES[modality].label)
+    if note:
+        done.append("note added")
+    flash("Claim " + ", ".join(done) + ". Undo it from the history below if that was a mistake.")
+    return redirect(_back(url_for("pages.claim", claim_id=claim_id)))
+
+
+@bp.post("/curation/undo/<record_id>")
+def undo(record_id: str):
+    """A curator takes back a curation (it stays in the history, marked
+    undone)."""
+    from kg import curation
+
+    who = require_curator()
+    with write_lock():
+        curation.undo(get_graph(), record_id, who)
+    flash("Undone. The history keeps both the change and its undoing.")
+    return redirect(_back(url_for("curate.queue")))
+
+
+@bp.post("/curation/reground")
+def reground():
+    """A curator maps a name the extractor minted to a vocabulary entity:
+    every article naming it is re-read at once, and later ones too."""
+    from kg import curation
+    from kg.subgraph import resolve_entity
+
+    who = require_curator()
+    surface = " ".join(request.form.get("surface", "").split()).lower()
+    target = request.form.get("entity", "").strip()
+    type_ = request.form.get("type", "") or None
+    note = request.form.get("note", "").strip() or None
+    if not surface or len(surface) > 300:
+        raise BadRequest("name the words to map (at most 300 characters)")
+    if type_ is not None and type_ not in domain.TYPES:
+        raise BadRequest("type takes " + ", ".join(domain.TYPES))
+    if not target:
+        raise BadRequest("name the entity these words mean")
+    graph = get_graph()
+    entity = resolve_entity(graph, target)
+    with write_lock():
+        curation.reground(graph, surface, entity, who, type_=type_, note=note)
+    flash(f"“{surface}” now means {target}; the articles that name it were read again.")
+    return redirect(_back(url_for("curate.queue")))
+
+
+# ------------------------------------------------------------------ the queue
+
+QUEUE_PAGE = 50
+
+
+@bp.get("/curation/queue")
+def queue():
+    """Open flags and unmapped entities, the ones most readers see first.
+    Anyone may look; the forms are for signed-in curators."""
+    from kg import curation
+
+    from .pages import _page_number
+
+    number = _page_number()
+    items = curation.queue(get_graph(), limit=QUEUE_PAGE + 1,
+                           offset=(number - 1) * QUEUE_PAGE)
+    return render_template("queue.html", items=items[:QUEUE_PAGE], page=number,
+                           more=len(items) > QUEUE_PAGE, types=domain.TYPES)
+
+
+def write_lock() -> threading.Lock:
+    """The app's one writer lock (shared with the JSON API's writes)."""
+    return current_app.extensions.setdefault(WRITE_LOCK, threading.Lock())
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=SESSION_HOURS))
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _curator():
+        return {"curator": current_curator}
+
