@@ -44,3 +44,13 @@ class Context:
         """Entity names close to `name`, for a "did you mean" hint; a plain
         context has no index to ask, so none."""
         return []
+
+    def articles_changed(self, documents: dict[str, list[dict]]) -> None:
+        """Articles a curation rewrote (article id -> its search documents):
+        a plain context has no index to update; `KnowledgeGraph` updates
+        its own."""
+
+    def forget_vocabulary(self) -> None:
+        """The vocabulary changed (a curator regrounded a name): the next
+        extraction reads it again."""
+        self.__dict__.pop("vocabulary", None)
