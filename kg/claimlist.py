@@ -140,8 +140,8 @@ not 'sure'
     if key not in SORTS:
         takes = _either([*SORTS, *(f"-{s}" for s in SORTS)])
         raise BadParameter(f"sort takes {takes}, not {quoted(sort or '')}")
-    return ClaimFilter(**{name: tuple(values) for name, values in chosen.items()},
-                       sort=key, descending=bool(sort and sort.startswith("-")))
+    return replace(ClaimFilter(sort=key, descending=bool(sort and sort.startswith("-"))),
+                   **{name: tuple(values) for name, values in chosen.items()})
 
 
 def _either(words: Iterable[str]) -> str:

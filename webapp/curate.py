@@ -93,7 +93,7 @@ def _still_valid(name: str, fingerprint: str) -> bool:
     signed in with, or the curator's name still holds a token."""
     if name == "admin":
         admin = _admin_token()
-        return bool(admin) and hmac.compare_digest(_fingerprint(admin), fingerprint)
+        return admin is not None and hmac.compare_digest(_fingerprint(admin), fingerprint)
     from kg import curators
 
     return name in curators.names(get_graph().settings.data_path)
@@ -124,8 +124,12 @@ def _back(default: str) -> str:
 def _budget(name: str, attempts: float, per: float) -> ClientBudget:
     budgets = current_app.extensions.setdefault("kg_curate_budgets", {})
     if name not in budgets:
-        budgets[name] = ClientBudget(seconds=attempts, per=per, concurrent=1_000_000,
-                                     min_cost=1.0)
+        # A token bucket of `attempts` a period, each attempt costing 1.  The
+        # bucket admits while its balance is above 0, so it holds half an
+        # attempt less: the attempt after the last allowed one finds it
+        # below 0 (a full one would find a sliver refilled meanwhile).
+        budgets[name] = ClientBudget(seconds=attempts - 0.5, per=per * (attempts - 0.5) / attempts,
+                                     concurrent=1_000_000, min_cost=1.0)
     return budgets[name]
 
 
@@ -322,4 +326,3 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _curator():
         return {"curator": current_curator}
-

@@ -302,9 +302,10 @@ def entity(key: str):
     size = PAGE_SIZE if predicate else GROUP_SIZE
     view = views.entity_view(graph, iri, selection, limit=size, offset=(page - 1) * size)
     view, hidden = claimstate.visible_entity(view, claimstate.show_rejected())
+    rows = [r for groups in (view.outgoing, view.incoming) for rs in groups.values() for r in rs]
     return _html("entity.html", request.path, view=view, key=key, predicate=predicate,
                  page=page, page_size=size, iri=iri, quote_cap=QUOTE_CAP, fold_at=FOLD_AT,
-                 hidden=hidden, history=claimstate.history(iri))
+                 hidden=hidden, history=claimstate.history(iri), beliefs=_beliefs(rows))
 
 
 @bp.get("/relation/<subject>/<predicate>/<obj>")
@@ -318,7 +319,7 @@ def relation(subject: str, predicate: str, obj: str):
     key = (row.subject.iri, row.predicate, row.object.iri)
     return render_template("relation.html", view=view, row=row, subject=subject, obj=obj,
                            page=_page_number(), page_size=RELATION_PAGE_SIZE, hidden=hidden,
-                           history=claimstate.history(key))
+                           history=claimstate.history(key), beliefs=_beliefs([row]))
 
 
 @bp.get("/claim/<claim_id>")
@@ -335,6 +336,12 @@ def claim(claim_id: str):
     return _html("claim.html", request.path, view=view, c=view.claim, row=row, hidden=hidden,
                  review=claimstate.load([iri])[iri], history=claimstate.history(iri),
                  reviewer=current_curator(), modality_words=domain.MODALITIES)
+
+
+def _beliefs(rows) -> dict:
+    """(subject IRI, predicate name, object IRI) -> the relation's belief
+    (issue 19, item 5), for the rows a page shows (kg.belief: not merged yet)."""
+    return {}
 
 
 def _article_spans(view: views.ArticleView) -> list[Span]:

@@ -142,3 +142,203 @@ def test_a_changed_admin_token_ends_the_session(site):
     sign_in(client, ADMIN)
     site.config["KG_ADMIN_TOKEN"] = "a-new-admin-token-9876543210"
     assert "curator-bar" not in client.get("/").get_data(as_text=True)
+
+
+# ------------------------------------------------------------------ flags
+
+NMDA = "/relation/ketamine/antagonistOf/nmda-receptor"
+
+
+def claim_on(client, url: str) -> str:
+    """The IRI of the first claim quoted on the page at `url`."""
+    claims = html(client.get(url)).xpath("//blockquote[@data-claim]/@data-claim")
+    assert claims, f"no claim quoted on {url}"
+    return claims[0]
+
+
+def local(claim_iri: str) -> str:
+    return claim_iri.rsplit("/", 1)[-1]
+
+
+def form_token(client, url: str, action: str) -> str:
+    """The CSRF token of the form posting to `action` on the page at `url`."""
+    page = html(client.get(url))
+    tokens = page.xpath(f"//form[@action='{action}']//input[@name='csrf_token']/@value")
+    assert tokens, f"no form posting to {action} on {url}"
+    return tokens[0]
+
+
+def article_quads(app, claim_iri: str) -> list[str]:
+    """The N-Quads of every graph but the curation graph (article graphs,
+    the tally, beliefs aside), sorted: what a flag must never change."""
+    graph = app.extensions["kg"]
+    curation_graph = str(graph.minter.base) + "graph/curation"
+    belief_graph = str(graph.minter.base) + "graph/belief"
+    return sorted(line for line in graph.store.dump_nquads().splitlines()
+                  if not line.rstrip(" .").endswith((f"<{curation_graph}>",
+                                                     f"<{belief_graph}>")))
+
+
+def test_a_flag_from_the_relation_page_never_changes_the_claim(site):
+    """A reader reports a claim from the relation page: a redirect back to
+    the page with a thank-you, the claim shown as flagged, the flag in the
+    curation graph, and every article graph (modality, direct edge) as it
+    was."""
+    client = site.test_client()
+    claim = claim_on(client, NMDA)
+    before = article_quads(site, claim)
+    action = f"/claim/{local(claim)}/flag"
+    token = form_token(client, NMDA, action)
+    response = client.post(action, data={"reason": "wrong", "next": NMDA, "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith(NMDA)
+    page = html(client.get(NMDA))
+    assert "Thank you" in text_of(page.xpath("//div[@class='flash']")[0])
+    quote = page.xpath(f"//blockquote[@data-claim='{claim}']")[0]
+    assert "flagged" in quote.get("class")
+    assert article_quads(site, claim) == before
+    graph = site.extensions["kg"]
+    from kg import curation
+    review = curation.reviews(graph, [claim])[claim]
+    assert review.state == "flagged" and review.flags == {"wrong": 1}
+    assert review.verdict is None and review.modality == review.extracted_modality
+
+
+def test_a_flag_without_the_csrf_token_changes_nothing(site):
+    """The same POST without the form's token: 400 and the store as it was."""
+    client = site.test_client()
+    claim = claim_on(client, NMDA)
+    before = site.extensions["kg"].store.dump_nquads()
+    response = client.post(f"/claim/{local(claim)}/flag", data={"reason": "wrong"})
+    assert response.status_code == 400
+    assert site.extensions["kg"].store.dump_nquads() == before
+
+
+def test_flags_are_rate_limited(site):
+    """A client sending report after report is told to wait (429 with
+    Retry-After) and its extra reports are not stored."""
+    from webapp.curate import FLAGS_PER_HOUR
+
+    client = site.test_client()
+    claim = claim_on(client, NMDA)
+    action = f"/claim/{local(claim)}/flag"
+    token = form_token(client, NMDA, action)
+    statuses = [client.post(action, data={"reason": "wrong-entity", "csrf_token": token})
+                for _ in range(FLAGS_PER_HOUR + 1)]
+    assert [r.status_code for r in statuses[:-1]] == [302] * FLAGS_PER_HOUR
+    assert statuses[-1].status_code == 429 and int(statuses[-1].headers["Retry-After"]) > 0
+    from kg import curation
+    review = curation.reviews(site.extensions["kg"], [claim])[claim]
+    assert review.flags == {"wrong-entity": FLAGS_PER_HOUR}
+
+
+def test_a_flag_with_an_unknown_reason_is_refused(site):
+    client = site.test_client()
+    claim = claim_on(client, NMDA)
+    action = f"/claim/{local(claim)}/flag"
+    before = site.extensions["kg"].store.dump_nquads()
+    token = form_token(client, NMDA, action)
+    response = client.post(action, data={"reason": "boring", "csrf_token": token})
+    assert response.status_code == 400
+    assert site.extensions["kg"].store.dump_nquads() == before
+
+
+# -------------------------------------------------------- curator actions
+
+def test_no_curator_action_through_get(site):
+    """Every route that changes curation state answers GET with 405, even
+    signed in and with the form's fields in the query string."""
+    client = site.test_client()
+    sign_in(client, ADMIN)
+    claim = local(claim_on(client, NMDA))
+    before = site.extensions["kg"].store.dump_nquads()
+    for url in (f"/claim/{claim}/review?verdict=rejected", f"/claim/{claim}/flag?reason=wrong",
+                "/curation/undo/0123456789abcdef", "/curation/reground?surface=x&entity=y",
+                "/curate/sign-out"):
+        assert client.get(url).status_code == 405, url
+    assert site.extensions["kg"].store.dump_nquads() == before
+    assert "curator-bar" in client.get("/").get_data(as_text=True)  # still signed in
+
+
+def test_curator_actions_need_a_signed_in_curator(site):
+    """A reader's POST to a curator action, CSRF token and all: 403, no
+    change, and the claim page shows no curator form."""
+    client = site.test_client()
+    claim = local(claim_on(client, NMDA))
+    page = html(client.get(f"/claim/{claim}"))
+    assert not page.xpath("//section[@class='curator-actions']")
+    token = form_token(client, f"/claim/{claim}", f"/claim/{claim}/flag")
+    before = site.extensions["kg"].store.dump_nquads()
+    response = client.post(f"/claim/{claim}/review", data={"verdict": "rejected",
+                                                           "csrf_token": token})
+    assert response.status_code == 403
+    response = client.post("/curation/undo/0123456789abcdef", data={"csrf_token": token})
+    assert response.status_code == 403
+    assert site.extensions["kg"].store.dump_nquads() == before
+
+
+def _curate(client, claim: str, **fields):
+    url = f"/claim/{claim}"
+    token = form_token(client, url, f"/claim/{claim}/review")
+    response = client.post(f"/claim/{claim}/review", data={**fields, "csrf_token": token,
+                                                           "next": url})
+    assert response.status_code == 302, response.get_data(as_text=True)[-800:]
+    return response
+
+
+def test_a_rejected_claim_is_hidden_until_the_toggle_shows_it(site):
+    """A signed-in curator rejects the NMDA claim on its page: the relation
+    page hides it and says so, `?rejected=show` shows it struck through and
+    marked rejected; the entity page, the article's claim list and the
+    claims list hide it too."""
+    client = site.test_client()
+    sign_in(client, ADMIN)
+    claim_iri = claim_on(client, NMDA)
+    claim = local(claim_iri)
+    _curate(client, claim, verdict="rejected", note="the article only wonders")
+    page = html(client.get(NMDA))
+    assert not page.xpath(f"//blockquote[@data-claim='{claim_iri}']")
+    toggle = page.xpath("//p[@class='rejected-toggle']")[0]
+    assert "rejected by a curator" in text_of(toggle)
+    href = toggle.xpath(".//a/@href")[0]
+    assert href == NMDA + "?rejected=show"
+    shown = html(client.get(href))
+    quote = shown.xpath(f"//blockquote[@data-claim='{claim_iri}']")[0]
+    assert "state-rejected" in quote.get("class")
+    assert "rejected" in text_of(quote.xpath(".//span[contains(@class, 'review-state')]")[0])
+    # Elsewhere too.  (The entity page's rows come from the relation tally,
+    # which counts no rejected claim: this relation, stated by that claim
+    # alone, has no row there at all.)
+    assert claim_iri not in client.get("/entity/ketamine").get_data(as_text=True)
+    for url in ("/article/ketamine-for-anxiety", "/claims?entity=nmda-receptor"):
+        body = client.get(url).get_data(as_text=True)
+        assert claim_iri not in body, url
+        assert claim_iri in client.get(url + ("&" if "?" in url else "?")
+                                       + "rejected=show").get_data(as_text=True), url
+    # Its own page still shows it, marked.
+    own = html(client.get(f"/claim/{claim}"))
+    assert "A curator rejected this claim" in text_of(own)
+
+
+def test_undo_from_the_history(site):
+    """The claim page's history lists the curation with who and why; its
+    Undo button (signed in) takes it back, and the history keeps both."""
+    client = site.test_client()
+    sign_in(client, ADMIN)
+    claim_iri = claim_on(client, NMDA)
+    claim = local(claim_iri)
+    _curate(client, claim, verdict="confirmed", note="checked against the text")
+    page = html(client.get(f"/claim/{claim}"))
+    history = page.xpath("//section[@class='history']")[0]
+    assert "checked against the text" in text_of(history)
+    assert "admin" in text_of(history)
+    undo = history.xpath(".//form[contains(@action, '/curation/undo/')]")
+    assert len(undo) == 1
+    token = undo[0].xpath(".//input[@name='csrf_token']/@value")[0]
+    response = client.post(undo[0].get("action"), data={"csrf_token": token,
+                                                        "next": f"/claim/{claim}"})
+    assert response.status_code == 302
+    from kg import curation
+    assert curation.reviews(site.extensions["kg"], [claim_iri])[claim_iri].state is None
+    history = html(client.get(f"/claim/{claim}")).xpath("//section[@class='history']")[0]
+    assert history.xpath(".//li[contains(@class, 'undone')]")
+    assert not history.xpath(".//form[contains(@action, '/curation/undo/')]")

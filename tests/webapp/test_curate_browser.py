@@ -1,0 +1,99 @@
+"""Curation in a real browser (issue 19): Debian's headless Chromium
+through Playwright, against the app served by waitress.  A reader reports
+a claim with the flag button; a curator signs in, finds it in the queue,
+rejects it, sees it in the claim's history and undoes it there.  The
+`page` fixture fails a test on any console error (a CSP violation is one)
+or a request to another host.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kg import KnowledgeGraph, Settings, curation
+
+from webapp import create_app
+
+from .support import seed_graph
+
+ADMIN = "admin-token-for-browser-tests-42"
+NMDA = "/relation/ketamine/antagonistOf/nmda-receptor"
+
+
+@pytest.fixture
+def served(tmp_path, live_server):
+    settings = Settings(store="embedded", data_dir=str(tmp_path / "data"))
+    with KnowledgeGraph.open(settings) as graph:
+        seed_graph(graph, tmp_path)
+        app = create_app(settings, graph=graph)
+        app.config["KG_ADMIN_TOKEN"] = ADMIN
+        try:
+            yield live_server(app), graph
+        finally:
+            app.extensions["kg_sparql"].runner.close()
+
+
+def _sign_in(page, url: str) -> None:
+    page.goto(url + "/curate/sign-in")
+    page.get_by_label("Curator token").fill(ADMIN)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/curation/queue"))
+    assert "Signed in as curator admin" in page.locator(".curator-bar").inner_text()
+
+
+def test_flag_button_reports_a_claim(served, page):
+    """On the relation page a reader opens "Report a problem" under a quote,
+    picks a reason and sends it: the page comes back with a thank-you, the
+    quote is marked as reported, and the claim is unchanged."""
+    site, graph = served
+    page.goto(site.url + NMDA)
+    quote = page.locator("blockquote[data-claim]").first
+    claim = quote.get_attribute("data-claim")
+    quote.locator("summary", has_text="Report a problem").click()
+    quote.get_by_label("Wrong modality", exact=False).check()
+    quote.get_by_role("button", name="Send report").click()
+    page.wait_for_url(site.url + NMDA)
+    assert "Thank you" in page.locator(".flash").inner_text()
+    marked = page.locator(f"blockquote[data-claim='{claim}']")
+    assert "flagged" in (marked.get_attribute("class") or "")
+    review = curation.reviews(graph, [claim])[claim]
+    assert review.state == "flagged" and review.flags == {"wrong-modality": 1}
+    page.probe.screenshot("curation-flag")
+
+
+def test_queue_and_history(served, page):
+    """A reported claim is in the curator's queue; the curator opens it,
+    rejects it with a note, finds the rejection in its history, undoes it
+    there, and the claim is back as it was."""
+    site, graph = served
+    page.goto(site.url + NMDA)
+    quote = page.locator("blockquote[data-claim]").first
+    claim = quote.get_attribute("data-claim")
+    quote.locator("summary", has_text="Report a problem").click()
+    quote.locator("input[name=reason]").first.check()
+    quote.get_by_role("button", name="Send report").click()
+    page.wait_for_url(site.url + NMDA)
+
+    _sign_in(page, site.url)
+    link = f"a[href$='{claim.rsplit('/', 1)[-1]}']"
+    item = page.locator(".queue-item").filter(has=page.locator(link))
+    assert item.count() == 1
+    assert page.locator(".queue-item.unmapped").count() >= 1  # the hostile page's minted entity
+    page.probe.screenshot("curation-queue")
+    item.locator(link).first.click()
+    page.wait_for_url(re.compile(r"/claim/"))
+    page.get_by_label("Note").fill("the article only wonders about it")
+    page.get_by_role("button", name="Reject").click()
+    page.wait_for_url(re.compile(r"/claim/"))
+    assert "rejected" in page.locator(".flash").inner_text().lower()
+    history = page.locator("section.history")
+    assert "the article only wonders about it" in history.inner_text()
+    assert curation.reviews(graph, [claim])[claim].state == "rejected"
+    page.probe.screenshot("curation-history")
+
+    history.get_by_role("button", name="Undo").first.click()
+    page.wait_for_url(re.compile(r"/claim/"))
+    assert "Undone" in page.locator(".flash").inner_text()
+    assert page.locator("section.history li.undone").count() >= 1
+    assert curation.reviews(graph, [claim])[claim].state != "rejected"
