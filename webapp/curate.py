@@ -78,6 +78,10 @@ def current_curator() -> str | None:
     is ended here."""
     if "curator_checked" in g:
         return g.curator_checked
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        # No session: asking it would add `Vary: Cookie` to every page.
+        g.curator_checked = None
+        return None
     held = session.get(_SESSION_KEY)
     name = None
     if isinstance(held, dict) and _still_valid(str(held.get("name")), str(held.get("fp"))):

@@ -437,7 +437,8 @@ def test_cli_export_to_a_path_it_cannot_write_is_one_line(tmp_path, seed_copy):
 def _sample_path(rule, site) -> str:
     values = {"key": "ketamine", "subject": "ketamine", "predicate": "hasAdverseEffect",
               "obj": "rash", "claim_id": site.claim, "article_id": "hostile",
-              "type_name": "Drug", "filename": _a_static_file()}
+              "type_name": "Drug", "filename": _a_static_file(),
+              "record_id": "0123456789abcdef0123"}
     return rule.build(values, append_unknown=False)[1] if rule.arguments else rule.rule
 
 
@@ -527,6 +528,11 @@ def test_a_forced_500_is_a_generic_page_without_traceback(tmp_path):
 #: an unguessable id the server issued to its page, from its own address);
 #: each is checked below to leave the store as it was.
 READ_ONLY_POSTS = {"sparql.endpoint", "export.api", "sparql.cancel"}
+#: The HTML forms (issue 19: sign-in, flags, curator actions): refused
+#: without the form's CSRF token (400) whatever the headers say; their
+#: token and curator checks are tests/webapp/test_curate_pages.py's.
+FORM_POSTS = {"curate.sign_in", "curate.sign_out", "curate.flag", "curate.review",
+              "curate.undo", "curate.reground"}
 WRITE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -545,6 +551,12 @@ def test_every_state_changing_route_needs_the_token(site):
             continue
         path = _sample_path(rule, site)
         for method in sorted(methods):
+            if rule.endpoint in FORM_POSTS:
+                for headers in ({}, {"Authorization": f"Bearer {TOKEN}"}):
+                    response = site.client.open(path, method=method, headers=headers, data={
+                        "token": TOKEN, "reason": "wrong", "verdict": "rejected"})
+                    assert response.status_code == 400, (method, path, response.status_code)
+                continue
             if rule.endpoint in READ_ONLY_POSTS:
                 response = site.client.open(path, method=method, data={
                     "query": "ASK {}", "update": "DROP ALL", "entity": "ketamine",
