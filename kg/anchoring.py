@@ -18,6 +18,7 @@ until a curator reviews the claim after them.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -29,12 +30,13 @@ from rdflib import Literal, URIRef
 from ingest import domain
 
 from .context import Context
-from .errors import NotFound, quoted
+from .errors import KGError, NotFound, quoted
 from .rdf import Curated, Decision, anchor_key
 from .store.base import Patch, Triple
 from .terms import HKG, PROV, RDF, RDFS, XSD, Sparql, iri, iris, literal, sparql_prefixes
 
-__all__ = ["KINDS", "READER", "UNDONE_BY", "Anchor", "AnchorState", "ClaimFound", "Loaded",
+__all__ = ["KINDS", "MAX_NOTE", "READER", "UNDONE_BY", "Anchor", "AnchorState", "BadCuration",
+           "ClaimFound", "Loaded", "check_curator_name", "clean_note",
            "Record", "anchor_state", "article_patch", "article_patch_for", "curated_articles",
            "decisions", "find_claim", "in_order", "load", "new_id", "now", "record_triples"]
 
@@ -46,6 +48,43 @@ KINDS = {"review": HKG.Review, "flag": HKG.Flag, "note": HKG.Note,
 _KIND_OF = {str(cls): kind for kind, cls in KINDS.items()}
 #: Who a reader's flag is recorded as: no address or other personal data.
 READER = "reader"
+
+
+#: A curator's name: what `<base>curator/<name>` ends with.
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+#: Longest note kept (a note is a sentence or a paragraph, not a document).
+MAX_NOTE = 2000
+
+
+class BadCuration(KGError):
+    """A curation that cannot be made as asked (a verdict or a modality not
+    in the domain table, nothing to do, an undo of an undo): 400 on the web,
+    naming the field."""
+
+    def __init__(self, message: str, field_name: str = ""):
+        super().__init__(message)
+        self.field = field_name
+
+
+def check_curator_name(name: str) -> str:
+    """`name` if it may name a curator (lower-case letters, digits, `.`,
+    `_`, `-`; not "reader", which flags are recorded as).
+
+    >>> check_curator_name("alice")
+    'alice'
+    """
+    if not _NAME.match(name or "") or name == READER:
+        raise BadCuration(f"not a curator name: {quoted(name)} (lower-case letters, digits, "
+                          f"'.', '_' and '-'; not {READER!r})", "who")
+    return name
+
+
+def clean_note(text: str | None) -> str:
+    """A note or a why, stripped; at most `MAX_NOTE` characters."""
+    text = (text or "").strip()
+    if len(text) > MAX_NOTE:
+        raise BadCuration(f"the note is {len(text)} characters; at most {MAX_NOTE}", "note")
+    return text
 
 
 def new_id() -> str:

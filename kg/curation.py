@@ -21,55 +21,23 @@ as `kg ingest` does.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from ingest import domain
 
 from . import anchoring, load
-from .anchoring import READER, Anchor, Record, anchor_state
+from .anchoring import (READER, Anchor, BadCuration, Record, anchor_state, check_curator_name,
+                        clean_note)
 from .context import Context
-from .errors import KGError, NotFound, quoted
+from .errors import NotFound, quoted
+from .grounding import merge, reground, undo_grounding
 from .terms import iri, sparql_prefixes
 
-__all__ = ["BadCuration", "Review", "Record", "Anchor", "add_note", "check_curator_name", "flag",
-           "review", "reviews", "undo"]
+__all__ = ["Anchor", "BadCuration", "Record", "Review", "add_note", "check_curator_name", "flag",
+           "merge", "reground", "review", "reviews", "undo"]
 
 _PREFIXES = sparql_prefixes()
-#: A curator's name: what `<base>curator/<name>` ends with.
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-#: Longest note kept (a note is a sentence or a paragraph, not a document).
-MAX_NOTE = 2000
-
-
-class BadCuration(KGError):
-    """A curation that cannot be made as asked (a verdict or a modality not
-    in the domain table, nothing to do, an undo of an undo): 400 on the web,
-    naming the field."""
-
-    def __init__(self, message: str, field_name: str = ""):
-        super().__init__(message)
-        self.field = field_name
-
-
-def check_curator_name(name: str) -> str:
-    """`name` if it may name a curator (lower-case letters, digits, `.`,
-    `_`, `-`; not "reader", which flags are recorded as).
-
-    >>> check_curator_name("alice")
-    'alice'
-    """
-    if not _NAME.match(name or "") or name == READER:
-        raise BadCuration(f"not a curator name: {quoted(name)} (lower-case letters, digits, "
-                          f"'.', '_' and '-'; not {READER!r})", "who")
-    return name
-
-
-def _note(text: str | None) -> str:
-    text = (text or "").strip()
-    if len(text) > MAX_NOTE:
-        raise BadCuration(f"the note is {len(text)} characters; at most {MAX_NOTE}", "note")
-    return text
+_note = clean_note
 
 
 @dataclass(frozen=True)
@@ -230,6 +198,8 @@ def undo(ctx: Context, record_id: str, who: str, note: str | None = None) -> Rec
         documents = load.apply_records(ctx, target.anchor.article_id, [record], [link],
                                        {target.id: record.id}, replace=rewrite)
         ctx.articles_changed(documents)
+    elif target.kind in ("regrounding", "merge"):
+        undo_grounding(ctx, target, record, link)
     else:
         patch = anchoring.article_patch_for(ctx, [record])
         patch.add.append(link)

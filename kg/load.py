@@ -43,7 +43,7 @@ from .rdf import (Curated, anchor_key, apply_curations, article_nquads, article_
                   claim_iri, content_hash)
 from .search.documents import article_documents, extraction_documents, minted_documents
 from .store.base import Patch
-from .terms import HKG, Minter, sparql_prefixes
+from .terms import HKG, Minter, iri, sparql_prefixes
 
 if TYPE_CHECKING:
     from ingest.vocab import Vocabulary
@@ -213,6 +213,40 @@ def _store_article(graph: Context, name, curated: Curated, loaded: anchoring.Loa
     # The relation tally changes in the same transaction as the article.
     patches.insert(0, tally.article_patch(graph, name, counted))
     graph.store.replace_graph(name, curated.triples, patches)
+
+
+def reextract_article(graph: Context, article_id: str) -> Documents:
+    """Extract a stored article again from its stored text (`hkg:text`)
+    with the current vocabulary (a curator regrounded a name it uses), and
+    write it as a replacement: change notes, curations and tally as for a
+    re-ingest.  The reader's block structure is not stored, so blocks come
+    from the text's lines, as for the article page's mentions.
+
+    Raises:
+        NotFound: no such article.
+    """
+    from ingest.model import Document
+
+    name = graph.minter.article(article_id)
+    a = iri(name)
+    rows = graph.store.select_values(_PREFIXES + f"""
+        SELECT ?title ?text ?format ?source ?date WHERE {{ GRAPH {a} {{
+          {a} dcterms:title ?title ; hkg:text ?text ; hkg:format ?format .
+          OPTIONAL {{ {a} dcterms:source ?source }}
+          OPTIONAL {{ {a} dcterms:date ?date }} }} }} LIMIT 1""")
+    if not rows:
+        raise NotFound(f"no article {quoted(article_id)}")
+    row = rows[0]
+    document = Document(article_id, row["title"], row["text"], row["format"],
+                        source=row.get("source", ""), date=row.get("date", ""))
+    extraction = extract(document, graph.vocabulary)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    triples = article_triples(graph.minter, extraction, EXTRACTOR_VERSION, modified=now)
+    loaded = anchoring.load(graph, article=str(name))
+    decisions = anchoring.decisions(loaded.records)
+    triples += _change_notes(graph, article_id, extraction, decisions)
+    _store_article(graph, name, apply_curations(triples, article_id, decisions), loaded)
+    return _stored_documents(graph, article_id)
 
 
 def _stored_documents(graph: Context, article_id: str) -> Documents:

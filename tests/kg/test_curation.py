@@ -6,9 +6,11 @@ Each test runs on the memory store, the embedded store on disk and an
 Oxigraph server (the `graph` fixture's backends)."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from kg import curation, read, tally
+from kg import curation, curation_log, load, read, tally, views
 from kg.curation import BadCuration
 from kg.errors import NotFound
 from kg.terms import HKG, iri
@@ -160,3 +162,200 @@ def test_notes_on_claims_and_entities(graph, article):
     assert note.about == claim.subject.iri
     with pytest.raises(NotFound):
         curation.add_note(graph, "http://localhost:8000/entity/nothing-here", "x", "alice")
+
+
+def test_a_rejection_survives_an_edit_elsewhere_and_a_new_extractor_version(
+        graph, article, monkeypatch):
+    """Issue 19's acceptance: reject a claim; re-ingest its article with a
+    paragraph edited elsewhere (the claim's offsets move, so its IRI
+    changes), then with a new extractor version: still rejected, still no
+    direct edge (asked in SPARQL), still not counted; the record's
+    `prov:used` follows the claim."""
+    graph.ingest_file(article)
+    claim = _claim(graph, "treats")
+    record = curation.review(graph, claim.iri, "alice", verdict="rejected")
+    article.write_text("Ketamine for depression\n\nA new first paragraph about dosing.\n\n"
+                       + ARTICLE.split("\n\n", 1)[1], encoding="utf-8")
+    assert graph.ingest_file(article).status == "replaced"
+    moved = _claim(graph, "treats")
+    assert moved.iri != claim.iri and moved.start > claim.start
+    assert _state(graph, moved.iri) == "rejected" and _state(graph, claim.iri) is None
+    assert not _edge(graph, moved) and _tally_claims(graph, moved) == 0
+    assert curation.reviews(graph, [moved.iri])[moved.iri].records[0].id == record.id
+
+    monkeypatch.setattr(load, "EXTRACTOR_VERSION", "99.0.0")
+    assert graph.ingest_file(article).status == "replaced"
+    again = _claim(graph, "treats")
+    assert again.extractor_version == "99.0.0"
+    assert _state(graph, again.iri) == "rejected"
+    assert not _edge(graph, again) and _tally_claims(graph, again) == 0
+    # The other claim of the article is untouched.
+    other = _claim(graph, "hasAdverseEffect")
+    assert _edge(graph, other) and _state(graph, other.iri) is None
+
+
+def test_a_changed_modality_survives_a_re_ingest_without_change_notes(graph, article):
+    """The curated modality applies again after a re-ingest, and the
+    replacement's change notes do not report it as a change."""
+    graph.ingest_file(article)
+    claim = _claim(graph, "hasAdverseEffect")
+    curation.review(graph, claim.iri, "alice", modality="hedged")
+    article.write_text(ARTICLE + "\nKetamine is given by injection.\n", encoding="utf-8")
+    graph.ingest_file(article)
+    assert _claim(graph, "hasAdverseEffect").modality == "hedged"
+    view = views.article_view(graph, "k1")
+    assert not any("nausea" in line for line in view.changes["added"] + view.changes["removed"])
+
+
+def test_an_orphaned_curation_is_listed_and_comes_back_with_its_claim(graph, article):
+    """When the claim's sentence leaves the article, its record loses its
+    link (orphaned, never dropped); when the sentence comes back, so does
+    the decision."""
+    graph.ingest_file(article)
+    claim = _claim(graph, "treats")
+    record = curation.review(graph, claim.iri, "alice", verdict="rejected")
+    article.write_text(ARTICLE.replace("Ketamine is used to treat depression.",
+                                       "Ketamine is studied widely."), encoding="utf-8")
+    graph.ingest_file(article)
+    assert [r.id for r in curation_log.orphans(graph)] == [record.id]
+    assert curation_log.orphans(graph)[0].anchor.evidence == "Ketamine is used to treat depression."
+    article.write_text(ARTICLE, encoding="utf-8")
+    graph.ingest_file(article)
+    assert curation_log.orphans(graph) == []
+    back = _claim(graph, "treats")
+    assert _state(graph, back.iri) == "rejected" and not _edge(graph, back)
+    # Deleting the article orphans it too.
+    graph.delete_article("k1")
+    assert [r.id for r in curation_log.orphans(graph)] == [record.id]
+
+
+MINTING = """Zorbafen for migraine
+
+Zorbafen is an antihistamine medicine. Zorbafen is used to treat migraine.
+"""
+LATER = """Headache relief
+
+Aspirin is used to treat headache. Zorbafen can cause dizziness.
+"""
+
+
+def test_regrounding_a_minted_entity_applies_now_and_to_later_articles(graph, tmp_path):
+    """Issue 19's acceptance: a minted entity regrounded to a vocabulary
+    entity: the stored article naming it is extracted again at once, and
+    the next article with the same surface form is grounded the same way."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "z1.txt").write_text(MINTING, encoding="utf-8")
+    graph.ingest_file(folder / "z1.txt")
+    assert {c.subject.iri for c in read.claims(graph, "z1")} == \
+        {str(graph.minter.entity("zorbafen"))}
+    record = curation.reground(graph, "Zorbafen", "ketamine", "alice", note="a brand name")
+    assert record.surface == "zorbafen"
+    ketamine = str(graph.minter.entity("ketamine"))
+    assert {c.subject.iri for c in read.claims(graph, "z1")} == {ketamine}
+    assert not graph.store.ask(f"ASK {{ GRAPH ?a {{ ?a {iri(HKG.mentions)} "
+                               f"{iri(graph.minter.entity('zorbafen'))} }} }}")
+    (folder / "z2.txt").write_text(LATER, encoding="utf-8")
+    graph.ingest_file(folder / "z2.txt")
+    dizziness = [c for c in read.claims(graph, "z2") if c.object.label == "dizziness"]
+    assert [c.subject.iri for c in dizziness] == [ketamine]
+    # A fresh context (another process) learns the form from the store.
+    from kg.context import Context
+
+    assert Context(graph.store, graph.minter).vocabulary.find("zorbafen").key == "ketamine"
+    # Undo forgets it: the articles are extracted again without it.
+    curation.undo(graph, record.id, "alice")
+    assert {c.subject.iri for c in read.claims(graph, "z1")} == \
+        {str(graph.minter.entity("zorbafen"))}
+
+
+def test_history_lists_ingests_replacements_and_curations_newest_first(graph, article):
+    graph.ingest_file(article)
+    claim = _claim(graph, "treats")
+    flagged = curation.flag(graph, claim.iri, "wrong")
+    rejected = curation.review(graph, claim.iri, "alice", verdict="rejected")
+    time.sleep(1.01)  # an article's time is to the second, a record's finer
+    article.write_text(ARTICLE + "\nKetamine can cause dizziness.\n", encoding="utf-8")
+    graph.ingest_file(article)
+    moved = _claim(graph, "treats")
+    events = curation_log.history(graph, moved.iri)
+    assert [e.kind for e in events] == ["replaced", "review", "flag"]
+    assert [e.record.id for e in events[1:]] == [rejected.id, flagged.id]
+    assert any("dizziness" in line for line in events[0].added)
+    article_events = curation_log.history(graph, str(graph.minter.article("k1")))
+    assert [e.kind for e in article_events] == ["replaced", "review", "flag"]
+    entity_events = curation_log.history(graph, claim.object.iri)
+    assert [e.kind for e in entity_events] == ["review", "flag"]
+    relation = (claim.subject.iri, str(HKG.treats), claim.object.iri)
+    assert [e.kind for e in curation_log.history(graph, relation=relation)] == \
+        ["replaced", "review", "flag"]
+    assert events[1].as_json()["record"]["verdict"] == "rejected"
+
+
+def test_queue_orders_open_flags_and_unmapped_entities_by_reach(graph, tmp_path, article):
+    graph.ingest_file(article)
+    folder = tmp_path / "more"
+    folder.mkdir()
+    for name in ("z1", "z3"):
+        (folder / f"{name}.txt").write_text(MINTING, encoding="utf-8")
+        graph.ingest_file(folder / f"{name}.txt")
+    claim = _claim(graph, "treats")
+    curation.flag(graph, claim.iri, "wrong-entity")
+    items = curation_log.queue(graph)
+    assert [(i.kind, i.label, i.reach) for i in items] == \
+        [("unmapped", "zorbafen", 2), ("flag", "ketamine treats depression", 1)]
+    assert items[1].flags == {"wrong-entity": 1} and items[1].iri == claim.iri
+    assert curation_log.queue(graph, limit=1, offset=1) == items[1:]
+    curation.review(graph, claim.iri, "alice", verdict="confirmed")
+    assert [i.kind for i in curation_log.queue(graph)] == ["unmapped"]
+
+
+def test_export_writes_the_eval_schema_and_import_loads_it_back(graph, article, tmp_path):
+    """Curated claims become evaluation JSONL; imported into a fresh graph
+    holding the same article they make the same decisions, once."""
+    graph.ingest_file(article)
+    treats, effect = _claim(graph, "treats"), _claim(graph, "hasAdverseEffect")
+    curation.review(graph, treats.iri, "alice", verdict="rejected", note="not in the text")
+    curation.review(graph, effect.iri, "bob", verdict="confirmed", modality="hedged")
+    curation.flag(graph, effect.iri, "wrong")
+    lines = list(curation_log.export_records(graph))
+    assert lines == [
+        {"article": "k1", "subject": "ketamine", "subject_type": "Drug",
+         "predicate": "hasAdverseEffect", "object": "nausea", "object_type": "AdverseEffect",
+         "object_synonyms": effect.object.synonyms and list(effect.object.synonyms),
+         "object_ids": list(effect.object.ids), "modality": "hedged",
+         "evidence": "Ketamine can cause nausea.", "curation": "confirmed", "curators": ["bob"]},
+        {"article": "k1", "subject": "ketamine", "subject_type": "Drug", "predicate": "treats",
+         "object": "depression", "object_type": "Condition",
+         "object_synonyms": list(treats.object.synonyms), "object_ids": list(treats.object.ids),
+         "modality": "asserted", "evidence": "Ketamine is used to treat depression.",
+         "curation": "rejected", "curators": ["alice"], "note": "not in the text"}]
+    for record in curation.reviews(graph, [treats.iri, effect.iri]).values():
+        for r in record.records:
+            if r.kind == "review":
+                curation.undo(graph, r.id, "alice")
+    assert curation.reviews(graph, [treats.iri])[treats.iri].state is None
+    import json
+
+    text = [json.dumps(line) for line in lines]
+    assert curation_log.import_records(graph, text, "carol") == 2
+    assert curation_log.import_records(graph, text, "carol") == 0
+    found = curation.reviews(graph, [treats.iri, effect.iri])
+    assert (found[treats.iri].state, found[effect.iri].state, found[effect.iri].modality) == \
+        ("rejected", "confirmed", "hedged")
+    with pytest.raises(BadCuration):
+        curation_log.import_records(graph, ["{not json"], "carol")
+
+
+def test_merge_regrounds_every_name_of_a_minted_entity(graph, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "z1.txt").write_text(MINTING, encoding="utf-8")
+    graph.ingest_file(folder / "z1.txt")
+    zorbafen = str(graph.minter.entity("zorbafen"))
+    with pytest.raises(BadCuration):
+        curation.merge(graph, "ketamine", zorbafen, "alice")
+    record = curation.merge(graph, zorbafen, "ketamine", "alice")
+    assert record.kind == "merge" and record.merged == zorbafen
+    assert {c.subject.label for c in read.claims(graph, "z1")} == {"ketamine"}
+    assert [e.kind for e in curation_log.history(graph, zorbafen)] == ["merge"]
