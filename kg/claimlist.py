@@ -140,8 +140,8 @@ not 'sure'
     if key not in SORTS:
         takes = _either([*SORTS, *(f"-{s}" for s in SORTS)])
         raise BadParameter(f"sort takes {takes}, not {quoted(sort or '')}")
-    return replace(ClaimFilter(sort=key, descending=bool(sort and sort.startswith("-"))),
-                   **{name: tuple(values) for name, values in chosen.items()})
+    filters: dict[str, Any] = {name: tuple(values) for name, values in chosen.items()}
+    return ClaimFilter(**filters, sort=key, descending=bool(sort and sort.startswith("-")))
 
 
 def _either(words: Iterable[str]) -> str:

@@ -17,7 +17,7 @@ from flask import Flask, g, request
 from werkzeug.exceptions import BadRequest
 
 from ingest import domain
-from kg import curation
+from kg import curation, curation_log
 
 from .state import get_graph
 
@@ -117,8 +117,58 @@ def history(about) -> list:
     """The change history of a claim, entity or article IRI, or of a
     relation given as (subject IRI, predicate name, object IRI): ingests,
     replacements and curations, newest first."""
-    found = getattr(curation, "history", None)  # until kg.curation.history lands
-    return found(get_graph(), about) if found else []
+    graph = get_graph()
+    if isinstance(about, tuple):
+        events = curation_log.history(graph, relation=about)
+    else:
+        events = curation_log.history(graph, about)
+    return [_event_row(graph, e) for e in events]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _event_row(graph, event: curation_log.Event) -> dict:
+    """A history entry as the page shows it: what happened in words, who,
+    the note, and the record an Undo button takes back."""
+    record = event.record
+    row = {"kind": event.kind, "when": event.when, "who": event.who, "note": "",
+           "article": event.article, "record": None, "undone_by": None, "undoable": False}
+    if record is None:
+        if event.kind == "replaced":
+            row["text"] = (f"Article {event.article} replaced: {_plural(len(event.added), 'claim')}"
+                           f" appeared, {_plural(len(event.removed), 'claim')} disappeared")
+        else:
+            row["text"] = f"Article {event.article} ingested"
+        row["who"] = ""
+        return row
+    row.update(note=record.note, record=record.id, undone_by=record.undone_by,
+               undoable=record.kind != "undo" and record.active)
+    if record.kind == "review":
+        parts = []
+        if record.verdict:
+            parts.append(domain.REVIEW_STATES[record.verdict].label.capitalize())
+        if record.modality:
+            parts.append(f"how it is stated set to “{domain.MODALITIES[record.modality].label}”")
+        row["text"] = ", ".join(parts) or "Reviewed"
+    elif record.kind == "flag":
+        reason = domain.FLAG_REASONS.get(record.reason or "")
+        row["text"] = f"Reported by a reader: {reason.label if reason else record.reason}"
+        row["who"] = ""
+    elif record.kind == "note":
+        row["text"] = "Note"
+    elif record.kind == "regrounding":
+        target = graph.minter.local(record.entity or "", "entity") or record.entity
+        row["text"] = f"“{record.surface}” mapped to {target}"
+    elif record.kind == "merge":
+        target = graph.minter.local(record.entity or "", "entity") or record.entity
+        row["text"] = f"Merged into {target}"
+    elif record.kind == "undo":
+        row["text"] = "Undid an earlier change"
+    else:
+        row["text"] = record.kind.capitalize()
+    return row
 
 
 def state_label(state: str | None) -> str:

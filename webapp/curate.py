@@ -27,8 +27,10 @@ from flask import (Blueprint, Flask, current_app, flash, g, redirect, render_tem
 from werkzeug.exceptions import BadRequest, Forbidden
 
 from ingest import domain
+from ingest.domain import describe
 
-from kg.admin import find_token, token_matches
+from kg import curation, curation_log, curators, grounding, views
+from kg.admin import find_token
 
 from .ratelimit import ClientBudget, TooManyQueries
 from .state import get_graph
@@ -61,15 +63,14 @@ def _admin_token() -> str | None:
 def _check_token(token: str) -> str | None:
     """The curator a presented token names ("admin" for the admin token),
     or None."""
-    token = token.strip()
-    if not token:
-        return None
-    admin = _admin_token()
-    if admin and token_matches(token, admin):
-        return "admin"
-    from kg import curators
+    return curators.check(get_graph().settings.data_path, token, admin_token=_admin_token())
 
-    return curators.check(get_graph().settings.data_path, token)
+
+def _issued(name: str) -> str:
+    """When the curator's current token was made ("" if there is none): a
+    token issued again under the same name is a new one."""
+    entries = curators.names(get_graph().settings.data_path)
+    return next((str(e.get("created", "")) for e in entries if e["name"] == name), "")
 
 
 def current_curator() -> str | None:
@@ -84,7 +85,7 @@ def current_curator() -> str | None:
         return None
     held = session.get(_SESSION_KEY)
     name = None
-    if isinstance(held, dict) and _still_valid(str(held.get("name")), str(held.get("fp"))):
+    if isinstance(held, dict) and _still_valid(held):
         name = str(held["name"])
     elif held is not None:
         session.pop(_SESSION_KEY, None)
@@ -92,15 +93,17 @@ def current_curator() -> str | None:
     return name
 
 
-def _still_valid(name: str, fingerprint: str) -> bool:
+def _still_valid(held: dict) -> bool:
     """The session's curator may still act: the admin token is the one it
-    signed in with, or the curator's name still holds a token."""
-    if name == "admin":
+    signed in with, or the curator still holds the token it signed in with
+    (not revoked, not issued again)."""
+    name = str(held.get("name", ""))
+    if name == curators.ADMIN:
         admin = _admin_token()
-        return admin is not None and hmac.compare_digest(_fingerprint(admin), fingerprint)
-    from kg import curators
-
-    return name in curators.names(get_graph().settings.data_path)
+        return admin is not None and hmac.compare_digest(_fingerprint(admin),
+                                                         str(held.get("fp", "")))
+    issued = _issued(name)
+    return bool(issued) and issued == held.get("issued")
 
 
 def require_curator() -> str:
@@ -180,7 +183,7 @@ def sign_in():
                                      "given by the administrator (`kg curator add NAME`)."), 401
     session.clear()  # a fresh session (and CSRF token) for the signed-in curator
     session.permanent = True
-    session[_SESSION_KEY] = {"name": name, "fp": _fingerprint(token)}
+    session[_SESSION_KEY] = {"name": name, "fp": _fingerprint(token), "issued": _issued(name)}
     flash(f"Signed in as {name}.")
     return redirect(_back(url_for("curate.queue")))
 
@@ -207,8 +210,6 @@ def _claim_iri(claim_id: str) -> str:
 def flag(claim_id: str):
     """A reader reports a claim as wrong (anonymous, rate-limited): stored
     as a flag for the curators' queue; the claim itself does not change."""
-    from kg import curation
-
     reason = request.form.get("reason", "")
     if reason not in domain.FLAG_REASONS:
         raise BadRequest("choose what is wrong with the claim: "
@@ -227,8 +228,6 @@ def flag(claim_id: str):
 def review(claim_id: str):
     """A curator confirms or rejects a claim, changes how it is stated,
     or writes a note on it."""
-    from kg import curation
-
     who = require_curator()
     verdict = request.form.get("verdict", "")
     modality = request.form.get("modality", "")
@@ -263,8 +262,6 @@ def review(claim_id: str):
 def undo(record_id: str):
     """A curator takes back a curation (it stays in the history, marked
     undone)."""
-    from kg import curation
-
     who = require_curator()
     with write_lock():
         curation.undo(get_graph(), record_id, who)
@@ -276,9 +273,6 @@ def undo(record_id: str):
 def reground():
     """A curator maps a name the extractor minted to a vocabulary entity:
     every article naming it is re-read at once, and later ones too."""
-    from kg import curation
-    from kg.subgraph import resolve_entity
-
     who = require_curator()
     surface = " ".join(request.form.get("surface", "").split()).lower()
     target = request.form.get("entity", "").strip()
@@ -290,10 +284,8 @@ def reground():
         raise BadRequest("type takes " + ", ".join(domain.TYPES))
     if not target:
         raise BadRequest("name the entity these words mean")
-    graph = get_graph()
-    entity = resolve_entity(graph, target)
     with write_lock():
-        curation.reground(graph, surface, entity, who, type_=type_, note=note)
+        grounding.reground(get_graph(), surface, target, who, type_=type_, note=note)
     flash(f"“{surface}” now means {target}; the articles that name it were read again.")
     return redirect(_back(url_for("curate.queue")))
 
@@ -307,15 +299,31 @@ QUEUE_PAGE = 50
 def queue():
     """Open flags and unmapped entities, the ones most readers see first.
     Anyone may look; the forms are for signed-in curators."""
-    from kg import curation
-
     from .pages import _page_number
 
     number = _page_number()
-    items = curation.queue(get_graph(), limit=QUEUE_PAGE + 1,
-                           offset=(number - 1) * QUEUE_PAGE)
-    return render_template("queue.html", items=items[:QUEUE_PAGE], page=number,
-                           more=len(items) > QUEUE_PAGE, types=domain.TYPES)
+    items = curation_log.queue(get_graph(), limit=QUEUE_PAGE + 1,
+                               offset=(number - 1) * QUEUE_PAGE)
+    return render_template("queue.html", rows=[_queue_row(i) for i in items[:QUEUE_PAGE]],
+                           page=number, page_size=QUEUE_PAGE, more=len(items) > QUEUE_PAGE)
+
+
+def _queue_row(item: curation_log.QueueItem) -> dict:
+    """What the queue page shows of an item: a flagged claim in words with
+    its article, or an unmapped entity with the name to map."""
+    reach = f"{item.reach} article{'' if item.reach == 1 else 's'}"
+    row = {"kind": item.kind, "reach_text": reach, "flags": item.flags}
+    if item.kind == "flag":
+        graph = get_graph()
+        claim_id = graph.minter.local(item.iri, "claim") or ""
+        view = views.claim_view(graph, claim_id)
+        c = view.claim
+        return {**row, "claim": item.iri, "modality": c.modality, "article": c.article,
+                "title": view.title,
+                "text": describe(c.subject.label, c.predicate, c.object.label, c.modality),
+                "state_label": domain.REVIEW_STATES["flagged"].label}
+    return {**row, "entity": item.iri, "label": item.label, "type": item.type,
+            "surface": item.label.lower()}
 
 
 def write_lock() -> threading.Lock:

@@ -33,7 +33,7 @@ from kg import claimlist, read, views
 from kg.errors import NotFound, QueryError, quoted
 from kg.search import FACETS
 from kg.subgraph import MODALITIES, Selection, neighbourhood, paths, resolve_entity
-from kg.terms import PREFIXES, curie_to_iri
+from kg.terms import HKG, PREFIXES, curie_to_iri
 
 from . import claimstate
 from .curate import current_curator
@@ -316,7 +316,7 @@ def relation(subject: str, predicate: str, obj: str):
     view = views.relation_view(get_graph(), subject, predicate, obj)
     row, hidden = claimstate.visible(view.row, claimstate.show_rejected())
     view = dataclasses.replace(view, row=row)
-    key = (row.subject.iri, row.predicate, row.object.iri)
+    key = (row.subject.iri, str(HKG[row.predicate]), row.object.iri)
     return render_template("relation.html", view=view, row=row, subject=subject, obj=obj,
                            page=_page_number(), page_size=RELATION_PAGE_SIZE, hidden=hidden,
                            history=claimstate.history(key), beliefs=_beliefs([row]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 
 import pytest
 
@@ -342,3 +343,30 @@ def test_undo_from_the_history(site):
     history = html(client.get(f"/claim/{claim}")).xpath("//section[@class='history']")[0]
     assert history.xpath(".//li[contains(@class, 'undone')]")
     assert not history.xpath(".//form[contains(@action, '/curation/undo/')]")
+
+
+def test_a_revoked_curator_token_no_longer_signs_in(site):
+    """A named curator token signs in as that curator; revoking it ends the
+    session at once and the token no longer signs in."""
+    from kg import curators
+
+    data = site.extensions["kg"].settings.data_path
+    token = curators.add(data, "alice")
+    client = site.test_client()
+    sign_in(client, token)
+    assert "Signed in as curator alice" in text_of(html(client.get("/")))
+    # A new token for alice replaces the old one: the old session ends too.
+    client.get("/curate/sign-in")
+    time.sleep(1.1)  # a token's issue time is kept to the second
+    renewed = curators.add(data, "alice")
+    assert "curator-bar" not in client.get("/").get_data(as_text=True)
+    sign_in(client, token, status=401)
+    sign_in(client, renewed)
+    curators.revoke(data, "alice")
+    assert "curator-bar" not in client.get("/").get_data(as_text=True)
+    claim = local(claim_on(client, NMDA))
+    token_field = form_token(client, f"/claim/{claim}", f"/claim/{claim}/flag")
+    response = client.post(f"/claim/{claim}/review", data={"verdict": "rejected",
+                                                           "csrf_token": token_field})
+    assert response.status_code == 403
+    sign_in(site.test_client(), token, status=401)
