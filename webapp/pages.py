@@ -36,7 +36,6 @@ from kg.subgraph import MODALITIES, Selection, neighbourhood, paths, resolve_ent
 from kg.terms import HKG, PREFIXES, curie_to_iri
 
 from . import claimstate
-from .curate import current_curator
 from .markup import Span, marked_text, safe_highlight, span_anchor
 from .negotiation import FORMATS, NotAcceptable, choose
 from .state import get_graph
@@ -331,11 +330,9 @@ def claim(claim_id: str):
     if fmt.name != "html":
         return _rdf(iri, fmt)
     view = views.claim_view(graph, claim_id)
-    claimstate.load([iri])
     row, hidden = claimstate.visible(view.relation, claimstate.show_rejected())
     return _html("claim.html", request.path, view=view, c=view.claim, row=row, hidden=hidden,
-                 review=claimstate.load([iri])[iri], history=claimstate.history(iri),
-                 reviewer=current_curator(), modality_words=domain.MODALITIES)
+                 review=claimstate.load([iri])[iri], history=claimstate.history(iri))
 
 
 def _beliefs(rows) -> dict:

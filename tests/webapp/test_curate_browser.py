@@ -79,7 +79,8 @@ def test_queue_and_history(served, page):
     link = f"a[href$='{claim.rsplit('/', 1)[-1]}']"
     item = page.locator(".queue-item").filter(has=page.locator(link))
     assert item.count() == 1
-    assert page.locator(".queue-item.kind-unmapped").count() >= 1  # the hostile page's minted entity
+    # The hostile page's minted entity.
+    assert page.locator(".queue-item.kind-unmapped").count() >= 1
     page.probe.screenshot("curation-queue")
     item.locator(link).first.click()
     page.wait_for_url(re.compile(r"/claim/"))

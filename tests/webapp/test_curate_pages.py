@@ -370,3 +370,31 @@ def test_a_revoked_curator_token_no_longer_signs_in(site):
                                                            "csrf_token": token_field})
     assert response.status_code == 403
     sign_in(site.test_client(), token, status=401)
+
+
+def test_the_queue_lists_flags_and_unmapped_names_and_regrounds(site):
+    """The queue shows a reported claim and the hostile article's minted
+    entity (escaped); a signed-in curator maps that name to a vocabulary
+    entity with the queue's form, and it leaves the queue."""
+    from .support import HOSTILE_ENTITY, assert_escaped
+
+    client = site.test_client()
+    claim = claim_on(client, NMDA)
+    action = f"/claim/{local(claim)}/flag"
+    client.post(action, data={"reason": "wrong", "csrf_token": form_token(client, NMDA, action)})
+    page = html(client.get("/curation/queue"))
+    assert page.xpath(f"//li[contains(@class, 'kind-flag')]//a[@href='/claim/{local(claim)}']")
+    unmapped = page.xpath(f"//li[contains(@class, 'kind-unmapped')][.//a[@href="
+                          f"'/entity/{HOSTILE_ENTITY}']]")
+    assert unmapped and not unmapped[0].xpath(".//form")  # no form for readers
+    assert_escaped(client.get("/curation/queue").get_data(as_text=True))
+    sign_in(client, ADMIN)
+    page = html(client.get("/curation/queue"))
+    form = page.xpath(f"//li[contains(@class, 'kind-unmapped')][.//a[@href="
+                      f"'/entity/{HOSTILE_ENTITY}']]//form")[0]
+    fields = {i.get("name"): i.get("value") for i in form.xpath(".//input")}
+    response = client.post(form.get("action"), data={**fields, "entity": "nausea"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-600:]
+    page = html(client.get("/curation/queue"))
+    assert "now means nausea" in text_of(page.xpath("//div[@class='flash']")[0])
+    assert not page.xpath(f"//a[@href='/entity/{HOSTILE_ENTITY}']")
