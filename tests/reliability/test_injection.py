@@ -178,7 +178,7 @@ class Site:
             "kind": "entity", "format": ("ttl", "json", "svg"),
             "subject_type": "Drug", "object_type": "Condition",
             "sort": ("subject", "name", "title"),
-            "facets": "1",
+            "facets": "1", "rejected": "show",
             "construct": "CONSTRUCT { ?s hkg:treats ?o } WHERE { ?s hkg:treats ?o }",
             "query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1",
             "default-graph-uri": str(graph.minter.article(article)),
