@@ -61,6 +61,8 @@ class BadCuration(KGError):
     in the domain table, nothing to do, an undo of an undo): 400 on the web,
     naming the field."""
 
+    status = 400
+
     def __init__(self, message: str, field_name: str = ""):
         super().__init__(message)
         self.field = field_name

@@ -23,13 +23,15 @@ def create_app(settings: Settings | None = None, graph: KnowledgeGraph | None = 
     settings = settings or load_settings()
     app.config.update(KG_SETTINGS=settings, MAX_CONTENT_LENGTH=1024 * 1024)
     app.extensions["kg"] = graph or KnowledgeGraph.open(settings, write=True)
-    from . import api, claims, claimstate, curate, errors, export, pages, security, sparql
+    from . import (api, claims, claimstate, curate, curation_api, errors, export, pages,
+                   security, sparql)
 
     security.init_app(app)  # secret key, session cookie, CSRF on every form
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(claims.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(curation_api.bp)
     app.register_blueprint(export.bp)
     curate.init_app(app)  # sign-in, flags, curator actions, the queue
     claimstate.init_app(app)  # claim states, rejected hidden, histories

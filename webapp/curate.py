@@ -32,7 +32,10 @@ from ingest.domain import describe
 from kg import curation, curation_log, curators, grounding, views
 from kg.admin import find_token
 
-from .ratelimit import ClientBudget, TooManyQueries
+from .api import _WRITE_LOCK as WRITE_LOCK
+from .curation_api import _BUDGET as FLAG_BUDGET
+from .curation_api import FLAG_BURST, FLAGS_PER_HOUR
+from .ratelimit import RequestBudget, TooManyQueries
 from .state import get_graph
 
 __all__ = ["TooManyAttempts", "bp", "current_curator", "init_app", "require_curator"]
@@ -42,8 +45,8 @@ bp = Blueprint("curate", __name__)
 #: How long a curator stays signed in without signing in again.
 SESSION_HOURS = 12
 _SESSION_KEY = "curator"
-#: The key of the app's writer lock in `app.extensions` (`webapp.api` takes the same).
-WRITE_LOCK = "kg.write-lock"
+#: Sign-in attempts one client may make in 10 minutes (after 5 at once).
+SIGN_INS_PER_10_MINUTES = 10
 
 
 # ----------------------------------------------------------------- who acts
@@ -128,29 +131,27 @@ def _back(default: str) -> str:
     return default
 
 
-def _budget(name: str, attempts: float, per: float) -> ClientBudget:
-    budgets = current_app.extensions.setdefault("kg_curate_budgets", {})
-    if name not in budgets:
-        # A token bucket of `attempts` a period, each attempt costing 1.  The
-        # bucket admits while its balance is above 0, so it holds half an
-        # attempt less: the attempt after the last allowed one finds it
-        # below 0 (a full one would find a sliver refilled meanwhile).
-        budgets[name] = ClientBudget(seconds=attempts - 0.5, per=per * (attempts - 0.5) / attempts,
-                                     concurrent=1_000_000, min_cost=1.0)
-    return budgets[name]
-
-
-def _spend(name: str, attempts: float, per: float, message: str) -> None:
-    """Charge one attempt of this client against the budget `name`, or
-    answer 429 with `message` and when to come back."""
-    budget = _budget(name, attempts, per)
-    client = request.remote_addr or "?"
+def _spend(budget: RequestBudget, message: str) -> None:
+    """Count one attempt of this client against `budget`, or answer 429
+    with `message` and when to come back."""
     try:
-        budget.admit(client)
+        budget.admit(request.remote_addr or "?")
     except TooManyQueries as err:
         raise TooManyAttempts(f"{message}; try again in {_wait(err.retry_after)}",
                               err.retry_after) from None
-    budget.charge(client, 1.0)
+
+
+def _flag_budget() -> RequestBudget:
+    """The flags' budget per client, shared with `POST /api/claims/<id>/flag`
+    (one reader, one budget, whichever door)."""
+    return current_app.extensions.setdefault(
+        FLAG_BUDGET, RequestBudget(FLAGS_PER_HOUR, 3600.0, FLAG_BURST))
+
+
+def _sign_in_budget() -> RequestBudget:
+    """Sign-in attempts per client: 5 at once, 10 per 10 minutes."""
+    return current_app.extensions.setdefault(
+        "kg.sign-in-budget", RequestBudget(SIGN_INS_PER_10_MINUTES, 600.0, 5))
 
 
 def _wait(seconds: int) -> str:
@@ -174,7 +175,7 @@ def sign_in_form():
 @bp.post("/curate/sign-in")
 def sign_in():
     """Exchange a curator (or the admin) token for a signed session cookie."""
-    _spend("sign-in", 10, 600, "too many sign-in attempts from here")
+    _spend(_sign_in_budget(), "too many sign-in attempts from here")
     token = request.form.get("token", "")
     name = _check_token(token)
     if name is None:
@@ -198,10 +199,6 @@ def sign_out():
 
 # -------------------------------------------------------------- reader flags
 
-#: Reports one client may send: 20 an hour (a bucket refilled continuously).
-FLAGS_PER_HOUR = 20
-
-
 def _claim_iri(claim_id: str) -> str:
     return str(get_graph().minter.claim_named(claim_id))
 
@@ -214,7 +211,7 @@ def flag(claim_id: str):
     if reason not in domain.FLAG_REASONS:
         raise BadRequest("choose what is wrong with the claim: "
                          + ", ".join(w.label for w in domain.FLAG_REASONS.values()))
-    _spend("flags", FLAGS_PER_HOUR, 3600, "you have sent many reports in a short time")
+    _spend(_flag_budget(), "you have sent many reports in a short time")
     with write_lock():
         curation.flag(get_graph(), _claim_iri(claim_id), reason)
     flash("Thank you: your report (“" + domain.FLAG_REASONS[reason].label + "”) was "

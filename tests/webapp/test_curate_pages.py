@@ -216,20 +216,25 @@ def test_a_flag_without_the_csrf_token_changes_nothing(site):
 
 def test_flags_are_rate_limited(site):
     """A client sending report after report is told to wait (429 with
-    Retry-After) and its extra reports are not stored."""
-    from webapp.curate import FLAGS_PER_HOUR
+    Retry-After) and its extra reports are not stored; the page and the
+    JSON API draw on one budget."""
+    from webapp.curation_api import FLAG_BURST
 
     client = site.test_client()
     claim = claim_on(client, NMDA)
     action = f"/claim/{local(claim)}/flag"
     token = form_token(client, NMDA, action)
     statuses = [client.post(action, data={"reason": "wrong-entity", "csrf_token": token})
-                for _ in range(FLAGS_PER_HOUR + 1)]
-    assert [r.status_code for r in statuses[:-1]] == [302] * FLAGS_PER_HOUR
-    assert statuses[-1].status_code == 429 and int(statuses[-1].headers["Retry-After"]) > 0
+                for _ in range(FLAG_BURST)]
+    assert [r.status_code for r in statuses] == [302] * FLAG_BURST
+    refused = client.post(action, data={"reason": "wrong-entity", "csrf_token": token})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "many reports" in text_of(html(refused))
+    api = client.post(f"/api/claims/{local(claim)}/flag", json={"reason": "wrong"})
+    assert api.status_code == 429
     from kg import curation
     review = curation.reviews(site.extensions["kg"], [claim])[claim]
-    assert review.flags == {"wrong-entity": FLAGS_PER_HOUR}
+    assert review.flags == {"wrong-entity": FLAG_BURST}
 
 
 def test_a_flag_with_an_unknown_reason_is_refused(site):
