@@ -98,3 +98,29 @@ def test_queue_and_history(served, page):
     assert "Undone" in page.locator(".flash").inner_text()
     assert page.locator("section.history li.undone").count() >= 1
     assert curation.reviews(graph, [claim])[claim].state != "rejected"
+
+
+def test_curator_pages_fit_a_phone(served, browser):
+    """Signed in on a 390 px phone, with every "Report a problem" and map
+    form opened: the claim page (curator form, history), the relation page
+    and the queue are no wider than the screen."""
+    from .conftest import probed_page
+    from .test_phone import HEIGHT, WIDTH
+
+    site, graph = served
+    with probed_page(browser, viewport={"width": WIDTH, "height": HEIGHT}, is_mobile=True,
+                     has_touch=True, device_scale_factor=2) as phone:
+        phone.goto(site.url + NMDA)
+        claim = phone.locator("blockquote[data-claim]").first.get_attribute("data-claim")
+        _sign_in(phone, site.url)
+        for url in (f"/claim/{claim.rsplit('/', 1)[-1]}", NMDA, "/curation/queue",
+                    "/article/ketamine-for-anxiety"):
+            phone.goto(site.url + url)
+            phone.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            from .test_phone import _overflow
+            assert width <= WIDTH, (url, width, _overflow(phone))
+            assert "Not medical advice" in phone.locator(".notice").inner_text()
+        phone.goto(site.url + f"/claim/{claim.rsplit('/', 1)[-1]}")
+        phone.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        phone.probe.screenshot("phone-curator-claim")
