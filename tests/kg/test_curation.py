@@ -359,3 +359,24 @@ def test_merge_regrounds_every_name_of_a_minted_entity(graph, tmp_path):
     assert record.kind == "merge" and record.merged == zorbafen
     assert {c.subject.label for c in read.claims(graph, "z1")} == {"ketamine"}
     assert [e.kind for e in curation_log.history(graph, zorbafen)] == ["merge"]
+
+
+def test_the_bulk_ingest_sends_curated_articles_through_the_curated_path(graph, article):
+    """`kg ingest`'s batch path (no readers, new articles many per
+    transaction): an article some record is anchored in is written one by
+    one with its curations applied (here: deleted, then added back in a
+    batch with another article); the other article takes the fast path."""
+    graph.ingest_file(article)
+    claim = _claim(graph, "treats")
+    curation.review(graph, claim.iri, "alice", verdict="rejected")
+    graph.delete_article("k1")
+    other = article.parent / "k2.txt"
+    other.write_text(ARTICLE.replace("depression", "anxiety"), encoding="utf-8")
+    results = list(graph.ingest_files([article, other], readers=False, workers=0))
+    assert [r.status for r in results] == ["added", "added"]
+    back = _claim(graph, "treats")
+    assert _state(graph, back.iri) == "rejected" and not _edge(graph, back)
+    assert _tally_claims(graph, back) == 0
+    assert curation_log.orphans(graph) == []
+    fresh = next(c for c in read.claims(graph, "k2") if c.predicate == "treats")
+    assert _edge(graph, fresh) and _tally_claims(graph, fresh) == 1
