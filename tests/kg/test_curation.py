@@ -380,3 +380,22 @@ def test_the_bulk_ingest_sends_curated_articles_through_the_curated_path(graph, 
     assert curation_log.orphans(graph) == []
     fresh = next(c for c in read.claims(graph, "k2") if c.predicate == "treats")
     assert _edge(graph, fresh) and _tally_claims(graph, fresh) == 1
+
+
+def test_curated_data_validates_and_the_search_index_follows_a_review(graph, article):
+    """The curation graph conforms to the shapes, with every kind of record;
+    the index holds the claim with its curated modality (the graph first,
+    then the index, as for an ingest)."""
+    from kg.validate import validate
+
+    graph.ingest_file(article)
+    claim = _claim(graph, "hasAdverseEffect")
+    curation.flag(graph, claim.iri, "wrong-modality")
+    curation.review(graph, claim.iri, "alice", modality="negated", note="it says rarely")
+    curation.add_note(graph, claim.subject.iri, "A note.", "alice")
+    undone = curation.review(graph, _claim(graph, "treats").iri, "bob", verdict="confirmed")
+    curation.undo(graph, undone.id, "bob")
+    report = validate(graph)
+    assert report.conforms, report.text
+    hits = graph.search.search("nausea", filters={"kind": "claim", "modality": "negated"})
+    assert [h["iri"] for h in hits.hits] == [claim.iri]
