@@ -36,7 +36,7 @@ from ingest import EXTRACTOR_VERSION, ArticleError, extract, read_article
 from ingest.readers import READERS
 
 from .context import Context
-from . import read, tally
+from . import belief, read, tally
 from .errors import QueryError
 from .rdf import article_nquads, article_triples, claim_iri, content_hash
 from .search.documents import extraction_documents
@@ -175,8 +175,13 @@ def write_article(graph: Context, path: str | Path,
         if previous:
             triples += _change_notes(graph, document.id, extraction)
         # The relation tally changes in the same transaction as the article.
-        patch = tally.article_patch(graph, iri, tally.claims_of_triples(triples))
+        new_claims = tally.claims_of_triples(triples)
+        patch = tally.article_patch(graph, iri, new_claims)
+        touched = belief.relations_of_article(graph, iri) if previous else []
         graph.store.replace_graph(iri, triples, patch)
+        # Beliefs follow in a change of their own (a crash in between leaves
+        # them behind until the relation's next write or `kg reindex`).
+        belief.refresh(graph, touched + [(s, p, o) for _, s, p, o, _ in new_claims])
     except ArticleError as err:
         return IngestResult(str(path), error=str(err)), {}
     return (IngestResult(str(path), document.id, "replaced" if previous else "added",
@@ -348,7 +353,7 @@ def write_articles(graph: Context, paths: Iterable[str | Path],
         yield from _write_files(graph, files, claimed, workers, batch, readers, memo, deferred)
     finally:
         if deferred is not None:
-            deferred.close()  # stopped early (an error, Ctrl-C): the counts held so far
+            _close(graph, deferred)  # stopped early (an error, Ctrl-C): what is held so far
 
 
 def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], workers: int,
@@ -366,7 +371,7 @@ def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], wor
             yield from _write_batch(graph, waiting, readers, memo, deferred)
             waiting = []
             if deferred is not None:
-                deferred.flush()  # the replacement reads the counts it changes
+                _flush(graph, deferred)  # the replacement reads the counts it changes
             result, documents = write_article(graph, item.path)
             memo.forget()  # that change read and wrote tally nodes of its own
             yield Written([result], documents)
@@ -379,10 +384,33 @@ def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], wor
             yield from _write_batch(graph, waiting, readers, memo, deferred)
             waiting = []
             if deferred is not None and deferred.articles >= FLUSH_ARTICLES:
-                deferred.flush()
+                _flush(graph, deferred)
     yield from _write_batch(graph, waiting, readers, memo, deferred)
     if deferred is not None:
-        deferred.flush()
+        _flush(graph, deferred)
+
+
+def _close(graph: Context, deferred: tally.Deferred) -> None:
+    """`Deferred.close`, then the beliefs of the relations it wrote; if
+    either cannot be written, the next writer's open recounts it."""
+    relations = [(s, p, o) for s, p, o, m in deferred.counts if not m]
+    stale = deferred.stale
+    deferred.close()
+    if stale and not deferred.stale:
+        try:
+            belief.refresh(graph, relations, readers=False, current=True)
+        except Exception:  # noqa: BLE001 - the run's own error is what the caller sees
+            pass  # no version triple: `belief.ensure` recomputes at the next open
+
+
+def _flush(graph: Context, deferred: tally.Deferred) -> None:
+    """Write the tally counts `deferred` holds, then the beliefs of their
+    relations (in bulk: nobody reads), marking the belief graph current."""
+    relations = [(s, p, o) for s, p, o, m in deferred.counts if not m]
+    stale = deferred.stale
+    deferred.flush()
+    if stale:
+        belief.refresh(graph, relations, readers=False, current=True)
 
 
 def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers: bool,
@@ -398,6 +426,11 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers:
         patch: Patch | None
         if deferred is not None:
             patch = deferred.mark()
+            if patch is not None:
+                # Beliefs lag until the flush: a crash before it leaves the
+                # belief graph without its version, and the next writer's
+                # open recomputes it (`belief.ensure`).
+                belief.mark_stale(graph)
         else:
             patch = tally.articles_patch(graph, [(name, item.tally)
                                                  for name, item in zip(names, new)],
@@ -410,7 +443,7 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers:
             if not isinstance(err, (QueryError, ValueError)):
                 raise
             if deferred is not None:
-                deferred.flush()  # each write below patches the tally itself
+                _flush(graph, deferred)  # each write below patches the tally itself
             # A bad term in one article spoils the batch: each goes alone,
             # and the one at fault fails with its own message.
             for item in items:
@@ -423,6 +456,8 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers:
         if deferred is not None:
             for item in new:
                 deferred.hold(item.tally)
+        else:
+            belief.refresh(graph, [(s, p, o) for item in new for _, s, p, o, _ in item.tally])
         memo.commit()
     yield Written([IngestResult(item.path, item.article, "added", item.claims)
                    if isinstance(item, _Prepared) else item for item in items],
@@ -450,7 +485,10 @@ def drop_article(graph: Context, article_id: str) -> bool:
     """Drop an article's graph (its metadata, claims and edges) and its
     tally counts, in one transaction; True if it existed."""
     iri = graph.minter.article(article_id)
-    return graph.store.drop_graph(iri, tally.article_patch(graph, iri, []))
+    touched = belief.relations_of_article(graph, iri)
+    existed = graph.store.drop_graph(iri, tally.article_patch(graph, iri, []))
+    belief.refresh(graph, touched)
+    return existed
 
 
 def _ontology_hash(base: str) -> str:
