@@ -200,6 +200,8 @@ class _Prepared:
     claims: int = 0
     nquads: str = ""
     tally: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    #: Claim IRI -> its rule, for the beliefs of a batch (`belief.Held`).
+    rules: dict[str, str] = field(default_factory=dict)
     documents: list[dict] = field(default_factory=list)
 
 
@@ -233,14 +235,16 @@ def _prepare(path: Path) -> _Prepared:
         return _Prepared(str(path), status="failed", error=str(err))
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     rows: dict[str, tuple[str, str, str, str, str]] = {}
+    rules: dict[str, str] = {}
     for claim in extraction.claims:
         node = str(claim_iri(minter, document.id, claim))
         rows.setdefault(node, (node, str(minter.entity(claim.subject.key)),
                                str(HKG[claim.predicate]), str(minter.entity(claim.object.key)),
                                str(HKG[claim.modality.value])))
+        rules.setdefault(node, claim.rule)  # the first claim of a node wins, as in kg.rdf
     return _Prepared(str(path), document.id, claims=len(extraction.claims),
                      nquads=article_nquads(minter, extraction, EXTRACTOR_VERSION, modified=now),
-                     tally=list(rows.values()),
+                     tally=list(rows.values()), rules=rules,
                      documents=extraction_documents(minter, extraction, digest))
 
 
@@ -349,16 +353,19 @@ def write_articles(graph: Context, paths: Iterable[str | Path],
     memo.start(graph)
     # With no reader, the counts of new articles go in once per FLUSH_ARTICLES.
     deferred = None if readers else tally.Deferred(graph, memo)
+    # The beliefs of new articles' relations, from their claims in hand.
+    held = belief.Held(graph)
     try:
-        yield from _write_files(graph, files, claimed, workers, batch, readers, memo, deferred)
+        yield from _write_files(graph, files, claimed, workers, batch, readers, memo, deferred,
+                                held)
     finally:
         if deferred is not None:
-            _close(graph, deferred)  # stopped early (an error, Ctrl-C): what is held so far
+            _close(graph, deferred, held)  # stopped early (an error, Ctrl-C): what is held
 
 
 def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], workers: int,
                  batch: int, readers: bool, memo: tally.Memo,
-                 deferred: tally.Deferred | None) -> Iterator[Written]:
+                 deferred: tally.Deferred | None, held: belief.Held) -> Iterator[Written]:
     """`write_articles` once its tally bookkeeping is set up."""
     waiting: list[IngestResult | _Prepared] = []
     for item in _prepared(graph, files, workers):
@@ -368,10 +375,10 @@ def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], wor
                 item = _Prepared(item.path, status="failed", error=f"{item.path}: article id "
                                  f"{item.article!r} is already used by {other}")
         if item.status == "replace":
-            yield from _write_batch(graph, waiting, readers, memo, deferred)
+            yield from _write_batch(graph, waiting, readers, memo, deferred, held)
             waiting = []
             if deferred is not None:
-                _flush(graph, deferred)  # the replacement reads the counts it changes
+                _flush(graph, deferred, held)  # the replacement reads the counts it changes
             result, documents = write_article(graph, item.path)
             memo.forget()  # that change read and wrote tally nodes of its own
             yield Written([result], documents)
@@ -381,40 +388,40 @@ def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], wor
         else:
             waiting.append(IngestResult(item.path, item.article, item.status, error=item.error))
         if sum(isinstance(w, _Prepared) for w in waiting) >= batch:
-            yield from _write_batch(graph, waiting, readers, memo, deferred)
+            yield from _write_batch(graph, waiting, readers, memo, deferred, held)
             waiting = []
             if deferred is not None and deferred.articles >= FLUSH_ARTICLES:
-                _flush(graph, deferred)
-    yield from _write_batch(graph, waiting, readers, memo, deferred)
+                _flush(graph, deferred, held)
+    yield from _write_batch(graph, waiting, readers, memo, deferred, held)
     if deferred is not None:
-        _flush(graph, deferred)
+        _flush(graph, deferred, held)
 
 
-def _close(graph: Context, deferred: tally.Deferred) -> None:
-    """`Deferred.close`, then the beliefs of the relations it wrote; if
-    either cannot be written, the next writer's open recounts it."""
-    relations = [(s, p, o) for s, p, o, m in deferred.counts if not m]
+def _close(graph: Context, deferred: tally.Deferred, held: belief.Held) -> None:
+    """`Deferred.close`, then the beliefs of the articles held; if either
+    cannot be written, the next writer's open recounts it."""
     stale = deferred.stale
     deferred.close()
     if stale and not deferred.stale:
         try:
-            belief.refresh(graph, relations, readers=False, current=True)
+            held.write(deferred.memo, readers=False, current=True)
         except Exception:  # noqa: BLE001 - the run's own error is what the caller sees
             pass  # no version triple: `belief.ensure` recomputes at the next open
 
 
-def _flush(graph: Context, deferred: tally.Deferred) -> None:
-    """Write the tally counts `deferred` holds, then the beliefs of their
-    relations (in bulk: nobody reads), marking the belief graph current."""
-    relations = [(s, p, o) for s, p, o, m in deferred.counts if not m]
+def _flush(graph: Context, deferred: tally.Deferred, held: belief.Held) -> None:
+    """Write the tally counts `deferred` holds, then the beliefs of the
+    held articles' relations (in bulk: nobody reads), marking the belief
+    graph current."""
     stale = deferred.stale
     deferred.flush()
     if stale:
-        belief.refresh(graph, relations, readers=False, current=True)
+        held.write(deferred.memo, readers=False, current=True)
 
 
 def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers: bool,
-                 memo: tally.Memo, deferred: tally.Deferred | None) -> Iterator[Written]:
+                 memo: tally.Memo, deferred: tally.Deferred | None,
+                 held: belief.Held) -> Iterator[Written]:
     """Add the prepared new articles among `items` in one change, and give
     every item's result in order.  The tally changes with the batch, or
     later if `deferred` holds the counts."""
@@ -443,7 +450,7 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers:
             if not isinstance(err, (QueryError, ValueError)):
                 raise
             if deferred is not None:
-                _flush(graph, deferred)  # each write below patches the tally itself
+                _flush(graph, deferred, held)  # each write below patches the tally itself
             # A bad term in one article spoils the batch: each goes alone,
             # and the one at fault fails with its own message.
             for item in items:
@@ -453,12 +460,14 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers:
                 else:
                     yield Written([item])
             return
+        for name, item in zip(names, new):
+            held.hold(str(name), item.tally, item.rules)
         if deferred is not None:
             for item in new:
                 deferred.hold(item.tally)
-        else:
-            belief.refresh(graph, [(s, p, o) for item in new for _, s, p, o, _ in item.tally])
         memo.commit()
+        if deferred is None:
+            held.write(memo)  # with the tally in step, the batch's beliefs now
     yield Written([IngestResult(item.path, item.article, "added", item.claims)
                    if isinstance(item, _Prepared) else item for item in items],
                   {item.article: item.documents for item in new})
