@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 __all__ = ["BELIEF_VERSION", "MODALITY_WEIGHTS", "PRIOR", "Belief", "Contested", "Held",
            "Precision", "Relation", "Vote", "belief", "belief_graph", "beliefs", "claim_beliefs",
            "combine", "contested", "contested_count", "curation_graph", "ensure", "mark_stale",
-           "refresh", "relations_of_article", "rule_precision"]
+           "refresh", "relation_values", "relations_of_article", "rule_precision"]
 
 #: Layout and formula of the belief graph; a writer recomputes another version's.
 BELIEF_VERSION = "1"
@@ -267,7 +267,7 @@ def _votes(graph: Context, relations: list[Relation] | None) -> dict[Relation, l
         for chunk in chunked(relations):
             rows += graph.store.select_values(_PREFIXES + f"""
                 SELECT ?s ?p ?o ?a ?c ?m ?rule ?state WHERE {{ GRAPH ?a {{
-                  VALUES (?s ?p ?o) {{ {_tuples(chunk)} }} {pattern} }}""")
+                  VALUES (?s ?p ?o) {{ {relation_values(chunk)} }} {pattern} }}""")
     found: dict[Relation, dict[str, Vote]] = defaultdict(dict)
     hkg = str(HKG)
     for r in rows:
@@ -279,8 +279,12 @@ def _votes(graph: Context, relations: list[Relation] | None) -> dict[Relation, l
             for relation, votes in found.items()}
 
 
-def _tuples(relations: Iterable[Relation]) -> Sparql:
-    """`(<s> <p> <o>) ...` rows for a VALUES block."""
+def relation_values(relations: Iterable[Relation]) -> Sparql:
+    """`(<s> <p> <o>) ...` rows for a `VALUES (?s ?p ?o)` block.
+
+    >>> relation_values([("urn:s", "urn:p", "urn:o")])
+    '(<urn:s> <urn:p> <urn:o>)'
+    """
     return Sparql(" ".join(f"({iri(s)} {iri(p)} {iri(o)})" for s, p, o in relations))
 
 

@@ -405,6 +405,44 @@ def _export_file() -> dict:
                 for f in FORMATS.values()}}
 
 
+def _belief_schemas() -> dict:
+    """Belief per relation (issue 19, item 5; `kg.belief`)."""
+    return {
+        "Belief": {"type": "object", "description": "How well a relation is supported, from "
+                   "0 to 1, with the counts behind it and a one-line why (docs/curation.md "
+                   "gives the formula).", "properties": {
+                       "value": {"type": "number", "minimum": 0, "maximum": 1},
+                       "why": {"type": "string"},
+                       "contested": {"type": "boolean",
+                                     "description": "Some articles support it, others deny it."},
+                       "articles": {"type": "integer"}, "supporting": {"type": "integer"},
+                       "denying": {"type": "integer"}}},
+        "ContestedRelation": {"allOf": [
+            {"$ref": "#/components/schemas/Relation"},
+            {"type": "object", "properties": {"belief": {"$ref": "#/components/schemas/Belief"}}}]},
+    }
+
+
+def _belief_paths() -> dict:
+    return {
+        "/api/contested": {"get": {
+            "summary": "Relations some articles support and others deny, most articles "
+                       "first, each with its belief and every claim (sentence, article, "
+                       "modality).",
+            "operationId": "contested",
+            "parameters": [_q("limit", "Relations per page (1-100; default 20).",
+                              {"type": "integer", "minimum": 1, "maximum": 100}),
+                           _q("offset", "Relations to skip.", {"type": "integer", "minimum": 0})],
+            "responses": {"200": _ok("A page of contested relations.", {
+                "type": "object", "properties": {
+                    "total": {"type": "integer"}, "offset": {"type": "integer"},
+                    "limit": {"type": "integer"},
+                    "relations": {"type": "array", "items": {
+                        "$ref": "#/components/schemas/ContestedRelation"}}}}),
+                **_ERRORS}}},
+    }
+
+
 def openapi_document(server: str = "") -> dict:
     """The OpenAPI 3.1 document; `server` is this server's base URL."""
     return {
@@ -414,9 +452,9 @@ def openapi_document(server: str = "") -> dict:
                                 "modality (asserted, hedged, investigational, negated) of "
                                 "every claim. Not medical advice."},
         "servers": [{"url": server or "/"}],
-        "paths": _paths(),
+        "paths": {**_paths(), **_belief_paths()},
         "components": {
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **_belief_schemas()},
             "responses": {"Error": {"description": "An error, as one line.",
                                     "content": {"application/json": {"schema": {
                                         "$ref": "#/components/schemas/Error"}}}}},

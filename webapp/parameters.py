@@ -31,6 +31,7 @@ PAGE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "pages.graph_view": ("entity", "depth", "predicate", "modality"),
     "pages.path": ("from", "to"),
     "claims.page": (*CLAIM_FILTERS, "sort", "page"),
+    "belief.contested": ("page",),
     "export.page": EXPORT_PARAMETERS,
     "export.preview": EXPORT_PARAMETERS,
     # The SPARQL 1.1 Protocol's parameters (`update` is refused by name).

@@ -37,6 +37,7 @@ ROUTES: dict[str, str | None] = {
     "pages.graph_view": "/graph?entity=ketamine",
     "pages.path": "/path?from=NMDA+receptor&to=anxiety",
     "claims.page": "/claims?modality=hedged",
+    "belief.contested": "/contested",
     "sparql.endpoint": "/sparql?query=SELECT+%3Fs+%3Fp+%3Fo+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D+LIMIT+20",
     "sparql.void": "/.well-known/void",
     "export.page": "/export?entity=ketamine&depth=1",
