@@ -12,6 +12,8 @@ how a modality reads.  Pure data, loaded once at import.
 'denied'
 >>> describe("Ketamine", "increases", "glutamate", "hedged")
 'Ketamine may increase glutamate'
+>>> REVIEW_STATES["rejected"].label, FLAG_REASONS["wrong-modality"].label
+('rejected', 'wrong modality')
 """
 from __future__ import annotations
 
@@ -27,8 +29,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - the backport has the same interface
     import tomli as tomllib
 
-__all__ = ["MODALITIES", "PREDICATES", "READING_ORDER", "TYPES", "ModalityWords", "Predicate",
-           "TypeWords", "describe"]
+__all__ = ["FLAG_REASONS", "MODALITIES", "PREDICATES", "READING_ORDER", "REVIEW_STATES", "TYPES",
+           "FlagReason", "ModalityWords", "Predicate", "ReviewState", "TypeWords", "describe"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,25 @@ class ModalityWords:
     def heading(self) -> str:
         """The label as a heading: 'Stated', 'Under study'."""
         return self.label[:1].upper() + self.label[1:]
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """A claim's review state (issue 19) and how readers see it."""
+
+    name: str
+    label: str
+    description: str
+
+
+@dataclass(frozen=True)
+class FlagReason:
+    """Why a reader flags a claim: the stored value and the words of the
+    choice."""
+
+    name: str
+    label: str
+    question: str
 
 
 @dataclass(frozen=True)
@@ -113,9 +134,11 @@ def _bare(form: str) -> str:
 
 
 def _load() -> tuple[dict[str, TypeWords], dict[str, ModalityWords], dict[str, Predicate],
-                     tuple[str, ...]]:
+                     tuple[str, ...], dict]:
     with open(ontology.DOMAIN, "rb") as handle:
         table = tomllib.load(handle)
+    curation = {"review_state": {s["name"]: ReviewState(**s) for s in table["review_state"]},
+                "flag_reason": {r["name"]: FlagReason(**r) for r in table["flag_reason"]}}
     types = {t["name"]: TypeWords(**t) for t in table["type"]}
     modalities = {m["name"]: ModalityWords(**m) for m in table["modality"]}
     predicates = {}
@@ -130,10 +153,10 @@ def _load() -> tuple[dict[str, TypeWords], dict[str, ModalityWords], dict[str, P
     order = tuple(table["reading_order"])
     if sorted(order) != sorted(predicates):
         raise ValueError(f"{ontology.DOMAIN}: reading_order must name every predicate once")
-    return types, modalities, predicates, order
+    return types, modalities, predicates, order, curation
 
 
-_types, _modalities, _predicates, _order = _load()
+_types, _modalities, _predicates, _order, _curation = _load()
 #: Entity type name -> its words, in the table's order.
 TYPES: Mapping[str, TypeWords] = MappingProxyType(_types)
 #: Modality name -> its words, in the order readers look at them.
@@ -143,6 +166,11 @@ PREDICATES: Mapping[str, Predicate] = MappingProxyType(_predicates)
 #: Every predicate name, in the order entity pages list relations: what
 #: readers look for first ("what it treats") at the top.
 READING_ORDER: tuple[str, ...] = _order
+#: Review state name -> its words, in order of precedence (the first that
+#: applies to a claim is its state).
+REVIEW_STATES: Mapping[str, ReviewState] = MappingProxyType(_curation["review_state"])
+#: Flag reason name (the stored and sent value) -> its words.
+FLAG_REASONS: Mapping[str, FlagReason] = MappingProxyType(_curation["flag_reason"])
 
 
 def describe(subject: str, predicate: str, obj: str, modality: str) -> str:

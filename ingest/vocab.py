@@ -190,17 +190,23 @@ class Vocabulary:
     'nausea'
     """
 
-    def __init__(self, entities: Iterable[Entity], extra: Iterable[Entity] = ()):
+    def __init__(self, entities: Iterable[Entity], extra: Iterable[Entity] = (),
+                 learned: Iterable[tuple[str, Entity]] = ()):
+        self._learned = tuple(learned)
         by_key: dict[str, Entity] = {}
         for entity in entities:
+            by_key.setdefault(entity.key, entity)
+        for _, entity in self._learned:  # a minted entity a curator grounded to
             by_key.setdefault(entity.key, entity)
         first = list(by_key.values())
         lower = [e for e in extra if by_key.setdefault(e.key, e) is e]
         self._by_key = MappingProxyType(dict(sorted(by_key.items())))
+        self._ranks = (tuple(first), tuple(lower))
         trie: dict = {}
         acronyms: dict[str, Entity] = {}
-        # Labels first, so a label wins over another entity's synonym.
-        names = []
+        # Learned names first (a curator's word wins), then labels, so a
+        # label wins over another entity's synonym.
+        names = [(form, by_key[entity.key]) for form, entity in self._learned]
         for rank in (first, lower):
             names += [(e.label, e) for e in rank]
             names += [(n, e) for e in rank for n in (*e.synonyms, *e.abbreviations)]
@@ -219,6 +225,24 @@ class Vocabulary:
         self._first = MappingProxyType(trie)
         self._acronyms = MappingProxyType(acronyms)
         self._found: dict[str, Entity | None] = {}  # `find`'s answers so far
+
+    def learning(self, learned: Iterable[tuple[str, Entity]]) -> "Vocabulary":
+        """This vocabulary with more names: each (name, entity) pair
+        grounds the name to that entity (this vocabulary's entity of the
+        same key, else that one, added), before any label or synonym: a
+        curator's regrounding (issue 19).  The earlier of two pairs naming
+        one name wins.  Without pairs, this vocabulary itself.
+
+        >>> nausea = Entity("nausea", "nausea", EntityType.ADVERSE_EFFECT)
+        >>> v = Vocabulary([nausea])
+        >>> learned = v.learning([("queasiness", nausea)])
+        >>> v.find("queasiness") is None, learned.find("Queasiness").key
+        (True, 'nausea')
+        """
+        pairs = tuple(learned)
+        if not pairs:
+            return self
+        return Vocabulary(self._ranks[0], self._ranks[1], learned=self._learned + pairs)
 
     @property
     def entities(self) -> tuple[Entity, ...]:

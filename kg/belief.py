@@ -83,7 +83,7 @@ def belief_graph(graph: Context) -> URIRef:
 def curation_graph(graph: Context) -> URIRef:
     """Where the curation records and each claim's `hkg:reviewState` live
     (written by `kg.curation`)."""
-    return URIRef(graph.minter.base + "graph/curation")
+    return graph.minter.curation_graph
 
 
 def _node(graph: Context, relation: Relation) -> URIRef:
@@ -446,8 +446,7 @@ def refresh(graph: Context, relations: Iterable[Relation] | None = None,
                 for s, p, o in triples), readers=False)
         return len(found)
     patch = _patch(graph, relations, precision, current)
-    if patch.remove or patch.add:
-        graph.store.add_graphs([], "", patch, readers=readers)
+    _apply(graph, patch, readers)
     return sum(1 for _, p, _ in patch.add if p == _VALUE)
 
 
@@ -525,9 +524,19 @@ class Held:
             add += _triples(graph, relation, found)
         patch = _patch(graph, others, precision, current)
         patch.add.extend(add)
-        if patch.add or patch.remove:
-            graph.store.add_graphs([], "", patch, readers=readers)
+        _apply(graph, patch, readers)
         return len(alone) + len(others)
+
+
+def _apply(graph: Context, patch: Patch, readers: bool) -> None:
+    """One change: with readers, one transaction (`Store.apply`: no reader
+    sees a node's old and new belief together); without, the bulk loader."""
+    if not (patch.add or patch.remove):
+        return
+    if readers:
+        graph.store.apply([patch])
+    else:
+        graph.store.add_graphs([], "", patch, readers=False)
 
 
 def _review_states(graph: Context) -> dict[str, str]:
@@ -543,7 +552,7 @@ def mark_stale(graph: Context) -> None:
     """Remove the belief graph's version triple: beliefs will lag the
     articles until a `refresh(current=True)` (a bulk writer's flush), and
     a writer opening the store before that recomputes them (`ensure`)."""
-    graph.store.add_graphs([], "", Patch(belief_graph(graph), remove=[_version_triple(graph)]))
+    graph.store.apply([Patch(belief_graph(graph), remove=[_version_triple(graph)])])
 
 
 def ensure(graph: Context) -> bool:

@@ -461,5 +461,16 @@ def settings_command():
         click.echo(f"{row.env:<18} {str(row.default):<24} {row.help}")
 
 
+def _curation_commands() -> None:
+    """`kg curation ...` and `kg curator ...` (issue 19), in their module."""
+    from .cli_curation import curation_group, curator_group
+
+    main.add_command(curation_group)
+    main.add_command(curator_group)
+
+
+_curation_commands()
+
+
 if __name__ == "__main__":  # `python -m kg.cli`, used by the crash tests
     main()

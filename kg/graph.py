@@ -96,6 +96,11 @@ class KnowledgeGraph(Context):
     def similar_names(self, name: str) -> list[str]:
         return self.search.similar_names(name)
 
+    def articles_changed(self, documents: dict[str, list[dict]]) -> None:
+        """Index the articles a curation rewrote (graph first, then index,
+        as for an ingest)."""
+        self.search.update_articles(documents)
+
     # ------------------------------------------------------------- writing
 
     def ingest_file(self, path: str | Path,

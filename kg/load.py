@@ -25,6 +25,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, cast
@@ -36,16 +37,18 @@ from ingest import EXTRACTOR_VERSION, ArticleError, extract, read_article
 from ingest.readers import READERS
 
 from .context import Context
-from . import belief, read, tally
-from .errors import QueryError
-from .rdf import article_nquads, article_triples, claim_iri, content_hash
-from .search.documents import extraction_documents
-from .terms import HKG, Minter, sparql_prefixes
+from . import anchoring, belief, read, tally
+from .errors import NotFound, QueryError, quoted
+from .rdf import (Curated, anchor_key, apply_curations, article_nquads, article_triples,
+                  claim_iri, content_hash)
+from .search.documents import article_documents, extraction_documents, minted_documents
+from .store.base import Patch
+from .terms import HKG, Minter, iri, sparql_prefixes
 
 if TYPE_CHECKING:
     from ingest.vocab import Vocabulary
 
-    from .store.base import Patch, Triple
+    from .store.base import Triple
 
 _PREFIXES = sparql_prefixes()
 
@@ -64,8 +67,8 @@ CHUNK_FILES = 8
 FLUSH_ARTICLES = 2000
 
 __all__ = ["BATCH_ARTICLES", "MAX_CLAIMS", "MAX_TEXT_CHARS", "Documents", "IngestResult",
-           "Written", "drop_article", "ensure_ontology", "find_articles", "write_article",
-           "write_articles"]
+           "Written", "apply_records", "drop_article", "ensure_ontology", "find_articles",
+           "write_article", "write_articles"]
 
 #: Article id -> the search documents of what was written for it.
 Documents = dict[str, list[dict]]
@@ -172,21 +175,128 @@ def write_article(graph: Context, path: str | Path,
                                      f"is {MAX_CLAIMS} per article")
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         triples = article_triples(graph.minter, extraction, EXTRACTOR_VERSION, modified=now)
+        # Curations of this article (issue 19) apply to the new extraction
+        # through their anchors: one query; none for most articles.
+        loaded = anchoring.load(graph, article=str(iri))
+        decisions = anchoring.decisions(loaded.records)
         if previous:
-            triples += _change_notes(graph, document.id, extraction)
-        # The relation tally changes in the same transaction as the article.
-        new_claims = tally.claims_of_triples(triples)
-        patch = tally.article_patch(graph, iri, new_claims)
-        touched = belief.relations_of_article(graph, iri) if previous else []
-        graph.store.replace_graph(iri, triples, patch)
-        # Beliefs follow in a change of their own (a crash in between leaves
-        # them behind until the relation's next write or `kg reindex`).
-        belief.refresh(graph, touched + [(s, p, o) for _, s, p, o, _ in new_claims])
+            triples += _change_notes(graph, document.id, extraction, decisions)
+        curated = apply_curations(triples, document.id, decisions) if loaded.records else None
+        _store_article(graph, iri, curated or Curated(triples), loaded)
     except ArticleError as err:
         return IngestResult(str(path), error=str(err)), {}
+    documents = (_stored_documents(graph, document.id) if curated is not None
+                 else {document.id: extraction_documents(graph.minter, extraction, digest)})
     return (IngestResult(str(path), document.id, "replaced" if previous else "added",
-                         len(extraction.claims)),
-            {document.id: extraction_documents(graph.minter, extraction, digest)})
+                         len(extraction.claims)), documents)
+
+
+def _store_article(graph: Context, name, curated: Curated, loaded: anchoring.Loaded,
+                   new: Iterable[anchoring.Record] = (), extra: Iterable["Triple"] = (),
+                   replace: bool = True) -> None:
+    """Write one article's graph as `curated` with, in the same transaction,
+    the relation tally's change (rejected claims are not counted) and, when
+    it has records (`loaded`, plus `new` ones and `extra` curation triples),
+    the curation graph's (`anchoring.article_patch`).  `replace` False: the
+    article's graph is as stored (a reader's flag), only the curation graph
+    changes."""
+    fresh = list(new)
+    patches = []
+    if loaded.records or fresh:
+        patch = anchoring.article_patch(graph, curated, loaded, fresh)
+        patch.add.extend(extra)
+        patches.append(patch)
+    if not replace:
+        graph.store.apply(patches)
+        return
+    counted = [c for c in tally.claims_of_triples(curated.triples) if c[0] not in curated.rejected]
+    # The relation tally changes in the same transaction as the article.
+    patches.insert(0, tally.article_patch(graph, name, counted))
+    touched = belief.relations_of_article(graph, name)
+    graph.store.replace_graph(name, curated.triples, patches)
+    # Beliefs follow in a change of their own, for the relations the article
+    # named before and names now (review states included: a curation comes
+    # through here); a crash in between leaves them behind until the
+    # relation's next write or `kg reindex`.
+    belief.refresh(graph, touched + [(s, p, o) for _, s, p, o, _ in
+                                     tally.claims_of_triples(curated.triples)])
+
+
+def reextract_article(graph: Context, article_id: str) -> Documents:
+    """Extract a stored article again from its stored text (`hkg:text`)
+    with the current vocabulary (a curator regrounded a name it uses), and
+    write it as a replacement: change notes, curations and tally as for a
+    re-ingest.  The reader's block structure is not stored, so blocks come
+    from the text's lines, as for the article page's mentions.
+
+    Raises:
+        NotFound: no such article.
+    """
+    from ingest.model import Document
+
+    name = graph.minter.article(article_id)
+    a = iri(name)
+    rows = graph.store.select_values(_PREFIXES + f"""
+        SELECT ?title ?text ?format ?source ?date WHERE {{ GRAPH {a} {{
+          {a} dcterms:title ?title ; hkg:text ?text ; hkg:format ?format .
+          OPTIONAL {{ {a} dcterms:source ?source }}
+          OPTIONAL {{ {a} dcterms:date ?date }} }} }} LIMIT 1""")
+    if not rows:
+        raise NotFound(f"no article {quoted(article_id)}")
+    row = rows[0]
+    document = Document(article_id, row["title"], row["text"], row["format"],
+                        source=row.get("source", ""), date=row.get("date", ""))
+    extraction = extract(document, graph.vocabulary)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    triples = article_triples(graph.minter, extraction, EXTRACTOR_VERSION, modified=now)
+    loaded = anchoring.load(graph, article=str(name))
+    decisions = anchoring.decisions(loaded.records)
+    triples += _change_notes(graph, article_id, extraction, decisions)
+    _store_article(graph, name, apply_curations(triples, article_id, decisions), loaded)
+    return _stored_documents(graph, article_id)
+
+
+def _stored_documents(graph: Context, article_id: str) -> Documents:
+    """An article's search documents read back from the store (a curated
+    modality is in the graph, not in the extraction)."""
+    return {article_id: article_documents(graph, article_id)
+            + minted_documents(graph, article_id)}
+
+
+def apply_records(graph: Context, article_id: str, new: Iterable[anchoring.Record] = (),
+                  extra: Iterable["Triple"] = (), undone: dict[str, str] | None = None,
+                  replace: bool = True) -> Documents:
+    """Apply an article's records, with `new` ones, to its stored graph, in
+    one transaction: the same derivation as a re-ingest
+    (`kg.rdf.apply_curations`), without extracting again.
+
+    Args:
+        graph: a writable store and its minter.
+        article_id: the article.
+        new: records to add (their triples go into the curation graph).
+        extra: more curation-graph triples to add (an undone record's link).
+        undone: record id -> the id of the undo record taking it back now.
+        replace: False when the records cannot change the article's graph
+            (a flag, a note): only the curation graph is written.
+
+    Returns:
+        The article's search documents, when its graph was written.
+
+    Raises:
+        NotFound: no such article.
+    """
+    name = graph.minter.article(article_id)
+    stored = [(s, p, o) for s, p, o, _ in graph.store.quads(name)]
+    if not stored:
+        raise NotFound(f"no article {quoted(article_id)}")
+    loaded = anchoring.load(graph, article=str(name))
+    if undone:
+        loaded.records = [dataclass_replace(r, undone_by=undone[r.id]) if r.id in undone else r
+                          for r in loaded.records]
+    fresh = list(new)
+    curated = apply_curations(stored, article_id, anchoring.decisions(loaded.records + fresh))
+    _store_article(graph, name, curated, loaded, fresh, extra, replace)
+    return _stored_documents(graph, article_id) if replace else {}
 
 
 @dataclass
@@ -355,9 +465,12 @@ def write_articles(graph: Context, paths: Iterable[str | Path],
     deferred = None if readers else tally.Deferred(graph, memo)
     # The beliefs of new articles' relations, from their claims in hand.
     held = belief.Held(graph)
+    # Articles with curations take write_article's path (their records
+    # apply); one query per run finds them (issue 19).
+    curated = anchoring.curated_articles(graph)
     try:
         yield from _write_files(graph, files, claimed, workers, batch, readers, memo, deferred,
-                                held)
+                                held, curated)
     finally:
         if deferred is not None:
             _close(graph, deferred, held)  # stopped early (an error, Ctrl-C): what is held
@@ -365,8 +478,10 @@ def write_articles(graph: Context, paths: Iterable[str | Path],
 
 def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], workers: int,
                  batch: int, readers: bool, memo: tally.Memo,
-                 deferred: tally.Deferred | None, held: belief.Held) -> Iterator[Written]:
-    """`write_articles` once its tally bookkeeping is set up."""
+                 deferred: tally.Deferred | None, held: belief.Held,
+                 curated: frozenset[str] = frozenset()) -> Iterator[Written]:
+    """`write_articles` once its tally bookkeeping is set up; the articles
+    named in `curated` (IRIs) are written one by one."""
     waiting: list[IngestResult | _Prepared] = []
     for item in _prepared(graph, files, workers):
         if item.status != "failed":
@@ -374,7 +489,8 @@ def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], wor
             if other != item.path:
                 item = _Prepared(item.path, status="failed", error=f"{item.path}: article id "
                                  f"{item.article!r} is already used by {other}")
-        if item.status == "replace":
+        if item.status == "replace" or (item.status == "new" and curated
+                                        and str(graph.minter.article(item.article)) in curated):
             yield from _write_batch(graph, waiting, readers, memo, deferred, held)
             waiting = []
             if deferred is not None:
@@ -473,17 +589,30 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers:
                   {item.article: item.documents for item in new})
 
 
-def _change_notes(graph: Context, article_id: str, extraction) -> list:
+def _change_notes(graph: Context, article_id: str, extraction,
+                  decisions: dict | None = None) -> list:
     """What a replacement adds and removes, as plain-language lines kept on
-    the new version of the article (shown on its page)."""
+    the new version of the article (shown on its page).  The stored claims
+    carry their curated modality, so the new ones are compared with the
+    curators' `decisions` (anchor -> Decision) applied."""
     from .views import describe
 
     def line(subject: str, predicate: str, obj: str, modality: str) -> str:
         return describe(subject, predicate, obj, modality)
 
+    def modality(claim) -> str:
+        if decisions:
+            entity = graph.minter.entity
+            key = anchor_key(article_id, claim.evidence, str(entity(claim.subject.key)),
+                             claim.predicate, str(entity(claim.object.key)))
+            decided = decisions.get(key)
+            if decided is not None and decided.modality:
+                return decided.modality
+        return claim.modality.value
+
     old = {line(c.subject.label, c.predicate, c.object.label, c.modality)
            for c in read.claims(graph, article_id)}
-    new = {line(c.subject.label, c.predicate, c.object.label, c.modality.value)
+    new = {line(c.subject.label, c.predicate, c.object.label, modality(c))
            for c in extraction.claims}
     iri = graph.minter.article(article_id)
     return ([(iri, HKG.claimAdded, Literal(text)) for text in sorted(new - old)]
@@ -494,8 +623,11 @@ def drop_article(graph: Context, article_id: str) -> bool:
     """Drop an article's graph (its metadata, claims and edges) and its
     tally counts, in one transaction; True if it existed."""
     iri = graph.minter.article(article_id)
+    # Its curations stay, orphaned: their links to its claims go (issue 19).
+    loaded = anchoring.load(graph, article=str(iri))
+    orphaned = Patch(graph.minter.curation_graph, remove=anchoring.in_order(loaded.links))
     touched = belief.relations_of_article(graph, iri)
-    existed = graph.store.drop_graph(iri, tally.article_patch(graph, iri, []))
+    existed = graph.store.drop_graph(iri, [tally.article_patch(graph, iri, []), orphaned])
     belief.refresh(graph, touched)
     return existed
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Iterator, Union
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Mapping, Union
 
 from rdflib import Literal, URIRef
 
+from ingest.model import PREDICATES as PREDICATE_NAMES
 from ingest.model import Claim, Entity, Extraction, Modality
 
 from .store.base import Term, Triple
 from .terms import DCTERMS, HKG, PROV, RDF, RDFS, XSD, Minter, iri, literal
 
-__all__ = ["MODALITY_IRIS", "article_nquads", "article_triples", "content_hash",
-           "entity_triples"]
+__all__ = ["MODALITY_IRIS", "Curated", "Decision", "anchor_key", "apply_curations",
+           "article_nquads", "article_triples", "content_hash", "entity_triples"]
 
 MODALITY_IRIS: dict[Modality, URIRef] = {m: HKG[m.value] for m in Modality}
 
@@ -172,3 +174,107 @@ def article_nquads(minter: Minter, extraction: Extraction, extractor_version: st
 @functools.lru_cache(maxsize=4096)
 def _nt_iri(value: str) -> str:
     return iri(value)
+
+
+# ------------------------------------------------------------ curations
+# Issue 19: a curator's decision on a claim is kept in the curation graph,
+# anchored to the claim's content; its effects on the article's graph are
+# derived here, from the graph as extracted, each time the article is
+# written (ingest, re-ingest, new extractor version, the curation itself).
+
+
+def anchor_key(article_id: str, evidence: str, subject: str, predicate: str, obj: str) -> str:
+    r"""A claim's content identity: SHA-256 of the article id, the evidence
+    with its whitespace collapsed, the subject IRI, the predicate's local
+    name and the object IRI, joined by U+001F.  Offsets and the extractor
+    version are not in it, so it survives an edit elsewhere in the text and
+    a new extractor version.
+
+    >>> a = anchor_key("a1", "Ketamine  treats\ndepression.", "urn:k", "treats", "urn:d")
+    >>> a == anchor_key("a1", "Ketamine treats depression.", "urn:k", str(HKG.treats), "urn:d")
+    True
+    >>> len(a)
+    64
+    """
+    name = predicate.rsplit("#", 1)[-1]
+    text = " ".join(evidence.split())
+    joined = "\x1f".join((article_id, text, subject, name, obj))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The curators' current word on one anchor: a verdict ("confirmed",
+    "rejected" or None) and a modality replacing the extracted one (None:
+    as extracted)."""
+
+    verdict: str | None = None
+    modality: str | None = None
+
+
+@dataclass
+class Curated:
+    """An article's graph with the curations applied: its triples, each
+    claim's anchor and extracted modality (claim IRI -> anchor, modality
+    name) and the claims rejected."""
+
+    triples: list[Triple]
+    anchors: dict[str, str] = field(default_factory=dict)
+    extracted: dict[str, str] = field(default_factory=dict)
+    rejected: set[str] = field(default_factory=set)
+
+
+_RELATIONS = frozenset(str(HKG[name]) for name in PREDICATE_NAMES)
+
+
+def apply_curations(triples: Iterable[Triple], article_id: str,
+                    decisions: Mapping[str, Decision]) -> Curated:
+    """The article's triples with the decisions (anchor -> Decision)
+    applied, from triples as extracted or as stored with earlier decisions
+    applied (those are taken back first).  Pure.
+
+    A claim with a curated modality gets it as `hkg:modality` and the
+    extractor's as `hkg:extractedModality`; a rejected claim keeps its node
+    but gives no direct edge (unless another claim of the article with the
+    same subject, predicate and object is neither rejected nor negated).
+    Direct edges are written after the other triples, each once.
+    """
+    claims: dict[str, dict] = {}
+    kept: list[Triple] = []
+    for s, p, o in triples:
+        if p == RDF.type and o == HKG.Claim:
+            claims.setdefault(str(s), {})
+        elif str(p) in _CLAIM_PARTS:
+            claims.setdefault(str(s), {})[_CLAIM_PARTS[str(p)]] = o
+            if p in (HKG.modality, HKG.extractedModality):
+                continue
+        elif str(p) in _RELATIONS and not isinstance(o, Literal):
+            continue  # a direct edge: derived below
+        kept.append((s, p, o))
+    result = Curated(kept)
+    edges: dict[Triple, None] = {}
+    for node, parts in claims.items():
+        if "s" not in parts:
+            continue
+        extracted: Term = parts.get("xm", parts.get("m", HKG.asserted))
+        anchor = anchor_key(article_id, str(parts["ev"]), str(parts["s"]), str(parts["p"]),
+                            str(parts["o"]))
+        result.anchors[node] = anchor
+        result.extracted[node] = str(extracted).rsplit("#", 1)[-1]
+        decision = decisions.get(anchor, _AS_EXTRACTED)
+        modality: Term = HKG[decision.modality] if decision.modality else extracted
+        claim = URIRef(node)
+        kept.append((claim, HKG.modality, modality))
+        if modality != extracted:
+            kept.append((claim, HKG.extractedModality, extracted))
+        if decision.verdict == "rejected":
+            result.rejected.add(node)
+        elif modality != HKG.negated:
+            edges[(parts["s"], parts["p"], parts["o"])] = None
+    kept.extend(edges)
+    return result
+
+
+_AS_EXTRACTED = Decision()
+_CLAIM_PARTS = {str(HKG.subject): "s", str(HKG.predicate): "p", str(HKG.object): "o",
+                str(HKG.evidence): "ev", str(HKG.modality): "m", str(HKG.extractedModality): "xm"}

@@ -144,8 +144,17 @@ def _stored_claims(graph: Context,
     rows = graph.store.select(_PREFIXES + f"""
         SELECT ?c ?s ?p ?o ?m ?start WHERE {{ GRAPH {iri(article)} {{
           ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ;
-             hkg:modality ?m ; hkg:start ?start }} }} ORDER BY ?start ?c""")
+             hkg:modality ?m ; hkg:start ?start }} {_not_rejected(graph)} }}
+        ORDER BY ?start ?c""")
     return [(str(r["c"]), str(r["s"]), str(r["p"]), str(r["o"]), str(r["m"])) for r in rows]
+
+
+def _not_rejected(graph: Context) -> Sparql:
+    """A filter keeping ?c to claims no curator rejected: a rejected claim
+    is not counted (issue 19; its state is in the curation graph, written
+    with the article)."""
+    return Sparql(f"FILTER NOT EXISTS {{ GRAPH {iri(graph.minter.curation_graph)} {{ "
+                  f"?c {iri(HKG.reviewState)} {iri(HKG.rejected)} }} }}")
 
 
 def _current(graph: Context, nodes: dict[URIRef, Key]) -> dict[URIRef, _Count]:
@@ -180,7 +189,7 @@ def _other_samples(graph: Context, key: Key, articles: list[URIRef],
     rows = graph.store.select(_PREFIXES + f"""
         SELECT ?c WHERE {{ GRAPH ?a {{ ?c hkg:subject {iri(s)} ; hkg:predicate {iri(p)} ;
           hkg:object {iri(o)} {modality} }} {others}
-          {not_kept} }}
+          {not_kept} {_not_rejected(graph)} }}
         ORDER BY ?c LIMIT {integer(SAMPLES - len(keep))}""")
     return [str(r["c"]) for r in rows]
 
@@ -455,7 +464,7 @@ def rebuild(graph: Context) -> int:
         return _PREFIXES + f"""
             SELECT ?a ?c ?s ?p ?o ?m WHERE {{ VALUES ?a {{ {values} }}
               GRAPH ?a {{ ?c a hkg:Claim ; hkg:subject ?s ; hkg:predicate ?p ;
-                          hkg:object ?o ; hkg:modality ?m }} }}"""
+                          hkg:object ?o ; hkg:modality ?m }} {_not_rejected(graph)} }}"""
 
     counts: dict[Key, _Count] = {}
     for chunk in chunked(articles, ARTICLES_PER_QUERY):

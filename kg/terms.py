@@ -278,6 +278,9 @@ class Minter:
     def __init__(self, base: str):
         self.base = base
         self.ontology_graph = URIRef(base + "graph/ontology")
+        #: Curation records and the claims' review state (issue 19); never
+        #: an article's graph.
+        self.curation_graph = URIRef(base + "graph/curation")
 
     def article(self, article_id: str) -> URIRef:
         """The article's IRI, which is also the name of its graph."""
@@ -300,6 +303,14 @@ class Minter:
         if not _CLAIM_ID.match(claim_id):
             raise NotFound(f"no claim {quoted(claim_id)}")
         return URIRef(f"{self.base}claim/{claim_id}")
+
+    def curation(self, record_id: str) -> URIRef:
+        """A curation record's IRI (`record_id`: random hex, `kg.curation`)."""
+        return URIRef(f"{self.base}curation/{record_id}")
+
+    def curator(self, name: str) -> URIRef:
+        """Who made a curation: a curator by name, or "reader" for flags."""
+        return URIRef(f"{self.base}curator/{name}")
 
     def local(self, iri: str, kind: str) -> str | None:
         """The id part of one of our IRIs of this kind, else None."""

@@ -58,7 +58,8 @@ CORE = ("kg", "ingest", "webapp", "ontology")
 #: are handed an open graph (the SPARQL runner, exports).  Everything else
 #: in kg takes a `kg.context.Context`.
 ROOT_MODULE = "kg.graph"
-ROOT_USERS = {"kg", "kg.cli", "kg.sparql.runner", "kg.export.construct", "kg.export.request"}
+ROOT_USERS = {"kg", "kg.cli", "kg.cli_curation", "kg.sparql.runner", "kg.export.construct",
+              "kg.export.request"}
 
 
 def _module_names(root: Path, packages: tuple[str, ...]) -> dict[str, tuple[Path, bool]]:

@@ -23,11 +23,12 @@ def create_app(settings: Settings | None = None, graph: KnowledgeGraph | None = 
     settings = settings or load_settings()
     app.config.update(KG_SETTINGS=settings, MAX_CONTENT_LENGTH=1024 * 1024)
     app.extensions["kg"] = graph or KnowledgeGraph.open(settings, write=True)
-    from . import api, belief, claims, errors, export, pages, sparql
+    from . import api, belief, claims, curation_api, errors, export, pages, sparql
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(claims.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(curation_api.bp)
     app.register_blueprint(export.bp)
     app.register_blueprint(belief.bp)
     app.register_blueprint(belief.api_bp)

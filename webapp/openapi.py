@@ -312,6 +312,7 @@ def _paths() -> dict:
                            _q("max_hops", "Longest path.", {"type": "integer"}), *_SELECTION],
             "responses": {"200": _ok("Paths, each hop with its claims.", {"type": "object"}),
                           **_ERRORS}}},
+        **_curation_paths(),
         "/api/export": {
             method: {"summary": "Download part of the graph as a file, in one of the export "
                                 "formats (the parameters of `kg export`).",
@@ -321,6 +322,155 @@ def _paths() -> dict:
                      **({"requestBody": _export_form()} if method == "post" else {}),
                      "responses": {"200": _export_file(), **_ERRORS}}
             for method in ("get", "post")},
+    }
+
+
+_CURATOR: list[dict[str, list[str]]] = [{"bearer": []}]
+_CURATOR_ERRORS = {"401": {"$ref": "#/components/responses/Error"}}
+_RECORD = {"type": "object", "description": "A curation record (`kg.anchoring.Record`).",
+           "properties": {"id": {"type": "string"}, "kind": {"type": "string", "enum": [
+               "review", "flag", "note", "regrounding", "merge", "undo"]},
+               "who": {"type": "string"}, "when": {"type": "string", "format": "date-time"},
+               "note": {"type": "string"}, "verdict": {"type": "string"},
+               "modality": _MODALITY, "reason": {"type": "string"},
+               "anchor": {"type": "object"},
+               "claims": {"type": "array", "items": {"type": "string"}},
+               "orphaned": {"type": "boolean"}, "undoes": {"type": "string"},
+               "undone_by": {"type": "string"}}}
+_REVIEW = {"type": "object", "description": "Where a claim stands after curation.",
+           "properties": {
+               "state": {"type": ["string", "null"], "enum": [*domain.REVIEW_STATES, None],
+                         "description": "null: as extracted."},
+               "label": {"type": ["string", "null"]},
+               "verdict": {"type": ["string", "null"]},
+               "modality": {"type": ["string", "null"]},
+               "extracted_modality": {"type": ["string", "null"]},
+               "flags": {"type": "object", "additionalProperties": {"type": "integer"}},
+               "records": {"type": "array", "items": _RECORD}}}
+
+
+def _json_body(properties: dict, required: list[str]) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": required, "properties": properties}}}}
+
+
+def _curation_paths() -> dict:
+    """The curation API (issue 19, `webapp.curation_api`)."""
+    claim_id = _q("claim_id", "The hash at the end of the claim's IRI.", where="path")
+    record = _ok("The record.", {"type": "object", "properties": {"record": _RECORD}})
+    note = {"type": "string", "description": "Why, in a sentence."}
+    return {
+        "/api/claims/{claim_id}": {"get": {
+            "summary": "One claim (as /api/claim/{claim_id}) with its review.",
+            "operationId": "claimWithReview", "parameters": [claim_id],
+            "responses": {"200": _ok("The claim and its review.", {"allOf": [
+                {"$ref": "#/components/schemas/Claim"},
+                {"type": "object", "properties": {"review": _REVIEW}}]}), **_ERRORS}}},
+        "/api/claims/{claim_id}/review": {"post": {
+            "summary": "Confirm or reject a claim, or correct its modality (a curator).",
+            "description": "A rejected claim keeps its node but gives no direct edge and is "
+                           "not counted; a corrected modality is the claim's, the extractor's "
+                           "kept as hkg:extractedModality. Both apply again at every "
+                           "re-ingest of the article.",
+            "operationId": "reviewClaim", "security": _CURATOR, "parameters": [claim_id],
+            "requestBody": _json_body({
+                "verdict": {"type": "string", "enum": ["confirmed", "rejected"]},
+                "modality": _MODALITY, "note": note}, []),
+            "responses": {"200": _ok("The record and the claim's review now.", {
+                "type": "object", "properties": {"record": _RECORD, "review": _REVIEW}}),
+                **_ERRORS, **_CURATOR_ERRORS}}},
+        "/api/claims/{claim_id}/flag": {"post": {
+            "summary": "Flag a claim as possibly wrong (anyone; rate-limited per client).",
+            "description": "Anonymous: nothing about the reader is stored. A flag never "
+                           "changes the claim; curators see it in the queue.",
+            "operationId": "flagClaim", "parameters": [claim_id],
+            "requestBody": _json_body({"reason": {"type": "string",
+                                                  "enum": list(domain.FLAG_REASONS)}},
+                                      ["reason"]),
+            "responses": {"201": _ok("Flagged.", {"type": "object", "properties": {
+                "record": {"type": "object"}, "state": {"type": ["string", "null"]},
+                "flags": {"type": "object"}}}),
+                "429": {"description": "Too many flags from this client; see Retry-After.",
+                        "headers": {"Retry-After": {"schema": {"type": "integer"}}}},
+                **_ERRORS}}},
+        "/api/curation/undo/{record_id}": {"post": {
+            "summary": "Undo a curation record (a curator): it stays, with no effect.",
+            "operationId": "undoCuration", "security": _CURATOR,
+            "parameters": [_q("record_id", "The record's id.", where="path")],
+            "responses": {"200": record, **_ERRORS, **_CURATOR_ERRORS}}},
+        "/api/curation/reground": {"post": {
+            "summary": "Ground a name to an entity from now on (a curator); stored articles "
+                       "naming the entity minted for it are extracted again.",
+            "operationId": "reground", "security": _CURATOR,
+            "requestBody": _json_body({
+                "surface": {"type": "string"},
+                "entity": {"type": "string", "description": "IRI, key or standard ID."},
+                "type": _TYPE, "note": note}, ["surface", "entity"]),
+            "responses": {"201": record, **_ERRORS, **_CURATOR_ERRORS}}},
+        "/api/curation/merge": {"post": {
+            "summary": "Merge a minted entity into another (a curator): each of its names "
+                       "is regrounded.",
+            "operationId": "mergeEntity", "security": _CURATOR,
+            "requestBody": _json_body({"entity": {"type": "string"},
+                                       "into": {"type": "string"}, "note": note},
+                                      ["entity", "into"]),
+            "responses": {"201": record, **_ERRORS, **_CURATOR_ERRORS}}},
+        "/api/curation/note": {"post": {
+            "summary": "A curator's note on a claim, an entity or an article.",
+            "operationId": "addNote", "security": _CURATOR,
+            "requestBody": _json_body({"iri": {"type": "string"}, "text": {"type": "string"}},
+                                      ["iri", "text"]),
+            "responses": {"201": record, **_ERRORS, **_CURATOR_ERRORS}}},
+        "/api/curation/queue": {"get": {
+            "summary": "Open flags and unmapped entities, most read first.",
+            "operationId": "curationQueue",
+            "parameters": [_q("limit", "Items (1-1000).", {"type": "integer"}),
+                           _q("offset", "Items to skip.", {"type": "integer"})],
+            "responses": {"200": _ok("The queue.", {"type": "object", "properties": {
+                "limit": {"type": "integer"}, "offset": {"type": "integer"},
+                "items": {"type": "array", "items": {"type": "object", "properties": {
+                    "kind": {"type": "string", "enum": ["flag", "unmapped"]},
+                    "iri": {"type": "string"}, "label": {"type": "string"},
+                    "reach": {"type": "integer"}, "type": {"type": "string"},
+                    "flags": {"type": "object"}}}}}}), **_ERRORS}}},
+        "/api/curation/orphans": {"get": {
+            "summary": "Claim curations whose claim no article states any more.",
+            "operationId": "curationOrphans",
+            "responses": {"200": _ok("Records.", {"type": "array", "items": _RECORD})}}},
+        "/api/history": {"get": {
+            "summary": "Ingests, replacements and curations of a claim, entity or article, "
+                       "or of a relation, newest first.",
+            "operationId": "history",
+            "parameters": [_q("iri", "A claim, entity or article IRI."),
+                           _q("subject", "A relation's subject IRI (with predicate, object)."),
+                           _q("predicate", "Its predicate.", _PREDICATE),
+                           _q("object", "Its object IRI.")],
+            "responses": {"200": _ok("Events.", {"type": "array", "items": {
+                "type": "object", "properties": {
+                    "kind": {"type": "string"}, "when": {"type": "string"},
+                    "who": {"type": "string"}, "article": {"type": "string"},
+                    "added": {"type": "array", "items": {"type": "string"}},
+                    "removed": {"type": "array", "items": {"type": "string"}},
+                    "record": _RECORD}}}), **_ERRORS}}},
+        "/api/curators": {
+            "get": {"summary": "Curators who have a token (the admin token).",
+                    "operationId": "listCurators", "security": _CURATOR,
+                    "responses": {"200": _ok("Curators.", {"type": "array", "items": {
+                        "type": "object", "properties": {
+                            "name": {"type": "string"}, "created": {"type": "string"}}}}),
+                        **_CURATOR_ERRORS, **_WRITE_ERRORS}},
+            "post": {"summary": "Make a curator's token, shown once (the admin token).",
+                     "operationId": "addCurator", "security": _CURATOR,
+                     "requestBody": _json_body({"name": {"type": "string"}}, ["name"]),
+                     "responses": {"201": _ok("The token.", {"type": "object", "properties": {
+                         "name": {"type": "string"}, "token": {"type": "string"}}}),
+                         **_ERRORS, **_CURATOR_ERRORS, **_WRITE_ERRORS}}},
+        "/api/curators/{name}": {"delete": {
+            "summary": "Revoke a curator's token (the admin token).",
+            "operationId": "revokeCurator", "security": _CURATOR,
+            "parameters": [_q("name", "The curator.", where="path")],
+            "responses": {"200": _ok("Revoked.", {"type": "object"}), **_ERRORS,
+                          **_CURATOR_ERRORS, **_WRITE_ERRORS}}},
     }
 
 

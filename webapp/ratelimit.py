@@ -10,7 +10,7 @@ import time
 
 from kg import KGError
 
-__all__ = ["ClientBudget", "TooManyQueries"]
+__all__ = ["ClientBudget", "RequestBudget", "TooManyQueries"]
 
 
 class TooManyQueries(KGError):
@@ -75,3 +75,38 @@ class ClientBudget:
             entry = self._refilled(client)
             entry[2] = max(0, entry[2] - 1)
             entry[0] -= max(seconds, self.min_cost)
+
+
+class RequestBudget:
+    """Requests per client, refilled continuously (a token bucket): a
+    client may make `burst` at once and `count` per `per` seconds (readers'
+    flags, issue 19).  Only the address is kept, in memory, to count.
+
+    >>> budget = RequestBudget(count=2, per=60.0, burst=2)
+    >>> budget.admit("a"); budget.admit("a")
+    >>> budget.admit("a")
+    Traceback (most recent call last):
+    webapp.ratelimit.TooManyQueries: too many requests from this client; try again in 30 s
+    """
+
+    def __init__(self, count: int = 10, per: float = 600.0, burst: int = 5,
+                 clock=time.monotonic):
+        self.capacity, self.rate, self.clock = float(burst), count / per, clock
+        self._clients: dict[str, list[float]] = {}  # client -> [balance, time]
+        self._lock = threading.Lock()
+
+    def admit(self, client: str) -> None:
+        """Count one request of this client, or raise TooManyQueries."""
+        with self._lock:
+            now = self.clock()
+            if len(self._clients) > 10_000:  # forget clients whose bucket is full again
+                self._clients = {c: e for c, e in self._clients.items()
+                                 if e[0] + (now - e[1]) * self.rate < self.capacity}
+            entry = self._clients.setdefault(client, [self.capacity, now])
+            entry[0] = min(self.capacity, entry[0] + (now - entry[1]) * self.rate)
+            entry[1] = now
+            if entry[0] < 1:
+                wait = max(1, math.ceil((1 - entry[0]) / self.rate))
+                raise TooManyQueries("too many requests from this client; try again in "
+                                     f"{wait} s", wait)
+            entry[0] -= 1

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from ..sparql.policy import CheckedQuery, Limits
 
 __all__ = ["Capabilities", "PublicQueries", "Quad", "QueryPool", "QueryResult", "Row", "Store",
-           "Term", "Triple", "ValueRow", "Patch", "add_update", "drop_update", "nquads_graphs",
-           "nt_term", "replace_update"]
+           "Term", "Triple", "ValueRow", "Patch", "Patches", "add_update", "drop_update",
+           "nquads_graphs", "nt_term", "patch_list", "patches_update", "replace_update"]
 
 Term = Union[URIRef, Literal, BNode]
 Triple = tuple[Term, Term, Term]
@@ -95,12 +95,29 @@ def _triples(triples: Iterable[Triple]) -> Sparql:
     return Sparql("\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ." for s, p, o in triples))
 
 
-def _then(update: str, patch: Patch | None) -> str:
-    tail = patch.update() if patch is not None else ""
+#: One patch, several (each to its graph: the tally and the curation graph
+#: change with an article), or none.
+Patches = Union[Patch, Sequence[Patch], None]
+
+
+def patch_list(patch: Patches) -> list[Patch]:
+    """`patch` as a list of patches (none, one or several)."""
+    if patch is None:
+        return []
+    return [patch] if isinstance(patch, Patch) else list(patch)
+
+
+def patches_update(patch: Patches) -> str:
+    """The patches as SPARQL Update operations, "" when all are empty."""
+    return " ;\n".join(part for part in (p.update() for p in patch_list(patch)) if part)
+
+
+def _then(update: str, patch: Patches) -> str:
+    tail = patches_update(patch)
     return f"{update} ;\n{tail}" if tail else update
 
 
-def replace_update(graph: URIRef, triples: Iterable[Triple], patch: Patch | None = None) -> str:
+def replace_update(graph: URIRef, triples: Iterable[Triple], patch: Patches = None) -> str:
     """One SPARQL Update request that replaces a graph's content (and
     applies `patch`).
 
@@ -156,7 +173,7 @@ def add_update(graphs: dict[URIRef, list[Triple]], patch: Patch | None = None) -
     return _then(f"INSERT DATA {{\n{_graph_blocks(graphs)}\n}}", patch)
 
 
-def drop_update(graph: URIRef, patch: Patch | None = None) -> str:
+def drop_update(graph: URIRef, patch: Patches = None) -> str:
     """One SPARQL Update request that drops a graph (and applies `patch`)."""
     return _then(f"DROP SILENT GRAPH {nt_term(graph)}", patch)
 
@@ -251,9 +268,15 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def replace_graph(self, graph: URIRef, triples: Iterable[Triple],
-                      patch: Patch | None = None) -> None:
+                      patch: Patches = None) -> None:
         """Replace everything in `graph` with `triples`, and apply `patch`
-        to its graph, atomically."""
+        (one or several, each to its graph), atomically."""
+
+    @abc.abstractmethod
+    def apply(self, patch: Patches) -> None:
+        """Apply patches (each to its graph) atomically, replacing no graph:
+        a curation that changes only the curation graph (a reader's flag).
+        Within a patch the removals go first."""
 
     @abc.abstractmethod
     def add_graphs(self, graphs: Sequence[URIRef], nquads: str,
@@ -274,7 +297,7 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    def drop_graph(self, graph: URIRef, patch: Patch | None = None) -> bool:
+    def drop_graph(self, graph: URIRef, patch: Patches = None) -> bool:
         """Remove `graph` (and apply `patch`, atomically); True if it
         existed.  The patch is applied only when it did."""
 

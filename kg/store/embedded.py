@@ -26,8 +26,9 @@ from ..sparql.syntax import QuerySyntaxError, explain
 from ..sparql.workers import WorkerPool
 from ..terms import PREFIXES
 from ._convert import from_ox, to_ox
-from .base import (Capabilities, Patch, PublicQueries, Quad, QueryPool, QueryResult, Store,
-                   Triple, ValueRow, drop_update, nquads_graphs, nt_term, replace_update)
+from .base import (Capabilities, Patch, Patches, PublicQueries, Quad, QueryPool, QueryResult,
+                   Store, Triple, ValueRow, drop_update, nquads_graphs, nt_term, patches_update,
+                   replace_update)
 from .lock import WriterLock
 
 if TYPE_CHECKING:
@@ -121,8 +122,13 @@ class EmbeddedStore(Store):
         return self._store
 
     def replace_graph(self, graph: URIRef, triples: Iterable[Triple],
-                      patch: Patch | None = None) -> None:
+                      patch: Patches = None) -> None:
         self._update(replace_update(graph, triples, patch))
+
+    def apply(self, patch: Patches) -> None:
+        update = patches_update(patch)
+        if update:
+            self._update(update)
 
     def add_graphs(self, graphs: Sequence[URIRef], nquads: str,
                    patch: Patch | None = None, readers: bool = True) -> None:
@@ -222,7 +228,7 @@ class EmbeddedStore(Store):
         self._journal.unlink(missing_ok=True)
         return pending
 
-    def drop_graph(self, graph: URIRef, patch: Patch | None = None) -> bool:
+    def drop_graph(self, graph: URIRef, patch: Patches = None) -> bool:
         existed = self._store.contains_named_graph(ox.NamedNode(str(graph)))
         if existed:
             self._update(drop_update(graph, patch))

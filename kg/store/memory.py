@@ -21,8 +21,8 @@ from ..sparql.answers import Answer, ask_body
 from ..sparql.deadline import in_thread
 from ..sparql.syntax import explain
 from ..terms import PREFIXES
-from .base import (Capabilities, Patch, PublicQueries, Quad, QueryPool, QueryResult, Store,
-                   Triple, ValueRow, nquads_graphs)
+from .base import (Capabilities, Patch, Patches, PublicQueries, Quad, QueryPool, QueryResult,
+                   Store, Triple, ValueRow, nquads_graphs, patch_list)
 
 if TYPE_CHECKING:
     from ..sparql.cancel import Cancel
@@ -45,7 +45,7 @@ class MemoryStore(Store):
         return _ThreadQueries(self)
 
     def replace_graph(self, graph: URIRef, triples: Iterable[Triple],
-                      patch: Patch | None = None) -> None:
+                      patch: Patches = None) -> None:
         triples = list(triples)  # materialise before taking the lock
         with self._lock:
             self._data.remove_graph(graph)
@@ -68,7 +68,11 @@ class MemoryStore(Store):
                     target.add(triple)
             self._apply(patch)
 
-    def drop_graph(self, graph: URIRef, patch: Patch | None = None) -> bool:
+    def apply(self, patch: Patches) -> None:
+        with self._lock:
+            self._apply(patch)
+
+    def drop_graph(self, graph: URIRef, patch: Patches = None) -> bool:
         with self._lock:
             existed = graph in set(self.graphs())
             self._data.remove_graph(graph)
@@ -76,8 +80,8 @@ class MemoryStore(Store):
                 self._apply(patch)
             return existed
 
-    def _apply(self, patch: Patch | None) -> None:
-        if patch is not None:
+    def _apply(self, patches: Patches) -> None:
+        for patch in patch_list(patches):
             target = self._data.graph(patch.graph)
             for triple in patch.remove:
                 target.remove(triple)

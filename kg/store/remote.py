@@ -24,8 +24,9 @@ from ..sparql.deadline import in_thread
 from ..sparql.policy import QueryTimeout
 from ..sparql.syntax import explain
 from ..terms import PREFIXES, BadTerm, Sparql, iri, iris, literal
-from .base import (Capabilities, Patch, PublicQueries, Quad, QueryPool, QueryResult, Store,
-                   Triple, ValueRow, add_update, drop_update, nquads_graphs, replace_update)
+from .base import (Capabilities, Patch, Patches, PublicQueries, Quad, QueryPool, QueryResult,
+                   Store, Triple, ValueRow, add_update, drop_update, nquads_graphs,
+                   patches_update, replace_update)
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -131,8 +132,13 @@ class RemoteStore(Store):
                    "application/x-www-form-urlencoded", "*/*")
 
     def replace_graph(self, graph: URIRef, triples: Iterable[Triple],
-                      patch: Patch | None = None) -> None:
+                      patch: Patches = None) -> None:
         self.update(replace_update(graph, triples, patch))
+
+    def apply(self, patch: Patches) -> None:
+        update = patches_update(patch)
+        if update:
+            self.update(update)
 
     def add_graphs(self, graphs: Sequence[URIRef], nquads: str,
                    patch: Patch | None = None, readers: bool = True) -> None:
@@ -145,7 +151,7 @@ class RemoteStore(Store):
                 raise ValueError(f"graph {rows[0]['g']} exists; replace it with replace_graph")
         self.update(add_update(found, patch))
 
-    def drop_graph(self, graph: URIRef, patch: Patch | None = None) -> bool:
+    def drop_graph(self, graph: URIRef, patch: Patches = None) -> bool:
         existed = self.has_graph(graph)
         if existed:
             self.update(drop_update(graph, patch))

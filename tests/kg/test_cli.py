@@ -31,7 +31,7 @@ def kg(tmp_path):
 def test_help_lists_every_command(kg):
     out = kg("--help").stdout
     for command in ("ingest", "claims", "query", "stats", "validate", "articles", "delete",
-                    "entities", "serve", "settings"):
+                    "entities", "serve", "settings", "curation", "curator"):
         assert f"  {command}" in out
 
 
@@ -141,3 +141,45 @@ def test_second_writer_is_refused_with_the_holder_named(tmp_path, kg):
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
+
+def test_curation_and_curator_commands(kg, tmp_path):
+    """Issue 19 from the command line: a rejection through `kg curation
+    review` removes the direct edge; the queue, history, export and undo
+    read and write the same records; curator tokens are shown once, listed
+    by name and revoked."""
+    article = tmp_path / "k1.txt"
+    article.write_text("Ketamine for depression\n\nKetamine is used to treat depression.\n\n"
+                       "Ketamine can cause nausea.\n", encoding="utf-8")
+    kg("ingest", "-q", str(article))
+    claims = [json.loads(line) for line in kg("claims").stdout.splitlines()]
+    treats = next(c for c in claims if c["predicate"] == "treats")
+    claim_id = treats["claim"].rsplit("/", 1)[-1]
+    edge = ("ASK { ?s <https://w3id.org/health-kg/ontology#treats> ?o }")
+    assert "true" in kg("query", edge, "--format", "json").stdout
+    kg("curation", "flag", claim_id, "--reason", "wrong")
+    queue = json.loads(kg("curation", "queue", "--format", "json").stdout)
+    assert [(q["kind"], q["flags"]) for q in queue] == [("flag", {"wrong": 1})]
+    out = kg("curation", "review", claim_id, "--verdict", "rejected", "--who", "alice",
+             "--note", "not said").stdout
+    kind, record = out.split()
+    assert kind == "review" and len(record) == 16
+    assert "false" in kg("query", edge, "--format", "json").stdout
+    history = json.loads(kg("curation", "history", treats["claim"], "--format", "json").stdout)
+    assert [e["kind"] for e in history][:2] == ["review", "flag"]
+    exported = [json.loads(line) for line in kg("curation", "export").stdout.splitlines()]
+    assert [(e["predicate"], e["curation"]) for e in exported] == [("treats", "rejected")]
+    kg("curation", "undo", record, "--who", "alice")
+    assert "true" in kg("query", edge, "--format", "json").stdout
+    bad = kg("curation", "review", claim_id, "--verdict", "rejected", "--who", "Not A Name",
+             ok=False)
+    assert bad.returncode != 0 and "not a curator name" in bad.stderr
+    token = kg("curator", "add", "alice").stdout.strip()
+    assert len(token) >= 40
+    assert kg("curator", "list").stdout.split("\t")[0] == "alice"
+    stored = (tmp_path / "data" / "curators.json").read_text(encoding="utf-8")
+    assert token not in stored
+    assert oct((tmp_path / "data" / "curators.json").stat().st_mode & 0o777) == "0o600"
+    kg("curator", "revoke", "alice")
+    assert kg("curator", "list").stdout == ""
+    assert kg("curator", "revoke", "alice", ok=False).returncode != 0

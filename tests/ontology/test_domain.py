@@ -68,3 +68,25 @@ def test_every_modality_has_one_distinct_word():
     labels = [m.label for m in domain.MODALITIES.values()]
     assert len(set(labels)) == len(labels) == 4
     assert all(label and label == label.lower() for label in labels)
+
+
+def test_review_states_and_flag_reasons_are_the_tables_in_ontology_and_shapes():
+    """The curation words (issue 19) have the one owner too: kg.ttl declares
+    each review state, and the shapes allow exactly the table's states (in
+    its order of precedence), verdicts among them, and flag reasons."""
+    onto, shapes = _graph(ontology.ONTOLOGY), _graph(ontology.SHAPES)
+    assert set(onto.subjects(RDF.type, HKG.ReviewState)) == \
+        {HKG[s] for s in domain.REVIEW_STATES}
+    allowed = {}
+    for prop in shapes.objects(None, SH.property):
+        path, values = shapes.value(prop, SH.path), shapes.value(prop, SH["in"])
+        if values is not None:
+            allowed[path] = list(Collection(shapes, values))
+    assert allowed[HKG.reviewState] == [HKG[s] for s in domain.REVIEW_STATES]
+    assert set(allowed[HKG.verdict]) <= set(allowed[HKG.reviewState])
+    assert [str(v) for v in allowed[HKG.flagReason]] == list(domain.FLAG_REASONS)
+    assert allowed[HKG.newModality] == [HKG[m] for m in domain.MODALITIES]
+    for words in (*domain.REVIEW_STATES.values(), *domain.FLAG_REASONS.values()):
+        assert words.label and words.label == words.label.lower()
+    labels = [s.label for s in domain.REVIEW_STATES.values()]
+    assert len(set(labels)) == len(labels)
