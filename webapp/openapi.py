@@ -92,7 +92,11 @@ def _schemas() -> dict:
                  "subject": {"$ref": "#/components/schemas/Entity"}, "predicate": _PREDICATE,
                  "object": {"$ref": "#/components/schemas/Entity"}, "modality": _MODALITY,
                  "evidence": {"type": "string"}, "start": {"type": "integer"},
-                 "end": {"type": "integer"}}}
+                 "end": {"type": "integer"},
+                 "belief": {"description": "The relation's belief (in /api/claims; null "
+                                           "while it has none).",
+                            "oneOf": [{"$ref": "#/components/schemas/Belief"},
+                                      {"type": "null"}]}}}
     hit = {"type": "object", "properties": {
         "kind": {"type": "string", "enum": ["entity", "article", "claim"]},
         "iri": {"type": "string"}, "label": {"type": "string"}, "type": {"type": "string"},

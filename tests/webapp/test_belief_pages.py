@@ -4,6 +4,9 @@ and denied in another is listed with its belief, its why and both claims
 (sentence, article, modality); an uncontested one is not."""
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from kg import KnowledgeGraph, Settings, belief
@@ -82,3 +85,29 @@ def test_the_page_belief_is_the_computed_one(client):
                              "https://w3id.org/health-kg/ontology#treats", e + "depression")
     relation = client.get("/api/contested").get_json()["relations"][0]
     assert computed is not None and relation["belief"] == computed.as_json()
+
+
+def test_claims_sort_by_belief_and_carry_it_in_json_and_csv(client):
+    """`sort=-belief` orders the claims list by their relation's belief,
+    highest first; each claim's JSON and CSV row carries that belief."""
+    graph = client.application.extensions["kg"]
+    body = client.get("/api/claims?sort=-belief").get_json()
+    assert body["sort"] == "-belief" and body["total"] == 4
+    values = [c["belief"]["value"] for c in body["claims"]]
+    assert values == sorted(values, reverse=True) and values[0] > values[-1]
+    for c in body["claims"]:
+        computed = belief.belief(graph, c["subject"]["iri"],
+                                 "https://w3id.org/health-kg/ontology#" + c["predicate"],
+                                 c["object"]["iri"])
+        assert computed is not None and c["belief"] == computed.as_json()
+    ascending = client.get("/api/claims?sort=belief").get_json()["claims"]
+    assert [c["belief"]["value"] for c in ascending] == sorted(values)
+    rows = list(csv.reader(io.StringIO(
+        client.get("/api/claims.csv?sort=-belief").get_data(as_text=True))))
+    assert rows[0][-2:] == ["belief", "belief_why"]
+    assert [(r[-2], r[-1]) for r in rows[1:]] == [
+        (f"{c['belief']['value']:.3f}", c["belief"]["why"]) for c in body["claims"]]
+    page = html(client.get("/claims?sort=-belief"))
+    shown = [float(text_of(td))
+             for td in page.xpath("//table[@class='claims']//td[@class='belief']")]
+    assert shown == [round(v, 2) for v in values]
