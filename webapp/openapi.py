@@ -365,11 +365,14 @@ def _curation_paths() -> dict:
     note = {"type": "string", "description": "Why, in a sentence."}
     return {
         "/api/claims/{claim_id}": {"get": {
-            "summary": "One claim (as /api/claim/{claim_id}) with its review.",
+            "summary": "One claim (as /api/claim/{claim_id}) with its review and its "
+                       "relation's belief.",
             "operationId": "claimWithReview", "parameters": [claim_id],
-            "responses": {"200": _ok("The claim and its review.", {"allOf": [
+            "responses": {"200": _ok("The claim, its review and belief.", {"allOf": [
                 {"$ref": "#/components/schemas/Claim"},
-                {"type": "object", "properties": {"review": _REVIEW}}]}), **_ERRORS}}},
+                {"type": "object", "properties": {"review": _REVIEW, "belief": {
+                    "oneOf": [{"$ref": "#/components/schemas/Belief"}, {"type": "null"}]}}}]}),
+                **_ERRORS}}},
         "/api/claims/{claim_id}/review": {"post": {
             "summary": "Confirm or reject a claim, or correct its modality (a curator).",
             "description": "A rejected claim keeps its node but gives no direct edge and is "

@@ -111,3 +111,35 @@ def test_claims_sort_by_belief_and_carry_it_in_json_and_csv(client):
     shown = [float(text_of(td))
              for td in page.xpath("//table[@class='claims']//td[@class='belief']")]
     assert shown == [round(v, 2) for v in values]
+
+
+def test_a_curator_rejecting_the_denial_updates_belief_at_once(tmp_path):
+    """Through the curation API (a curator's token): rejecting the denying
+    claim refreshes the relation's belief in the same request, so
+    /api/claims/<id> shows the new belief with its why and the relation is
+    no longer contested."""
+    from kg import curators, read
+
+    settings = Settings(store="embedded", data_dir=str(tmp_path / "data"))
+    with KnowledgeGraph.open(settings) as graph:
+        for name, text in ARTICLES.items():
+            path = tmp_path / f"{name}.txt"
+            path.write_text(text, encoding="utf-8")
+            assert graph.ingest_file(path).ok
+        token = curators.add(settings.data_path, "bea")
+        client = create_app(settings, graph=graph).test_client()
+        claims = {c.article: c.iri.rsplit("/", 1)[-1] for c in read.claims(graph)
+                  if c.predicate == "treats"}
+        before = client.get(f"/api/claims/{claims['states']}").get_json()["belief"]
+        assert before["contested"] and before["denying"] == 1
+        response = client.post(f"/api/claims/{claims['denies']}/review",
+                               json={"verdict": "rejected"},
+                               headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code in (200, 201), response.get_data(as_text=True)
+        after = client.get(f"/api/claims/{claims['states']}").get_json()["belief"]
+        assert not after["contested"] and after["denying"] == 0
+        assert after["value"] > before["value"]
+        assert after["why"].endswith("; 1 claim rejected by a curator")
+        assert client.get("/api/contested").get_json()["relations"] == []
+        assert "No relation is contested" in text_of(html(client.get("/contested")).xpath(
+            "//main")[0])
