@@ -25,6 +25,8 @@ from typing import Any, Iterable, Mapping
 
 from ingest import domain
 
+from . import belief
+from .belief import Belief
 from .context import Context
 from .errors import NotFound, QueryError, quoted
 from .read import ClaimRecord, entity_info, local_name
@@ -44,7 +46,7 @@ FACETS = FILTERS
 FACET_SIZE = 30
 #: Sort keys (a leading "-" sorts descending); "article" (then the
 #: sentence's offset) is the default and the order of `kg claims`.
-SORTS = ("article", "subject", "predicate", "object", "modality")
+SORTS = ("article", "subject", "predicate", "object", "modality", "belief")
 
 
 class BadParameter(QueryError):
@@ -221,6 +223,8 @@ _ORDER_KEYS = {
     "object": ("LCASE(?ol)", "STR(?p) LCASE(?sl) ?a ?start ?c"),
     "predicate": ("?pk", "LCASE(?sl) LCASE(?ol) ?a ?start ?c"),
     "modality": ("?mk", "?a ?start ?end STR(?p) ?sl ?ol ?c"),
+    # The relation's belief (`kg.belief`; a relation without one first).
+    "belief": ("?bv", "?a ?start ?end STR(?p) ?sl ?ol ?c"),
 }
 _ORDER: Mapping[tuple[str, bool], Sparql] = {
     (sort, descending): Sparql(("DESC(" if descending else "ASC(") + first + ") " + rest)
@@ -249,10 +253,17 @@ def _rank_values() -> Sparql:
 
 @dataclass(frozen=True)
 class ClaimRow:
-    """One claim of a page, with its article's title."""
+    """One claim of a page, with its article's title and its relation's
+    belief (None while the belief graph has none for it)."""
 
     record: ClaimRecord
     title: str
+    belief: Belief | None = None
+
+    def as_json(self) -> dict:
+        """The claims JSONL contract, plus the relation's belief."""
+        return {**self.record.as_json(),
+                "belief": self.belief.as_json() if self.belief is not None else None}
 
 
 @dataclass(frozen=True)
@@ -289,11 +300,18 @@ def claim_page(graph: Context, chosen: ClaimFilter, limit: int = 50,
         NotFound: a filtered article or entity is not in the graph.
     """
     where = _where(graph, chosen)
+    believed = Sparql("")
+    if chosen.sort == "belief":
+        believed = Sparql(f"""OPTIONAL {{ GRAPH {iri(belief.belief_graph(graph))} {{
+            ?bn hkg:beliefObject ?o ; hkg:beliefSubject ?s ; hkg:beliefPredicate ?p ;
+                hkg:belief ?bv0 }} }}""")
     rows = graph.store.select_values(_PREFIXES + f"""
         SELECT ?c ?a ?p ?m ?start ?end ?pk ?mk (MIN(STR(?sl0)) AS ?sl) (MIN(STR(?ol0)) AS ?ol)
+               (MAX(?bv0) AS ?bv)
         WHERE {{ {where}
           GRAPH ?a {{ ?c hkg:start ?start ; hkg:end ?end }}
           OPTIONAL {{ ?s rdfs:label ?sl0 }} OPTIONAL {{ ?o rdfs:label ?ol0 }}
+          {believed}
           {_rank_values()} }}
         GROUP BY ?c ?a ?p ?m ?start ?end ?pk ?mk
         ORDER BY {_order(chosen)}
@@ -321,6 +339,7 @@ def _details(graph: Context, claims: list[str]) -> list[ClaimRow]:
                           OPTIONAL {{ ?c hkg:extractorVersion ?ver }} }} }}"""
 
     found = {r["c"]: r for r in select_chunked(graph.store, claims, query)}
+    beliefs = belief.claim_beliefs(graph, claims)
     info = entity_info(graph, [r[k] for r in found.values() for k in ("s", "o")])
     rows = []
     for claim in claims:
@@ -332,7 +351,7 @@ def _details(graph: Context, claims: list[str]) -> list[ClaimRow]:
             object=info[r["o"]], modality=local_name(r["m"]), evidence=r["ev"],
             start=int(r["start"]), end=int(r["end"]), rule=r.get("rule", ""),
             extractor_version=r.get("ver", ""))
-        rows.append(ClaimRow(record, r.get("title", "") or r["id"]))
+        rows.append(ClaimRow(record, r.get("title", "") or r["id"], beliefs.get(claim)))
     return rows
 
 

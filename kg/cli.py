@@ -372,8 +372,8 @@ def search(ctx, text, limit, page, kind, type_, predicate, modality, article, fm
 @main.command()
 @click.pass_context
 def reindex(ctx):
-    """Rebuild the search index and the relation tally from the graph."""
-    from . import tally
+    """Rebuild the search index, the relation tally and the beliefs from the graph."""
+    from . import belief, tally
 
     graph = _open(ctx, write=True)
     total = len(graph.search.graph_hashes())
@@ -381,7 +381,9 @@ def reindex(ctx):
                            show_pos=True) as bar:
         count = graph.search.reindex(progress=lambda _: bar.update(1))
     relations = tally.rebuild(graph)
-    click.echo(f"reindexed {count} articles; recounted {relations} relation tallies")
+    believed = belief.refresh(graph)
+    click.echo(f"reindexed {count} articles; recounted {relations} relation tallies; "
+               f"computed {believed} beliefs")
 
 
 @main.command()

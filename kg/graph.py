@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from . import load, tally
+from . import belief, load, tally
 from .config import Settings, load_settings
 from .context import Context
 from .load import BATCH_ARTICLES, IngestResult
@@ -58,6 +58,8 @@ class KnowledgeGraph(Context):
                     graph.search.update_vocabulary()
                 if tally.ensure(graph):
                     log.info("counted the relations of the stored articles (relation tally)")
+                if belief.ensure(graph):
+                    log.info("computed the belief of every relation (belief graph)")
             elif not graph.store.has_graph(tally.tally_graph(graph)):
                 log.warning("the relation tally is missing (a store written by an older "
                             "version); entity pages show no relations until a writer opens "

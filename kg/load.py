@@ -37,7 +37,7 @@ from ingest import EXTRACTOR_VERSION, ArticleError, extract, read_article
 from ingest.readers import READERS
 
 from .context import Context
-from . import anchoring, read, tally
+from . import anchoring, belief, read, tally
 from .errors import NotFound, QueryError, quoted
 from .rdf import (Curated, anchor_key, apply_curations, article_nquads, article_triples,
                   claim_iri, content_hash)
@@ -212,7 +212,14 @@ def _store_article(graph: Context, name, curated: Curated, loaded: anchoring.Loa
     counted = [c for c in tally.claims_of_triples(curated.triples) if c[0] not in curated.rejected]
     # The relation tally changes in the same transaction as the article.
     patches.insert(0, tally.article_patch(graph, name, counted))
+    touched = belief.relations_of_article(graph, name)
     graph.store.replace_graph(name, curated.triples, patches)
+    # Beliefs follow in a change of their own, for the relations the article
+    # named before and names now (review states included: a curation comes
+    # through here); a crash in between leaves them behind until the
+    # relation's next write or `kg reindex`.
+    belief.refresh(graph, touched + [(s, p, o) for _, s, p, o, _ in
+                                     tally.claims_of_triples(curated.triples)])
 
 
 def reextract_article(graph: Context, article_id: str) -> Documents:
@@ -303,6 +310,8 @@ class _Prepared:
     claims: int = 0
     nquads: str = ""
     tally: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    #: Claim IRI -> its rule, for the beliefs of a batch (`belief.Held`).
+    rules: dict[str, str] = field(default_factory=dict)
     documents: list[dict] = field(default_factory=list)
 
 
@@ -336,14 +345,16 @@ def _prepare(path: Path) -> _Prepared:
         return _Prepared(str(path), status="failed", error=str(err))
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     rows: dict[str, tuple[str, str, str, str, str]] = {}
+    rules: dict[str, str] = {}
     for claim in extraction.claims:
         node = str(claim_iri(minter, document.id, claim))
         rows.setdefault(node, (node, str(minter.entity(claim.subject.key)),
                                str(HKG[claim.predicate]), str(minter.entity(claim.object.key)),
                                str(HKG[claim.modality.value])))
+        rules.setdefault(node, claim.rule)  # the first claim of a node wins, as in kg.rdf
     return _Prepared(str(path), document.id, claims=len(extraction.claims),
                      nquads=article_nquads(minter, extraction, EXTRACTOR_VERSION, modified=now),
-                     tally=list(rows.values()),
+                     tally=list(rows.values()), rules=rules,
                      documents=extraction_documents(minter, extraction, digest))
 
 
@@ -452,20 +463,22 @@ def write_articles(graph: Context, paths: Iterable[str | Path],
     memo.start(graph)
     # With no reader, the counts of new articles go in once per FLUSH_ARTICLES.
     deferred = None if readers else tally.Deferred(graph, memo)
+    # The beliefs of new articles' relations, from their claims in hand.
+    held = belief.Held(graph)
     # Articles with curations take write_article's path (their records
     # apply); one query per run finds them (issue 19).
     curated = anchoring.curated_articles(graph)
     try:
         yield from _write_files(graph, files, claimed, workers, batch, readers, memo, deferred,
-                                curated)
+                                held, curated)
     finally:
         if deferred is not None:
-            deferred.close()  # stopped early (an error, Ctrl-C): the counts held so far
+            _close(graph, deferred, held)  # stopped early (an error, Ctrl-C): what is held
 
 
 def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], workers: int,
                  batch: int, readers: bool, memo: tally.Memo,
-                 deferred: tally.Deferred | None,
+                 deferred: tally.Deferred | None, held: belief.Held,
                  curated: frozenset[str] = frozenset()) -> Iterator[Written]:
     """`write_articles` once its tally bookkeeping is set up; the articles
     named in `curated` (IRIs) are written one by one."""
@@ -478,10 +491,10 @@ def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], wor
                                  f"{item.article!r} is already used by {other}")
         if item.status == "replace" or (item.status == "new" and curated
                                         and str(graph.minter.article(item.article)) in curated):
-            yield from _write_batch(graph, waiting, readers, memo, deferred)
+            yield from _write_batch(graph, waiting, readers, memo, deferred, held)
             waiting = []
             if deferred is not None:
-                deferred.flush()  # the replacement reads the counts it changes
+                _flush(graph, deferred, held)  # the replacement reads the counts it changes
             result, documents = write_article(graph, item.path)
             memo.forget()  # that change read and wrote tally nodes of its own
             yield Written([result], documents)
@@ -491,17 +504,40 @@ def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], wor
         else:
             waiting.append(IngestResult(item.path, item.article, item.status, error=item.error))
         if sum(isinstance(w, _Prepared) for w in waiting) >= batch:
-            yield from _write_batch(graph, waiting, readers, memo, deferred)
+            yield from _write_batch(graph, waiting, readers, memo, deferred, held)
             waiting = []
             if deferred is not None and deferred.articles >= FLUSH_ARTICLES:
-                deferred.flush()
-    yield from _write_batch(graph, waiting, readers, memo, deferred)
+                _flush(graph, deferred, held)
+    yield from _write_batch(graph, waiting, readers, memo, deferred, held)
     if deferred is not None:
-        deferred.flush()
+        _flush(graph, deferred, held)
+
+
+def _close(graph: Context, deferred: tally.Deferred, held: belief.Held) -> None:
+    """`Deferred.close`, then the beliefs of the articles held; if either
+    cannot be written, the next writer's open recounts it."""
+    stale = deferred.stale
+    deferred.close()
+    if stale and not deferred.stale:
+        try:
+            held.write(deferred.memo, readers=False, current=True)
+        except Exception:  # noqa: BLE001 - the run's own error is what the caller sees
+            pass  # no version triple: `belief.ensure` recomputes at the next open
+
+
+def _flush(graph: Context, deferred: tally.Deferred, held: belief.Held) -> None:
+    """Write the tally counts `deferred` holds, then the beliefs of the
+    held articles' relations (in bulk: nobody reads), marking the belief
+    graph current."""
+    stale = deferred.stale
+    deferred.flush()
+    if stale:
+        held.write(deferred.memo, readers=False, current=True)
 
 
 def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers: bool,
-                 memo: tally.Memo, deferred: tally.Deferred | None) -> Iterator[Written]:
+                 memo: tally.Memo, deferred: tally.Deferred | None,
+                 held: belief.Held) -> Iterator[Written]:
     """Add the prepared new articles among `items` in one change, and give
     every item's result in order.  The tally changes with the batch, or
     later if `deferred` holds the counts."""
@@ -513,6 +549,11 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers:
         patch: Patch | None
         if deferred is not None:
             patch = deferred.mark()
+            if patch is not None:
+                # Beliefs lag until the flush: a crash before it leaves the
+                # belief graph without its version, and the next writer's
+                # open recomputes it (`belief.ensure`).
+                belief.mark_stale(graph)
         else:
             patch = tally.articles_patch(graph, [(name, item.tally)
                                                  for name, item in zip(names, new)],
@@ -525,7 +566,7 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers:
             if not isinstance(err, (QueryError, ValueError)):
                 raise
             if deferred is not None:
-                deferred.flush()  # each write below patches the tally itself
+                _flush(graph, deferred, held)  # each write below patches the tally itself
             # A bad term in one article spoils the batch: each goes alone,
             # and the one at fault fails with its own message.
             for item in items:
@@ -535,10 +576,14 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers:
                 else:
                     yield Written([item])
             return
+        for name, item in zip(names, new):
+            held.hold(str(name), item.tally, item.rules)
         if deferred is not None:
             for item in new:
                 deferred.hold(item.tally)
         memo.commit()
+        if deferred is None:
+            held.write(memo)  # with the tally in step, the batch's beliefs now
     yield Written([IngestResult(item.path, item.article, "added", item.claims)
                    if isinstance(item, _Prepared) else item for item in items],
                   {item.article: item.documents for item in new})
@@ -581,7 +626,10 @@ def drop_article(graph: Context, article_id: str) -> bool:
     # Its curations stay, orphaned: their links to its claims go (issue 19).
     loaded = anchoring.load(graph, article=str(iri))
     orphaned = Patch(graph.minter.curation_graph, remove=anchoring.in_order(loaded.links))
-    return graph.store.drop_graph(iri, [tally.article_patch(graph, iri, []), orphaned])
+    touched = belief.relations_of_article(graph, iri)
+    existed = graph.store.drop_graph(iri, [tally.article_patch(graph, iri, []), orphaned])
+    belief.refresh(graph, touched)
+    return existed
 
 
 def _ontology_hash(base: str) -> str:

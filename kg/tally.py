@@ -273,6 +273,12 @@ class Memo:
         self.complete = not graph.store.ask(_PREFIXES + f"""
             ASK {{ GRAPH {iri(tally_graph(graph))} {{ ?r a hkg:RelationTally }} }}""")
 
+    def claims(self, graph: Context, relation: tuple[str, str, str]) -> int | None:
+        """Claims of a relation (every modality) as this writer last wrote
+        or read its count; None when unknown (or no such node)."""
+        count = self.nodes.get(_node(graph, (*relation, "")))
+        return count.claims if count is not None else None
+
     def commit(self) -> None:
         self.nodes.update(self.pending)
         self.pending = {}

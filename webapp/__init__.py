@@ -23,8 +23,8 @@ def create_app(settings: Settings | None = None, graph: KnowledgeGraph | None = 
     settings = settings or load_settings()
     app.config.update(KG_SETTINGS=settings, MAX_CONTENT_LENGTH=1024 * 1024)
     app.extensions["kg"] = graph or KnowledgeGraph.open(settings, write=True)
-    from . import (api, claims, claimstate, curate, curation_api, errors, export, pages,
-                   security, sparql)
+    from . import (api, belief, claims, claimstate, curate, curation_api, errors, export,
+                   pages, security, sparql)
 
     security.init_app(app)  # secret key, session cookie, CSRF on every form
 
@@ -33,6 +33,8 @@ def create_app(settings: Settings | None = None, graph: KnowledgeGraph | None = 
     app.register_blueprint(api.bp)
     app.register_blueprint(curation_api.bp)
     app.register_blueprint(export.bp)
+    app.register_blueprint(belief.bp)
+    app.register_blueprint(belief.api_bp)
     curate.init_app(app)  # sign-in, flags, curator actions, the queue
     claimstate.init_app(app)  # claim states, rejected hidden, histories
     sparql.init_app(app)  # /sparql and /.well-known/void

@@ -225,7 +225,7 @@ def claims():
     with `facets=1`, each filter's values with their counts."""
     chosen, found = _claim_page(JSON_MAX, ("limit", "offset", "facets"))
     body = {"total": found.total, "offset": found.offset, "limit": found.limit,
-            "claims": [c.as_json() for c in found.records],
+            "claims": [row.as_json() for row in found.rows],
             "filters": {name: list(chosen.values(name)) for name in claimlist.FILTERS
                         if chosen.values(name)},
             "sort": ("-" if chosen.descending else "") + chosen.sort}

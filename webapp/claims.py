@@ -36,7 +36,7 @@ FACET_TITLES = {"modality": "How it is stated", "predicate": "Relation",
                 "article": "Article", "entity": "Names the entity"}
 #: Column headings and the sort key each one sorts by.
 COLUMNS = (("subject", "Subject"), ("predicate", "Relation"), ("object", "Object"),
-           ("modality", "How stated"), ("article", "Article"))
+           ("modality", "How stated"), ("article", "Article"), ("belief", "Belief"))
 
 
 def read_filter(others: tuple[str, ...], where: str) -> ClaimFilter:
@@ -143,7 +143,7 @@ def summary(found: ClaimPage, facets: dict[str, claimlist.Facet]) -> str:
 
 CSV_HEADER = ("article", "article_title", "claim", "subject", "subject_type", "predicate",
               "object", "object_type", "modality", "evidence", "start", "end",
-              "relation", "how_stated", "sentence")
+              "relation", "how_stated", "sentence", "belief", "belief_why")
 
 
 def claims_csv(found: ClaimPage) -> str:
@@ -160,5 +160,7 @@ def claims_csv(found: ClaimPage) -> str:
                          r.predicate, r.object.label, r.object.type, r.modality, r.evidence,
                          r.start, r.end, predicate.label if predicate else r.predicate,
                          domain.MODALITIES[r.modality].label,
-                         describe(r.subject.label, r.predicate, r.object.label, r.modality)])
+                         describe(r.subject.label, r.predicate, r.object.label, r.modality),
+                         f"{row.belief.value:.3f}" if row.belief else "",
+                         row.belief.why if row.belief else ""])
     return buffer.getvalue()

@@ -24,7 +24,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized
 
-from kg import curation, curation_log, curators, views
+from kg import belief, curation, curation_log, curators, views
 from kg.anchoring import BadCuration
 
 from .api import LINKS, _int, _write_lock, admin_token
@@ -105,10 +105,14 @@ def _review_json(claim: str) -> dict:
 
 @bp.get("/claims/<claim_id>")
 def claim(claim_id: str):
-    """One claim (as /api/claim/<id>) with its review."""
+    """One claim (as /api/claim/<id>) with its review and its relation's
+    belief (`kg.belief`; null while the belief graph has none)."""
     graph = get_graph()
     body = views.claim_view(graph, claim_id).as_json(LINKS)
-    body["review"] = _review_json(_claim_iri(claim_id))
+    iri = _claim_iri(claim_id)
+    body["review"] = _review_json(iri)
+    found = belief.claim_beliefs(graph, [iri]).get(iri)
+    body["belief"] = found.as_json() if found is not None else None
     return jsonify(body)
 
 

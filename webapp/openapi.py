@@ -92,7 +92,11 @@ def _schemas() -> dict:
                  "subject": {"$ref": "#/components/schemas/Entity"}, "predicate": _PREDICATE,
                  "object": {"$ref": "#/components/schemas/Entity"}, "modality": _MODALITY,
                  "evidence": {"type": "string"}, "start": {"type": "integer"},
-                 "end": {"type": "integer"}}}
+                 "end": {"type": "integer"},
+                 "belief": {"description": "The relation's belief (in /api/claims; null "
+                                           "while it has none).",
+                            "oneOf": [{"$ref": "#/components/schemas/Belief"},
+                                      {"type": "null"}]}}}
     hit = {"type": "object", "properties": {
         "kind": {"type": "string", "enum": ["entity", "article", "claim"]},
         "iri": {"type": "string"}, "label": {"type": "string"}, "type": {"type": "string"},
@@ -361,11 +365,14 @@ def _curation_paths() -> dict:
     note = {"type": "string", "description": "Why, in a sentence."}
     return {
         "/api/claims/{claim_id}": {"get": {
-            "summary": "One claim (as /api/claim/{claim_id}) with its review.",
+            "summary": "One claim (as /api/claim/{claim_id}) with its review and its "
+                       "relation's belief.",
             "operationId": "claimWithReview", "parameters": [claim_id],
-            "responses": {"200": _ok("The claim and its review.", {"allOf": [
+            "responses": {"200": _ok("The claim, its review and belief.", {"allOf": [
                 {"$ref": "#/components/schemas/Claim"},
-                {"type": "object", "properties": {"review": _REVIEW}}]}), **_ERRORS}}},
+                {"type": "object", "properties": {"review": _REVIEW, "belief": {
+                    "oneOf": [{"$ref": "#/components/schemas/Belief"}, {"type": "null"}]}}}]}),
+                **_ERRORS}}},
         "/api/claims/{claim_id}/review": {"post": {
             "summary": "Confirm or reject a claim, or correct its modality (a curator).",
             "description": "A rejected claim keeps its node but gives no direct edge and is "
@@ -555,6 +562,44 @@ def _export_file() -> dict:
                 for f in FORMATS.values()}}
 
 
+def _belief_schemas() -> dict:
+    """Belief per relation (issue 19, item 5; `kg.belief`)."""
+    return {
+        "Belief": {"type": "object", "description": "How well a relation is supported, from "
+                   "0 to 1, with the counts behind it and a one-line why (docs/curation.md "
+                   "gives the formula).", "properties": {
+                       "value": {"type": "number", "minimum": 0, "maximum": 1},
+                       "why": {"type": "string"},
+                       "contested": {"type": "boolean",
+                                     "description": "Some articles support it, others deny it."},
+                       "articles": {"type": "integer"}, "supporting": {"type": "integer"},
+                       "denying": {"type": "integer"}}},
+        "ContestedRelation": {"allOf": [
+            {"$ref": "#/components/schemas/Relation"},
+            {"type": "object", "properties": {"belief": {"$ref": "#/components/schemas/Belief"}}}]},
+    }
+
+
+def _belief_paths() -> dict:
+    return {
+        "/api/contested": {"get": {
+            "summary": "Relations some articles support and others deny, most articles "
+                       "first, each with its belief and every claim (sentence, article, "
+                       "modality).",
+            "operationId": "contested",
+            "parameters": [_q("limit", "Relations per page (1-100; default 20).",
+                              {"type": "integer", "minimum": 1, "maximum": 100}),
+                           _q("offset", "Relations to skip.", {"type": "integer", "minimum": 0})],
+            "responses": {"200": _ok("A page of contested relations.", {
+                "type": "object", "properties": {
+                    "total": {"type": "integer"}, "offset": {"type": "integer"},
+                    "limit": {"type": "integer"},
+                    "relations": {"type": "array", "items": {
+                        "$ref": "#/components/schemas/ContestedRelation"}}}}),
+                **_ERRORS}}},
+    }
+
+
 def openapi_document(server: str = "") -> dict:
     """The OpenAPI 3.1 document; `server` is this server's base URL."""
     return {
@@ -564,9 +609,9 @@ def openapi_document(server: str = "") -> dict:
                                 "modality (asserted, hedged, investigational, negated) of "
                                 "every claim. Not medical advice."},
         "servers": [{"url": server or "/"}],
-        "paths": _paths(),
+        "paths": {**_paths(), **_belief_paths()},
         "components": {
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **_belief_schemas()},
             "responses": {"Error": {"description": "An error, as one line.",
                                     "content": {"application/json": {"schema": {
                                         "$ref": "#/components/schemas/Error"}}}}},

@@ -29,7 +29,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
 from ingest import domain
-from kg import claimlist, read, views
+from kg import belief, claimlist, read, views
 from kg.errors import NotFound, QueryError, quoted
 from kg.search import FACETS
 from kg.subgraph import MODALITIES, Selection, neighbourhood, paths, resolve_entity
@@ -335,10 +335,13 @@ def claim(claim_id: str):
                  review=claimstate.load([iri])[iri], history=claimstate.history(iri))
 
 
-def _beliefs(rows) -> dict:
+def _beliefs(rows) -> dict[tuple[str, str, str], belief.Belief]:
     """(subject IRI, predicate name, object IRI) -> the relation's belief
-    (issue 19, item 5), for the rows a page shows (kg.belief: not merged yet)."""
-    return {}
+    (issue 19, item 5) for the rows a page shows: computed now from the
+    articles and curations, in one call, so it agrees with the quotes."""
+    keys = {(r.subject.iri, str(HKG[r.predicate]), r.object.iri): r for r in rows}
+    found = belief.beliefs(get_graph(), keys)
+    return {(s, keys[s, p, o].predicate, o): b for (s, p, o), b in found.items()}
 
 
 def _article_spans(view: views.ArticleView) -> list[Span]:

@@ -36,6 +36,7 @@ PAGE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "claims.page": (*CLAIM_FILTERS, "sort", "page", REJECTED),
     "curate.sign_in_form": (),
     "curate.queue": ("page",),
+    "belief.contested": ("page",),
     "export.page": EXPORT_PARAMETERS,
     "export.preview": EXPORT_PARAMETERS,
     # The SPARQL 1.1 Protocol's parameters (`update` is refused by name).

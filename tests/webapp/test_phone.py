@@ -39,6 +39,7 @@ ROUTES: dict[str, str | None] = {
     "claims.page": "/claims?modality=hedged",
     "curate.sign_in_form": "/curate/sign-in",
     "curate.queue": "/curation/queue",
+    "belief.contested": "/contested",
     "sparql.endpoint": "/sparql?query=SELECT+%3Fs+%3Fp+%3Fo+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D+LIMIT+20",
     "sparql.void": "/.well-known/void",
     "export.page": "/export?entity=ketamine&depth=1",
