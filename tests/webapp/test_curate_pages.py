@@ -403,3 +403,30 @@ def test_the_queue_lists_flags_and_unmapped_names_and_regrounds(site):
     page = html(client.get("/curation/queue"))
     assert "now means nausea" in text_of(page.xpath("//div[@class='flash']")[0])
     assert not page.xpath(f"//a[@href='/entity/{HOSTILE_ENTITY}']")
+
+
+def test_relation_and_entity_pages_show_belief_with_why(site):
+    """Each relation's belief (kg.belief) with its one-line why, on its
+    relation page and on its row of the entity page; a curator's rejection
+    of one of its claims changes both."""
+    from kg import belief
+    from kg.terms import HKG
+
+    graph = site.extensions["kg"]
+    client = site.test_client()
+    subject = str(graph.minter.entity("ketamine"))
+    obj = str(graph.minter.entity("nmda-receptor"))
+    expected = belief.belief(graph, subject, str(HKG.antagonistOf), obj)
+    assert expected is not None and 0 < expected.value <= 1
+    line = html(client.get(NMDA)).xpath("//p[contains(@class, 'belief')]")[0]
+    assert text_of(line) == f"Belief {expected.value:.2f} {expected.why}"
+    row = html(client.get("/entity/ketamine")).xpath(
+        "//li[contains(@class, 'row')][.//h4/a[normalize-space()='NMDA receptor']]")[0]
+    assert f"Belief {expected.value:.2f}" in text_of(row.xpath(".//p[contains(@class, "
+                                                               "'belief')]")[0])
+    sign_in(client, ADMIN)
+    _curate(client, local(claim_on(client, NMDA)), verdict="rejected")
+    after = belief.belief(graph, subject, str(HKG.antagonistOf), obj)
+    assert after is not None and after.why != expected.why
+    shown = html(client.get(NMDA)).xpath("//p[contains(@class, 'belief')]")[0]
+    assert after.why in text_of(shown)
