@@ -430,3 +430,17 @@ def test_relation_and_entity_pages_show_belief_with_why(site):
     assert after is not None and after.why != expected.why
     shown = html(client.get(NMDA)).xpath("//p[contains(@class, 'belief')]")[0]
     assert after.why in text_of(shown)
+
+
+def test_forms_only_go_back_to_this_site(site):
+    """A form's `next` leads back to a page of this site; another host (or
+    a scheme-relative address) is replaced by the form's own default."""
+    client = site.test_client()
+    claim = local(claim_on(client, NMDA))
+    action = f"/claim/{claim}/flag"
+    token = form_token(client, NMDA, action)
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"):
+        fields = {"reason": "wrong", "next": target, "csrf_token": token}
+        response = client.post(action, data=fields)
+        assert response.status_code == 302
+        assert response.headers["Location"] == f"/claim/{claim}", target
