@@ -399,3 +399,21 @@ def test_curated_data_validates_and_the_search_index_follows_a_review(graph, art
     assert report.conforms, report.text
     hits = graph.search.search("nausea", filters={"kind": "claim", "modality": "negated"})
     assert [h["iri"] for h in hits.hits] == [claim.iri]
+
+
+def test_the_claims_turtle_export_carries_the_review_state(graph, article):
+    """`kg claims --format ttl`'s graph: a rejected claim with its state and
+    without its direct edge; a flagged one with its open flags."""
+    graph.ingest_file(article)
+    treats, effect = _claim(graph, "treats"), _claim(graph, "hasAdverseEffect")
+    curation.review(graph, treats.iri, "alice", verdict="rejected")
+    curation.flag(graph, effect.iri, "wrong")
+    exported = read.claims_graph(graph, "k1")
+    from rdflib import Literal, URIRef
+
+    assert (URIRef(treats.iri), HKG.reviewState, HKG.rejected) in exported
+    assert (URIRef(effect.iri), HKG.reviewState, HKG.flagged) in exported
+    assert (URIRef(effect.iri), HKG.flagCount, Literal(1)) in exported
+    assert (URIRef(treats.subject.iri), HKG.treats, URIRef(treats.object.iri)) not in exported
+    assert (URIRef(effect.subject.iri), HKG.hasAdverseEffect,
+            URIRef(effect.object.iri)) in exported
