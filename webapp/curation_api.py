@@ -197,7 +197,10 @@ def orphans():
 @bp.get("/history")
 def history():
     """A claim's, entity's or article's history (`iri`), or a relation's
-    (`subject`, `predicate`, `object`)."""
+    (`subject`, `predicate`, `object`: entities by key, name or IRI)."""
+    from ingest.domain import PREDICATES
+    from kg.errors import NotFound, quoted
+    from kg.subgraph import resolve_entity
     from kg.terms import HKG
 
     graph = get_graph()
@@ -207,7 +210,10 @@ def history():
         events = curation_log.history(graph, iri)
     elif all(parts):
         s, p, o = parts
-        events = curation_log.history(graph, relation=(s, str(HKG[p.rsplit("#", 1)[-1]]), o))
+        if p not in PREDICATES:
+            raise NotFound(f"no relation {quoted(p)}")
+        events = curation_log.history(graph, relation=(
+            resolve_entity(graph, s), str(HKG[p]), resolve_entity(graph, o)))
     else:
         raise BadRequest("give iri, or subject, predicate and object")
     return jsonify([e.as_json() for e in events])

@@ -359,3 +359,43 @@ def test_merge_regrounds_every_name_of_a_minted_entity(graph, tmp_path):
     assert record.kind == "merge" and record.merged == zorbafen
     assert {c.subject.label for c in read.claims(graph, "z1")} == {"ketamine"}
     assert [e.kind for e in curation_log.history(graph, zorbafen)] == ["merge"]
+
+
+def test_the_bulk_ingest_sends_curated_articles_through_the_curated_path(graph, article):
+    """`kg ingest`'s batch path (no readers, new articles many per
+    transaction): an article some record is anchored in is written one by
+    one with its curations applied (here: deleted, then added back in a
+    batch with another article); the other article takes the fast path."""
+    graph.ingest_file(article)
+    claim = _claim(graph, "treats")
+    curation.review(graph, claim.iri, "alice", verdict="rejected")
+    graph.delete_article("k1")
+    other = article.parent / "k2.txt"
+    other.write_text(ARTICLE.replace("depression", "anxiety"), encoding="utf-8")
+    results = list(graph.ingest_files([article, other], readers=False, workers=0))
+    assert [r.status for r in results] == ["added", "added"]
+    back = _claim(graph, "treats")
+    assert _state(graph, back.iri) == "rejected" and not _edge(graph, back)
+    assert _tally_claims(graph, back) == 0
+    assert curation_log.orphans(graph) == []
+    fresh = next(c for c in read.claims(graph, "k2") if c.predicate == "treats")
+    assert _edge(graph, fresh) and _tally_claims(graph, fresh) == 1
+
+
+def test_curated_data_validates_and_the_search_index_follows_a_review(graph, article):
+    """The curation graph conforms to the shapes, with every kind of record;
+    the index holds the claim with its curated modality (the graph first,
+    then the index, as for an ingest)."""
+    from kg.validate import validate
+
+    graph.ingest_file(article)
+    claim = _claim(graph, "hasAdverseEffect")
+    curation.flag(graph, claim.iri, "wrong-modality")
+    curation.review(graph, claim.iri, "alice", modality="negated", note="it says rarely")
+    curation.add_note(graph, claim.subject.iri, "A note.", "alice")
+    undone = curation.review(graph, _claim(graph, "treats").iri, "bob", verdict="confirmed")
+    curation.undo(graph, undone.id, "bob")
+    report = validate(graph)
+    assert report.conforms, report.text
+    hits = graph.search.search("nausea", filters={"kind": "claim", "modality": "negated"})
+    assert [h["iri"] for h in hits.hits] == [claim.iri]

@@ -218,3 +218,26 @@ def test_embedded_batch_interrupted_after_its_marker_is_undone(settings, tmp_pat
         assert not reopened.ask(f"ASK {{ ?s <{_PENDING}> ?o }}")
     finally:
         reopened.close()
+
+
+def test_replace_graph_applies_several_patches_and_apply_patches_alone(store):
+    """A graph replacement applies each of several patches to its own graph
+    in the same request (an article with its tally and curation graph,
+    issue 19); `apply` applies patches without replacing a graph, removals
+    first."""
+    from kg.store.base import Patch
+
+    curation = URIRef("http://localhost:8000/graph/curation")
+    store.replace_graph(TALLY, [(A, P, Literal(1))])
+    store.replace_graph(G1, [(A, P, Literal("old"))],
+                        [Patch(TALLY, remove=[(A, P, Literal(1))], add=[(A, P, Literal(2))]),
+                         Patch(curation, add=[(A, P, Literal("record"))])])
+    assert {(str(q[2]), str(q[3])) for q in store.quads()} == {
+        ("old", str(G1)), ("2", str(TALLY)), ("record", str(curation))}
+    store.apply([Patch(curation, remove=[(A, P, Literal("record"))],
+                       add=[(A, P, Literal("record")), (A, P, B)])])
+    store.apply(Patch(TALLY))  # an empty patch writes nothing
+    store.apply([])
+    assert {(str(q[2]), str(q[3])) for q in store.quads(curation)} == {
+        ("record", str(curation)), (str(B), str(curation))}
+    assert {(str(q[2]), str(q[3])) for q in store.quads(G1)} == {("old", str(G1))}

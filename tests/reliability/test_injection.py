@@ -184,6 +184,7 @@ class Site:
             "default-graph-uri": str(graph.minter.article(article)),
             "named-graph-uri": str(graph.minter.article(article)),
             "update": None,
+            "iri": str(graph.minter.article(article)),
         }
 
 
