@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 __all__ = ["BELIEF_VERSION", "MODALITY_WEIGHTS", "PRIOR", "Belief", "Contested", "Held",
            "Precision", "Relation", "Vote", "belief", "belief_graph", "beliefs", "claim_beliefs",
            "combine", "contested", "contested_count", "curation_graph", "ensure", "mark_stale",
-           "refresh", "relation_values", "relations_of_article", "rule_precision"]
+           "refresh", "relation_values", "relations_of_article", "rule_precision", "stored"]
 
 #: Layout and formula of the belief graph; a writer recomputes another version's.
 BELIEF_VERSION = "1"
@@ -331,11 +331,24 @@ def claim_beliefs(graph: Context, claims: Iterable[str]) -> dict[str, Belief]:
 
 #: The pattern of a stored belief node ?b of relation ?s ?p ?o (`_stored`
 #: reads its row).
-_STORED = """?b hkg:beliefSubject ?s ; hkg:beliefPredicate ?p ; hkg:beliefObject ?o ;
+_STORED = """?b hkg:beliefObject ?o ; hkg:beliefSubject ?s ; hkg:beliefPredicate ?p ;
                  hkg:belief ?v ; hkg:beliefWhy ?why .
               OPTIONAL { ?b hkg:beliefArticles ?articles }
               OPTIONAL { ?b hkg:contested ?contested }
               OPTIONAL { ?b hkg:supportingArticles ?n ; hkg:denyingArticles ?k }"""
+
+
+def stored(graph: Context, relations: Iterable[Relation]) -> dict[Relation, tuple[str, Belief]]:
+    """The belief graph's node and belief of each relation that has one
+    (for exports, which carry what the graph holds)."""
+    found: dict[Relation, tuple[str, Belief]] = {}
+    for chunk in chunked(sorted(set(relations))):
+        for r in graph.store.select_values(_PREFIXES + f"""
+                SELECT ?b ?s ?p ?o ?v ?why ?contested ?n ?k ?articles WHERE {{
+                  GRAPH {iri(belief_graph(graph))} {{
+                    VALUES (?s ?p ?o) {{ {relation_values(chunk)} }} {_STORED} }} }}"""):
+            found[r["s"], r["p"], r["o"]] = (r["b"], _stored(r))
+    return found
 
 
 def _stored(row: Mapping[str, str]) -> Belief:

@@ -189,8 +189,15 @@ def claims(ctx, article, fmt, explain):
         return
     records = read.claims(graph, article)
     if fmt == "jsonl":
+        from . import belief
+
+        # Each claim's relation belief (issue 19): what the belief graph holds.
+        beliefs = belief.claim_beliefs(graph, [r.iri for r in records])
         for record in records:
-            click.echo(json.dumps(record.as_json(explain), ensure_ascii=False))
+            found = beliefs.get(record.iri)
+            data = {**record.as_json(explain),
+                    "belief": found.as_json() if found is not None else None}
+            click.echo(json.dumps(data, ensure_ascii=False))
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer)

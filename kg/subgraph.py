@@ -18,6 +18,7 @@ import networkx as nx
 
 from ingest import domain
 
+from . import belief
 from .context import Context
 from .errors import KGError, NotFound, QueryError, quoted
 from .read import Evidence, entity_info
@@ -248,7 +249,18 @@ def _finish(graph: Context, result: nx.MultiDiGraph, selection: Selection,
                                   ids=list(entity.ids), synonyms=list(entity.synonyms))
     result.remove_nodes_from([n for n in list(result.nodes)
                               if result.degree(n) == 0 and n not in keep])
+    _add_beliefs(graph, result)
     return result
+
+
+def _add_beliefs(graph: Context, result: nx.MultiDiGraph) -> None:
+    """Each edge's belief from the belief graph (`belief`, a
+    `kg.belief.Belief`, and `belief_node`, its IRI), for exports; an edge
+    the belief graph has no node for gets none."""
+    edges = {(s, str(HKG[data["predicate"]]), o): data
+             for s, o, data in result.edges(data=True)}
+    for relation, (node, found) in belief.stored(graph, edges).items():
+        edges[relation].update(belief=found, belief_node=node)
 
 
 def neighbourhood(graph: Context, entity: str, depth: int = 1,

@@ -57,6 +57,11 @@ class _IRI(str):
     """An IRI object in `_statements` (a plain str/int/bool is a literal)."""
 
 
+class _Decimal(str):
+    """An xsd:decimal literal in `_statements`, by its lexical form (a
+    relation's belief: "0.870")."""
+
+
 def _statements(subgraph: "nx.MultiDiGraph") -> Iterator[tuple[str, str, object]]:
     """The export's triples as plain Python values: (subject IRI, predicate
     IRI, object), the object an `_IRI` or a literal's str/int/bool value.
@@ -105,6 +110,16 @@ def _statements(subgraph: "nx.MultiDiGraph") -> Iterator[tuple[str, str, object]
             yield node, start, int(claim.start)
             yield node, end, int(claim.end)
             yield node, derived, _IRI(articles[claim.article]["iri"])
+        found = data.get("belief")
+        if found is not None:  # the belief graph's node of the relation (issue 19)
+            node = data["belief_node"]
+            yield node, hkg + "beliefSubject", _IRI(s)
+            yield node, hkg + "beliefPredicate", p_iri
+            yield node, hkg + "beliefObject", o_iri
+            yield node, hkg + "belief", _Decimal(f"{found.value:.3f}")
+            yield node, hkg + "beliefWhy", str(found.why)
+            if found.contested:
+                yield node, hkg + "contested", True
     for article_id in sorted(used):
         meta = articles[article_id]
         article = meta["iri"]
@@ -133,7 +148,9 @@ def to_rdf(subgraph: "nx.MultiDiGraph") -> Graph:
             term = iris[value] = URIRef(value)
         return term
 
-    out.addN((iri(s), iri(p), iri(o) if isinstance(o, _IRI) else Literal(o), out)
+    out.addN((iri(s), iri(p), iri(o) if isinstance(o, _IRI)
+              else Literal(str(o), datatype=XSD.decimal) if isinstance(o, _Decimal)
+              else Literal(o), out)
              for s, p, o in _statements(subgraph))
     return out
 
@@ -154,6 +171,8 @@ def _nt_literal(value: object) -> str:
         return f'"{str(value).lower()}"^^<{XSD.boolean}>'
     if isinstance(value, int):
         return f'"{value}"^^<{XSD.integer}>'
+    if isinstance(value, _Decimal):
+        return f'"{value}"^^<{XSD.decimal}>'
     text = _NEEDS_ESCAPE.sub(lambda m: _ESCAPES.get(m.group(), f"\\u{ord(m.group()):04X}"),
                              str(value))
     return f'"{text}"'
@@ -213,8 +232,8 @@ def write_turtle(subgraph: "nx.MultiDiGraph") -> bytes:
             return compact(value) or f"<{value}>"
         if isinstance(value, bool):
             return str(value).lower()
-        if isinstance(value, int):
-            return str(value)
+        if isinstance(value, (int, _Decimal)):
+            return str(value)  # a Turtle decimal has its point: "0.870"
         return _nt_literal(value)
 
     lines = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(PREFIXES.items())] + [""]
@@ -281,6 +300,8 @@ def _flat_rdfxml(statements: list[tuple[str, str, object]]) -> bytes | None:
                 text, datatype = str(o).lower(), f' rdf:datatype="{XSD.boolean}"'
             elif isinstance(o, int):
                 text, datatype = str(o), f' rdf:datatype="{XSD.integer}"'
+            elif isinstance(o, _Decimal):
+                text, datatype = str(o), f' rdf:datatype="{XSD.decimal}"'
             else:
                 text, datatype = str(o), ""
             if _NOT_XML.search(text):
@@ -334,6 +355,8 @@ def write_jsonld(subgraph: "nx.MultiDiGraph") -> bytes:
                 if isinstance(o, _IRI):
                     iri = compact(o) if as_iri else str(o)
                     values.append(iri if as_iri else {"@id": iri})
+                elif isinstance(o, _Decimal):
+                    values.append({"@value": str(o), "@type": "xsd:decimal"})
                 else:
                     values.append(o)
             node[key] = values if as_list or len(values) > 1 else values[0]

@@ -3,7 +3,8 @@
 ``edges.csv`` has one row per relation: subject, predicate, object, the
 modality most articles use, how many articles state it, one evidence quote
 with its article, then the rest for filtering (types, IRIs, every modality
-count, the number of claims).  ``nodes.csv`` lists the entities.  A single
+count, the number of claims) and the relation's belief with its why
+(`kg.belief`).  ``nodes.csv`` lists the entities.  A single
 CSV download is the edges table; a folder or zip gets both.
 
 Files are UTF-8 with a byte-order mark, which Excel needs to read accents
@@ -31,7 +32,7 @@ __all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "edge_rows", "node_rows", "safe_cell"
 
 EDGE_COLUMNS = ["subject", "predicate", "object", "modality", "articles", "evidence", "article",
                 "article_title", "predicate_label", "subject_type", "object_type", "support",
-                "claims", "modalities", "subject_iri", "object_iri"]
+                "claims", "modalities", "subject_iri", "object_iri", "belief", "belief_why"]
 NODE_COLUMNS = ["label", "type", "ids", "synonyms", "mapped", "relations", "iri"]
 
 
@@ -72,7 +73,9 @@ def edge_rows(sub: "nx.MultiDiGraph") -> list[dict]:
             "object_type": sub.nodes[o].get("type", ""),
             "support": int(data.get("support", 0)), "claims": len(claims),
             "modalities": "; ".join(f"{m} {n}" for m, n in data.get("modalities", {}).items()),
-            "subject_iri": s, "object_iri": o})
+            "subject_iri": s, "object_iri": o,
+            "belief": f"{data['belief'].value:.3f}" if data.get("belief") else "",
+            "belief_why": data["belief"].why if data.get("belief") else ""})
     return sorted(rows, key=lambda r: (r["subject"].lower(), r["predicate"],
                                        r["object"].lower(), r["subject_iri"], r["object_iri"]))
 

@@ -240,3 +240,40 @@ def test_measure_rules_regenerates_the_shipped_counts():
     spec.loader.exec_module(script)
     articles = sorted(script.DEV.glob("*.txt"))
     assert script.measure(articles) == dict(belief._measured())
+
+
+def test_exports_carry_each_relations_belief(settings, tmp_path):
+    """The edges table has the belief and its why; every RDF format has the
+    belief graph's node of each relation, equal to `kg.belief`'s."""
+    import csv
+    import io
+
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import XSD
+
+    from kg.export import tables
+    from kg.export.metadata import article_metadata
+    from kg.export.rdf import write_jsonld, write_ntriples, write_rdfxml, write_turtle
+    from kg.subgraph import neighbourhood
+
+    with KnowledgeGraph.open(settings) as graph:
+        for name, text in ARTICLES.items():
+            graph.ingest_file(_write(tmp_path, name, text))
+        sub = neighbourhood(graph, "sertraline", 1)
+        sub.graph["articles"] = article_metadata(graph, list(ARTICLES))
+        expected = belief.belief(graph, *TREATS)
+        assert expected is not None
+        rows = list(csv.DictReader(io.StringIO(
+            tables.write_edges_csv(sub).decode("utf-8-sig"))))
+        depression = next(r for r in rows if r["object"] == "depression")
+        assert (depression["belief"], depression["belief_why"]) == (
+            f"{expected.value:.3f}", expected.why)
+        for writer, fmt in ((write_turtle, "turtle"), (write_ntriples, "nt"),
+                            (write_rdfxml, "xml"), (write_jsonld, "json-ld")):
+            parsed = Graph().parse(data=writer(sub), format=fmt)
+            nodes = list(parsed.subjects(HKG.beliefObject, URIRef(TREATS[2])))
+            assert len(nodes) == 1, fmt
+            value = parsed.value(nodes[0], HKG.belief)
+            assert value == Literal(f"{expected.value:.3f}", datatype=XSD.decimal), fmt
+            assert str(parsed.value(nodes[0], HKG.beliefWhy)) == expected.why, fmt
+            assert parsed.value(nodes[0], HKG.contested) == Literal(True), fmt

@@ -45,6 +45,9 @@ def test_seed_to_claims_end_to_end(kg):
     assert len(claims) >= 20
     text = seed_article().read_text(encoding="utf-8")
     assert all(text[c["start"]:c["end"]] == c["evidence"] for c in claims)
+    # Each carries its relation's belief (issue 19), the why naming the counts.
+    assert all(0 < c["belief"]["value"] <= 1 and " article" in c["belief"]["why"]
+               for c in claims if c["modality"] != "negated")
     quads = json.loads(kg("stats", "--format", "json").stdout)["triples"]
     assert "1 unchanged" in kg("ingest", str(seed_article())).stdout
     assert json.loads(kg("stats", "--format", "json").stdout)["triples"] == quads
