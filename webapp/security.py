@@ -5,7 +5,9 @@ the session cookie's flags, and CSRF protection on every form that POSTs.
   token).  It is kept in `<data>/secret-key` (mode 0600, 256 random bits,
   created atomically), so sessions survive a restart and every server on
   one data folder signs alike; the memory store, which keeps nothing on
-  disk, gets a random key per app.
+  disk, gets a random key per app.  `KG_SECRET_KEY` overrides both: web
+  nodes behind one proxy, each with its own data folder, share it
+  (docs/deploy.md).  Like `KG_ADMIN_TOKEN`, it is read here, never a flag.
 - The session cookie is HttpOnly, SameSite=Strict, and Secure when the
   request came over https (or the base IRI is https: a TLS proxy in front).
 - Every POST, PUT, PATCH or DELETE is checked for Flask-WTF's CSRF token
@@ -27,12 +29,14 @@ from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from kg import Settings
+from kg import KGError, Settings
 
-__all__ = ["CSRF_EXEMPT_ENDPOINTS", "SECRET_FILE", "init_app", "secret_key"]
+__all__ = ["CSRF_EXEMPT_ENDPOINTS", "SECRET_ENV", "SECRET_FILE", "init_app", "secret_key"]
 
 #: The secret key's file name inside the data folder.
 SECRET_FILE = "secret-key"
+#: The environment variable that overrides the file (shared by web nodes).
+SECRET_ENV = "KG_SECRET_KEY"
 #: Endpoints outside /api/ that take POST without a CSRF token (their own
 #: rules: the SPARQL protocol is read-only; a cancel needs the signed id
 #: issued to the editor page, from the same client address).
@@ -41,9 +45,9 @@ _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def secret_key(settings: Settings) -> bytes:
-    """The key that signs the app's session cookies: `<data>/secret-key`,
-    created if missing (mode 0600, 32 random bytes written as hex); random
-    per call for the memory store.
+    """The key that signs the app's session cookies: `KG_SECRET_KEY` if
+    set, else `<data>/secret-key`, created if missing (mode 0600, 32 random
+    bytes written as hex); random per call for the memory store.
 
     Creating is atomic: the key is written to a temporary file in the same
     folder and linked into place (`os.link` fails if the name exists), so
@@ -53,6 +57,13 @@ def secret_key(settings: Settings) -> bytes:
     >>> len(secret_key(Settings(store="memory")))
     32
     """
+    shared = os.environ.get(SECRET_ENV, "").strip()
+    if shared:
+        if len(shared) < 32:
+            raise KGError(f"{SECRET_ENV} is too short to sign sessions: give at least 32 "
+                          "random characters (`python -c 'import secrets; "
+                          "print(secrets.token_hex(32))'`)")
+        return shared.encode("utf-8")
     if settings.store == "memory":
         return secrets.token_bytes(32)
     path = Path(settings.data_dir) / SECRET_FILE

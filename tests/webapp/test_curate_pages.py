@@ -71,6 +71,21 @@ def test_secret_key_is_kept_private_and_reused(tmp_path):
     assert not (tmp_path / "memory").exists()
 
 
+def test_web_nodes_can_share_a_secret_key(tmp_path, monkeypatch):
+    """`KG_SECRET_KEY` wins over the file (web nodes with their own data
+    folders sign alike); a short one is refused with what to do."""
+    from kg import KGError
+
+    monkeypatch.setenv("KG_SECRET_KEY", "k" * 40)
+    for node in ("a", "b"):
+        settings = Settings(store="embedded", data_dir=str(tmp_path / node))
+        assert secret_key(settings) == b"k" * 40
+        assert not (tmp_path / node / SECRET_FILE).exists()
+    monkeypatch.setenv("KG_SECRET_KEY", "short")
+    with pytest.raises(KGError, match="too short"):
+        secret_key(Settings(store="embedded", data_dir=str(tmp_path / "c")))
+
+
 # ------------------------------------------------------------------- CSRF
 
 def test_session_cookie_flags(site):
