@@ -245,6 +245,11 @@ def load(ctx: Context, *, article: str | None = None, anchors: Iterable[str] = (
     graph = iri(ctx.minter.curation_graph)
     chooser = ""
     if article is not None:
+        # Most articles have no record: a lookup of one index entry (0.5 ms)
+        # instead of the full query's plan (5 ms), on every article write.
+        if not ctx.store.ask(f"ASK {{ GRAPH {graph} {{ ?r {iri(HKG.anchorArticle)} "
+                             f"{iri(article)} }} }}"):
+            return Loaded()
         chooser = f"?r hkg:anchorArticle {iri(article)} ."
     elif anchors:
         keys = " ".join(literal(a) for a in anchors)

@@ -31,7 +31,7 @@ from .anchoring import (READER, Anchor, BadCuration, Record, anchor_state, check
 from .context import Context
 from .errors import NotFound, quoted
 from .grounding import merge, reground, undo_grounding
-from .terms import iri, sparql_prefixes
+from .terms import Sparql, chunked, iri, select_chunked, sparql_prefixes
 
 __all__ = ["Anchor", "BadCuration", "Record", "Review", "add_note", "check_curator_name", "flag",
            "merge", "reground", "review", "reviews", "undo"]
@@ -64,25 +64,34 @@ class Review:
 
 def reviews(ctx: Context, claim_iris: list[str]) -> dict[str, Review]:
     """Each claim's `Review` (an empty one for a claim without records):
-    two queries, whatever the number of claims."""
+    two queries per `kg.terms.VALUES_CHUNK` claims."""
     wanted = list(dict.fromkeys(claim_iris))
     if not wanted:
         return {}
-    loaded = anchoring.load(ctx, claims=wanted)
+    records: list[Record] = []
+    for chunk in chunked(wanted):
+        records += anchoring.load(ctx, claims=chunk).records
+
+    def query(values: Sparql) -> str:
+        return _PREFIXES + f"""
+            SELECT ?c ?m ?xm WHERE {{ VALUES ?c {{ {values} }}
+              GRAPH ?a {{ ?c hkg:modality ?m OPTIONAL {{ ?c hkg:extractedModality ?xm }} }} }}"""
+
     modalities: dict[str, tuple[str, str]] = {}
-    rows = ctx.store.select_values(_PREFIXES + f"""
-        SELECT ?c ?m ?xm WHERE {{ VALUES ?c {{ {' '.join(iri(c) for c in wanted)} }}
-          GRAPH ?a {{ ?c hkg:modality ?m OPTIONAL {{ ?c hkg:extractedModality ?xm }} }} }}""")
-    for row in rows:
+    for row in select_chunked(ctx.store, wanted, query):
         m = row["m"].rsplit("#", 1)[-1]
         modalities[row["c"]] = (m, row.get("xm", row["m"]).rsplit("#", 1)[-1])
     found: dict[str, Review] = {}
+    by_claim: dict[str, list[Record]] = {}
+    for record in {r.id: r for r in records}.values():
+        for claim in record.claims:
+            by_claim.setdefault(claim, []).append(record)
     for claim in wanted:
-        records = [r for r in loaded.records if claim in r.claims]
+        mine = sorted(by_claim.get(claim, []), key=lambda r: (r.when, r.id))
         modality, extracted = modalities.get(claim, (None, None))
-        state = anchor_state(records)
+        state = anchor_state(mine)
         found[claim] = Review(state.state(extracted), state.decision.verdict, modality,
-                              extracted, state.flags, records)
+                              extracted, state.flags, mine)
     return found
 
 

@@ -233,8 +233,9 @@ def claims(graph: Context, article: str | None = None) -> list[ClaimRecord]:
 
 
 def claims_graph(graph: Context, article: str | None = None):
-    """Claim nodes, their direct edges and their entities' labels and types,
-    as an rdflib Graph (for `kg claims --format ttl`).
+    """Claim nodes, their direct edges, their curation state (review state
+    and open flags) and their entities' labels and types, as an rdflib
+    Graph (for `kg claims --format ttl`).
 
     The label patterns sit inside each UNION branch, joined on ?s or ?o: a
     branch is evaluated on its own, so `{ BIND(?s AS ?e) }` binds ?e to
@@ -244,11 +245,16 @@ def claims_graph(graph: Context, article: str | None = None):
     from .terms import PREFIXES
 
     a = _article_scope(graph, article)
+    # The curation state goes with the claims (issue 19: exports carry it).
+    curated = iri(graph.minter.curation_graph)
     result = graph.store.construct(_PREFIXES + f"""
-        CONSTRUCT {{ ?c ?cp ?cv . ?es ?ep ?eo . ?e rdfs:label ?l ; a ?t . }}
+        CONSTRUCT {{ ?c ?cp ?cv . ?es ?ep ?eo . ?e rdfs:label ?l ; a ?t .
+                    ?c hkg:reviewState ?state ; hkg:flagCount ?flags . }}
         WHERE {{
           GRAPH {a} {{ ?c a hkg:Claim ; prov:wasDerivedFrom {a} ; ?cp ?cv ;
                         hkg:subject ?s ; hkg:predicate ?p ; hkg:object ?o ; hkg:modality ?m . }}
+          OPTIONAL {{ GRAPH {curated} {{ ?c hkg:reviewState ?state
+                                         OPTIONAL {{ ?c hkg:flagCount ?flags }} }} }}
           OPTIONAL {{ GRAPH {a} {{ ?s ?p ?o }} FILTER(?m != hkg:negated)
                      BIND(?s AS ?es) BIND(?p AS ?ep) BIND(?o AS ?eo) }}
           {{ ?s rdfs:label ?l ; a ?t . BIND(?s AS ?e) }}

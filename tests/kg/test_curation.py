@@ -399,3 +399,45 @@ def test_curated_data_validates_and_the_search_index_follows_a_review(graph, art
     assert report.conforms, report.text
     hits = graph.search.search("nausea", filters={"kind": "claim", "modality": "negated"})
     assert [h["iri"] for h in hits.hits] == [claim.iri]
+
+
+def test_the_claims_turtle_export_carries_the_review_state(graph, article):
+    """`kg claims --format ttl`'s graph: a rejected claim with its state and
+    without its direct edge; a flagged one with its open flags."""
+    graph.ingest_file(article)
+    treats, effect = _claim(graph, "treats"), _claim(graph, "hasAdverseEffect")
+    curation.review(graph, treats.iri, "alice", verdict="rejected")
+    curation.flag(graph, effect.iri, "wrong")
+    exported = read.claims_graph(graph, "k1")
+    from rdflib import Literal, URIRef
+
+    assert (URIRef(treats.iri), HKG.reviewState, HKG.rejected) in exported
+    assert (URIRef(effect.iri), HKG.reviewState, HKG.flagged) in exported
+    assert (URIRef(effect.iri), HKG.flagCount, Literal(1)) in exported
+    assert (URIRef(treats.subject.iri), HKG.treats, URIRef(treats.object.iri)) not in exported
+    assert (URIRef(effect.subject.iri), HKG.hasAdverseEffect,
+            URIRef(effect.object.iri)) in exported
+
+
+def test_a_recount_of_the_tally_agrees_with_the_counts_kept_through_curations(graph, article):
+    """The tally kept write by write (reject, re-ingest, undo) equals a
+    recount from the articles (`tally.rebuild` skips rejected claims too)."""
+    graph.ingest_file(article)
+    claim = _claim(graph, "treats")
+    record = curation.review(graph, claim.iri, "alice", verdict="rejected")
+    curation.review(graph, _claim(graph, "hasAdverseEffect").iri, "bob", modality="hedged")
+    article.write_text(ARTICLE + "\nKetamine can cause dizziness.\n", encoding="utf-8")
+    graph.ingest_file(article)
+
+    def counts():
+        name = tally.tally_graph(graph)
+        return sorted(map(str, (q[:3] for q in graph.store.quads(name))))
+
+    kept = counts()
+    tally.rebuild(graph)
+    assert counts() == kept
+    assert _tally_claims(graph, claim) == 0
+    curation.undo(graph, record.id, "alice")
+    kept = counts()
+    tally.rebuild(graph)
+    assert counts() == kept and _tally_claims(graph, claim) == 1
