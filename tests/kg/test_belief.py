@@ -277,3 +277,24 @@ def test_exports_carry_each_relations_belief(settings, tmp_path):
             assert value == Literal(f"{expected.value:.3f}", datatype=XSD.decimal), fmt
             assert str(parsed.value(nodes[0], HKG.beliefWhy)) == expected.why, fmt
             assert parsed.value(nodes[0], HKG.contested) == Literal(True), fmt
+
+
+def test_a_curators_review_and_its_undo_refresh_the_belief_graph(settings, tmp_path):
+    """Through `kg.curation` (no refresh by hand): rejecting the denial makes
+    the stored belief uncontested and higher; undoing it restores the first
+    belief exactly."""
+    from kg import curation
+
+    with KnowledgeGraph.open(settings) as graph:
+        for name, text in ARTICLES.items():
+            graph.ingest_file(_write(tmp_path, name, text))
+        first = _graph_beliefs(graph)[TREATS]
+        assert first[2] is True  # contested
+        record = curation.review(graph, _claims(graph, TREATS, "three")[0], "bea",
+                                 verdict="rejected")
+        after = _graph_beliefs(graph)[TREATS]
+        assert after[2] is False and after[0] > first[0] and after[4] == 0
+        assert after == _computed(graph)[TREATS]
+        assert after[1].endswith("; 1 claim rejected by a curator")
+        curation.undo(graph, record.id, "bea")
+        assert _graph_beliefs(graph)[TREATS] == first
