@@ -76,7 +76,8 @@ def _require_admin() -> None:
         raise Unauthorized("a valid `Authorization: Bearer <token>` header is required")
 
 
-def _write_lock() -> threading.Lock:
+def write_lock() -> threading.Lock:
+    """The app's one writer lock: every write (JSON API or form) holds it."""
     return current_app.extensions.setdefault(_WRITE_LOCK, threading.Lock())
 
 
@@ -353,7 +354,7 @@ def add_article():
     folder = Path(tempfile.mkdtemp(prefix="upload-", dir=uploads))
     try:
         path = _upload_to(folder)
-        with _write_lock():
+        with write_lock():
             result = graph.ingest_file(path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -397,7 +398,7 @@ def _add_many(uploads: list) -> tuple:
             target.parent.mkdir()
             upload.save(target)
             paths.append((number, target))
-        with _write_lock():
+        with write_lock():
             written = list(graph.ingest_files([p for _, p in paths], workers=0))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -420,7 +421,7 @@ def remove_article(article_id: str):
     _require_admin()
     # Every stored id is a slug (`readers.article_id`); anything else (a NUL,
     # `../`) names no article, and would not even make a valid graph IRI.
-    with _write_lock():
+    with write_lock():
         existed = readers.article_id(article_id) == article_id and \
             get_graph().delete_article(article_id)
     if not existed:

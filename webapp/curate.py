@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -32,9 +31,8 @@ from ingest.domain import describe
 from kg import curation, curation_log, curators, grounding, views
 from kg.admin import find_token
 
-from .api import _WRITE_LOCK as WRITE_LOCK
-from .curation_api import _BUDGET as FLAG_BUDGET
-from .curation_api import FLAG_BURST, FLAGS_PER_HOUR
+from .api import write_lock
+from .curation_api import flag_budget
 from .ratelimit import RequestBudget, TooManyQueries
 from .state import get_graph
 
@@ -141,13 +139,6 @@ def _spend(budget: RequestBudget, message: str) -> None:
                               err.retry_after) from None
 
 
-def _flag_budget() -> RequestBudget:
-    """The flags' budget per client, shared with `POST /api/claims/<id>/flag`
-    (one reader, one budget, whichever door)."""
-    return current_app.extensions.setdefault(
-        FLAG_BUDGET, RequestBudget(FLAGS_PER_HOUR, 3600.0, FLAG_BURST))
-
-
 def _sign_in_budget() -> RequestBudget:
     """Sign-in attempts per client: 5 at once, 10 per 10 minutes."""
     return current_app.extensions.setdefault(
@@ -211,7 +202,7 @@ def flag(claim_id: str):
     if reason not in domain.FLAG_REASONS:
         raise BadRequest("choose what is wrong with the claim: "
                          + ", ".join(w.label for w in domain.FLAG_REASONS.values()))
-    _spend(_flag_budget(), "you have sent many reports in a short time")
+    _spend(flag_budget(), "you have sent many reports in a short time")
     with write_lock():
         curation.flag(get_graph(), _claim_iri(claim_id), reason)
     flash("Thank you: your report (“" + domain.FLAG_REASONS[reason].label + "”) was "
@@ -321,11 +312,6 @@ def _queue_row(item: curation_log.QueueItem) -> dict:
                 "state_label": domain.REVIEW_STATES["flagged"].label}
     return {**row, "entity": item.iri, "label": item.label, "type": item.type,
             "surface": item.label.lower()}
-
-
-def write_lock() -> threading.Lock:
-    """The app's one writer lock (shared with the JSON API's writes)."""
-    return current_app.extensions.setdefault(WRITE_LOCK, threading.Lock())
 
 
 def init_app(app: Flask) -> None:

@@ -27,7 +27,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized
 from kg import belief, curation, curation_log, curators, views
 from kg.anchoring import BadCuration
 
-from .api import LINKS, _int, _write_lock, admin_token
+from .api import LINKS, _int, admin_token, write_lock
 from .ratelimit import RequestBudget, TooManyQueries
 from .state import get_graph
 
@@ -121,20 +121,25 @@ def review(claim_id: str):
     who = _curator()
     data = _body()
     claim = _claim_iri(claim_id)
-    with _write_lock():
+    with write_lock():
         record = curation.review(get_graph(), claim, who, _text(data, "verdict"),
                                  _text(data, "modality"), _text(data, "note"))
     return jsonify(record=record.as_json(), review=_review_json(claim))
 
 
+def flag_budget() -> RequestBudget:
+    """The flags' budget per client, shared by the JSON API and the pages'
+    forms (one reader, one budget, whichever door)."""
+    return current_app.extensions.setdefault(
+        _BUDGET, RequestBudget(FLAGS_PER_HOUR, 3600.0, FLAG_BURST))
+
+
 @bp.post("/claims/<claim_id>/flag")
 def flag(claim_id: str):
-    budget = current_app.extensions.setdefault(
-        _BUDGET, RequestBudget(FLAGS_PER_HOUR, 3600.0, FLAG_BURST))
-    budget.admit(request.remote_addr or "?")
+    flag_budget().admit(request.remote_addr or "?")
     reason = _text(_body(), "reason", required=True) or ""
     claim = _claim_iri(claim_id)
-    with _write_lock():
+    with write_lock():
         record = curation.flag(get_graph(), claim, reason)
     state = curation.reviews(get_graph(), [claim])[claim]
     return jsonify(record={"id": record.id, "kind": record.kind, "reason": record.reason},
@@ -146,7 +151,7 @@ def undo(record_id: str):
     who = _curator()
     data = request.get_json(silent=True) if request.data else {}
     note = _text(data, "note") if isinstance(data, dict) else None
-    with _write_lock():
+    with write_lock():
         record = curation.undo(get_graph(), record_id, who, note)
     return jsonify(record=record.as_json())
 
@@ -155,7 +160,7 @@ def undo(record_id: str):
 def reground():
     who = _curator()
     data = _body()
-    with _write_lock():
+    with write_lock():
         record = curation.reground(get_graph(), _text(data, "surface", True) or "",
                                    _text(data, "entity", True) or "", who,
                                    _text(data, "type"), _text(data, "note"))
@@ -166,7 +171,7 @@ def reground():
 def merge():
     who = _curator()
     data = _body()
-    with _write_lock():
+    with write_lock():
         record = curation.merge(get_graph(), _text(data, "entity", True) or "",
                                 _text(data, "into", True) or "", who, _text(data, "note"))
     return jsonify(record=record.as_json()), 201
@@ -176,7 +181,7 @@ def merge():
 def note():
     who = _curator()
     data = _body()
-    with _write_lock():
+    with write_lock():
         record = curation.add_note(get_graph(), _text(data, "iri", True) or "",
                                    _text(data, "text", True) or "", who)
     return jsonify(record=record.as_json()), 201
