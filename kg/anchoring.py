@@ -33,7 +33,8 @@ from .context import Context
 from .errors import KGError, NotFound, quoted
 from .rdf import Curated, Decision, anchor_key
 from .store.base import Patch, Triple
-from .terms import HKG, PROV, RDF, RDFS, XSD, Sparql, iri, iris, literal, sparql_prefixes
+from .terms import (HKG, PROV, RDF, RDFS, XSD, Sparql, iri, iris, literal, select_chunked,
+                    sparql_prefixes)
 
 __all__ = ["KINDS", "MAX_NOTE", "READER", "UNDONE_BY", "Anchor", "AnchorState", "BadCuration",
            "ClaimFound", "Loaded", "check_curator_name", "clean_note",
@@ -450,3 +451,20 @@ def curated_articles(ctx: Context) -> frozenset[str]:
         SELECT DISTINCT ?a WHERE {{ GRAPH {iri(ctx.minter.curation_graph)} {{
           ?r hkg:anchorArticle ?a }} }}""")
     return frozenset(r["a"] for r in rows)
+
+
+def review_states(ctx: Context, claims: Iterable[str]) -> dict[str, str]:
+    """Claim IRI -> its materialised review state (a `domain.REVIEW_STATES`
+    name) for the claims that have one: one query per `VALUES_CHUNK`
+    claims, for readers that show many claims at once (exports, graphs)
+    and need no records."""
+    graph = iri(ctx.minter.curation_graph)
+
+    def query(values: Sparql) -> str:
+        return _PREFIXES + f"""
+            SELECT ?c ?state WHERE {{ VALUES ?c {{ {values} }}
+              GRAPH {graph} {{ ?c hkg:reviewState ?state }} }}"""
+
+    wanted = sorted(set(claims))
+    return {row["c"]: row["state"].rsplit("#", 1)[-1]
+            for row in select_chunked(ctx.store, wanted, query)} if wanted else {}

@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping
 
 from ingest import domain
 
-from . import belief
+from . import anchoring, belief
 from .belief import Belief
 from .context import Context
 from .errors import NotFound, QueryError, quoted
@@ -253,17 +253,21 @@ def _rank_values() -> Sparql:
 
 @dataclass(frozen=True)
 class ClaimRow:
-    """One claim of a page, with its article's title and its relation's
-    belief (None while the belief graph has none for it)."""
+    """One claim of a page, with its article's title, its relation's
+    belief (None while the belief graph has none for it) and its review
+    state (None as extracted)."""
 
     record: ClaimRecord
     title: str
     belief: Belief | None = None
+    review_state: str | None = None
 
     def as_json(self) -> dict:
-        """The claims JSONL contract, plus the relation's belief."""
+        """The claims JSONL contract, plus the relation's belief and the
+        claim's review state."""
         return {**self.record.as_json(),
-                "belief": self.belief.as_json() if self.belief is not None else None}
+                "belief": self.belief.as_json() if self.belief is not None else None,
+                "review_state": self.review_state}
 
 
 @dataclass(frozen=True)
@@ -340,6 +344,7 @@ def _details(graph: Context, claims: list[str]) -> list[ClaimRow]:
 
     found = {r["c"]: r for r in select_chunked(graph.store, claims, query)}
     beliefs = belief.claim_beliefs(graph, claims)
+    states = anchoring.review_states(graph, claims)
     info = entity_info(graph, [r[k] for r in found.values() for k in ("s", "o")])
     rows = []
     for claim in claims:
@@ -351,7 +356,8 @@ def _details(graph: Context, claims: list[str]) -> list[ClaimRow]:
             object=info[r["o"]], modality=local_name(r["m"]), evidence=r["ev"],
             start=int(r["start"]), end=int(r["end"]), rule=r.get("rule", ""),
             extractor_version=r.get("ver", ""))
-        rows.append(ClaimRow(record, r.get("title", "") or r["id"], beliefs.get(claim)))
+        rows.append(ClaimRow(record, r.get("title", "") or r["id"], beliefs.get(claim),
+                             states.get(claim)))
     return rows
 
 

@@ -39,6 +39,9 @@ class Evidence:
     evidence: str
     start: int
     end: int
+    #: The claim's review state (a `domain.REVIEW_STATES` name), None as
+    #: extracted (issue 19: exports carry the curation state).
+    review: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, str]) -> "Evidence":
@@ -47,9 +50,14 @@ class Evidence:
                    int(row["start"]), int(row["end"]))
 
     def as_json(self) -> dict:
-        return {"claim": self.claim, "article": self.article, "title": self.title,
-                "modality": self.modality, "evidence": self.evidence, "start": self.start,
-                "end": self.end}
+        """The evidence; `"review"` only when a reader knows it (a subgraph
+        export reads every claim's state; other views leave it out)."""
+        found = {"claim": self.claim, "article": self.article, "title": self.title,
+                 "modality": self.modality, "evidence": self.evidence, "start": self.start,
+                 "end": self.end}
+        if self.review is not None:
+            found["review"] = self.review
+        return found
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ frontier, so it stays fast on a large store.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import networkx as nx
 
 from ingest import domain
 
-from . import belief
+from . import anchoring, belief
 from .context import Context
 from .errors import KGError, NotFound, QueryError, quoted
 from .read import Evidence, entity_info
@@ -225,9 +226,19 @@ def _add_claims(result: nx.MultiDiGraph, rows: list[dict[str, str]]) -> None:
 def _finish(graph: Context, result: nx.MultiDiGraph, selection: Selection,
             keep: Iterable[str] = ()) -> nx.MultiDiGraph:
     """Summarise edges, drop those under `min_articles`, label nodes, drop
-    nodes of unwanted types (except `keep`), sort claims."""
+    nodes of unwanted types (except `keep`), sort claims.  Claims a
+    curator rejected are left out (an edge of rejected claims alone goes:
+    a rejected claim gives no edge); the others carry their review state."""
+    states = anchoring.review_states(
+        graph, (c.claim for _, _, claims in result.edges(data="claims") for c in claims))
     for s, o, key, data in list(result.edges(keys=True, data=True)):
-        claims = sorted(data["claims"], key=lambda c: (c.article, c.start))
+        claims = sorted((dataclasses.replace(c, review=states[c.claim])
+                         if c.claim in states else c for c in data["claims"]
+                         if states.get(c.claim) != "rejected"),
+                        key=lambda c: (c.article, c.start))
+        if not claims:
+            result.remove_edge(s, o, key)
+            continue
         data["claims"] = claims
         supporting = {c.article for c in claims if c.modality != "negated"}
         data["articles"] = len({c.article for c in claims})

@@ -143,7 +143,7 @@ def summary(found: ClaimPage, facets: dict[str, claimlist.Facet]) -> str:
 
 CSV_HEADER = ("article", "article_title", "claim", "subject", "subject_type", "predicate",
               "object", "object_type", "modality", "evidence", "start", "end",
-              "relation", "how_stated", "sentence", "belief", "belief_why")
+              "relation", "how_stated", "sentence", "belief", "belief_why", "review_state")
 
 
 def claims_csv(found: ClaimPage) -> str:
@@ -162,5 +162,5 @@ def claims_csv(found: ClaimPage) -> str:
                          domain.MODALITIES[r.modality].label,
                          describe(r.subject.label, r.predicate, r.object.label, r.modality),
                          f"{row.belief.value:.3f}" if row.belief else "",
-                         row.belief.why if row.belief else ""])
+                         row.belief.why if row.belief else "", row.review_state or ""])
     return buffer.getvalue()

@@ -74,7 +74,9 @@ def _schemas() -> dict:
     evidence = {"type": "object", "properties": {
         "claim": {"type": "string"}, "article": {"type": "string"}, "title": {"type": "string"},
         "modality": _MODALITY, "evidence": {"type": "string"},
-        "start": {"type": "integer"}, "end": {"type": "integer"}, "url": {"type": "string"}}}
+        "start": {"type": "integer"}, "end": {"type": "integer"}, "url": {"type": "string"},
+        "review": {"type": "string", "enum": list(domain.REVIEW_STATES), "description":
+                   "The claim's review state, in exported subgraphs (absent: as extracted)."}}}
     relation = {"type": "object", "properties": {
         "subject": {"$ref": "#/components/schemas/Entity"}, "predicate": _PREDICATE,
         "object": {"$ref": "#/components/schemas/Entity"}, "summary": {"type": "string"},
@@ -96,7 +98,10 @@ def _schemas() -> dict:
                  "belief": {"description": "The relation's belief (in /api/claims; null "
                                            "while it has none).",
                             "oneOf": [{"$ref": "#/components/schemas/Belief"},
-                                      {"type": "null"}]}}}
+                                      {"type": "null"}]},
+                 "review_state": {"description": "The claim's review state (in /api/claims; "
+                                                 "null as extracted).",
+                                  "enum": [*domain.REVIEW_STATES, None]}}}
     hit = {"type": "object", "properties": {
         "kind": {"type": "string", "enum": ["entity", "article", "claim"]},
         "iri": {"type": "string"}, "label": {"type": "string"}, "type": {"type": "string"},

@@ -143,7 +143,8 @@ def to_cytoscape(sub: nx.MultiDiGraph) -> dict:
             "articles": int(data.get("articles", 0)), "support": int(data.get("support", 0)),
             "evidence": [{"text": c.evidence, "article": c.article,
                           "title": c.title, "modality": c.modality,
-                          "start": c.start, "end": c.end, "claim": c.claim}
+                          "start": c.start, "end": c.end, "claim": c.claim,
+                          "review": c.review}
                          for c in data.get("claims", [])]}})
     articles = list(sub.graph.get("articles", {}).values())
     return {"format_version": "1.0", "generated_by": "health-kg",

@@ -43,6 +43,7 @@ JSONLD_CONTEXT: dict = {
     "evidence": "hkg:evidence",
     "start": "hkg:start",
     "end": "hkg:end",
+    "reviewState": {"@id": "hkg:reviewState", "@type": "@id"},
     "wasDerivedFrom": {"@id": "prov:wasDerivedFrom", "@type": "@id"},
     "identifier": "dcterms:identifier",
     "title": "dcterms:title",
@@ -110,6 +111,8 @@ def _statements(subgraph: "nx.MultiDiGraph") -> Iterator[tuple[str, str, object]
             yield node, start, int(claim.start)
             yield node, end, int(claim.end)
             yield node, derived, _IRI(articles[claim.article]["iri"])
+            if claim.review:  # its curation state (issue 19)
+                yield node, hkg + "reviewState", _IRI(hkg + claim.review)
         found = data.get("belief")
         if found is not None:  # the belief graph's node of the relation (issue 19)
             node = data["belief_node"]

@@ -21,6 +21,8 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingest import domain
+
 from .picture import predicate_label
 
 if TYPE_CHECKING:
@@ -32,7 +34,8 @@ __all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "edge_rows", "node_rows", "safe_cell"
 
 EDGE_COLUMNS = ["subject", "predicate", "object", "modality", "articles", "evidence", "article",
                 "article_title", "predicate_label", "subject_type", "object_type", "support",
-                "claims", "modalities", "subject_iri", "object_iri", "belief", "belief_why"]
+                "claims", "modalities", "subject_iri", "object_iri", "belief", "belief_why",
+                "curation"]
 NODE_COLUMNS = ["label", "type", "ids", "synonyms", "mapped", "relations", "iri"]
 
 
@@ -51,6 +54,18 @@ def _quote(claims: list["Evidence"]) -> "Evidence":
     """The quote shown for a relation: the firmest statement, earliest first."""
     order = {"asserted": 0, "investigational": 1, "hedged": 2, "negated": 3}
     return min(claims, key=lambda c: (order.get(c.modality, 9), c.article, c.start))
+
+
+def _curation(claims: list["Evidence"]) -> str:
+    """How many of a relation's claims a curator or reader marked, by
+    review state ("confirmed 2; flagged 1"); empty when none was."""
+    counts: dict[str, int] = {}
+    for claim in claims:
+        if claim.review:
+            counts[claim.review] = counts.get(claim.review, 0) + 1
+    words = {state: domain.REVIEW_STATES[state].label if state in domain.REVIEW_STATES
+             else state for state in counts}
+    return "; ".join(f"{words[state]} {n}" for state, n in sorted(counts.items()))
 
 
 def edge_rows(sub: "nx.MultiDiGraph") -> list[dict]:
@@ -75,7 +90,8 @@ def edge_rows(sub: "nx.MultiDiGraph") -> list[dict]:
             "modalities": "; ".join(f"{m} {n}" for m, n in data.get("modalities", {}).items()),
             "subject_iri": s, "object_iri": o,
             "belief": f"{data['belief'].value:.3f}" if data.get("belief") else "",
-            "belief_why": data["belief"].why if data.get("belief") else ""})
+            "belief_why": data["belief"].why if data.get("belief") else "",
+            "curation": _curation(claims)})
     return sorted(rows, key=lambda r: (r["subject"].lower(), r["predicate"],
                                        r["object"].lower(), r["subject_iri"], r["object_iri"]))
 

@@ -441,3 +441,47 @@ def test_a_recount_of_the_tally_agrees_with_the_counts_kept_through_curations(gr
     kept = counts()
     tally.rebuild(graph)
     assert counts() == kept and _tally_claims(graph, claim) == 1
+
+
+def test_subgraph_exports_leave_rejected_claims_out_and_carry_each_state(graph, article):
+    """`kg export` of an entity or an article: the rejected claim is in no
+    format (its relation is no edge: only it stated the relation); the
+    flagged one is, with its state in Turtle, Cytoscape JSON and the edges
+    table; `kg claims` JSONL rows and the claims list carry `review_state`."""
+    import csv
+    import io
+    import json
+
+    from rdflib import Graph, URIRef
+
+    from kg import claimlist
+    from kg.export import ExportRequest, export
+
+    graph.ingest_file(article)
+    treats, effect = _claim(graph, "treats"), _claim(graph, "hasAdverseEffect")
+    curation.review(graph, treats.iri, "alice", verdict="rejected")
+    curation.flag(graph, effect.iri, "wrong")
+    for request in (ExportRequest(entity="ketamine"), ExportRequest(article="k1")):
+        sub, turtle = export(graph, request, "ttl")
+        assert {data["predicate"] for _, _, data in sub.edges(data=True)} == {"hasAdverseEffect"}
+        exported = Graph().parse(data=turtle, format="turtle")
+        assert (URIRef(effect.iri), HKG.reviewState, HKG.flagged) in exported
+        assert not any(True for _ in exported.triples((URIRef(treats.iri), None, None)))
+        assert (URIRef(treats.subject.iri), HKG.treats, URIRef(treats.object.iri)) \
+            not in exported
+        _, cytoscape = export(graph, request, "cytoscape")
+        edges = [e["data"] for e in json.loads(cytoscape)["elements"]["edges"]]
+        assert [[c["review"] for c in e["evidence"]] for e in edges] == [["flagged"]]
+        _, table = export(graph, request, "csv")
+        rows = list(csv.DictReader(io.StringIO(table.decode("utf-8"))))
+        assert [(r["predicate"], r["curation"]) for r in rows] == [("hasAdverseEffect",
+                                                                    "flagged 1")]
+    # Undone, the rejection no longer hides the claim.
+    record = curation.reviews(graph, [treats.iri])[treats.iri].records[-1]
+    curation.undo(graph, record.id, "alice")
+    sub, _ = export(graph, ExportRequest(article="k1"), "ttl")
+    assert {data["predicate"] for _, _, data in sub.edges(data=True)} \
+        == {"hasAdverseEffect", "treats"}
+    page = claimlist.claim_page(graph, claimlist.ClaimFilter())
+    states = {row.record.predicate: row.as_json()["review_state"] for row in page.rows}
+    assert states["hasAdverseEffect"] == "flagged" and states["treats"] is None

@@ -95,6 +95,7 @@ def test_article_and_claims(client, seeded):
     one = _json(client, "/api/claims?article=ketamine-for-anxiety&limit=1")["claims"][0]
     belief = one.pop("belief")  # the contract's claim plus its relation's belief (issue 19)
     assert 0 < belief["value"] <= 1 and belief["why"]
+    assert one.pop("review_state") is None  # as extracted: nobody reviewed it
     assert one == read.claims(seeded[0], "ketamine-for-anxiety")[0].as_json()
     claim = _json(client, f"/api/claim/{one['claim'].rsplit('/', 1)[-1]}")
     assert claim["evidence"] == one["evidence"] and claim["relation"]["evidence"]

@@ -104,8 +104,8 @@ def test_claims_sort_by_belief_and_carry_it_in_json_and_csv(client):
     assert [c["belief"]["value"] for c in ascending] == sorted(values)
     rows = list(csv.reader(io.StringIO(
         client.get("/api/claims.csv?sort=-belief").get_data(as_text=True))))
-    assert rows[0][-2:] == ["belief", "belief_why"]
-    assert [(r[-2], r[-1]) for r in rows[1:]] == [
+    assert rows[0][-3:] == ["belief", "belief_why", "review_state"]
+    assert [(r[-3], r[-2]) for r in rows[1:]] == [
         (f"{c['belief']['value']:.3f}", c["belief"]["why"]) for c in body["claims"]]
     page = html(client.get("/claims?sort=-belief"))
     shown = [float(text_of(td))

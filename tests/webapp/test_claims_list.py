@@ -167,10 +167,10 @@ def test_the_page_refuses_what_the_api_refuses(client):
 def test_api_stays_backward_compatible(client, seeded, everything):
     """Without filters, /api/claims answers what it answered before: the
     contract's claims in `kg claims` order, paged by limit and offset (each
-    with its relation's belief added, issue 19)."""
+    with its relation's belief and its review state added, issue 19)."""
     def contract(claim: dict) -> dict:
-        assert "value" in claim["belief"]
-        return {k: v for k, v in claim.items() if k != "belief"}
+        assert "value" in claim["belief"] and claim["review_state"] is None
+        return {k: v for k, v in claim.items() if k not in ("belief", "review_state")}
 
     page = _json(client, "/api/claims?limit=3&offset=2")
     assert {"total", "offset", "limit", "claims"} <= set(page)
