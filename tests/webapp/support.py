@@ -15,7 +15,9 @@ Data, all built here or read from the repository, never fetched:
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import lxml.html
 
@@ -83,3 +85,22 @@ def assert_escaped(body: str) -> None:
     for raw in XSS:
         assert raw not in body, raw
     assert "<script>alert" not in body and "onerror=alert(1)>" not in body
+
+
+@contextmanager
+def seeded_app(folder: Path, admin_token: str) -> Iterator[tuple]:
+    """(app, graph): the seeded graph on an embedded store in `folder`,
+    served by an app that takes `admin_token` as its admin token (the
+    curation pages' tests sign in with it)."""
+    from kg import KnowledgeGraph, Settings
+    from webapp import create_app
+
+    settings = Settings(store="embedded", data_dir=str(folder / "data"))
+    with KnowledgeGraph.open(settings) as graph:
+        seed_graph(graph, folder)
+        app = create_app(settings, graph=graph)
+        app.config["KG_ADMIN_TOKEN"] = admin_token
+        try:
+            yield app, graph
+        finally:
+            app.extensions["kg_sparql"].runner.close()

@@ -11,11 +11,9 @@ import re
 
 import pytest
 
-from kg import KnowledgeGraph, Settings, curation
+from kg import curation
 
-from webapp import create_app
-
-from .support import seed_graph
+from .support import seeded_app
 
 ADMIN = "admin-token-for-browser-tests-42"
 NMDA = "/relation/ketamine/antagonistOf/nmda-receptor"
@@ -23,15 +21,8 @@ NMDA = "/relation/ketamine/antagonistOf/nmda-receptor"
 
 @pytest.fixture
 def served(tmp_path, live_server):
-    settings = Settings(store="embedded", data_dir=str(tmp_path / "data"))
-    with KnowledgeGraph.open(settings) as graph:
-        seed_graph(graph, tmp_path)
-        app = create_app(settings, graph=graph)
-        app.config["KG_ADMIN_TOKEN"] = ADMIN
-        try:
-            yield live_server(app), graph
-        finally:
-            app.extensions["kg_sparql"].runner.close()
+    with seeded_app(tmp_path, ADMIN) as (app, graph):
+        yield live_server(app), graph
 
 
 def _sign_in(page, url: str) -> None:

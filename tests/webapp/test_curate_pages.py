@@ -15,12 +15,10 @@ import time
 
 import pytest
 
-from kg import KnowledgeGraph, Settings
-
-from webapp import create_app
+from kg import Settings
 from webapp.security import SECRET_FILE, secret_key
 
-from .support import html, seed_graph, text_of
+from .support import html, seeded_app, text_of
 
 ADMIN = "admin-token-for-tests-0123456789"
 
@@ -28,15 +26,8 @@ ADMIN = "admin-token-for-tests-0123456789"
 @pytest.fixture
 def site(tmp_path):
     """A seeded app on its own data folder, with a known admin token."""
-    settings = Settings(store="embedded", data_dir=str(tmp_path / "data"))
-    with KnowledgeGraph.open(settings) as graph:
-        seed_graph(graph, tmp_path)
-        app = create_app(settings, graph=graph)
-        app.config["KG_ADMIN_TOKEN"] = ADMIN
-        try:
-            yield app
-        finally:
-            app.extensions["kg_sparql"].runner.close()
+    with seeded_app(tmp_path, ADMIN) as (app, _):
+        yield app
 
 
 def csrf_of(client, url: str) -> str:
