@@ -377,13 +377,8 @@ def _number(value: int) -> Literal:
 
 
 @functools.lru_cache(maxsize=2048)
-def _decimal(value: float) -> Literal:
-    """`value` to 3 places in the lexical form Oxigraph stores ("1", not
-    "1.000"; "0.87", not "0.870").  A patch that removes the stored "1"
-    and adds "1.000" would otherwise remove what it just added, the two
-    being one term to the store but two to rdflib."""
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
-    return Literal(text, datatype=XSD.decimal)
+def _decimal(value: str) -> Literal:
+    return Literal(value, datatype=XSD.decimal)
 
 
 def _triples(graph: Context, relation: Relation, found: Belief) -> list[Triple]:
@@ -395,7 +390,7 @@ def _triples(graph: Context, relation: Relation, found: Belief) -> list[Triple]:
     s, p, o = relation
     triples: list[Triple] = [
         (node, _SUBJECT, _term(s)), (node, _PREDICATE, _term(p)), (node, _OBJECT, _term(o)),
-        (node, _VALUE, _decimal(found.value)), (node, _WHY, _text(found.why))]
+        (node, _VALUE, _decimal(f"{found.value:.3f}")), (node, _WHY, _text(found.why))]
     if found.articles != 1:  # most relations have one article: no triple says so
         triples.append((node, _ARTICLES, _number(found.articles)))
     if found.contested:

@@ -151,10 +151,11 @@ class EmbeddedStore(Store):
         if taken:
             raise ValueError(f"graph {taken[0]} exists; replace it with replace_graph")
         patch = patch or Patch(_JOURNAL_GRAPH)
-        # Loaded first and removed after, a triple in both would be lost.
-        added, removed = set(patch.add), set(patch.remove)
-        add = [t for t in dict.fromkeys(patch.add) if t not in removed]
-        remove = [t for t in dict.fromkeys(patch.remove) if t not in added]
+        # Loaded first and removed after, a triple in both would be lost
+        # (in both as the store sees it: "1.000"^^xsd:decimal is its "1").
+        added, removed = set(map(_stored_as, patch.add)), set(map(_stored_as, patch.remove))
+        add = [t for t in dict.fromkeys(patch.add) if _stored_as(t) not in removed]
+        remove = [t for t in dict.fromkeys(patch.remove) if _stored_as(t) not in added]
         marker = Patch(_JOURNAL_GRAPH, add=[(_JOURNAL_GRAPH, _PENDING, Literal(uuid.uuid4().hex))])
         loaded = Patch(patch.graph, add=add).nquads_added()
         # The journal holds what undoing needs as N-Quads (the additions are
@@ -309,6 +310,16 @@ class EmbeddedStore(Store):
                     pass
             del self._store  # a second close finds no store (getattr above)
         self.lock.release()
+
+
+def _stored_as(triple: Triple) -> Triple | tuple:
+    """A triple as Oxigraph tells triples apart: a typed literal by its
+    value, since the store keeps the canonical form ("1.000"^^xsd:decimal
+    and "1"^^xsd:decimal are one stored term, two rdflib terms)."""
+    s, p, o = triple
+    if isinstance(o, Literal) and o.datatype is not None:
+        return s, p, (o.datatype, o.toPython())
+    return triple
 
 
 def _rows(solutions: "ox.QuerySolutions", names: list[str], convert) -> list[dict]:
