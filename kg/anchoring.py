@@ -453,18 +453,22 @@ def curated_articles(ctx: Context) -> frozenset[str]:
     return frozenset(r["a"] for r in rows)
 
 
-def review_states(ctx: Context, claims: Iterable[str]) -> dict[str, str]:
+def review_states(ctx: Context, claims: Iterable[str] | None = None) -> dict[str, str]:
     """Claim IRI -> its materialised review state (a `domain.REVIEW_STATES`
-    name) for the claims that have one: one query per `VALUES_CHUNK`
-    claims, for readers that show many claims at once (exports, graphs)
-    and need no records."""
+    name) for the claims that have one, without reading any record.
+
+    `claims`: one query per `VALUES_CHUNK` of them (a page of claims);
+    None: every reviewed claim in one query, far fewer than claims (a bulk
+    writer's beliefs, a subgraph of thousands of claims)."""
     graph = iri(ctx.minter.curation_graph)
 
     def query(values: Sparql) -> str:
         return _PREFIXES + f"""
-            SELECT ?c ?state WHERE {{ VALUES ?c {{ {values} }}
+            SELECT ?c ?state WHERE {{ {f"VALUES ?c {{ {values} }}" if values else ""}
               GRAPH {graph} {{ ?c hkg:reviewState ?state }} }}"""
 
-    wanted = sorted(set(claims))
-    return {row["c"]: row["state"].rsplit("#", 1)[-1]
-            for row in select_chunked(ctx.store, wanted, query)} if wanted else {}
+    if claims is None:
+        rows = ctx.store.select_values(query(Sparql("")))
+    else:
+        rows = select_chunked(ctx.store, sorted(set(claims)), query)
+    return {row["c"]: row["state"].rsplit("#", 1)[-1] for row in rows}

@@ -51,6 +51,7 @@ from rdflib.namespace import XSD
 import ontology
 from ingest import domain
 
+from . import anchoring
 from .context import Context
 from .store.base import Patch, Triple, nt_term
 from .terms import HKG, Sparql, chunked, integer, iri, iris, literal, sparql_prefixes
@@ -520,7 +521,7 @@ class Held:
         alone = {relation: votes for relation, votes in held.items()
                  if memo.claims(graph, relation) == len(votes)}
         others = [relation for relation in held if relation not in alone]
-        states = _review_states(graph) if alone else {}
+        states = anchoring.review_states(graph) if alone else {}
         precision = _precision_values(graph)
         add: list[Triple] = []
         single: dict[tuple, Belief] = {}  # most relations: one claim, one article
@@ -550,15 +551,6 @@ def _apply(graph: Context, patch: Patch, readers: bool) -> None:
         graph.store.apply([patch])
     else:
         graph.store.add_graphs([], "", patch, readers=False)
-
-
-def _review_states(graph: Context) -> dict[str, str]:
-    """Every reviewed claim's state (local name): the curation graph holds
-    one per reviewed claim, far fewer than claims."""
-    hkg = str(HKG)
-    return {r["c"]: r["state"].removeprefix(hkg) for r in graph.store.select_values(
-        _PREFIXES + f"""SELECT ?c ?state WHERE {{ GRAPH {iri(curation_graph(graph))} {{
-                          ?c hkg:reviewState ?state }} }}""")}
 
 
 def mark_stale(graph: Context) -> None:

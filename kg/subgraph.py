@@ -229,8 +229,7 @@ def _finish(graph: Context, result: nx.MultiDiGraph, selection: Selection,
     nodes of unwanted types (except `keep`), sort claims.  Claims a
     curator rejected are left out (an edge of rejected claims alone goes:
     a rejected claim gives no edge); the others carry their review state."""
-    states = anchoring.review_states(
-        graph, (c.claim for _, _, claims in result.edges(data="claims") for c in claims))
+    states = anchoring.review_states(graph)  # every reviewed claim: fewer than a hub's claims
     for s, o, key, data in list(result.edges(keys=True, data=True)):
         claims = sorted((dataclasses.replace(c, review=states[c.claim])
                          if c.claim in states else c for c in data["claims"]
