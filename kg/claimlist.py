@@ -34,7 +34,7 @@ from .terms import HKG, Sparql, iri, iris, integer, select_chunked, sparql_prefi
 
 __all__ = ["FACETS", "FACET_SIZE", "FILTERS", "SORTS", "BadParameter", "ClaimFilter",
            "ClaimPage", "Facet", "FacetValue", "claim_page", "entity_claim_counts", "facets",
-           "parse", "type_claim_counts"]
+           "parse", "rows_of", "type_claim_counts"]
 
 _PREFIXES = sparql_prefixes()
 
@@ -262,10 +262,11 @@ class ClaimRow:
     belief: Belief | None = None
     review_state: str | None = None
 
-    def as_json(self) -> dict:
-        """The claims JSONL contract, plus the relation's belief and the
-        claim's review state."""
-        return {**self.record.as_json(),
+    def as_json(self, explain: bool = False) -> dict:
+        """The claims JSONL contract (with the rule and cue words if
+        `explain`), plus the relation's belief and the claim's review
+        state."""
+        return {**self.record.as_json(explain),
                 "belief": self.belief.as_json() if self.belief is not None else None,
                 "review_state": self.review_state}
 
@@ -343,22 +344,27 @@ def _details(graph: Context, claims: list[str]) -> list[ClaimRow]:
                           OPTIONAL {{ ?c hkg:extractorVersion ?ver }} }} }}"""
 
     found = {r["c"]: r for r in select_chunked(graph.store, claims, query)}
+    info = entity_info(graph, [r[k] for r in found.values() for k in ("s", "o")])
+    records = [ClaimRecord(
+        iri=claim, article=r["id"], subject=info[r["s"]], predicate=local_name(r["p"]),
+        object=info[r["o"]], modality=local_name(r["m"]), evidence=r["ev"],
+        start=int(r["start"]), end=int(r["end"]), rule=r.get("rule", ""),
+        extractor_version=r.get("ver", ""))
+        for claim, r in ((c, found.get(c)) for c in claims)
+        if r is not None]  # None: replaced between the two reads
+    return rows_of(graph, records, {c: r.get("title", "") or r["id"] for c, r in found.items()})
+
+
+def rows_of(graph: Context, records: list[ClaimRecord],
+            titles: Mapping[str, str] | None = None) -> list[ClaimRow]:
+    """The records as rows with their relation's belief and their review
+    state (two reads for all of them; `kg claims` JSONL and the pages)."""
+    claims = [r.iri for r in records]
     beliefs = belief.claim_beliefs(graph, claims)
     states = anchoring.review_states(graph, claims)
-    info = entity_info(graph, [r[k] for r in found.values() for k in ("s", "o")])
-    rows = []
-    for claim in claims:
-        r = found.get(claim)
-        if r is None:  # replaced between the two reads
-            continue
-        record = ClaimRecord(
-            iri=claim, article=r["id"], subject=info[r["s"]], predicate=local_name(r["p"]),
-            object=info[r["o"]], modality=local_name(r["m"]), evidence=r["ev"],
-            start=int(r["start"]), end=int(r["end"]), rule=r.get("rule", ""),
-            extractor_version=r.get("ver", ""))
-        rows.append(ClaimRow(record, r.get("title", "") or r["id"], beliefs.get(claim),
-                             states.get(claim)))
-    return rows
+    titles = titles or {}
+    return [ClaimRow(r, titles.get(r.iri, r.article), beliefs.get(r.iri), states.get(r.iri))
+            for r in records]
 
 
 # ---------------------------------------------------------------- facets

@@ -189,17 +189,11 @@ def claims(ctx, article, fmt, explain):
         return
     records = read.claims(graph, article)
     if fmt == "jsonl":
-        from . import anchoring, belief
+        from . import claimlist
 
-        # Each claim's relation belief and review state (issue 19).
-        beliefs = belief.claim_beliefs(graph, [r.iri for r in records])
-        states = anchoring.review_states(graph, [r.iri for r in records])
-        for record in records:
-            found = beliefs.get(record.iri)
-            data = {**record.as_json(explain),
-                    "belief": found.as_json() if found is not None else None,
-                    "review_state": states.get(record.iri)}
-            click.echo(json.dumps(data, ensure_ascii=False))
+        # Each claim with its relation's belief and its review state (issue 19).
+        for line in claimlist.rows_of(graph, records):
+            click.echo(json.dumps(line.as_json(explain), ensure_ascii=False))
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer)
