@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,14 +59,11 @@ def _quote(claims: list["Evidence"]) -> "Evidence":
 
 def _curation(claims: list["Evidence"]) -> str:
     """How many of a relation's claims a curator or reader marked, by
-    review state ("confirmed 2; flagged 1"); empty when none was."""
-    counts: dict[str, int] = {}
-    for claim in claims:
-        if claim.review:
-            counts[claim.review] = counts.get(claim.review, 0) + 1
-    words = {state: domain.REVIEW_STATES[state].label if state in domain.REVIEW_STATES
-             else state for state in counts}
-    return "; ".join(f"{words[state]} {n}" for state, n in sorted(counts.items()))
+    review state in readers' words ("confirmed 2; flagged 1"); empty when
+    none was."""
+    counts = Counter(claim.review for claim in claims if claim.review)
+    return "; ".join(f"{domain.REVIEW_STATES[state].label} {n}"
+                     for state, n in sorted(counts.items()))
 
 
 def edge_rows(sub: "nx.MultiDiGraph") -> list[dict]:
