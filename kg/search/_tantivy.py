@@ -8,12 +8,13 @@ import logging
 import re
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tantivy
 
 from ..errors import StoreBusy, StoreUnavailable
-from .base import FACET_SIZE, FACETS, RANKING, Engine, EngineHit, EngineResult, replaces
+from .base import FACETS, RANKING, Engine, EngineHit, EngineResult, facet_size, replaces
 from .query import Clause, QueryPlan
 
 log = logging.getLogger("kg")
@@ -23,14 +24,18 @@ __all__ = ["TantivyEngine"]
 _BOOSTS = {"label": 3.0, "names": 2.0, "text": 1.0}
 _RAW = ("id", "kind", "owner", "iri", "type", "predicate", "modality", "article", "hash", "date")
 #: Facet counts: a terms aggregation per facet over the fast fields.  Each
-#: segment sends its FACET_SIZE most frequent values (tantivy's default is
+#: segment sends its `facet_size` most frequent values (tantivy's default is
 #: ten times more, and turning that many ordinals back into article ids was
 #: most of the aggregation).  The small facets have fewer values than that,
 #: so they are exact; an article's documents are written together, so one
 #: segment holds its whole count (unless the writer's memory budget ends a
-#: segment mid-article: then a count near the 200th place may be short).
-_AGGREGATIONS = {name: {"terms": {"field": name, "size": FACET_SIZE, "segment_size": FACET_SIZE}}
-                 for name in FACETS}
+#: segment mid-article: then a count near the last place listed may be short).
+#: Two requests, run side by side: the article facet (a bucket per
+#: article among the matches: most of the counting) and the other four.
+_AGGREGATIONS = [{name: {"terms": {"field": name, "size": facet_size(name),
+                                   "segment_size": facet_size(name)}}
+                  for name in names}
+                 for names in (["article"], [name for name in FACETS if name != "article"])]
 
 
 def _schema():
@@ -77,6 +82,9 @@ class TantivyEngine(Engine):
         self._writable = writable
         self._writer: tantivy.IndexWriter | None = None
         self._batching = False
+        # The facet counts run here while the caller's thread finds the
+        # page: tantivy releases the GIL for both, so they take both cores.
+        self._counting = ThreadPoolExecutor(2, thread_name_prefix="kg-facets")
 
     def _get_writer(self):
         if not self._writable:
@@ -220,10 +228,19 @@ class TantivyEngine(Engine):
         if q is None:
             return EngineResult(0)
         searcher = self._index.searcher()
+        # The total and the facets: every match, in two other threads while
+        # this one finds and reads the page.
+        counting = [self._counting.submit(searcher.aggregate, q, request)
+                    for request in _AGGREGATIONS]
         # No count here: counting visits every match and so turns off the
-        # top-k search's block skipping; the aggregation below visits every
-        # match anyway, and every document has a kind.
-        found = searcher.search(ranked, limit=limit, count=False, offset=offset)
+        # top-k search's block skipping; the aggregation visits every match
+        # anyway, and every document has a kind.
+        try:
+            found = searcher.search(ranked, limit=limit, count=False, offset=offset)
+        except BaseException:
+            for future in counting:
+                future.cancel()
+            raise
         hits = []
         for score, address in found.hits:
             doc = searcher.doc(address).to_dict()
@@ -232,11 +249,14 @@ class TantivyEngine(Engine):
             for name in ("type", "predicate", "modality", "owner", "names", "text", "label"):
                 fields.setdefault(name, "")
             hits.append(EngineHit(fields, float(score)))
-        aggregations = searcher.aggregate(q, _AGGREGATIONS)
-        facets = {name: {b["key"]: b["doc_count"] for b in aggregations[name]["buckets"]}
-                  for name in FACETS}
-        total = sum(facets["kind"].values()) + aggregations["kind"].get("sum_other_doc_count", 0)
-        return EngineResult(total, hits, facets)
+
+        def counts() -> tuple[int, dict[str, dict[str, int]]]:
+            aggregations = {k: v for future in counting for k, v in future.result().items()}
+            facets = {name: {b["key"]: b["doc_count"] for b in aggregations[name]["buckets"]}
+                      for name in FACETS}
+            other = aggregations["kind"].get("sum_other_doc_count", 0)
+            return sum(facets["kind"].values()) + other, facets
+        return EngineResult(hits=hits, counts=counts)
 
     def article_hashes(self):
         searcher = self._index.searcher()
@@ -257,6 +277,7 @@ class TantivyEngine(Engine):
         self._index.reload()
 
     def close(self):
+        self._counting.shutdown(wait=True)
         if self._writer is not None:
             self._writer.wait_merging_threads()
             self._writer = None

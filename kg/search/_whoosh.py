@@ -16,7 +16,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from ..errors import StoreUnavailable
-from .base import FACET_SIZE, FACETS, RANKING, Engine, EngineHit, EngineResult, replaces
+from .base import FACETS, RANKING, Engine, EngineHit, EngineResult, facet_size, replaces
 from .query import Clause, QueryPlan
 
 __all__ = ["WhooshEngine"]
@@ -310,7 +310,7 @@ class WhooshEngine(Engine):
                 for key in set(self._facets) - live:
                     self._facets.pop(key, None)
         facets = {name: dict(sorted(counts[name].items(), key=lambda item: (-item[1], item[0]))
-                             [:FACET_SIZE]) for name in FACETS}
+                             [:facet_size(name)]) for name in FACETS}
         return EngineResult(total, hits, facets)
 
     def article_hashes(self):

@@ -3,19 +3,28 @@ from __future__ import annotations
 
 import abc
 import contextlib
-from dataclasses import dataclass, field
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Callable, Iterable
 
 from .query import QueryPlan
 
 __all__ = ["FACETS", "FACET_SIZE", "RANKING", "Engine", "EngineHit", "EngineResult", "Ranking",
-           "replaces"]
+           "facet_size", "replaces"]
 
 #: Facet fields, counted over every hit of a query.
 FACETS = ("kind", "type", "predicate", "modality", "article")
 #: The most values a facet lists (the most frequent first); only `article`
 #: ever has more.
 FACET_SIZE = 200
+#: The article facet lists the articles with the most hits only: a reader
+#: narrows by one of the first few, and each value listed costs the engine
+#: a dictionary lookup (a third of a one-word search at 100,000 articles).
+ARTICLE_FACET_SIZE = 5
+
+
+def facet_size(name: str) -> int:
+    """How many values facet `name` lists, the most frequent first."""
+    return ARTICLE_FACET_SIZE if name == "article" else FACET_SIZE
 
 
 @dataclass(frozen=True)
@@ -59,11 +68,32 @@ class EngineHit:
     score: float
 
 
-@dataclass
 class EngineResult:
-    total: int
-    hits: list[EngineHit] = field(default_factory=list)
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    """A page of hits, with the total and the facet counts over every
+    match.  An engine that counts while the caller works on the page (in
+    another thread) passes `counts`, which gives (total, facets) when
+    first asked for either."""
+
+    def __init__(self, total: int = 0, hits: list[EngineHit] | None = None,
+                 facets: dict[str, dict[str, int]] | None = None,
+                 counts: Callable[[], tuple[int, dict[str, dict[str, int]]]] | None = None):
+        self.hits = hits or []
+        self._counted = None if counts else (total, facets or {})
+        self._counts = counts
+
+    def _counted_now(self) -> tuple[int, dict[str, dict[str, int]]]:
+        if self._counted is None:
+            assert self._counts is not None
+            self._counted = self._counts()
+        return self._counted
+
+    @property
+    def total(self) -> int:
+        return self._counted_now()[0]
+
+    @property
+    def facets(self) -> dict[str, dict[str, int]]:
+        return self._counted_now()[1]
 
 
 class Engine(abc.ABC):
@@ -88,7 +118,7 @@ class Engine(abc.ABC):
                limit: int) -> EngineResult:
         """Hits for `plan` ranked as `RANKING` says, restricted by facet
         `filters`, and facet counts over all hits (for each facet its
-        FACET_SIZE most frequent values)."""
+        `facet_size` most frequent values)."""
 
     @abc.abstractmethod
     def article_hashes(self) -> dict[str, str]:

@@ -54,9 +54,12 @@ class SearchQueryError(KGError):
     status = 400
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light English stemmer used to match query words to text words for
-    highlighting (the engines stem for ranking on their own).
+    highlighting (the engines stem for ranking on their own).  Remembered:
+    a page's snippets and the next query's words are mostly words seen
+    before, and one suffix test after another costs more than a lookup.
 
     >>> stem("Hallucinations") == stem("hallucination")
     True

@@ -274,3 +274,40 @@ def test_a_second_tantivy_writer_on_one_folder_is_told_why(tmp_path):
     first.close()
     second.write([{"id": "b", "kind": "meta", "owner": "b", "text": "two"}])  # free again
     second.close()
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_article_facet_lists_the_articles_with_most_hits(engine_name, tmp_path):
+    """The article facet lists `facet_size("article")` articles, those with
+    the most hits, with their full counts; the other facets and the total
+    still count every match (tantivy counts them in other threads while
+    the page is read)."""
+    from kg.search import open_engine
+    from kg.search.base import facet_size
+
+    engine = open_engine(engine_name, tmp_path / engine_name)
+    docs = []
+    for a in range(9):  # article a has a + 1 claims naming nausea
+        owner = f"art-{a}"
+        for i in range(a + 1):
+            docs.append({"id": f"claim:{owner}:{i}", "kind": "claim", "owner": owner,
+                         "iri": f"{owner}#{i}", "label": "nausea", "names": "",
+                         "text": f"Drug {a} can cause nausea ({i}).", "type": "",
+                         "predicate": "hasAdverseEffect",
+                         "modality": "hedged" if i % 2 else "asserted", "article": [owner],
+                         "hash": "", "date": ""})
+    try:
+        engine.write(docs)
+        result = engine.search(parse("nausea"), {}, 0, 3)
+        assert len(result.hits) == 3
+        assert result.total == sum(range(1, 10)) == 45
+        size = facet_size("article")
+        assert size == 5
+        assert result.facets["article"] == {f"art-{a}": a + 1 for a in range(8, 8 - size, -1)}
+        assert list(result.facets["article"].values()) == [9, 8, 7, 6, 5]
+        assert result.facets["modality"] == {"asserted": 25, "hedged": 20}
+        assert result.facets["kind"] == {"claim": 45}
+        narrowed = engine.search(parse("nausea"), {"article": "art-2"}, 0, 10)
+        assert narrowed.total == 3 and narrowed.facets["article"] == {"art-2": 3}
+    finally:
+        engine.close()
