@@ -151,11 +151,7 @@ class EmbeddedStore(Store):
         if taken:
             raise ValueError(f"graph {taken[0]} exists; replace it with replace_graph")
         patch = patch or Patch(_JOURNAL_GRAPH)
-        # Loaded first and removed after, a triple in both would be lost
-        # (in both as the store sees it: "1.000"^^xsd:decimal is its "1").
-        added, removed = set(map(_stored_as, patch.add)), set(map(_stored_as, patch.remove))
-        add = [t for t in dict.fromkeys(patch.add) if _stored_as(t) not in removed]
-        remove = [t for t in dict.fromkeys(patch.remove) if _stored_as(t) not in added]
+        add, remove = _apart(patch.add, patch.remove)
         marker = Patch(_JOURNAL_GRAPH, add=[(_JOURNAL_GRAPH, _PENDING, Literal(uuid.uuid4().hex))])
         loaded = Patch(patch.graph, add=add).nquads_added()
         # The journal holds what undoing needs as N-Quads (the additions are
@@ -310,6 +306,24 @@ class EmbeddedStore(Store):
                     pass
             del self._store  # a second close finds no store (getattr above)
         self.lock.release()
+
+
+def _apart(add: list[Triple], remove: list[Triple]) -> tuple[list[Triple], list[Triple]]:
+    """The additions and removals of a patch without the triples in both.
+
+    Loaded first and removed after, a triple in both would be lost (in
+    both as the store sees it: "1.000"^^xsd:decimal is its "1").  Only a
+    triple whose subject and predicate the other side also has can be in
+    both, so only those are compared by value (a bulk patch adds hundreds
+    of thousands of triples and removes a few)."""
+    add, remove = list(dict.fromkeys(add)), list(dict.fromkeys(remove))
+    shared = {(s, p) for s, p, _ in add} & {(s, p) for s, p, _ in remove}
+    if not shared:
+        return add, remove
+    added = {_stored_as(t) for t in add if t[:2] in shared}
+    removed = {_stored_as(t) for t in remove if t[:2] in shared}
+    return ([t for t in add if t[:2] not in shared or _stored_as(t) not in removed],
+            [t for t in remove if t[:2] not in shared or _stored_as(t) not in added])
 
 
 def _stored_as(triple: Triple) -> Triple | tuple:
