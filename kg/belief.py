@@ -147,7 +147,7 @@ def rule_precision(graph: Context) -> dict[str, Precision]:
 
 # --------------------------------------------------------------- belief
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Vote:
     """One claim of a relation: its article, modality (local name), rule
     and review state (`hkg:reviewState` local name, or None)."""
@@ -465,18 +465,21 @@ def refresh(graph: Context, relations: Iterable[Relation] | None = None,
 
 
 def _patch(graph: Context, relations: Iterable[Relation], precision: Mapping[str, float],
-           current: bool) -> Patch:
+           current: bool, votes: Mapping[Relation, list[Vote]] | None = None) -> Patch:
     """The belief graph's change for `relations` recomputed from the
-    store: each node whose belief changed is replaced, each relation no
-    claim names any more loses its node."""
+    store (or from their `votes` as `_votes` read them): each node whose
+    belief changed is replaced, each relation no claim names any more
+    loses its node."""
     patch = Patch(belief_graph(graph))
     if current:
         patch.add.append(_version_triple(graph))
     wanted = sorted(set(relations))
     if not wanted:
         return patch
-    found = {relation: combine(votes, precision)
-             for relation, votes in _votes(graph, wanted).items()}
+    if votes is None:
+        votes = _votes(graph, wanted)
+    found = {relation: combine(relation_votes, precision)
+             for relation, relation_votes in votes.items()}
     stored = _stored_nodes(graph, [_node(graph, r) for r in wanted])
     for relation in wanted:
         node = _node(graph, relation)
@@ -494,13 +497,21 @@ class Held:
     without reading the claims back: reading 12,000 relations' claims takes
     Oxigraph about 6 s, a third of a 300-article `kg ingest`.
 
-    A relation whose every claim is held (the tally's count, as the writer
-    last wrote it, equals the held claims) is computed from the held votes
-    alone; any other is read from the store (`refresh`)."""
+    A relation whose every claim is known (the tally's count, as the writer
+    last wrote it, equals the votes known) is computed from them alone; any
+    other is read from the store once, and its votes are known from then
+    on.  Votes stay known for the whole run: a hub relation gains claims in
+    every batch, and reading all of them back at each write made the
+    writes of a 10,000-article ingest grow with the square of its size.
+    `forget` after anything else changed claims."""
 
     def __init__(self, graph: Context) -> None:
         self.graph = graph
+        #: relations with claims added since the last write -> their new votes
         self.votes: dict[Relation, list[Vote]] = defaultdict(list)
+        #: every relation this run has read or added claims of -> all its votes
+        #: (without review states, which are read at each write)
+        self.known: dict[Relation, list[Vote]] = {}
 
     def hold(self, article: str, claims: list[tuple[str, str, str, str, str]],
              rules: Mapping[str, str]) -> None:
@@ -508,26 +519,45 @@ class Held:
         once it is in the store."""
         hkg = str(HKG)
         for claim, s, p, o, m in claims:
-            self.votes[s, p, o].append(Vote(article, claim, m.removeprefix(hkg),
-                                            rules.get(claim, "")))
+            vote = Vote(article, claim, m.removeprefix(hkg), rules.get(claim, ""))
+            self.votes[s, p, o].append(vote)
+            known = self.known.get((s, p, o))
+            if known is not None:
+                known.append(vote)
+
+    def forget(self) -> None:
+        """Drop the votes known (another writer changed claims)."""
+        self.known.clear()
 
     def write(self, memo: "Memo", readers: bool = True, current: bool = False) -> int:
-        """Write the beliefs of the held relations (after their tally
-        counts are in `memo`), then forget them; the nodes written."""
+        """Write the beliefs of the relations with new votes (after their
+        tally counts are in `memo`); the nodes written."""
         graph = self.graph
         held, self.votes = self.votes, defaultdict(list)
         if not held and not current:
             return 0
-        alone = {relation: votes for relation, votes in held.items()
-                 if memo.claims(graph, relation) == len(votes)}
-        others = [relation for relation in held if relation not in alone]
+        known = self.known
+        fresh = {relation for relation in held if relation not in known}
+        for relation in fresh:
+            known[relation] = list(held[relation])
+        alone = {relation: known[relation] for relation in held
+                 if memo.claims(graph, relation) == len(known[relation])}
+        others = sorted(relation for relation in held if relation not in alone)
         states = anchoring.review_states(graph) if alone else {}
         precision = _precision_values(graph)
+        # Fresh relations have no node yet: their triples are added.  The
+        # others are compared with their stored nodes (`_patch`): those
+        # known from an earlier write of this run with their votes in hand,
+        # the rest with their votes read from the store (and known after).
         add: list[Triple] = []
         single: dict[tuple, Belief] = {}  # most relations: one claim, one article
+        replaced: dict[Relation, list[Vote]] = {}
         for relation in sorted(alone):
             votes = [Vote(v.article, v.claim, v.modality, v.rule, states.get(v.claim))
                      for v in alone[relation]]
+            if relation not in fresh:
+                replaced[relation] = votes
+                continue
             if len(votes) == 1:
                 key = (votes[0].modality, votes[0].rule, votes[0].state)
                 found = single.get(key)
@@ -536,7 +566,11 @@ class Held:
             else:
                 found = combine(votes, precision)
             add += _triples(graph, relation, found)
-        patch = _patch(graph, others, precision, current)
+        read = _votes(graph, others) if others else {}
+        for relation in others:
+            known[relation] = [Vote(v.article, v.claim, v.modality, v.rule)
+                               for v in read.get(relation, [])]
+        patch = _patch(graph, [*replaced, *others], precision, current, {**replaced, **read})
         patch.add.extend(add)
         _apply(graph, patch, readers)
         return len(alone) + len(others)

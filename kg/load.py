@@ -497,6 +497,7 @@ def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], wor
                 _flush(graph, deferred, held)  # the replacement reads the counts it changes
             result, documents = write_article(graph, item.path)
             memo.forget()  # that change read and wrote tally nodes of its own
+            held.forget()  # and changed claims of its relations
             yield Written([result], documents)
             continue
         if item.status == "new":
@@ -563,6 +564,7 @@ def _write_batch(graph: Context, items: list[IngestResult | _Prepared], readers:
                                    readers=readers)
         except BaseException as err:
             memo.forget()
+            held.forget()
             if not isinstance(err, (QueryError, ValueError)):
                 raise
             if deferred is not None:
