@@ -491,6 +491,11 @@ def _patch(graph: Context, relations: Iterable[Relation], precision: Mapping[str
     return patch
 
 
+#: Belief nodes a bulk writer writes per change (about 6 triples each):
+#: bounds the memory of the patch, as `tally.FLUSH_NODES` does for counts.
+RELATIONS_PER_CHANGE = 20_000
+
+
 class Held:
     """The votes of new articles a batch writer added (`kg.load.
     write_articles`), from the claims in hand, so their beliefs are written
@@ -529,13 +534,34 @@ class Held:
         """Drop the votes known (another writer changed claims)."""
         self.known.clear()
 
+    @property
+    def pending(self) -> bool:
+        """Whether relations have new votes whose beliefs are not written."""
+        return bool(self.votes)
+
     def write(self, memo: "Memo", readers: bool = True, current: bool = False) -> int:
         """Write the beliefs of the relations with new votes (after their
-        tally counts are in `memo`); the nodes written."""
-        graph = self.graph
+        tally counts are in `memo`); the nodes written.  With readers, one
+        change; without (a bulk writer), `RELATIONS_PER_CHANGE` relations
+        per change, the belief graph marked `current` by the last."""
         held, self.votes = self.votes, defaultdict(list)
         if not held and not current:
             return 0
+        relations = sorted(held)
+        size = max(len(relations), 1) if readers else RELATIONS_PER_CHANGE
+        states = anchoring.review_states(self.graph)
+        precision = _precision_values(self.graph)
+        written = 0
+        for start in range(0, max(len(relations), 1), size):
+            part = {relation: held[relation] for relation in relations[start:start + size]}
+            written += self._write(part, memo, readers, current and start + size >= len(relations),
+                                   states, precision)
+        return written
+
+    def _write(self, held: dict[Relation, list[Vote]], memo: "Memo", readers: bool,
+               current: bool, states: Mapping[str, str], precision: Mapping[str, float]) -> int:
+        """`write` for some of the relations, in one change."""
+        graph = self.graph
         known = self.known
         fresh = {relation for relation in held if relation not in known}
         for relation in fresh:
@@ -543,8 +569,6 @@ class Held:
         alone = {relation: known[relation] for relation in held
                  if memo.claims(graph, relation) == len(known[relation])}
         others = sorted(relation for relation in held if relation not in alone)
-        states = anchoring.review_states(graph) if alone else {}
-        precision = _precision_values(graph)
         # Fresh relations have no node yet: their triples are added.  The
         # others are compared with their stored nodes (`_patch`): those
         # known from an earlier write of this run with their votes in hand,

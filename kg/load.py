@@ -508,7 +508,7 @@ def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], wor
             yield from _write_batch(graph, waiting, readers, memo, deferred, held)
             waiting = []
             if deferred is not None and deferred.articles >= FLUSH_ARTICLES:
-                _flush(graph, deferred, held)
+                deferred.flush()  # the counts; the beliefs once, at the end
     yield from _write_batch(graph, waiting, readers, memo, deferred, held)
     if deferred is not None:
         _flush(graph, deferred, held)
@@ -517,7 +517,7 @@ def _write_files(graph: Context, files: list[Path], claimed: dict[str, str], wor
 def _close(graph: Context, deferred: tally.Deferred, held: belief.Held) -> None:
     """`Deferred.close`, then the beliefs of the articles held; if either
     cannot be written, the next writer's open recounts it."""
-    stale = deferred.stale
+    stale = deferred.stale or held.pending
     deferred.close()
     if stale and not deferred.stale:
         try:
@@ -529,8 +529,10 @@ def _close(graph: Context, deferred: tally.Deferred, held: belief.Held) -> None:
 def _flush(graph: Context, deferred: tally.Deferred, held: belief.Held) -> None:
     """Write the tally counts `deferred` holds, then the beliefs of the
     held articles' relations (in bulk: nobody reads), marking the belief
-    graph current."""
-    stale = deferred.stale
+    graph current.  A run writes its beliefs here, at its end (or before
+    a replacement), not at each flush of the counts: each belief node is
+    then written once, not rewritten as a hub relation gains claims."""
+    stale = deferred.stale or held.pending
     deferred.flush()
     if stale:
         held.write(deferred.memo, readers=False, current=True)
