@@ -26,8 +26,8 @@ Each index is then queried two ways in the same run:
 The two are timed alternately (50 each), so load from other work on the
 machine falls on both alike.  Target: ours p95 within 3x of the
 engine alone, and <= 50 ms at 100,000 articles on the faster engine.
-whoosh is measured up to 20,000 articles: it indexes 25-40 articles/s
-here, so 100,000 would take over an hour.  `python -m benchmarks --only
+whoosh is measured up to 20,000 articles: it indexes 25-80 articles/s
+here, so 100,000 would take over 20 minutes.  `python -m benchmarks --only
 search` keeps the indexes in `<tmp>/kg-bench-search` and reuses them
 (the build rate is then shown as "reused").
 """
