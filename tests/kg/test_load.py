@@ -268,7 +268,7 @@ def test_batches_write_what_one_by_one_writes(graph, settings_for, tmp_path, mon
 
     monkeypatch.setattr(load, "FLUSH_ARTICLES", 5)
     monkeypatch.setattr(tally, "FLUSH_NODES", 7)  # several changes per flush
-    monkeypatch.setattr(belief, "RELATIONS_PER_CHANGE", 9)
+    monkeypatch.setattr(belief, "RELATIONS_PER_CHANGE", 100)  # and of beliefs
     from benchmarks.generator import write_corpus
 
     corpus = write_corpus(11, tmp_path / "corpus") + [seed_article()]
