@@ -64,6 +64,16 @@ def data_dir(tmp_path) -> Path:
     return path
 
 
+def interruptible() -> None:
+    """`preexec_fn` for a child a test stops with Ctrl-C (SIGINT): a child
+    inherits an ignored SIGINT, and a test run started in the background
+    (`./run test &`, nohup, some CI runners) ignores it, so the child would
+    never stop.  The default lets Python raise KeyboardInterrupt."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import seed_article
+from ..conftest import interruptible, seed_article
 
 TIME_LIMIT = 2.0
 #: The server's query workers (the default `KG_QUERY_WORKERS`).
@@ -55,7 +55,7 @@ class Served:
         self.process = subprocess.Popen(
             [str(kg), "--data-dir", str(data), "--query-timeout", str(timeout), *options,
              "serve", "--port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-            text=True)
+            text=True, preexec_fn=interruptible)
         self.log: list[str] = []
         found = threading.Event()
 

@@ -13,6 +13,8 @@ import pytest
 
 from webapp.commands import base_iri_warning
 
+from ..conftest import interruptible
+
 
 @pytest.mark.parametrize("base, host, port, problem", [
     ("http://localhost:8000/", "127.0.0.1", 8000, None),
@@ -46,7 +48,8 @@ def _serve_log(tmp_path: Path, port: int, base: str) -> str:
     lines = []
     deadline = time.monotonic() + 60
     with subprocess.Popen([str(kg), "--data-dir", str(tmp_path / "data"), "serve", "--port",
-                           str(port)], stderr=subprocess.PIPE, text=True, env=env) as process:
+                           str(port)], stderr=subprocess.PIPE, text=True, env=env,
+                          preexec_fn=interruptible) as process:
         assert process.stderr is not None
         try:
             for line in process.stderr:
