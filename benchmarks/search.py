@@ -13,7 +13,7 @@ Each index is then queried two ways in the same run:
   syntax, synonym expansion, "did you mean", BM25F over label/names/text,
   the total, facet counts over every match (kind, type, predicate and
   modality with every value, article with the 5 most frequent, as the
-  search page shows them; tantivy counts them in two threads while the
+  search page shows them; tantivy counts them in another thread while the
   page is read) and our escaped highlights of the page of 10 hits;
 * the engine alone (the floor): the same query, as our layer hands it to
   the library (the words OR-ed with their boosts, synonyms and spelling
