@@ -4,6 +4,8 @@ tantivy."""
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import logging
 import re
 import shutil
@@ -25,17 +27,40 @@ _BOOSTS = {"label": 3.0, "names": 2.0, "text": 1.0}
 _RAW = ("id", "kind", "owner", "iri", "type", "predicate", "modality", "article", "hash", "date")
 #: Facet counts: a terms aggregation per facet over the fast fields.  Each
 #: segment sends its `facet_size` most frequent values (tantivy's default is
-#: ten times more, and turning that many ordinals back into article ids was
-#: most of the aggregation).  The small facets have fewer values than that,
-#: so they are exact; an article's documents are written together, so one
-#: segment holds its whole count (unless the writer's memory budget ends a
-#: segment mid-article: then a count near the last place listed may be short).
+#: ten times more).  The small facets have fewer values than that, so they
+#: are exact; an article's documents are written together, so one segment
+#: holds its whole count (unless the writer's memory budget ends a segment
+#: mid-article: then a count near the last place listed may be short).
+#: The article facet counts `article_key` numbers, not the article ids:
+#: turning each listed text value back into text costs a term-dictionary
+#: lookup in every segment (~10 µs each, 15 a query at 100,000 articles,
+#: half of a rare word's whole search); a number needs none, and the 5
+#: numbers listed are turned into ids afterwards (`_article_ids`).
 #: One request for the five facets, run in one thread beside the caller's
 #: (two requests in two threads, the article facet apart, was slower at every
 #: size on 2 cores: three busy threads, and each request's fixed cost twice).
-_AGGREGATION = {name: {"terms": {"field": name, "size": facet_size(name),
-                                 "segment_size": facet_size(name)}}
+_AGGREGATION = {name: {"terms": {"field": "article_key" if name == "article" else name,
+                                 "size": facet_size(name), "segment_size": facet_size(name)}}
                 for name in FACETS}
+#: The index's layout, the name of its folder inside the engine's folder.  A
+#: new schema gets a new name: the earlier index is left for the version
+#: that wrote it, and a writer fills the new one from the graph on its first
+#: start (`SearchIndex.reconcile`), then deletes the earlier one.
+#: v2: `article_key`.  (v1, the first, sat in the engine's folder itself.)
+_LAYOUT = "v2"
+#: Article keys whose ids `_article_ids` remembers (a key's id never
+#: changes: the key is made from it).
+_KNOWN_KEYS = 100_000
+
+
+@functools.lru_cache(maxsize=4096)
+def article_key(article_id: str) -> int:
+    """The article facet's number for an article: 53 bits of its id's
+    BLAKE2b hash (53, so any JSON reader keeps it exact; two of a million
+    articles share one with a chance of 1 in 18,000, and would then be
+    counted together under one of their ids)."""
+    digest = hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 11
 
 
 def _schema():
@@ -45,6 +70,7 @@ def _schema():
                                tokenizer_name="raw")
     for name in _BOOSTS:
         builder.add_text_field(name, stored=True, tokenizer_name="en_stem")
+    builder.add_unsigned_field("article_key", stored=False, indexed=True, fast=True)
     return builder.build()
 
 
@@ -57,12 +83,14 @@ class TantivyEngine(Engine):
         self._schema = _schema()
         self._folder = folder
         self._copy: tempfile.TemporaryDirectory | None = None
+        self._key_ids: dict[int, str] = {}
         if folder is None:
             self._index = tantivy.Index(self._schema)
         else:
-            folder.mkdir(parents=True, exist_ok=True)
+            index_dir = folder / _LAYOUT
+            index_dir.mkdir(parents=True, exist_ok=True)
             try:
-                self._index = tantivy.Index(self._schema, path=str(folder))
+                self._index = tantivy.Index(self._schema, path=str(index_dir))
             except ValueError as err:
                 # tantivy takes a lock file even to read: on a read-only
                 # mount, search a copy (a reader of a data folder that
@@ -70,7 +98,7 @@ class TantivyEngine(Engine):
                 if "ReadOnlyFilesystem" not in str(err) and "PermissionDenied" not in str(err):
                     raise
                 self._copy = tempfile.TemporaryDirectory(prefix="kg-search-")
-                shutil.copytree(folder, self._copy.name, dirs_exist_ok=True)
+                shutil.copytree(index_dir, self._copy.name, dirs_exist_ok=True)
                 self._index = tantivy.Index(self._schema, path=self._copy.name)
                 writable = False
                 log.warning("the search index in %s cannot be written; searching a copy",
@@ -99,7 +127,21 @@ class TantivyEngine(Engine):
                 raise StoreBusy(f"the search index in {self._folder} is being written by "
                                 "another process (or another open graph on the same data "
                                 "folder); give each writer its own data folder") from None
+            self._retire_earlier_layout()
         return self._writer
+
+    def _retire_earlier_layout(self) -> None:
+        """Delete an index of an earlier layout (files in the engine's
+        folder itself, beside the layout folders): the writer fills this
+        layout's index from the graph, and the data folder's lock makes this
+        the only writer.  A reader of the old version still reading them
+        keeps its open files."""
+        if self._folder is None or not (self._folder / "meta.json").exists():
+            return
+        for path in self._folder.iterdir():
+            if path.is_file():
+                path.unlink(missing_ok=True)
+        log.info("deleted the search index of an earlier version in %s", self._folder)
 
     def _terms(self, words) -> list[str]:
         return [t for w in words for t in self._analyzer.analyze(w)]
@@ -116,7 +158,10 @@ class TantivyEngine(Engine):
                 writer.delete_documents_by_term("id", doc["id"])
             fields = {k: (v if isinstance(v, list) else [v]) for k, v in doc.items()
                       if v not in ("", [], None)}
-            writer.add_document(tantivy.Document(**fields))
+            document = tantivy.Document(**fields)
+            for article in doc.get("article", ()):
+                document.add_unsigned("article_key", article_key(article))
+            writer.add_document(document)
         if not self._batching:
             writer.commit()
             self._index.reload()
@@ -230,7 +275,7 @@ class TantivyEngine(Engine):
         searcher = self._index.searcher()
         # The total and the facets: every match, in another thread while
         # this one finds and reads the page.
-        counting = self._counting.submit(searcher.aggregate, q, _AGGREGATION)
+        counting = self._counting.submit(self._count, searcher, q)
         # No count here: counting visits every match and so turns off the
         # top-k search's block skipping; the aggregation visits every match
         # anyway, and every document has a kind.
@@ -247,14 +292,39 @@ class TantivyEngine(Engine):
             for name in ("type", "predicate", "modality", "owner", "names", "text", "label"):
                 fields.setdefault(name, "")
             hits.append(EngineHit(fields, float(score)))
+        return EngineResult(hits=hits, counts=counting.result)
 
-        def counts() -> tuple[int, dict[str, dict[str, int]]]:
-            aggregations = counting.result()
-            facets = {name: {b["key"]: b["doc_count"] for b in aggregations[name]["buckets"]}
-                      for name in FACETS}
-            other = aggregations["kind"].get("sum_other_doc_count", 0)
-            return sum(facets["kind"].values()) + other, facets
-        return EngineResult(hits=hits, counts=counts)
+    def _count(self, searcher, q) -> tuple[int, dict[str, dict[str, int]]]:
+        """The total and the facet counts of every match of `q`."""
+        aggregations = searcher.aggregate(q, _AGGREGATION)
+        facets = {name: {b["key"]: b["doc_count"] for b in aggregations[name]["buckets"]}
+                  for name in FACETS}
+        ids = self._article_ids(searcher, list(facets["article"]))
+        facets["article"] = {ids[key]: count for key, count in facets["article"].items()
+                             if key in ids}
+        other = aggregations["kind"].get("sum_other_doc_count", 0)
+        return sum(facets["kind"].values()) + other, facets
+
+    def _article_ids(self, searcher, keys: list[int]) -> dict[int, str]:
+        """The article id of each `article_key`: remembered, or read from a
+        document of that article (one lookup of the key, one stored
+        document).  A key no document has any more is left out."""
+        found = {}
+        for key in keys:
+            article = self._key_ids.get(key)
+            if article is None:
+                hits = searcher.search(
+                    tantivy.Query.term_query(self._schema, "article_key", key), 1).hits
+                for _, address in hits:
+                    named = searcher.doc(address).to_dict().get("article", [])
+                    article = next((a for a in named if article_key(a) == key), None)
+                if article is None:
+                    continue
+                if len(self._key_ids) >= _KNOWN_KEYS:
+                    self._key_ids.clear()
+                self._key_ids[key] = article
+            found[key] = article
+        return found
 
     def article_hashes(self):
         searcher = self._index.searcher()

@@ -14,7 +14,7 @@ from ingest import domain
 from kg.search import SearchQueryError
 from kg.search.query import MAX_QUERY_CHARS, Lexicon, parse
 
-from ..conftest import backend_settings, seed_article
+from ..conftest import SAMPLES, backend_settings, seed_article
 
 
 #: (store, engine) pairs: both engines on the on-disk store, and each other
@@ -280,7 +280,7 @@ def test_a_second_tantivy_writer_on_one_folder_is_told_why(tmp_path):
 def test_article_facet_lists_the_articles_with_most_hits(engine_name, tmp_path):
     """The article facet lists `facet_size("article")` articles, those with
     the most hits, with their full counts; the other facets and the total
-    still count every match (tantivy counts them in other threads while
+    still count every match (tantivy counts them in another thread while
     the page is read)."""
     from kg.search import open_engine
     from kg.search.base import facet_size
@@ -311,3 +311,46 @@ def test_article_facet_lists_the_articles_with_most_hits(engine_name, tmp_path):
         assert narrowed.total == 3 and narrowed.facets["article"] == {"art-2": 3}
     finally:
         engine.close()
+
+
+def test_a_writer_rebuilds_a_tantivy_index_of_the_earlier_layout(data_dir):
+    """Before layout v2 the tantivy index sat in `search-tantivy/` itself,
+    without `article_key`.  Such an index cannot be opened with today's
+    schema: a writer's first start fills the new layout from the graph and
+    deletes the old files, and search, with its article facet, works."""
+    import tantivy
+
+    from kg import Settings
+    from kg.search import _tantivy
+
+    article = SAMPLES / "lorazepam-for-short-term-anxiety.txt"
+    settings = Settings(data_dir=str(data_dir), search_engine="tantivy")
+    with KnowledgeGraph.open(settings) as graph:
+        assert graph.ingest_file(article).ok
+    folder = data_dir / "search-tantivy"
+    shutil.rmtree(folder)
+    folder.mkdir()
+    builder = tantivy.SchemaBuilder()  # the schema of layout v1
+    for name in _tantivy._RAW:
+        builder.add_text_field(name, stored=True, fast=name in _tantivy.FACETS or name == "owner",
+                               tokenizer_name="raw")
+    for name in _tantivy._BOOSTS:
+        builder.add_text_field(name, stored=True, tokenizer_name="en_stem")
+    old = tantivy.Index(builder.build(), path=str(folder))
+    writer = old.writer(heap_size=15_000_000, num_threads=1)
+    writer.add_document(tantivy.Document(id=["article:old"], kind=["article"], owner=["old"],
+                                         text=["lorazepam"], article=["old"]))
+    writer.commit()
+    writer.wait_merging_threads()
+    del writer, old
+    with KnowledgeGraph.open(settings, write=False) as reader:  # a reader only reports it
+        assert "lorazepam-for-short-term-anxiety" in reader.search.check()
+        assert (folder / "meta.json").exists()
+    with KnowledgeGraph.open(settings) as graph:
+        assert graph.search.check() == []
+        found = graph.search.search("lorazepam")
+        assert found.total > 0
+        assert found.facets["article"] == {"lorazepam-for-short-term-anxiety": found.total
+                                           - found.facets["kind"].get("entity", 0)}
+    assert not (folder / "meta.json").exists()
+    assert [p.name for p in folder.iterdir()] == [_tantivy._LAYOUT]
