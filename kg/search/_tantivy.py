@@ -88,17 +88,20 @@ class TantivyEngine(Engine):
             self._index = tantivy.Index(self._schema)
         else:
             index_dir = folder / _LAYOUT
-            index_dir.mkdir(parents=True, exist_ok=True)
             try:
+                index_dir.mkdir(parents=True, exist_ok=True)
                 self._index = tantivy.Index(self._schema, path=str(index_dir))
-            except ValueError as err:
+            except (OSError, ValueError) as err:
                 # tantivy takes a lock file even to read: on a read-only
                 # mount, search a copy (a reader of a data folder that
-                # cannot be written; no writer gets this far).
-                if "ReadOnlyFilesystem" not in str(err) and "PermissionDenied" not in str(err):
+                # cannot be written; no writer gets this far), empty when
+                # the folder holds only an earlier layout's index.
+                if isinstance(err, ValueError) and "ReadOnlyFilesystem" not in str(err) \
+                        and "PermissionDenied" not in str(err):
                     raise
                 self._copy = tempfile.TemporaryDirectory(prefix="kg-search-")
-                shutil.copytree(index_dir, self._copy.name, dirs_exist_ok=True)
+                if index_dir.is_dir():
+                    shutil.copytree(index_dir, self._copy.name, dirs_exist_ok=True)
                 self._index = tantivy.Index(self._schema, path=self._copy.name)
                 writable = False
                 log.warning("the search index in %s cannot be written; searching a copy",
