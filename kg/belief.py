@@ -53,7 +53,7 @@ from ingest import domain
 
 from . import anchoring
 from .context import Context
-from .store.base import Patch, Triple, nt_term
+from .store.base import NQuadLines, Patch, Triple, nt_term
 from .terms import HKG, Sparql, chunked, integer, iri, iris, literal, sparql_prefixes
 
 if TYPE_CHECKING:
@@ -402,6 +402,29 @@ def _triples(graph: Context, relation: Relation, found: Belief) -> list[Triple]:
     return triples
 
 
+_NT_SUBJECT, _NT_PREDICATE, _NT_OBJECT = iri(_SUBJECT), iri(_PREDICATE), iri(_OBJECT)
+_NT_VALUE, _NT_WHY, _NT_ARTICLES = iri(_VALUE), iri(_WHY), iri(_ARTICLES)
+_NT_CONTESTED, _NT_SUPPORTING, _NT_DENYING = iri(_CONTESTED), iri(_SUPPORTING), iri(_DENYING)
+
+
+def _lines(lines: NQuadLines, graph: Context, relation: Relation, found: Belief) -> None:
+    """`_triples` as N-Quads lines: a bulk writer's new nodes."""
+    node = lines.iri(_node(graph, relation))
+    s, p, o = relation
+    lines.add(node, _NT_SUBJECT, lines.iri(s))
+    lines.add(node, _NT_PREDICATE, lines.iri(p))
+    lines.add(node, _NT_OBJECT, lines.iri(o))
+    lines.add(node, _NT_VALUE, lines.term(_decimal(f"{found.value:.3f}")))
+    lines.add(node, _NT_WHY, lines.term(_text(found.why)))
+    if found.articles != 1:
+        lines.add(node, _NT_ARTICLES, lines.term(_number(found.articles)))
+    if found.contested:
+        lines.add(node, _NT_CONTESTED, lines.term(_TRUE))
+    if found.denying:
+        lines.add(node, _NT_SUPPORTING, lines.term(_number(found.supporting)))
+        lines.add(node, _NT_DENYING, lines.term(_number(found.denying)))
+
+
 def _version_triple(graph: Context) -> Triple:
     return (belief_graph(graph), HKG.beliefVersion, Literal(BELIEF_VERSION))
 
@@ -573,6 +596,8 @@ class Held:
         # others are compared with their stored nodes (`_patch`): those
         # known from an earlier write of this run with their votes in hand,
         # the rest with their votes read from the store (and known after).
+        # Without readers (a bulk writer) new nodes go as N-Quads lines.
+        lines = None if readers else NQuadLines(belief_graph(graph), graph.minter.base)
         add: list[Triple] = []
         single: dict[tuple, Belief] = {}  # most relations: one claim, one article
         replaced: dict[Relation, list[Vote]] = {}
@@ -589,13 +614,18 @@ class Held:
                     found = single[key] = combine(votes, precision)
             else:
                 found = combine(votes, precision)
-            add += _triples(graph, relation, found)
+            if lines is not None:
+                _lines(lines, graph, relation, found)
+            else:
+                add += _triples(graph, relation, found)
         read = _votes(graph, others) if others else {}
         for relation in others:
             known[relation] = [Vote(v.article, v.claim, v.modality, v.rule)
                                for v in read.get(relation, [])]
         patch = _patch(graph, [*replaced, *others], precision, current, {**replaced, **read})
         patch.add.extend(add)
+        if lines is not None:
+            patch = Patch(patch.graph, patch.remove, patch.add, lines.text())
         _apply(graph, patch, readers)
         return len(alone) + len(others)
 
@@ -603,7 +633,7 @@ class Held:
 def _apply(graph: Context, patch: Patch, readers: bool) -> None:
     """One change: with readers, one transaction (`Store.apply`: no reader
     sees a node's old and new belief together); without, the bulk loader."""
-    if not (patch.add or patch.remove):
+    if patch.empty:
         return
     if readers:
         graph.store.apply([patch])

@@ -153,7 +153,7 @@ class EmbeddedStore(Store):
         patch = patch or Patch(_JOURNAL_GRAPH)
         add, remove = _apart(patch.add, patch.remove)
         marker = Patch(_JOURNAL_GRAPH, add=[(_JOURNAL_GRAPH, _PENDING, Literal(uuid.uuid4().hex))])
-        loaded = Patch(patch.graph, add=add).nquads_added()
+        loaded = Patch(patch.graph, add=add, lines=patch.lines).nquads_added()
         # The journal holds what undoing needs as N-Quads (the additions are
         # the text loaded anyway); the undo update is built only if needed.
         self._write_journal({"graphs": [str(g) for g in graphs], "graph": str(patch.graph),
@@ -316,6 +316,8 @@ def _apart(add: list[Triple], remove: list[Triple]) -> tuple[list[Triple], list[
     triple whose subject and predicate the other side also has can be in
     both, so only those are compared by value (a bulk patch adds hundreds
     of thousands of triples and removes a few)."""
+    if not remove:  # a bulk writer's new nodes: nothing to compare
+        return add, remove
     add, remove = list(dict.fromkeys(add)), list(dict.fromkeys(remove))
     shared = {(s, p) for s, p, _ in add} & {(s, p) for s, p, _ in remove}
     if not shared:

@@ -85,7 +85,7 @@ class MemoryStore(Store):
             target = self._data.graph(patch.graph)
             for triple in patch.remove:
                 target.remove(triple)
-            for triple in patch.add:
+            for triple in patch.added():
                 target.add(triple)
 
     def _query(self, query: str):

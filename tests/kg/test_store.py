@@ -152,6 +152,53 @@ def test_add_graphs_adds_every_graph_and_applies_the_patch(store, readers):
     assert store.graphs() == sorted([G1, G2, g3, TALLY])
 
 
+def _lines(*objects: object) -> str:
+    """N-Quads lines in the tally graph, as a bulk writer writes new nodes."""
+    from kg.store.base import NQuadLines
+
+    lines = NQuadLines(TALLY, "http://localhost:8000/")
+    node = lines.iri("http://localhost:8000/tally/n1")
+    for value in objects:
+        lines.add(node, lines.iri(str(P)), lines.term(value))
+    return lines.text()
+
+
+@pytest.mark.parametrize("readers", [True, False])
+def test_a_patch_adds_its_nquad_lines_on_every_path(store, readers):
+    """The lines of a patch (a bulk writer's new nodes) go in with its
+    triples, through `add_graphs` and `apply` alike, on every backend:
+    a literal with a quote, a newline and a number keeps its value."""
+    from kg.store.base import Patch
+
+    node = URIRef("http://localhost:8000/tally/n1")
+    store.add_graphs([G1], _nquads(G1, "one"),
+                     Patch(TALLY, add=[(A, P, Literal(1))],
+                           lines=_lines(Literal('say "hi"\nthere'), Literal(7))),
+                     readers=readers)
+    store.apply(Patch(TALLY, remove=[(A, P, Literal(1))], lines=_lines(Literal("applied"))))
+    assert {(q[0], q[2]) for q in store.quads(TALLY)} == {
+        (node, Literal('say "hi"\nthere')), (node, Literal(7)), (node, Literal("applied"))}
+    assert {str(q[2]) for q in store.quads(G1)} == {"one"}
+
+
+def test_nquad_lines_check_every_iri():
+    """A bulk writer's lines: an IRI the minter made passes on its
+    characters; any other is checked in full, and one that would end the
+    term early (or is no IRI) is refused before it reaches a store."""
+    from kg.store.base import NQuadLines
+    from kg.terms import BadTerm
+
+    lines = NQuadLines(TALLY, "http://localhost:8000/")
+    assert lines.iri("http://localhost:8000/claim/3f2a") == "<http://localhost:8000/claim/3f2a>"
+    assert lines.iri("http://example.org/a") == "<http://example.org/a>"
+    for bad in ["http://localhost:8000/x> <urn:p> <urn:o> <urn:g> .\n<urn:s",
+                "http://localhost:8000/a b", "not an iri", "http://example.org/a>"]:
+        with pytest.raises(BadTerm):
+            lines.iri(bad)
+    with pytest.raises(BadTerm):
+        NQuadLines(TALLY, "http://a> b/")
+
+
 def test_add_graphs_refuses_a_graph_that_exists(store):
     """Adding is for new graphs; an existing one is refused and nothing is
     written (replacing is replace_graph's job)."""
@@ -200,16 +247,19 @@ def test_embedded_batch_interrupted_after_its_marker_is_undone(settings, tmp_pat
             return getattr(self.real, name)
 
         def bulk_load(self, data, format):
-            self.real.extend(list(pyoxigraph.parse(data, format=format))[:1])
+            # all but the last quad: the new node's first line is in
+            self.real.extend(list(pyoxigraph.parse(data, format=format))[:-1])
             raise OSError("killed")
 
     dying = DiesWhileLoading(store._store)
     store._store = dying
-    patch = Patch(TALLY, [(A, P, Literal(2))], [(A, P, Literal(3))])
+    patch = Patch(TALLY, [(A, P, Literal(2))], [(A, P, Literal(3))],
+                  lines=_lines(Literal("a new node"), Literal("its second line")))
     with pytest.raises(StoreUnavailable):
         store.add_graphs([G2], _nquads(G2, "half", "other half"), patch, readers=False)
     store._store, dying.real = dying.real, None  # RocksDB closes with the store
     assert journal.exists() and store.has_graph(G2) and store.has_graph(_JOURNAL_GRAPH)
+    assert Literal("a new node") in {q[2] for q in store.quads(TALLY)}
     store.close()
     reopened = open_store(settings)
     try:
