@@ -232,14 +232,16 @@ _NT_CLAIM_COUNT, _NT_ARTICLE_COUNT = iri(_CLAIM_COUNT), iri(_ARTICLE_COUNT)
 _NT_SAMPLE = iri(_SAMPLE)
 
 
-def _node_lines(lines: NQuadLines, graph: Context, key: Key, count: _Count) -> None:
-    """`_node_triples` as N-Quads lines: what a bulk writer's flush adds
-    for each new node, a third of the cost of rdflib triples."""
+def _node_lines(lines: NQuadLines, name: URIRef, key: Key, count: _Count,
+                parent: URIRef) -> None:
+    """`_node_triples` of node `name` (its relation's node `parent`) as
+    N-Quads lines: what a bulk writer's flush adds for each new node, a
+    third of the cost of rdflib triples."""
     s, p, o, m = key
-    node = lines.iri(_node(graph, key))
+    node = lines.iri(name)
     lines.add(node, _NT_TYPE, _NT_RELATION_TALLY)
     if m:
-        lines.add(node, _NT_TALLY_OF, lines.iri(_node(graph, (s, p, o, ""))))
+        lines.add(node, _NT_TALLY_OF, lines.iri(parent))
         lines.add(node, _NT_TALLY_MODALITY, lines.iri(m))
     else:
         lines.add(node, _NT_TALLY_SUBJECT, lines.iri(s))
@@ -432,11 +434,13 @@ def _patch(graph: Context, old: dict[Key, _Count], now: dict[Key, _Count],
     and putting `now` in; `bulk`: new nodes as N-Quads lines
     (`Patch.lines`, for `Store.add_graphs`)."""
     lines = NQuadLines(tally_graph(graph), graph.minter.base) if bulk else None
-    keys = {_node(graph, key): key for key in set(old) | set(now)}
+    nodes = {key: _node(graph, key) for key in set(old) | set(now)}
+    keys = {node: key for key, node in nodes.items()}
     known = memo.nodes if memo is not None else {}
     unread = {n: k for n, k in keys.items() if n not in known}
     current = {} if memo is not None and memo.complete else _current(graph, unread)
-    current.update({n: c for n, c in known.items() if n in keys and c is not None})
+    # The batch's nodes, not the memo's (every node of a long run).
+    current.update({n: c for n in keys if (c := known.get(n)) is not None})
     written: dict[URIRef, _Count | None] = {}
     remove: list[Triple] = []
     add: list[Triple] = []
@@ -447,7 +451,8 @@ def _patch(graph: Context, old: dict[Key, _Count], now: dict[Key, _Count],
             # No node, so no stored claim of this key (a tally never lags the
             # articles it counts): only the new articles'.
             if lines is not None:
-                _node_lines(lines, graph, key, then)
+                parent = key[:3] + ("",)  # a key of this patch but at a chunk's edge
+                _node_lines(lines, node, key, then, nodes.get(parent) or _node(graph, parent))
             else:
                 add += _node_triples(graph, key, then)
             written[node] = _Count(then.claims, then.articles, sorted(then.samples))
