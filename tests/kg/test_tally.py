@@ -36,7 +36,7 @@ def _stored(graph: KnowledgeGraph) -> dict[tuple, tuple[int, int]]:
           UNION
           {{ ?r hkg:tallyOf ?rel ; hkg:tallyModality ?m .
              ?rel hkg:tallySubject ?s ; hkg:tallyPredicate ?p ; hkg:tallyObject ?o }}
-          ?r a hkg:RelationTally ; hkg:claimCount ?n ; hkg:articleCount ?k . }} }}""")
+          ?r hkg:claimCount ?n ; hkg:articleCount ?k . }} }}""")
     return {(str(r["s"]), str(r["p"]), str(r["o"]), str(r.get("m", ""))):
             (int(r["n"]), int(r["k"])) for r in rows}
 
