@@ -61,9 +61,6 @@ MAX_TEXT_CHARS = 1_000_000
 BATCH_ARTICLES = 64
 #: Files a worker process reads and extracts per task.
 CHUNK_FILES = 8
-#: Chunks the workers may prepare ahead of the writer: two batches, so they
-#: go on while it loads one.
-AHEAD_CHUNKS = 2 * BATCH_ARTICLES // CHUNK_FILES
 #: New articles whose tally counts a writer with no readers holds before
 #: writing them (`tally.Deferred`): bounds the memory and how long the
 #: stored counts lag.
@@ -414,7 +411,7 @@ def _prepared(graph: Context, paths: list[Path],
         ahead = iter(chunks)
         for chunk in ahead:
             pending.append(pool.apply_async(_prepare_chunk, (chunk,)))
-            if len(pending) >= AHEAD_CHUNKS:
+            if len(pending) >= 2 * workers + 1:
                 break
         while pending:
             done = pending.popleft().get()
