@@ -15,6 +15,7 @@ end a term early and write query text of its own.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import Callable, Iterable, Iterator, NewType, Protocol, TypeVar
@@ -28,7 +29,7 @@ from .errors import NotFound, QueryError, quoted
 __all__ = ["BIOLINK", "DCTERMS", "HKG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS", "SKOS",
            "VALUES_CHUNK", "XSD", "BadTerm", "Minter", "Sparql", "blank", "chunked",
            "curie_to_iri", "integer", "iri", "iri_to_curie", "iris", "language", "literal",
-           "select_chunked", "sparql_prefixes"]
+           "minted_iri", "select_chunked", "sparql_prefixes"]
 
 T = TypeVar("T")
 
@@ -147,6 +148,34 @@ def iri(value: object) -> Sparql:
     '<http://purl.obolibrary.org/obo/HP_0002018>'
     """
     return Sparql(f"<{check_iri(value)}>")
+
+
+#: What may follow a minter's base in an IRI it made (`minted_iri`).
+_MINTED_REST = re.compile(r"[A-Za-z0-9/_.~-]*")
+
+
+@functools.lru_cache(maxsize=16)
+def _checked_base(base: str) -> str:
+    return check_iri(base)
+
+
+def minted_iri(value: str, base: str) -> Sparql:
+    """`iri(value)`, checked faster when `value` is an IRI a minter made:
+    `base` (an absolute IRI, checked once) then only letters, digits and
+    ``/_.~-``, nothing that can end the term or break RFC 3987; any other
+    value gets `iri`'s full check.  For a bulk writer's hundreds of
+    thousands of node and claim IRIs (`kg.store.base.NQuadLines`).
+
+    >>> minted_iri("http://localhost:8000/claim/3f2a", "http://localhost:8000/")
+    '<http://localhost:8000/claim/3f2a>'
+    >>> minted_iri("http://localhost:8000/a> <urn:x", "http://localhost:8000/")
+    Traceback (most recent call last):
+    kg.terms.BadTerm: not a valid IRI: 'http://localhost:8000/a> <urn:x'
+    """
+    start = len(_checked_base(base))
+    if value.startswith(base) and _MINTED_REST.fullmatch(value, start):
+        return Sparql(f"<{value}>")
+    return iri(value)
 
 
 def iris(values: Iterable[object]) -> Sparql:

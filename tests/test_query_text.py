@@ -47,6 +47,8 @@ NOT_QUERIES = {
     ("kg/terms.py", "integer"): "the door itself: writes a checked int",
     ("kg/terms.py", "language"): "the door itself: writes a checked language tag",
     ("kg/terms.py", "blank"): "the door itself: writes a checked blank node label",
+    ("kg/terms.py", "minted_iri"): "the door itself: writes an IRI checked by its minter's "
+                                   "base and a strict character set, else by iri",
     ("kg/export/rdf.py", "*"): "writes RDF documents for download (Turtle, N-Triples, "
                                "RDF/XML), never query text; its terms come from the store",
     ("kg/sparql/workers.py", "_memory_message"): "a message to the user",

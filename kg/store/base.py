@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import abc
 import functools
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence, Union
 
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ..errors import QueryError
-from ..terms import Sparql, blank, check_iri, chunked, iri, language, literal
+from ..terms import Sparql, blank, chunked, iri, language, literal, minted_iri
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -102,16 +101,10 @@ class Patch:
         if self.remove:
             parts.append(f"DELETE DATA {{ GRAPH {nt_term(self.graph)} {{\n"
                          f"{_triples(self.remove)}\n}} }}")
-        if self.add or self.lines:
-            # A line ends in its graph and a newline, which no term holds.
-            lines = self.lines.replace(f" {nt_term(self.graph)} .\n", " .\n")
+        if self.add or self.lines:  # `lines` parsed and written again: not the bulk path
             parts.append(f"INSERT DATA {{ GRAPH {nt_term(self.graph)} {{\n"
-                         f"{_triples(self.add)}\n{lines}}} }}")
+                         f"{_triples(self.added())}\n}} }}")
         return " ;\n".join(parts)
-
-
-#: The rest of an IRI a minter made (`kg.terms.Minter`) after its base.
-_MINTED_REST = re.compile(r"[A-Za-z0-9/_.~-]*")
 
 
 class NQuadLines:
@@ -128,7 +121,8 @@ class NQuadLines:
 
     def __init__(self, graph: URIRef, base: str) -> None:
         self._end = f" {iri(graph)} .\n"
-        self._base = check_iri(base)
+        self._base = base
+        minted_iri(base, base)  # the base is an IRI, or BadTerm
         self._parts: list[str] = []
         # One writer's lines (a batch): the terms it names, each built once.
         #: An IRI in N-Triples syntax, validated.
@@ -137,11 +131,9 @@ class NQuadLines:
         self.term = functools.cache(nt_term)
 
     def _iri(self, value: str) -> Sparql:
-        if value.startswith(self._base) and _MINTED_REST.fullmatch(value, len(self._base)):
-            return Sparql(f"<{value}>")
-        return iri(value)
+        return minted_iri(value, self._base)
 
-    def add(self, subject: str, predicate: str, value: str) -> None:
+    def add(self, subject: Sparql, predicate: Sparql, value: Sparql) -> None:
         """One line of terms already in N-Triples syntax (`iri`, `term`)."""
         self._parts.append(f"{subject} {predicate} {value}{self._end}")
 
