@@ -402,29 +402,6 @@ def _triples(graph: Context, relation: Relation, found: Belief) -> list[Triple]:
     return triples
 
 
-_NT_SUBJECT, _NT_PREDICATE, _NT_OBJECT = iri(_SUBJECT), iri(_PREDICATE), iri(_OBJECT)
-_NT_VALUE, _NT_WHY, _NT_ARTICLES = iri(_VALUE), iri(_WHY), iri(_ARTICLES)
-_NT_CONTESTED, _NT_SUPPORTING, _NT_DENYING = iri(_CONTESTED), iri(_SUPPORTING), iri(_DENYING)
-
-
-def _lines(lines: NQuadLines, graph: Context, relation: Relation, found: Belief) -> None:
-    """`_triples` as N-Quads lines: a bulk writer's new nodes."""
-    node = lines.iri(_node(graph, relation))
-    s, p, o = relation
-    lines.add(node, _NT_SUBJECT, lines.iri(s))
-    lines.add(node, _NT_PREDICATE, lines.iri(p))
-    lines.add(node, _NT_OBJECT, lines.iri(o))
-    lines.add(node, _NT_VALUE, lines.term(_decimal(f"{found.value:.3f}")))
-    lines.add(node, _NT_WHY, lines.term(_text(found.why)))
-    if found.articles != 1:
-        lines.add(node, _NT_ARTICLES, lines.term(_number(found.articles)))
-    if found.contested:
-        lines.add(node, _NT_CONTESTED, lines.term(_TRUE))
-    if found.denying:
-        lines.add(node, _NT_SUPPORTING, lines.term(_number(found.supporting)))
-        lines.add(node, _NT_DENYING, lines.term(_number(found.denying)))
-
-
 def _version_triple(graph: Context) -> Triple:
     return (belief_graph(graph), HKG.beliefVersion, Literal(BELIEF_VERSION))
 
@@ -615,7 +592,7 @@ class Held:
             else:
                 found = combine(votes, precision)
             if lines is not None:
-                _lines(lines, graph, relation, found)
+                lines.add(_triples(graph, relation, found))
             else:
                 add += _triples(graph, relation, found)
         read = _votes(graph, others) if others else {}

@@ -197,12 +197,14 @@ def _other_samples(graph: Context, key: Key, articles: list[URIRef],
     return [str(r["c"]) for r in rows]
 
 
-def _node_triples(graph: Context, key: Key, count: _Count) -> list["Triple"]:
+def _node_triples(graph: Context, key: Key, count: _Count,
+                  parent: URIRef | None = None) -> list["Triple"]:
+    """A node's triples; `parent`: its relation's node, if known."""
     s, p, o, m = key
     node = _node(graph, key)
     triples: list[Triple]
     if m:
-        triples = [(node, _TALLY_OF, _node(graph, (s, p, o, ""))),
+        triples = [(node, _TALLY_OF, parent or _node(graph, (s, p, o, ""))),
                    (node, _TALLY_MODALITY, _term(m))]
     else:
         triples = [(node, _TALLY_SUBJECT, _term(s)), (node, _TALLY_PREDICATE, _term(p)),
@@ -225,34 +227,6 @@ _CLAIM_COUNT, _ARTICLE_COUNT, _SAMPLE = HKG.claimCount, HKG.articleCount, HKG.sa
 @functools.lru_cache(maxsize=4096)
 def _number(value: int) -> Literal:
     return Literal(value)
-
-
-# The same as N-Triples terms, for a bulk writer's new nodes (`_node_lines`).
-_NT_TALLY_OF = iri(_TALLY_OF)
-_NT_TALLY_MODALITY, _NT_TALLY_SUBJECT = iri(_TALLY_MODALITY), iri(_TALLY_SUBJECT)
-_NT_TALLY_PREDICATE, _NT_TALLY_OBJECT = iri(_TALLY_PREDICATE), iri(_TALLY_OBJECT)
-_NT_CLAIM_COUNT, _NT_ARTICLE_COUNT = iri(_CLAIM_COUNT), iri(_ARTICLE_COUNT)
-_NT_SAMPLE = iri(_SAMPLE)
-
-
-def _node_lines(lines: NQuadLines, name: URIRef, key: Key, count: _Count,
-                parent: URIRef) -> None:
-    """`_node_triples` of node `name` (its relation's node `parent`) as
-    N-Quads lines: what a bulk writer's flush adds for each new node, a
-    third of the cost of rdflib triples."""
-    s, p, o, m = key
-    node = lines.iri(name)
-    if m:
-        lines.add(node, _NT_TALLY_OF, lines.iri(parent))
-        lines.add(node, _NT_TALLY_MODALITY, lines.iri(m))
-    else:
-        lines.add(node, _NT_TALLY_SUBJECT, lines.iri(s))
-        lines.add(node, _NT_TALLY_PREDICATE, lines.iri(p))
-        lines.add(node, _NT_TALLY_OBJECT, lines.iri(o))
-    lines.add(node, _NT_CLAIM_COUNT, lines.term(_number(count.claims)))
-    lines.add(node, _NT_ARTICLE_COUNT, lines.term(_number(count.articles)))
-    for claim in count.samples:
-        lines.add(node, _NT_SAMPLE, lines.iri(claim))
 
 
 def _count_triples(node: URIRef, count: _Count) -> list["Triple"]:
@@ -452,11 +426,12 @@ def _patch(graph: Context, old: dict[Key, _Count], now: dict[Key, _Count],
         if before is None:
             # No node, so no stored claim of this key (a tally never lags the
             # articles it counts): only the new articles'.
+            # The relation's node: a key of this patch, but at a chunk's edge.
+            triples = _node_triples(graph, key, then, nodes.get(key[:3] + ("",)))
             if lines is not None:
-                parent = key[:3] + ("",)  # a key of this patch but at a chunk's edge
-                _node_lines(lines, node, key, then, nodes.get(parent) or _node(graph, parent))
+                lines.add(triples)
             else:
-                add += _node_triples(graph, key, then)
+                add += triples
             # `then.samples` is kept sorted, and `then` is dropped after the
             # patch: its list is the memo's, not a copy (a long run's memo
             # holds every node it wrote, ~400,000 at 10,000 articles).

@@ -125,17 +125,17 @@ class NQuadLines:
         minted_iri(base, base)  # the base is an IRI, or BadTerm
         self._parts: list[str] = []
         # One writer's lines (a batch): the terms it names, each built once.
-        #: An IRI in N-Triples syntax, validated.
         self.iri = functools.cache(self._iri)
-        #: A literal (any rdflib term) in N-Triples syntax.
         self.term = functools.cache(nt_term)
 
     def _iri(self, value: str) -> Sparql:
         return minted_iri(value, self._base)
 
-    def add(self, subject: Sparql, predicate: Sparql, value: Sparql) -> None:
-        """One line of terms already in N-Triples syntax (`iri`, `term`)."""
-        self._parts.append(f"{subject} {predicate} {value}{self._end}")
+    def add(self, triples: Iterable[Triple]) -> None:
+        """Lines of these triples (IRIs and literals)."""
+        for s, p, o in triples:
+            value = self.term(o) if isinstance(o, Literal) else self.iri(o)
+            self._parts.append(f"{self.iri(s)} {self.iri(p)} {value}{self._end}")
 
     def text(self) -> str:
         return "".join(self._parts)

@@ -157,9 +157,7 @@ def _lines(*objects: object) -> str:
     from kg.store.base import NQuadLines
 
     lines = NQuadLines(TALLY, "http://localhost:8000/")
-    node = lines.iri("http://localhost:8000/tally/n1")
-    for value in objects:
-        lines.add(node, lines.iri(str(P)), lines.term(value))
+    lines.add((URIRef("http://localhost:8000/tally/n1"), P, value) for value in objects)
     return lines.text()
 
 
