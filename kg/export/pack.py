@@ -13,10 +13,14 @@ Contents, in one folder named after the selection::
     <name>-edges.csv       relations table
     <name>-nodes.csv       entities table
 
-The handout is rendered by Jinja2 with autoescaping: article titles and
-quotes are text, never markup.  Its stylesheet is a <style> element inside
-the file, because it is a download opened from disk, not a page we serve.
-Links to articles are kept only for http(s) addresses.
+The handout prints relations of one subject and predicate as one item, a
+sentence per modality naming each object with the articles that state it
+("Esketamine can cause anxiety [1], dizziness [1, 3]."), so a depth-2
+selection prints to a few A4 pages.  It is rendered by Jinja2 with
+autoescaping: article titles and quotes are text, never markup.  Its
+stylesheet is a <style> element inside the file, because it is a download
+opened from disk, not a page we serve.  Links to articles are kept only
+for http(s) addresses.
 """
 from __future__ import annotations
 
@@ -35,6 +39,8 @@ from .tables import write_edges_csv, write_nodes_csv
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from ..read import Evidence
 
 __all__ = ["drawable", "handout_html", "write_handout", "write_pack"]
 
@@ -99,13 +105,112 @@ def excerpt(evidence: str, name: str, limit: int = QUOTE_CHARS) -> str:
     return ("…" if start > 0 else "") + part + ("…" if start + limit < len(evidence) else "")
 
 
-def _quoted(claims: list) -> list:
+def _quoted(claims: list["Evidence"]) -> list["Evidence"]:
     """The claims a relation quotes in the handout: one of each modality
     first (a denial is never hidden behind statements), then in order, up
     to `QUOTES_PER_RELATION`."""
     firsts = list({c.modality: c for c in reversed(claims)}.values())[::-1]
     chosen = (firsts + [c for c in claims if c not in firsts])[:QUOTES_PER_RELATION]
     return [c for c in claims if c in chosen]
+
+
+#: Stands for the objects while a relation's sentence is split around them.
+_OBJECTS = "\x00"
+
+
+def _item_quotes(claims: list[tuple[str, list["Evidence"]]], numbers: dict[str, int], meta: dict,
+                 first: dict[tuple[str, int], str], lead: str) -> tuple[list[dict], int]:
+    """The quotes under one item, and how many sentences it leaves unquoted.
+
+    `claims` pairs each object with its relation's claims; `_quoted` picks
+    each relation's quotes.  A passage is quoted once per item: the claims
+    of one bullet list share its start and each holds the list up to its
+    item, so the longest is quoted, from its start when it names several
+    objects.  A passage already quoted under an earlier item (its `lead`
+    is kept in `first`) is pointed to instead of quoted again.
+    """
+    longest: dict[tuple[str, int], str] = {}
+    named: dict[tuple[str, int], list[str]] = {}
+    for obj, relation_claims in claims:
+        for c in relation_claims:
+            key = (c.article, c.start)
+            if len(c.evidence) > len(longest.get(key, "")):
+                longest[key] = c.evidence
+            named.setdefault(key, []).append(obj)
+    chosen: dict[tuple[str, int], "Evidence"] = {}
+    for obj, relation_claims in claims:
+        for c in _quoted(relation_claims):
+            chosen.setdefault((c.article, c.start), c)
+    quotes = []
+    for key, c in sorted(chosen.items(), key=lambda pair: (numbers[pair[0][0]], pair[0][1])):
+        objects = named[key]
+        quotes.append({"evidence": excerpt(longest[key], objects[0] if len(objects) == 1 else ""),
+                       "number": numbers[c.article],
+                       "title": meta.get(c.article, {}).get("title", c.title),
+                       "modality_words": _modality_word(c.modality),
+                       "same_as": first.get(key, "")})
+        first.setdefault(key, lead)
+    return quotes, len(longest) - len(chosen)
+
+
+def _items(sub: "nx.MultiDiGraph", numbers: dict[str, int]) -> list[dict]:
+    """The handout's relation list: one heading per predicate (in
+    `domain.READING_ORDER`), one item per subject under it (the selection's
+    centre first), and in each item one line per modality naming every
+    object with the sources that state it.
+
+    An item, not a relation, is what prints: a subject with twenty side
+    effects is one sentence ("Esketamine can cause anxiety [1],
+    dizziness [1], ...") and the sentence that lists them all is quoted once
+    (issue 18: 141 relations at depth 2 printed to 7 pages).  Every relation
+    is still there, as one object with its article numbers, on the line
+    whose words and tag give its modality; a relation the articles both
+    state and deny is named in the item's "disagree" note.
+    """
+    meta = sub.graph.get("articles", {})
+    centre = sub.nodes[sub.graph["centre"]].get("label") if sub.graph.get("centre") in sub \
+        else None
+    items: dict[tuple[str, str], dict] = {}
+    for s, o, data in sub.edges(data=True):
+        subject, obj = sub.nodes[s].get("label", s), sub.nodes[o].get("label", o)
+        predicate = data["predicate"]
+        item = items.setdefault((predicate, subject), {
+            "predicate": predicate, "subject": subject, "lines": {}, "claims": [],
+            "disagree": []})
+        modality = "negated" if data.get("negated") else data.get("modality", "asserted")
+        line = item["lines"].setdefault(modality, {"modality": modality, "objects": []})
+        line["objects"].append({"label": obj, "numbers": sorted(
+            {numbers[c.article] for c in data["claims"]})})
+        item["claims"].append((obj, data["claims"]))
+        if {c.modality == "negated" for c in data["claims"]} == {True, False}:
+            item["disagree"].append(obj)
+    order = {p: i for i, p in enumerate(domain.READING_ORDER)}
+    ranked = sorted(items.values(), key=lambda i: (
+        order.get(i["predicate"], len(order)), i["predicate"], i["subject"] != centre,
+        i["subject"].lower()))
+    modalities = list(domain.MODALITIES)
+    # A sentence (often a whole bullet list) quoted under one item is not
+    # quoted again under a later one: that item points back to it.
+    first: dict[tuple[str, int], str] = {}
+    groups: list[dict] = []
+    for item in ranked:
+        lines = sorted(item["lines"].values(), key=lambda line: modalities.index(
+            line["modality"]) if line["modality"] in modalities else len(modalities))
+        for line in lines:
+            line["objects"].sort(key=lambda o: o["label"].lower())
+            sentence = describe(item["subject"], item["predicate"], _OBJECTS, line["modality"])
+            before, _, after = sentence.partition(_OBJECTS)
+            line.update(before=before[:1].upper() + before[1:], after=after,
+                        modality_words=_modality_word(line["modality"]))
+        lead = (lines[0]["before"] + "…" + lines[0]["after"]).strip()
+        quotes, more = _item_quotes(item["claims"], numbers, meta, first, lead)
+        if not groups or groups[-1]["predicate"] != item["predicate"]:
+            groups.append({"predicate": item["predicate"], "heading": _heading(item["predicate"]),
+                           "subjects": []})
+        groups[-1]["subjects"].append({
+            "subject": item["subject"], "lines": lines, "quotes": quotes, "more": more,
+            "disagree": sorted(item["disagree"], key=str.lower)})
+    return groups
 
 
 def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
@@ -120,34 +225,6 @@ def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
                  "date": meta.get(a, {}).get("date", ""),
                  "source": meta.get(a, {}).get("source", ""),
                  "url": _safe_url(meta.get(a, {}).get("source", ""))} for a in used]
-    relations = []
-    for s, o, data in sub.edges(data=True):
-        subject, obj = sub.nodes[s].get("label", s), sub.nodes[o].get("label", o)
-        modality = "negated" if data.get("negated") else data.get("modality", "asserted")
-        sentence = describe(subject, data["predicate"], obj, modality)
-        kinds = {c.modality == "negated" for c in data["claims"]}
-        relations.append({
-            "predicate": data["predicate"], "subject": subject, "object": obj,
-            "sentence": sentence[:1].upper() + sentence[1:], "modality": modality,
-            "modality_words": _modality_word(modality),
-            "articles": int(data.get("articles", 1)), "contradicted": kinds == {True, False},
-            "quotes": [{"evidence": excerpt(c.evidence, obj), "number": numbers[c.article],
-                        "title": meta.get(c.article, {}).get("title", c.title),
-                        "modality_words": _modality_word(c.modality)}
-                       for c in _quoted(data["claims"])],
-            "more": max(len(data["claims"]) - QUOTES_PER_RELATION, 0)})
-    relations.sort(key=lambda r: (r["predicate"], r["subject"].lower(), r["object"].lower()))
-    # A sentence (often a whole bullet list) that states many relations is
-    # quoted in full once; later relations point back to it.
-    first: dict[tuple[str, int], str] = {}
-    for relation in relations:
-        for quote in relation["quotes"]:
-            key = (quote["evidence"], quote["number"])
-            quote["same_as"] = first.get(key, "")
-            first.setdefault(key, relation["sentence"])
-    groups: dict[str, list] = {}
-    for relation in relations:
-        groups.setdefault(relation["predicate"], []).append(relation)
     # Over MAX_ENTITIES the diagram is unreadable (and write_svg refuses):
     # the handout says why it has none.
     svg = write_svg(sub).decode("utf-8").split("?>", 1)[-1].strip() if drawable(sub) else ""
@@ -155,9 +232,8 @@ def handout_html(sub: "nx.MultiDiGraph", files: list[str] | None = None) -> str:
     return _environment().get_template("handout.html").render(
         title=title, description=sub.graph.get("description", ""),
         generated=sub.graph.get("generated") or datetime.date.today().isoformat(),
-        articles=articles, relations=relations, entities=sub.number_of_nodes(),
-        groups=[{"heading": _heading(p),
-                 "relations": rs} for p, rs in sorted(groups.items())],
+        articles=articles, relations=sub.number_of_edges(), entities=sub.number_of_nodes(),
+        groups=_items(sub, numbers),
         # Our own SVG writer escaped every text node, so the markup is trusted.
         svg=Markup(svg), max_entities=MAX_ENTITIES, files=files or [],
         truncated=bool(sub.graph.get("truncated")), partial=bool(sub.graph.get("partial")))

@@ -448,9 +448,10 @@ class _Text(HTMLParser):
 
 def test_pack_holds_the_files_and_a_handout_that_quotes_the_articles(depth1):
     """The zip holds SVG, GraphML, Turtle, both CSVs, a README and the
-    handout; the handout states each relation in plain words with its
-    quotes and sources, says it is not medical advice, escapes article text
-    and links only http(s) sources."""
+    handout; the handout states each relation in plain words, one sentence
+    per subject, predicate and modality, with its articles, quotes and
+    sources, says it is not medical advice, escapes article text and links
+    only http(s) sources."""
     archive = zipfile.ZipFile(io.BytesIO(FORMATS["pack"].write(depth1)))
     names = archive.namelist()
     assert sorted(n.split("/", 1)[1] for n in names) == sorted([
@@ -465,9 +466,15 @@ def test_pack_holds_the_files_and_a_handout_that_quotes_the_articles(depth1):
     parser.feed(html)
     text = " ".join(" ".join(parser.parts).split())
     assert "Not medical advice" in text
-    for sentence in ("Zetamine treats gloom disorder.", "Zetamine blocks QX receptor.",
-                     "Zetamine can cause dizziness."):
-        assert sentence in text
+    # Relations of one subject and predicate are one sentence per modality,
+    # each object followed by its articles, the sentence by its modality.
+    joined = re.sub(r" ([.,])", r"\1", text)
+    for sentence in ("Zetamine treats gloom disorder [1, 3]. stated",
+                     "Zetamine blocks QX receptor [1]. stated",
+                     "Zetamine can cause dizziness [1], headache [2]. stated",
+                     "Studies are looking at whether zetamine can cause queasiness [3]. "
+                     "under study"):
+        assert sentence in joined
     for quotes in quotes_of(depth1).values():
         for quote in quotes:
             assert f"“{quote}”" in text
@@ -479,6 +486,46 @@ def test_pack_holds_the_files_and_a_handout_that_quotes_the_articles(depth1):
     assert "https://example.org/zeta?a=1&b=2" in links
     assert not any(link.startswith("javascript") for link in links)
     assert "2024-05-01" in text and "Zetamine in trials" in text
+
+
+def test_handout_prints_a_subjects_relations_as_one_item_quoting_a_list_once(tmp_path):
+    """Relations of one subject and predicate are one list item naming
+    every object with its article; the bullet list that states them (each
+    claim holding the list up to its item) is quoted once, from its start,
+    not once per relation; another article's sentence is quoted too."""
+    from kg.export.pack import handout_html
+
+    items = ["dizziness", "headache", "queasiness"]
+    intro = "Zetamine can cause the following:"
+    text = "Zetamine side effects\n\n" + intro + "\n" + "\n".join(f"- {i}" for i in items) + "\n"
+    start = text.index(intro)
+    hub = Entity(key="test-zetamine", label="zetamine", type=EntityType.DRUG, mapped=False)
+    claims = tuple(Claim(hub, "hasAdverseEffect",
+                         Entity(key=f"test-{i}", label=i, type=EntityType.ADVERSE_EFFECT,
+                                mapped=False), Modality.ASSERTED,
+                         text[start:text.index(i) + len(i)], start, text.index(i) + len(i),
+                         "test") for i in items)
+    other = "Zetamine may cause a rash."
+    rash = Claim(hub, "hasAdverseEffect", Entity(key="test-rash", label="rash",
+                                                 type=EntityType.ADVERSE_EFFECT, mapped=False),
+                 Modality.HEDGED, other, 0, len(other), "test")
+    with KnowledgeGraph.open(Settings(store="memory", data_dir=str(tmp_path))) as graph:
+        for key, document, extracted in (
+                ("zeta-list", Document("zeta-list", "Zetamine list", text, "txt"), claims),
+                ("zeta-rash", Document("zeta-rash", "Zetamine rash", other, "txt"), (rash,))):
+            graph.store.replace_graph(graph.minter.article(key), article_triples(
+                graph.minter, Extraction(document, (), extracted), "test-1"))
+        sub = ExportRequest(entity="zetamine", depth=1).select(graph)
+    parser = _Text()
+    parser.feed(handout_html(sub))
+    text = re.sub(r" ([.,])", r"\1", " ".join(" ".join(parser.parts).split()))
+    heading = text.index("Side effects and risks")
+    relations = text[heading:text.index("Sources", heading)]
+    assert relations.startswith("Side effects and risks Zetamine can cause dizziness [1], "
+                                "headache [1], queasiness [1]. stated Zetamine may cause "
+                                "rash [2]. hedged “Zetamine can cause the following:")
+    assert relations.count("Zetamine can cause the following:") == 1
+    assert f"“{other}” — [2] (hedged)" in relations
 
 
 def test_pack_over_the_diagram_limit_leaves_the_diagram_out_and_says_so(tmp_path):
