@@ -43,6 +43,7 @@ import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from sys import intern
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from rdflib import Literal, URIRef
@@ -524,7 +525,7 @@ class Held:
         once it is in the store."""
         hkg = str(HKG)
         for claim, s, p, o, m in claims:
-            vote = Vote(article, claim, m.removeprefix(hkg), rules.get(claim, ""))
+            vote = Vote(article, claim, intern(m.removeprefix(hkg)), rules.get(claim, ""))
             self.votes[s, p, o].append(vote)
             known = self.known.get((s, p, o))
             if known is not None:
