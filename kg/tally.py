@@ -266,8 +266,10 @@ class Memo:
     store."""
 
     def __init__(self) -> None:
-        self.nodes: dict[URIRef, _Count | None] = {}  # None: no such node
-        self.pending: dict[URIRef, _Count | None] = {}
+        #: Keyed by `Key`, not node IRI: at 10,000 articles the memo holds
+        #: ~400,000 nodes, and the keys' names are shared strings.
+        self.nodes: dict[Key, _Count | None] = {}  # None: no such node
+        self.pending: dict[Key, _Count | None] = {}
         #: Every node of the tally is in `nodes` (it was empty when the run
         #: began), so a node not there does not exist and is not read.
         self.complete = False
@@ -281,7 +283,7 @@ class Memo:
     def claims(self, graph: Context, relation: tuple[str, str, str]) -> int | None:
         """Claims of a relation (every modality) as this writer last wrote
         or read its count; None when unknown (or no such node)."""
-        count = self.nodes.get(_node(graph, (*relation, "")))
+        count = self.nodes.get((*relation, ""))
         return count.claims if count is not None else None
 
     def commit(self) -> None:
@@ -413,11 +415,11 @@ def _patch(graph: Context, old: dict[Key, _Count], now: dict[Key, _Count],
     nodes = {key: _node(graph, key) for key in set(old) | set(now)}
     keys = {node: key for key, node in nodes.items()}
     known = memo.nodes if memo is not None else {}
-    unread = {n: k for n, k in keys.items() if n not in known}
+    unread = {n: k for n, k in keys.items() if k not in known}
     current = {} if memo is not None and memo.complete else _current(graph, unread)
     # The batch's nodes, not the memo's (every node of a long run).
-    current.update({n: c for n in keys if (c := known.get(n)) is not None})
-    written: dict[URIRef, _Count | None] = {}
+    current.update({n: c for n, k in keys.items() if (c := known.get(k)) is not None})
+    written: dict[Key, _Count | None] = {}
     remove: list[Triple] = []
     add: list[Triple] = []
     for node, key in sorted(keys.items(), key=lambda item: item[1]):
@@ -435,13 +437,13 @@ def _patch(graph: Context, old: dict[Key, _Count], now: dict[Key, _Count],
             # `then.samples` is kept sorted, and `then` is dropped after the
             # patch: its list is the memo's, not a copy (a long run's memo
             # holds every node it wrote, ~400,000 at 10,000 articles).
-            written[node] = _Count(then.claims, then.articles, then.samples)
+            written[key] = _Count(then.claims, then.articles, then.samples)
             continue
         after = _Count(before.claims - was.claims + then.claims,
                        before.articles - was.articles + then.articles)
         if after.claims <= 0:
             remove += _node_triples(graph, key, before)
-            written[node] = None
+            written[key] = None
             continue
         # The least claims: of the samples from other articles, the
         # articles' new claims and, if a sample went, the others' next least.
@@ -451,7 +453,7 @@ def _patch(graph: Context, old: dict[Key, _Count], now: dict[Key, _Count],
         if len(kept) < len(before.samples) and others > len(kept):
             candidates += _other_samples(graph, key, articles, kept)
         after.samples = _least(candidates, key)
-        written[node] = after
+        written[key] = after
         if (after.claims, after.articles, after.samples) != (before.claims, before.articles,
                                                              before.samples):
             remove += _count_triples(node, before)
