@@ -401,7 +401,7 @@ def _prepared(graph: Context, paths: list[Path],
     if workers <= 0:
         _CONTEXT.update(context)
         for path in paths:
-            yield _prepare(path)
+            yield _shared(_prepare(path))
         return
     chunks = [paths[i:i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES)]
     lock = getattr(graph.store, "lock", None)
@@ -428,8 +428,8 @@ def _prepared(graph: Context, paths: list[Path],
 
 def _shared(item: _Prepared) -> _Prepared:
     """`item` with its tally rows' entity, predicate and modality IRIs
-    and its rule names interned.  Each arrives from a worker as a string of
-    its own, and the run keeps them for its end (`tally.Deferred`,
+    and its rule names interned.  Each row has strings of its own (from a
+    worker, unpickled), and the run keeps them for its end (`tally.Deferred`,
     `belief.Held`): at 10,000 articles that was ~600,000 rows' copies of a
     few thousand names."""
     item.tally = [(claim, intern(s), intern(p), intern(o), intern(m))

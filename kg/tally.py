@@ -160,7 +160,7 @@ def _not_rejected(graph: Context) -> Sparql:
                   f"?c {iri(HKG.reviewState)} {iri(HKG.rejected)} }} }}")
 
 
-def _current(graph: Context, nodes: dict[URIRef, Key]) -> dict[URIRef, _Count]:
+def _current(graph: Context, nodes: Iterable[URIRef]) -> dict[URIRef, _Count]:
     tally = iri(tally_graph(graph))
 
     def query(values: Sparql) -> str:
@@ -413,16 +413,16 @@ def _patch(graph: Context, old: dict[Key, _Count], now: dict[Key, _Count],
     (`Patch.lines`, for `Store.add_graphs`)."""
     lines = NQuadLines(tally_graph(graph), graph.minter.base) if bulk else None
     nodes = {key: _node(graph, key) for key in set(old) | set(now)}
-    keys = {node: key for key, node in nodes.items()}
     known = memo.nodes if memo is not None else {}
-    unread = {n: k for n, k in keys.items() if k not in known}
+    unread = [node for key, node in nodes.items() if key not in known]
     current = {} if memo is not None and memo.complete else _current(graph, unread)
     # The batch's nodes, not the memo's (every node of a long run).
-    current.update({n: c for n, k in keys.items() if (c := known.get(k)) is not None})
+    current.update({nodes[k]: c for k in nodes if (c := known.get(k)) is not None})
     written: dict[Key, _Count | None] = {}
     remove: list[Triple] = []
     add: list[Triple] = []
-    for node, key in sorted(keys.items(), key=lambda item: item[1]):
+    for key in sorted(nodes):
+        node = nodes[key]
         before = current.get(node)
         was, then = old.get(key, _Count()), now.get(key, _Count())
         if before is None:

@@ -306,14 +306,15 @@ def test_batches_write_what_one_by_one_writes(graph, settings_for, tmp_path, mon
                 graph.search.search("ketamine", limit=5).total
 
 
-def test_worker_rows_share_their_names(graph, tmp_path):
-    """Rows from worker processes name entities, predicates and modalities
-    with one string each, not a copy per row: a long run keeps every row's
-    names until its end (the tally and belief counts)."""
+@pytest.mark.parametrize("workers", [0, 2])
+def test_worker_rows_share_their_names(graph, tmp_path, workers):
+    """Rows, from worker processes or this one, name entities, predicates
+    and modalities with one string each, not a copy per row: a long run
+    keeps every row's names until its end (the tally and belief counts)."""
     from benchmarks.generator import write_corpus
 
     corpus = write_corpus(6, tmp_path / "corpus")
-    items = list(load._prepared(graph, corpus, workers=2))
+    items = list(load._prepared(graph, corpus, workers=workers))
     rows = [row for item in items for row in item.tally]
     assert len({id(item) for item in items}) == 6 and len(rows) > 100
     for column in range(1, 5):  # subject, predicate, object, modality
